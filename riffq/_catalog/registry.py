@@ -1,0 +1,57 @@
+"""What the user declared for catalog emulation: databases, schemas, tables.
+
+The eager ``register_*`` calls and the lazy source are only recorded here;
+the catalog engine reads them when it answers a catalog statement.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, List, Optional
+
+
+class CatalogRegistry:
+    """Thread-safe record of registered databases, schemas and tables."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.databases: Dict[str, Dict[str, Dict[str, List[Dict[str, Any]]]]] = {}
+        self.lazy_source: Optional[Any] = None
+
+    def register_database(self, database: str) -> None:
+        with self._lock:
+            self.databases.setdefault(str(database), {})
+
+    def register_schema(self, database: str, schema: str) -> None:
+        with self._lock:
+            self.databases.setdefault(str(database), {}).setdefault(str(schema), {})
+
+    def register_table(self, database: str, schema: str, table: str,
+                       columns: List[Dict[str, Any]]) -> None:
+        cols = _check_columns(table, columns)
+        with self._lock:
+            db = self.databases.setdefault(str(database), {})
+            db.setdefault(str(schema), {})[str(table)] = cols
+
+    def set_lazy_source(self, source: Any) -> None:
+        for name in ("databases", "schemas", "relations", "columns"):
+            if not callable(getattr(source, name, None)):
+                raise TypeError("lazy catalog source needs a %s(...) method" % name)
+        self.lazy_source = source
+
+
+def _check_columns(table: str, columns: Any) -> List[Dict[str, Any]]:
+    """Columns are one-key dicts ``{"name": {"type": ..., "nullable": ...}}``."""
+    if not isinstance(columns, list):
+        raise TypeError("columns of table %r must be a list of {name: {type, nullable}} dicts" % table)
+    out = []
+    for col in columns:
+        if not isinstance(col, dict) or len(col) != 1:
+            raise TypeError("column entry %r of table %r must be a one-key dict "
+                            "{name: {\"type\": ..., \"nullable\": ...}}" % (col, table))
+        (name, spec), = col.items()
+        if not isinstance(spec, dict) or "type" not in spec:
+            raise TypeError("column %r of table %r needs a \"type\"" % (name, table))
+        out.append({"name": str(name), "type": str(spec["type"]),
+                    "nullable": bool(spec.get("nullable", True)), **{
+                        k: v for k, v in spec.items() if k not in ("type", "nullable")}})
+    return out

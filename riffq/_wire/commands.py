@@ -1,0 +1,156 @@
+"""Statements the server answers itself: SET, SHOW, RESET, DISCARD,
+transaction control and friends.
+
+Clients send these on connect and on pool release whatever the data behind
+the server is, so they must work without the user's handler. Both the simple
+and the extended protocol run them through ``run_builtin``, which returns a
+``BuiltinResult`` (columns and text rows, or just a tag) and never touches the
+wire itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, List, Optional, Sequence, Tuple
+
+from . import pgtypes
+from .errors import PgError
+from .session_sql import (ResetCommand, SetCommand, ShowCommand, SimpleTagCommand,
+                          TransactionCommand, classify)
+from .settings import SettingError
+
+
+@dataclass
+class BuiltinResult:
+    tag: str
+    columns: Optional[List[Tuple[str, pgtypes.PgType]]] = None
+    rows: Sequence[Sequence[Optional[str]]] = ()
+    notice: Optional[PgError] = None
+
+
+#: Statements still allowed inside a failed transaction block.
+_RECOVERY = ("rollback", "rollback_to", "commit")
+
+
+def classify_statement(stmt: str) -> Any:
+    """``classify`` with syntax errors turned into PgError 42601."""
+    try:
+        return classify(stmt)
+    except Exception as exc:
+        sqlstate = getattr(exc, "sqlstate", None)
+        if sqlstate:
+            raise PgError(sqlstate, getattr(exc, "message", str(exc)))
+        raise
+
+
+def check_failed_transaction(session: Any, cmd: Any) -> None:
+    """PostgreSQL refuses everything but ending the block after an error."""
+    if session.txn == "E" and not (isinstance(cmd, TransactionCommand) and cmd.kind in _RECOVERY):
+        raise PgError("25P02", "current transaction is aborted, commands ignored until end of "
+                      "transaction block")
+
+
+def is_builtin(session: Any, cmd: Any) -> bool:
+    if cmd is None:
+        return False
+    if isinstance(cmd, TransactionCommand):
+        return not session.app.forward_transaction_control
+    return True
+
+
+def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
+    """Execute a classified builtin statement against the session."""
+    try:
+        if isinstance(cmd, SetCommand):
+            notice = None
+            if cmd.transaction and session.txn == "I":
+                # PostgreSQL warns and does nothing lasting outside a block.
+                notice = PgError("25P01", "SET TRANSACTION can only be used in transaction blocks",
+                                 severity="WARNING")
+            elif cmd.local and session.txn == "I":
+                notice = PgError("25P01", "SET LOCAL can only be used in transaction blocks",
+                                 severity="WARNING")
+            else:
+                for name, value in cmd.items:
+                    session.apply_setting(name, value, local=cmd.local or cmd.transaction)
+            return BuiltinResult("SET", notice=notice)
+        if isinstance(cmd, ResetCommand):
+            if cmd.name.lower() == "all":
+                session._settings_changed(session.settings.reset_all())
+            else:
+                session.apply_setting(cmd.name, None)
+            return BuiltinResult("RESET")
+        if isinstance(cmd, ShowCommand):
+            return _show(session, cmd.name)
+    except SettingError as exc:
+        raise PgError(exc.sqlstate, exc.message)
+    if isinstance(cmd, SimpleTagCommand):
+        tag = cmd.tag
+        if tag == "DISCARD ALL":
+            if session.txn != "I":
+                raise PgError("25001", "DISCARD ALL cannot run inside a transaction block")
+            session._settings_changed(session.settings.reset_all())
+            session.extended.discard_all()
+        elif tag.startswith("DEALLOCATE"):
+            session.extended.deallocate(getattr(cmd, "name", None), tag == "DEALLOCATE ALL")
+        elif tag == "CLOSE CURSOR ALL":
+            session.extended.close_all_portals()
+        return BuiltinResult(tag)
+    if isinstance(cmd, TransactionCommand):
+        # COMMIT of a failed transaction block reports ROLLBACK, as PostgreSQL does.
+        tag = "ROLLBACK" if (cmd.kind == "commit" and session.txn == "E") else cmd.tag
+        return BuiltinResult(tag, notice=transaction_transition(session, cmd.kind, cmd.tag, cmd.modes))
+    raise PgError("XX000", "internal error: unhandled builtin %r" % (cmd,))
+
+
+def _show(session: Any, name: str) -> BuiltinResult:
+    settings = session.settings
+    if name.lower() == "all":
+        cols = [("name", pgtypes.TEXT), ("setting", pgtypes.TEXT), ("description", pgtypes.TEXT)]
+        return BuiltinResult("SHOW", cols, [list(r) for r in settings.show_all()])
+    value = settings.get(name)
+    label = settings.canonical_name(name) if hasattr(settings, "canonical_name") else name
+    return BuiltinResult("SHOW", [(label.lower() if label == name.lower() else label, pgtypes.TEXT)],
+                         [[value]])
+
+
+def transaction_transition(session: Any, kind: str, tag: str,
+                           modes: Sequence[Tuple[str, str]] = ()) -> Optional[PgError]:
+    """Move the transaction status as ``kind`` does; returns a warning to send.
+
+    Also ends SET LOCAL scopes and drops portals at transaction end.
+    """
+    txn = session.txn
+    warning = None
+    if kind == "begin":
+        if txn == "I":
+            session.txn = "T"
+            session.settings.begin()
+            for name, value in modes:
+                session.apply_setting(name, value, local=True)
+        else:
+            warning = PgError("25001", "there is already a transaction in progress", severity="WARNING")
+    elif kind in ("commit", "rollback"):
+        if txn == "I":
+            warning = PgError("25P01", "there is no transaction in progress", severity="WARNING")
+        else:
+            changes = session.settings.commit() if (kind == "commit" and txn == "T") else session.settings.rollback()
+            session.txn = "I"
+            session._settings_changed(changes or [])
+            session.extended.transaction_ended()
+    elif kind == "rollback_to":
+        if txn == "I":
+            raise PgError("25P01", "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
+        session.txn = "T"
+    elif kind in ("savepoint", "release"):
+        if txn == "I":
+            raise PgError("25P01", "%s can only be used in transaction blocks" % tag)
+    return warning
+
+
+def track_handler_tag(session: Any, tag: str) -> None:
+    """Follow transaction status through tags the user's handler returned."""
+    word = tag.split(" ", 1)[0].upper()
+    kind = {"BEGIN": "begin", "START": "begin", "COMMIT": "commit",
+            "ROLLBACK": "rollback"}.get(word)
+    if kind is not None:
+        transaction_transition(session, kind, word)

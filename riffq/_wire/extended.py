@@ -1,0 +1,324 @@
+"""The extended query protocol: Parse, Bind, Describe, Execute, Close, Sync.
+
+Prepared statements and portals live here with PostgreSQL's lifetimes: the
+unnamed ones are replaced by the next Parse/Bind (and destroyed by a simple
+Query), portals end with the transaction. A portal's handler runs once,
+whether Describe or Execute asks first; its result then streams over one or
+more Executes (a row limit suspends the portal). After an error every message
+up to Sync is discarded, and each Sync gets exactly one ReadyForQuery.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import messages as m
+from .commands import (check_failed_transaction, classify_statement, is_builtin, run_builtin,
+                       track_handler_tag, transaction_transition)
+from .errors import PgError
+from .results import Outcome, fields_for
+from .session_sql import ShowCommand, TransactionCommand
+from .sqlsplit import is_empty_query, split_statements
+
+
+class Statement:
+    __slots__ = ("name", "sql", "cmd", "param_oids", "empty", "columns")
+
+    def __init__(self, name: str, sql: str, cmd: Any, param_oids: List[int], empty: bool) -> None:
+        self.name = name
+        self.sql = sql
+        self.cmd = cmd
+        self.param_oids = param_oids
+        self.empty = empty
+        self.columns: Optional[list] = None
+
+
+class Portal:
+    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "rows")
+
+    def __init__(self, name: str, stmt: Statement, args: List[Any], formats: Tuple[int, ...]) -> None:
+        self.name = name
+        self.stmt = stmt
+        self.args = args
+        self.formats = formats
+        self.outcome: Optional[Outcome] = None
+        self.queued: List[Tuple[bytes, int]] = []
+        self.done = False
+        self.rows = 0
+
+    def close(self) -> None:
+        if self.outcome is not None and self.outcome.stream is not None:
+            self.outcome.stream.close()
+
+
+class ExtendedProtocol:
+    """Per-session prepared statements, portals and the error-until-Sync rule."""
+
+    def __init__(self, session: Any) -> None:
+        self.s = session
+        self.skipping = False
+        self.statements: Dict[str, Statement] = {}
+        self.portals: Dict[str, Portal] = {}
+
+    # ------------------------------------------------------------ dispatch
+
+    def handle(self, msg: Any) -> None:
+        if isinstance(msg, m.Sync):
+            self._sync()
+            return
+        if isinstance(msg, m.Flush):
+            return
+        try:
+            if isinstance(msg, m.Parse):
+                self._parse(msg)
+            elif isinstance(msg, m.Bind):
+                self._bind(msg)
+            elif isinstance(msg, m.Describe):
+                self._describe(msg)
+            elif isinstance(msg, m.Execute):
+                self._execute(msg)
+            elif isinstance(msg, m.Close):
+                self._close(msg)
+        except PgError as exc:
+            if exc.fatal:
+                raise
+            self.fail(exc)
+
+    def fail(self, exc: PgError) -> None:
+        self.s.error(exc)
+        self.s.statement_failed()
+        self.skipping = True
+
+    def _sync(self) -> None:
+        self.skipping = False
+        if self.s.txn == "I":
+            self._drop_portals()   # the implicit transaction ends here
+        self.s.host.write(m.ready_for_query(self.s.txn))
+
+    # --------------------------------------------------------------- Parse
+
+    def _parse(self, msg: m.Parse) -> None:
+        if msg.name and msg.name in self.statements:
+            raise PgError("42P05", 'prepared statement "%s" already exists' % msg.name)
+        stmts = split_statements(msg.sql)
+        if len(stmts) > 1:
+            raise PgError("42601", "cannot insert multiple commands into a prepared statement")
+        empty = is_empty_query(msg.sql)
+        cmd = None if empty else classify_statement(msg.sql)
+        from .params import infer_param_types
+        oids = list(infer_param_types(msg.sql, msg.param_types))
+        self.statements[msg.name] = Statement(msg.name, msg.sql, cmd, oids, empty)
+        self.s.host.write(m.parse_complete())
+
+    # ---------------------------------------------------------------- Bind
+
+    def _bind(self, msg: m.Bind) -> None:
+        stmt = self.statements.get(msg.statement)
+        if stmt is None:
+            raise PgError("26000", 'prepared statement "%s" does not exist' % msg.statement)
+        if msg.portal and msg.portal in self.portals:
+            raise PgError("42P03", 'portal "%s" already exists' % msg.portal)
+        if len(msg.params) != len(stmt.param_oids):
+            raise PgError("08P01", 'bind message supplies %d parameters, but prepared statement '
+                          '"%s" requires %d' % (len(msg.params), msg.statement, len(stmt.param_oids)))
+        from .params import ParamError, decode_params
+        try:
+            args = decode_params(stmt.param_oids, msg.param_formats, msg.params, self.s.codec)
+        except ParamError as exc:
+            raise PgError(exc.sqlstate, exc.message)
+        old = self.portals.pop(msg.portal, None)
+        if old is not None:
+            old.close()
+        self.portals[msg.portal] = Portal(msg.portal, stmt, args, msg.result_formats)
+        self.s.host.write(m.bind_complete())
+
+    # ------------------------------------------------------------ Describe
+
+    def _describe(self, msg: m.Describe) -> None:
+        s = self.s
+        if msg.kind == "S":
+            stmt = self.statements.get(msg.name)
+            if stmt is None:
+                raise PgError("26000", 'prepared statement "%s" does not exist' % msg.name)
+            s.host.write(m.parameter_description(stmt.param_oids))
+            if stmt.empty or stmt.cmd is not None and is_builtin(s, stmt.cmd):
+                self._describe_builtin(stmt, ())
+                return
+            if stmt.columns is not None:
+                self._write_columns(stmt.columns, ())
+                return
+            kwargs = {"connection_id": s.conn_id, "do_describe": True, "query_args": None,
+                      "param_types": list(stmt.param_oids)}
+            s.call_handler(stmt.sql, kwargs, lambda out, pre: self._described(stmt, out), eager=False)
+            return
+        portal = self._portal(msg.name)
+        stmt = portal.stmt
+        if stmt.empty or stmt.cmd is not None and is_builtin(s, stmt.cmd):
+            self._describe_builtin(stmt, portal.formats)
+            return
+        if portal.outcome is None:
+            self._run_portal(portal, lambda: self._describe_ran(portal))
+            return
+        self._describe_ran(portal)
+
+    def _describe_builtin(self, stmt: Statement, formats: Tuple[int, ...]) -> None:
+        if isinstance(stmt.cmd, ShowCommand):
+            from . import pgtypes
+            name = stmt.cmd.name
+            if name.lower() == "all":
+                cols = [("name", pgtypes.TEXT), ("setting", pgtypes.TEXT), ("description", pgtypes.TEXT)]
+            else:
+                cols = [(name.lower(), pgtypes.TEXT)]
+            self._write_columns(cols, formats)
+        else:
+            self.s.host.write(m.no_data())
+
+    def _write_columns(self, columns: list, formats: Tuple[int, ...]) -> None:
+        self.s.host.write(m.row_description(fields_for(columns, formats), self.s.codec))
+
+    def _described(self, stmt: Statement, outcome: Outcome) -> None:
+        if outcome.error is not None:
+            self.fail(outcome.error)
+            return
+        if outcome.stream is None:
+            self.s.host.write(m.no_data())
+            return
+        stmt.columns = outcome.stream.columns
+        outcome.stream.close()
+        self._write_columns(stmt.columns, ())
+
+    def _describe_ran(self, portal: Portal) -> None:
+        out = portal.outcome
+        if out.error is not None:
+            portal.done = True
+            self.fail(out.error)
+        elif out.stream is None:
+            self.s.host.write(m.no_data())
+        else:
+            self._write_columns(out.stream.columns, portal.formats)
+
+    # ------------------------------------------------------------- Execute
+
+    def _portal(self, name: str) -> Portal:
+        portal = self.portals.get(name)
+        if portal is None:
+            raise PgError("34000", 'portal "%s" does not exist' % name)
+        return portal
+
+    def _run_portal(self, portal: Portal, then: Any) -> None:
+        """Call the handler for a portal, once; ``then()`` runs afterwards."""
+        s = self.s
+        check_failed_transaction(s, portal.stmt.cmd)
+        kwargs = {"connection_id": s.conn_id, "do_describe": False,
+                  "param_types": list(portal.stmt.param_oids)}
+        if portal.stmt.param_oids:
+            kwargs["query_args"] = list(portal.args)
+
+        def done(outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
+            portal.outcome = outcome
+            portal.queued = [] if outcome.error is not None else pre
+            then()
+        s.call_handler(portal.stmt.sql, kwargs, done, formats=portal.formats)
+
+    def _execute(self, msg: m.Execute) -> None:
+        s = self.s
+        portal = self._portal(msg.portal)
+        stmt = portal.stmt
+        if stmt.empty:
+            s.host.write(m.empty_query_response())
+            return
+        if stmt.cmd is not None and is_builtin(s, stmt.cmd):
+            check_failed_transaction(s, stmt.cmd)
+            from .simple import send_builtin
+            send_builtin(s, run_builtin(s, stmt.cmd), with_description=False,
+                         formats=portal.formats)
+            return
+        if portal.done:
+            # PostgreSQL answers a finished portal with an empty completion.
+            s.host.write(m.command_complete("SELECT 0" if portal.outcome and portal.outcome.stream
+                                            else (portal.outcome.tag if portal.outcome else "SELECT 0")))
+            return
+        limit = msg.max_rows if msg.max_rows > 0 else None
+        if portal.outcome is None:
+            self._run_portal(portal, lambda: self._send(portal, limit))
+        else:
+            self._send(portal, limit)
+
+    def _send(self, portal: Portal, limit: Optional[int]) -> None:
+        s = self.s
+        out = portal.outcome
+        if out.error is not None:
+            portal.done = True
+            self.fail(out.error)
+            return
+        if out.tag is not None:
+            portal.done = True
+            s.host.write(m.command_complete(out.tag))
+            cmd = portal.stmt.cmd
+            if isinstance(cmd, TransactionCommand):
+                transaction_transition(s, cmd.kind, cmd.tag)
+            else:
+                track_handler_tag(s, out.tag)
+            return
+        queued, portal.queued = portal.queued, []
+
+        def finished(err: Optional[PgError], exhausted: bool, leftover: List[Tuple[bytes, int]],
+                     sent: int) -> None:
+            if err is not None:
+                portal.done = True
+                out.stream.close()
+                self.fail(err)
+                return
+            if exhausted:
+                portal.done = True
+                out.stream.close()
+                s.host.write(m.command_complete("SELECT %d" % sent))
+            else:
+                portal.queued = leftover
+                s.host.write(m.portal_suspended())
+        s.send_rows(out.stream, queued, limit, finished)
+
+    # --------------------------------------------------------------- Close
+
+    def _close(self, msg: m.Close) -> None:
+        if msg.kind == "S":
+            self.statements.pop(msg.name, None)
+        else:
+            portal = self.portals.pop(msg.name, None)
+            if portal is not None:
+                portal.close()
+        self.s.host.write(m.close_complete())
+
+    # ------------------------------------------------------ session events
+
+    def _drop_portals(self) -> None:
+        portals, self.portals = self.portals, {}
+        for p in portals.values():
+            p.close()
+
+    def query_started(self) -> None:
+        """A simple Query destroys the unnamed statement and portal."""
+        self.statements.pop("", None)
+        p = self.portals.pop("", None)
+        if p is not None:
+            p.close()
+
+    def transaction_ended(self) -> None:
+        self._drop_portals()
+
+    def discard_all(self) -> None:
+        self.statements.clear()
+        self._drop_portals()
+
+    def deallocate(self, name: Optional[str], everything: bool) -> None:
+        if everything:
+            self.statements = {k: v for k, v in self.statements.items() if k == ""}
+            return
+        if name is not None and name not in self.statements:
+            raise PgError("26000", 'prepared statement "%s" does not exist' % name)
+        self.statements.pop(name, None)
+
+    def close_all_portals(self) -> None:
+        self._drop_portals()
+
+    def release_all(self) -> None:
+        self._drop_portals()

@@ -1,0 +1,87 @@
+"""Cutting the client's byte stream into messages.
+
+PostgreSQL frames messages two ways: the first packet(s) of a connection
+carry no type byte (``int32 length, int32 code, body``), everything after the
+startup packet is ``byte type, int32 length, body``. The length is checked
+before any body is buffered, so a hostile length never makes us allocate.
+"""
+from __future__ import annotations
+
+import struct
+from typing import Optional, Tuple
+
+from .errors import ProtocolViolation
+
+_I32 = struct.Struct("!i")
+
+#: PostgreSQL's MAX_STARTUP_PACKET_LENGTH.
+MAX_STARTUP_PACKET = 10000
+#: Messages that carry only names or nothing (Sync, Flush, Describe, Close...).
+MAX_SMALL_MESSAGE = 10000
+#: PostgreSQL's PQ_LARGE_MESSAGE_LIMIT, for Query, Parse, Bind, CopyData...
+MAX_LARGE_MESSAGE = (1 << 30) - 1
+
+_SMALL_TYPES = frozenset(b"SHXDCcE")
+
+
+class Framer:
+    """Accumulates bytes and yields whole message bodies, one at a time."""
+
+    __slots__ = ("_buf", "_pos", "startup")
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._pos = 0
+        #: True while the next packet is an untyped startup-phase packet.
+        self.startup = True
+
+    def feed(self, data: bytes) -> None:
+        if self._pos and self._pos == len(self._buf):
+            self._buf.clear()
+            self._pos = 0
+        self._buf += data
+
+    def pending(self) -> int:
+        """Bytes received but not yet returned as a message."""
+        return len(self._buf) - self._pos
+
+    def next_message(self) -> Optional[Tuple[Optional[bytes], bytes]]:
+        """Return ``(type_byte, body)`` (type None in startup mode) or None."""
+        buf, pos = self._buf, self._pos
+        avail = len(buf) - pos
+        if self.startup:
+            if avail < 4:
+                return None
+            length = _I32.unpack_from(buf, pos)[0]
+            if length < 8 or length > MAX_STARTUP_PACKET:
+                raise ProtocolViolation("invalid length of startup packet")
+            if avail < length:
+                return None
+            body = bytes(buf[pos + 4:pos + length])
+            self._advance(length)
+            return None, body
+        if avail < 5:
+            return None
+        type_byte = buf[pos]
+        length = _I32.unpack_from(buf, pos + 1)[0]
+        limit = MAX_SMALL_MESSAGE if type_byte in _SMALL_TYPES else MAX_LARGE_MESSAGE
+        if length < 4 or length > limit:
+            raise ProtocolViolation("invalid message length")
+        if avail < length + 1:
+            return None
+        body = bytes(buf[pos + 5:pos + 1 + length])
+        self._advance(length + 1)
+        return bytes((type_byte,)), body
+
+    def take_raw(self) -> bytes:
+        """Remove and return every unparsed byte (used when TLS takes over)."""
+        data = bytes(self._buf[self._pos:])
+        self._buf.clear()
+        self._pos = 0
+        return data
+
+    def _advance(self, n: int) -> None:
+        self._pos += n
+        if self._pos > 65536 and self._pos * 2 > len(self._buf):
+            del self._buf[:self._pos]
+            self._pos = 0

@@ -1,0 +1,358 @@
+"""The event loop: one thread that owns every socket.
+
+It accepts connections, reads bytes into each connection's Session, writes
+what the Session produced, and runs timers. Work that may block (user
+handlers, result encoding) runs on a thread pool; those threads reach back
+only through ``post``, which queues a function and wakes the loop through a
+socket pair. A connection whose client stops reading keeps its bytes in its
+own buffer; nothing here ever blocks on one client.
+"""
+from __future__ import annotations
+
+import errno
+import heapq
+import itertools
+import logging
+import selectors
+import socket
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Deque, List, Optional, Tuple
+
+log = logging.getLogger("riffq")
+
+#: Seconds a client may take from connecting to being authenticated
+#: (PostgreSQL's authentication_timeout default).
+STARTUP_TIMEOUT = 60.0
+#: Output below this many buffered bytes lets a paused result continue.
+LOW_WATER = 256 * 1024
+RECV_SIZE = 256 * 1024
+
+
+class Connection:
+    """A client socket, its output buffer, and the Session it feeds."""
+
+    __slots__ = ("loop", "sock", "peer", "session", "_out", "_out_size", "_closing",
+                 "_closed", "_writing", "__weakref__")
+
+    def __init__(self, loop: "EventLoop", sock: socket.socket, peer: Tuple[Any, ...]) -> None:
+        self.loop = loop
+        self.sock = sock
+        self.peer = peer
+        self.session: Any = None
+        self._out: Deque[memoryview] = deque()
+        self._out_size = 0
+        self._closing = False
+        self._closed = False
+        self._writing = False
+
+    # Host interface used by the Session --------------------------------
+
+    def write(self, data: bytes) -> None:
+        if self._closed or not data:
+            return
+        if not self._out:
+            try:
+                sent = self.sock.send(data)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                self._lost()
+                return
+            if sent == len(data):
+                return
+            data = memoryview(data)[sent:]
+        else:
+            data = memoryview(data)
+        self._out.append(data)
+        self._out_size += len(data)
+        self._want_write(True)
+
+    def close(self) -> None:
+        """Close once everything already written has been sent."""
+        if self._closed:
+            return
+        self._closing = True
+        if not self._out:
+            self._lost()
+        else:
+            self.loop.call_later(5.0, self._lost)
+
+    def run(self, fn: Callable[[], None]) -> None:
+        self.loop.pool.submit(fn)
+
+    def post(self, fn: Callable[[], None]) -> None:
+        self.loop.post(fn)
+
+    def buffered(self) -> int:
+        return self._out_size
+
+    # Loop side ------------------------------------------------------------
+
+    def _want_write(self, on: bool) -> None:
+        if on == self._writing or self._closed:
+            return
+        self._writing = on
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if on else 0)
+        self.loop.sel.modify(self.sock, events, self)
+
+    def on_readable(self) -> None:
+        try:
+            data = self.sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._lost()
+            return
+        if not data:
+            self._lost()
+            return
+        if self._closing:
+            return
+        self.session.data_received(data)
+
+    def on_writable(self) -> None:
+        out = self._out
+        was = self._out_size
+        while out:
+            chunk = out[0]
+            try:
+                sent = self.sock.send(chunk)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self._lost()
+                return
+            self._out_size -= sent
+            if sent < len(chunk):
+                out[0] = chunk[sent:]
+                break
+            out.popleft()
+        if not out:
+            self._want_write(False)
+            if self._closing:
+                self._lost()
+                return
+        if was >= LOW_WATER > self._out_size and self.session is not None:
+            self.session.on_drain()
+
+    def _lost(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._out.clear()
+        self._out_size = 0
+        try:
+            self.loop.sel.unregister(self.sock)
+        except (KeyError, ValueError):
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.loop.conns.discard(self)
+        if self.session is not None:
+            try:
+                self.session.connection_lost()
+            except Exception:
+                log.exception("error while releasing a connection")
+
+
+class EventLoop:
+    """A ``selectors`` loop with cross-thread posting and simple timers."""
+
+    def __init__(self, session_factory: Callable[[Connection], Any], pool: ThreadPoolExecutor) -> None:
+        self.sel = selectors.DefaultSelector()
+        self.pool = pool
+        self.session_factory = session_factory
+        self.conns: "set[Connection]" = set()
+        self.listeners: List[socket.socket] = []
+        self._posted: Deque[Callable[[], None]] = deque()
+        self._woken = False
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self.sel.register(self._wake_r, selectors.EVENT_READ, None)
+        self._timers: List[Tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._stopping = False
+        self.thread: Optional[threading.Thread] = None
+
+    # ----------------------------------------------------------- plumbing
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the loop thread soon; safe from any thread."""
+        self._posted.append(fn)
+        if not self._woken:
+            self._woken = True
+            try:
+                self._wake_w.send(b"\0")
+            except (BlockingIOError, InterruptedError):
+                pass  # the pipe is full of wake-ups already
+            except OSError:
+                pass  # closing
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the loop thread after ``delay`` seconds (loop thread only)."""
+        heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
+
+    def listen(self, host: str, port: int, backlog: int = 1024) -> Tuple[str, int]:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+        family, _, _, _, addr = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            try:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            except OSError:
+                pass
+        sock.bind(addr)
+        sock.listen(backlog)
+        sock.setblocking(False)
+        self.listeners.append(sock)
+        self.sel.register(sock, selectors.EVENT_READ, "listener")
+        bound = sock.getsockname()
+        return bound[0], bound[1]
+
+    def stop(self) -> None:
+        """Ask the loop to stop; safe from any thread and signal handlers."""
+        self._stopping = True
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass
+
+    # ---------------------------------------------------------------- run
+
+    def run(self) -> None:
+        self.thread = threading.current_thread()
+        sel = self.sel
+        while not self._stopping:
+            timeout = None
+            if self._timers:
+                timeout = max(0.0, self._timers[0][0] - time.monotonic())
+            if self._posted:
+                timeout = 0
+            for key, mask in sel.select(timeout):
+                data = key.data
+                if data is None:
+                    self._drain_wake()
+                elif data == "listener":
+                    self._accept(key.fileobj)
+                else:
+                    if mask & selectors.EVENT_WRITE:
+                        data.on_writable()
+                    if mask & selectors.EVENT_READ and not data._closed:
+                        data.on_readable()
+            self._run_posted()
+            self._run_timers()
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+
+    def _run_posted(self) -> None:
+        self._woken = False
+        posted = self._posted
+        while posted:
+            fn = posted.popleft()
+            try:
+                fn()
+            except Exception:
+                log.exception("internal error in a posted callback")
+
+    def _run_timers(self) -> None:
+        now = time.monotonic()
+        while self._timers and self._timers[0][0] <= now:
+            _, _, fn = heapq.heappop(self._timers)
+            try:
+                fn()
+            except Exception:
+                log.exception("internal error in a timer")
+
+    def _accept(self, lsock: socket.socket) -> None:
+        for _ in range(64):
+            try:
+                sock, peer = lsock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                # Out of descriptors or a transient network error: log, back off
+                # briefly, and keep serving; never let accept kill the loop.
+                log.warning("accept failed: %s", exc)
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self._pause_accept(lsock)
+                return
+            sock.setblocking(False)
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = Connection(self, sock, peer if isinstance(peer, tuple) else ("", 0))
+            try:
+                conn.session = self.session_factory(conn)
+            except Exception:
+                log.exception("could not set up a connection")
+                sock.close()
+                continue
+            self.conns.add(conn)
+            self.sel.register(sock, selectors.EVENT_READ, conn)
+            self.call_later(STARTUP_TIMEOUT, lambda c=conn: self._startup_deadline(c))
+
+    def _pause_accept(self, lsock: socket.socket) -> None:
+        try:
+            self.sel.unregister(lsock)
+        except (KeyError, ValueError):
+            return
+
+        def resume() -> None:
+            if not self._stopping and lsock.fileno() >= 0:
+                self.sel.register(lsock, selectors.EVENT_READ, "listener")
+        self.call_later(0.1, resume)
+
+    def _startup_deadline(self, conn: Connection) -> None:
+        session = conn.session
+        if not conn._closed and session is not None and session.state in ("STARTUP", "PASSWORD"):
+            log.info("closing %s: startup not completed within %ss", conn.peer, STARTUP_TIMEOUT)
+            conn._lost()
+
+    # ----------------------------------------------------------- shutdown
+
+    def close_listeners(self) -> None:
+        for sock in self.listeners:
+            try:
+                self.sel.unregister(sock)
+            except (KeyError, ValueError):
+                pass
+            sock.close()
+        self.listeners = []
+
+    def shutdown_connections(self, goodbye: Callable[[Connection], Optional[bytes]],
+                             grace: float = 1.0) -> None:
+        """Send each client its goodbye, flush for up to ``grace`` seconds, close all."""
+        for conn in list(self.conns):
+            data = goodbye(conn)
+            if data:
+                conn.write(data)
+            conn._closing = True
+        deadline = time.monotonic() + grace
+        while any(c._out for c in self.conns) and time.monotonic() < deadline:
+            for key, mask in self.sel.select(0.05):
+                if isinstance(key.data, Connection) and mask & selectors.EVENT_WRITE:
+                    key.data.on_writable()
+        for conn in list(self.conns):
+            conn._lost()
+        self._run_posted()
+
+    def close(self) -> None:
+        try:
+            self.sel.unregister(self._wake_r)
+        except (KeyError, ValueError):
+            pass
+        self._wake_r.close()
+        self._wake_w.close()
+        self.sel.close()

@@ -1,0 +1,509 @@
+"""The PostgreSQL v3 message codec: frontend messages in, backend bytes out.
+
+Parsing turns one framed message body into a frozen event object; building
+turns values into the exact bytes of one backend message. Nothing here knows
+about sockets or connection state (see ``protocol.py`` for that), so every
+function is testable with byte strings.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from .errors import ProtocolViolation
+
+_I16 = struct.Struct("!h")
+_U16 = struct.Struct("!H")
+_I32 = struct.Struct("!i")
+_HDR = struct.Struct("!ci")          # type byte + length
+_RFQ = {s: b"Z\x00\x00\x00\x05" + s.encode() for s in "ITE"}
+
+# Special request codes carried in the version field of an untyped packet.
+PROTOCOL_3_0 = 196608
+PROTOCOL_3_2 = 196610
+SSL_REQUEST = 80877103
+GSSENC_REQUEST = 80877104
+CANCEL_REQUEST = 80877102
+
+
+# --------------------------------------------------------------------------
+# Frontend events
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StartupMessage:
+    version: int
+    params: Dict[str, str]
+
+
+@dataclass(frozen=True)
+class SSLRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class GSSENCRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    pid: int
+    secret: bytes
+
+
+@dataclass(frozen=True)
+class PasswordMessage:
+    """A 'p' message; its meaning (password, SASL response) depends on state."""
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Query:
+    sql: str
+
+
+@dataclass(frozen=True)
+class Parse:
+    name: str
+    sql: str
+    param_types: Tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Bind:
+    portal: str
+    statement: str
+    param_formats: Tuple[int, ...]
+    params: Tuple[Optional[bytes], ...]
+    result_formats: Tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Describe:
+    kind: str  # 'S' statement or 'P' portal
+    name: str
+
+
+@dataclass(frozen=True)
+class Execute:
+    portal: str
+    max_rows: int
+
+
+@dataclass(frozen=True)
+class Close:
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Sync:
+    pass
+
+
+@dataclass(frozen=True)
+class Flush:
+    pass
+
+
+@dataclass(frozen=True)
+class Terminate:
+    pass
+
+
+@dataclass(frozen=True)
+class CopyData:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CopyDone:
+    pass
+
+
+@dataclass(frozen=True)
+class CopyFail:
+    message: str
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    pass
+
+
+FrontendMessage = Union[StartupMessage, SSLRequest, GSSENCRequest, CancelRequest,
+                        PasswordMessage, Query, Parse, Bind, Describe, Execute,
+                        Close, Sync, Flush, Terminate, CopyData, CopyDone, CopyFail,
+                        FunctionCall]
+
+
+class _Reader:
+    """Cursor over one message body; every overrun is a protocol violation."""
+
+    __slots__ = ("buf", "pos", "what", "encoding")
+
+    def __init__(self, buf: bytes, what: str, encoding: str = "utf-8") -> None:
+        self.buf = buf
+        self.pos = 0
+        self.what = what
+        self.encoding = encoding
+
+    def _need(self, n: int) -> None:
+        if n < 0 or self.pos + n > len(self.buf):
+            raise ProtocolViolation("invalid message format in %s message" % self.what)
+
+    def int16(self) -> int:
+        self._need(2)
+        v = _I16.unpack_from(self.buf, self.pos)[0]
+        self.pos += 2
+        return v
+
+    def uint16(self) -> int:
+        self._need(2)
+        v = _U16.unpack_from(self.buf, self.pos)[0]
+        self.pos += 2
+        return v
+
+    def int32(self) -> int:
+        self._need(4)
+        v = _I32.unpack_from(self.buf, self.pos)[0]
+        self.pos += 4
+        return v
+
+    def raw(self, n: int) -> bytes:
+        self._need(n)
+        v = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return v
+
+    def cstring(self) -> str:
+        end = self.buf.find(b"\x00", self.pos)
+        if end < 0:
+            raise ProtocolViolation("invalid string in %s message" % self.what)
+        raw = self.buf[self.pos:end]
+        self.pos = end + 1
+        return decode_text(raw, self.encoding)
+
+    def byte(self) -> str:
+        self._need(1)
+        v = self.buf[self.pos:self.pos + 1].decode("latin-1")
+        self.pos += 1
+        return v
+
+    def done(self) -> None:
+        if self.pos != len(self.buf):
+            raise ProtocolViolation("invalid message format in %s message" % self.what)
+
+
+def decode_text(raw: bytes, encoding: str = "utf-8") -> str:
+    """Decode client text; invalid bytes are PostgreSQL's 22021 error."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        from .errors import PgError
+        bad = raw[exc.start:exc.start + 2]
+        raise PgError("22021", 'invalid byte sequence for encoding "%s": %s' % (
+            _pg_encoding_label(encoding), " ".join("0x%02x" % b for b in bad)))
+
+
+def _pg_encoding_label(codec: str) -> str:
+    return "UTF8" if codec.replace("-", "").lower() == "utf8" else codec.upper()
+
+
+def parse_untyped(body: bytes) -> FrontendMessage:
+    """Parse the first packet of a connection (no type byte)."""
+    r = _Reader(body, "startup packet")
+    code = r.int32()
+    if code == SSL_REQUEST:
+        return SSLRequest()
+    if code == GSSENC_REQUEST:
+        return GSSENCRequest()
+    if code == CANCEL_REQUEST:
+        pid = r.int32()
+        secret = body[8:]
+        if not 4 <= len(secret) <= 256:
+            raise ProtocolViolation("invalid length of cancel request packet")
+        return CancelRequest(pid, secret)
+    major = code >> 16
+    if major != 3:
+        from .errors import PgError
+        raise PgError("0A000", "unsupported frontend protocol %d.%d: server supports 3.0 to 3.2"
+                      % (major, code & 0xFFFF), severity="FATAL")
+    params: Dict[str, str] = {}
+    while True:
+        if r.pos >= len(body):
+            raise ProtocolViolation("invalid startup packet layout: expected terminator as last byte")
+        key = r.cstring()
+        if key == "":
+            break
+        params[key] = r.cstring()
+    if r.pos != len(body):
+        raise ProtocolViolation("invalid startup packet layout: expected terminator as last byte")
+    return StartupMessage(code, params)
+
+
+def _parse_query(r: _Reader) -> Query:
+    sql = r.cstring()
+    r.done()
+    return Query(sql)
+
+
+def _parse_parse(r: _Reader) -> Parse:
+    name = r.cstring()
+    sql = r.cstring()
+    n = r.int16()
+    if n < 0:
+        raise ProtocolViolation("invalid number of parameter types in Parse message")
+    types = tuple(r.int32() & 0xFFFFFFFF for _ in range(n))
+    r.done()
+    return Parse(name, sql, types)
+
+
+def _parse_bind(r: _Reader) -> Bind:
+    portal = r.cstring()
+    stmt = r.cstring()
+    nf = r.int16()
+    if nf < 0:
+        raise ProtocolViolation("invalid number of parameter format codes in Bind message")
+    formats = tuple(r.int16() for _ in range(nf))
+    np_ = r.int16()
+    if np_ < 0:
+        raise ProtocolViolation("invalid number of parameters in Bind message")
+    params: List[Optional[bytes]] = []
+    for _ in range(np_):
+        ln = r.int32()
+        if ln == -1:
+            params.append(None)
+        elif ln < -1:
+            raise ProtocolViolation("invalid parameter length in Bind message")
+        else:
+            params.append(r.raw(ln))
+    nr = r.int16()
+    if nr < 0:
+        raise ProtocolViolation("invalid number of result format codes in Bind message")
+    rformats = tuple(r.int16() for _ in range(nr))
+    r.done()
+    return Bind(portal, stmt, formats, tuple(params), rformats)
+
+
+def _parse_describe(r: _Reader) -> Describe:
+    kind = r.byte()
+    name = r.cstring()
+    r.done()
+    if kind not in ("S", "P"):
+        raise ProtocolViolation("invalid DESCRIBE message subtype %d" % ord(kind))
+    return Describe(kind, name)
+
+
+def _parse_close(r: _Reader) -> Close:
+    kind = r.byte()
+    name = r.cstring()
+    r.done()
+    if kind not in ("S", "P"):
+        raise ProtocolViolation("invalid CLOSE message subtype %d" % ord(kind))
+    return Close(kind, name)
+
+
+def _parse_execute(r: _Reader) -> Execute:
+    portal = r.cstring()
+    max_rows = r.int32()
+    r.done()
+    return Execute(portal, max_rows)
+
+
+def _parse_empty(cls):
+    def parse(r: _Reader):
+        r.done()
+        return cls()
+    return parse
+
+
+def _parse_copy_fail(r: _Reader) -> CopyFail:
+    msg = r.cstring()
+    r.done()
+    return CopyFail(msg)
+
+
+_PARSERS = {
+    b"Q": ("Query", _parse_query),
+    b"P": ("Parse", _parse_parse),
+    b"B": ("Bind", _parse_bind),
+    b"D": ("Describe", _parse_describe),
+    b"E": ("Execute", _parse_execute),
+    b"C": ("Close", _parse_close),
+    b"S": ("Sync", _parse_empty(Sync)),
+    b"H": ("Flush", _parse_empty(Flush)),
+    b"X": ("Terminate", lambda r: Terminate()),
+    b"p": ("Password", lambda r: PasswordMessage(r.buf)),
+    b"d": ("CopyData", lambda r: CopyData(r.buf)),
+    b"c": ("CopyDone", lambda r: CopyDone()),
+    b"f": ("CopyFail", _parse_copy_fail),
+    b"F": ("FunctionCall", lambda r: FunctionCall()),
+}
+
+
+def parse_typed(type_byte: bytes, body: bytes, encoding: str = "utf-8") -> FrontendMessage:
+    """Parse one typed frontend message; unknown types violate the protocol."""
+    entry = _PARSERS.get(type_byte)
+    if entry is None:
+        shown = type_byte.decode("latin-1")
+        raise ProtocolViolation("invalid frontend message type %d" % ord(shown))
+    what, parse = entry
+    return parse(_Reader(body, what, encoding))
+
+
+# --------------------------------------------------------------------------
+# Backend messages
+# --------------------------------------------------------------------------
+
+def _msg(type_byte: bytes, body: bytes) -> bytes:
+    return _HDR.pack(type_byte, len(body) + 4) + body
+
+
+def _cstr(s: str, encoding: str = "utf-8") -> bytes:
+    return s.encode(encoding, "replace").replace(b"\x00", b"") + b"\x00"
+
+
+def authentication_ok() -> bytes:
+    return _msg(b"R", _I32.pack(0))
+
+
+def authentication_cleartext() -> bytes:
+    return _msg(b"R", _I32.pack(3))
+
+
+def authentication_md5(salt: bytes) -> bytes:
+    return _msg(b"R", _I32.pack(5) + salt)
+
+
+def authentication_sasl(mechanisms: Sequence[str]) -> bytes:
+    body = _I32.pack(10) + b"".join(_cstr(m) for m in mechanisms) + b"\x00"
+    return _msg(b"R", body)
+
+
+def authentication_sasl_continue(data: bytes) -> bytes:
+    return _msg(b"R", _I32.pack(11) + data)
+
+
+def authentication_sasl_final(data: bytes) -> bytes:
+    return _msg(b"R", _I32.pack(12) + data)
+
+
+def parameter_status(name: str, value: str) -> bytes:
+    return _msg(b"S", _cstr(name) + _cstr(value))
+
+
+def backend_key_data(pid: int, secret: bytes) -> bytes:
+    return _msg(b"K", _I32.pack(pid) + secret)
+
+
+def ready_for_query(status: str) -> bytes:
+    return _RFQ[status]
+
+
+def negotiate_protocol_version(newest_minor: int, unsupported: Sequence[str]) -> bytes:
+    body = _I32.pack(newest_minor) + _I32.pack(len(unsupported))
+    body += b"".join(_cstr(o) for o in unsupported)
+    return _msg(b"v", body)
+
+
+# Column layout for RowDescription: (name, type oid, typlen, typmod, format).
+Field = Tuple[str, int, int, int, int]
+_FIELD_TAIL = struct.Struct("!ihihih")
+
+
+def row_description(fields: Sequence[Field], encoding: str = "utf-8") -> bytes:
+    parts = [_I16.pack(len(fields))]
+    for name, oid, typlen, typmod, fmt in fields:
+        parts.append(_cstr(name, encoding))
+        parts.append(_FIELD_TAIL.pack(0, 0, oid, typlen, typmod, fmt))
+    return _msg(b"T", b"".join(parts))
+
+
+def data_row(values: Sequence[Optional[bytes]]) -> bytes:
+    """One DataRow; ``None`` is SQL NULL, encoded as length -1."""
+    parts = [_I16.pack(len(values))]
+    append = parts.append
+    pack = _I32.pack
+    for v in values:
+        if v is None:
+            append(b"\xff\xff\xff\xff")
+        else:
+            append(pack(len(v)))
+            append(v)
+    body = b"".join(parts)
+    return b"D" + pack(len(body) + 4) + body
+
+
+def data_rows(rows: Sequence[Sequence[Optional[bytes]]]) -> bytes:
+    """Many DataRows in one buffer, the bulk path for encoded batches."""
+    return b"".join([data_row(r) for r in rows])
+
+
+def split_data_rows(blob: bytes, n: int) -> Tuple[bytes, bytes]:
+    """Split concatenated DataRow messages after the first ``n`` rows."""
+    pos = 0
+    unpack = _I32.unpack_from
+    for _ in range(n):
+        pos += 1 + unpack(blob, pos + 1)[0]
+    return blob[:pos], blob[pos:]
+
+
+def command_complete(tag: str) -> bytes:
+    return _msg(b"C", _cstr(tag))
+
+
+def empty_query_response() -> bytes:
+    return b"I\x00\x00\x00\x04"
+
+
+def parse_complete() -> bytes:
+    return b"1\x00\x00\x00\x04"
+
+
+def bind_complete() -> bytes:
+    return b"2\x00\x00\x00\x04"
+
+
+def close_complete() -> bytes:
+    return b"3\x00\x00\x00\x04"
+
+
+def no_data() -> bytes:
+    return b"n\x00\x00\x00\x04"
+
+
+def portal_suspended() -> bytes:
+    return b"s\x00\x00\x00\x04"
+
+
+def parameter_description(oids: Sequence[int]) -> bytes:
+    body = _I16.pack(len(oids)) + b"".join(struct.pack("!I", o & 0xFFFFFFFF) for o in oids)
+    return _msg(b"t", body)
+
+
+def _fields_body(severity: str, sqlstate: str, message: str,
+                 detail: Optional[str], hint: Optional[str], encoding: str) -> bytes:
+    parts = [b"S", _cstr(severity, encoding), b"V", _cstr(severity, encoding),
+             b"C", _cstr(sqlstate, encoding), b"M", _cstr(message, encoding)]
+    if detail:
+        parts += [b"D", _cstr(detail, encoding)]
+    if hint:
+        parts += [b"H", _cstr(hint, encoding)]
+    parts.append(b"\x00")
+    return b"".join(parts)
+
+
+def error_response(severity: str, sqlstate: str, message: str,
+                   detail: Optional[str] = None, hint: Optional[str] = None,
+                   encoding: str = "utf-8") -> bytes:
+    """ErrorResponse with the S, V, C and M fields every client expects."""
+    return _msg(b"E", _fields_body(severity, sqlstate, message, detail, hint, encoding))
+
+
+def notice_response(severity: str, sqlstate: str, message: str,
+                    detail: Optional[str] = None, hint: Optional[str] = None,
+                    encoding: str = "utf-8") -> bytes:
+    return _msg(b"N", _fields_body(severity, sqlstate, message, detail, hint, encoding))

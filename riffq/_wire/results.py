@@ -1,0 +1,207 @@
+"""What a query handler's callback may answer, turned into wire output.
+
+A handler answers with rows, a command tag or an error, in several accepted
+shapes (see the API contract). ``interpret`` checks the answer in the
+calling thread and returns one of three outcomes; a rows outcome carries a
+``ResultStream`` that produces DataRow bytes a chunk at a time, so a large
+result is encoded and sent piece by piece rather than all at once.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
+
+from . import messages
+from .errors import PgError
+from .pgtypes import PgType
+
+log = logging.getLogger("riffq")
+
+#: Rows encoded per chunk: large enough to amortise per-chunk costs, small
+#: enough that one chunk never holds much memory.
+CHUNK_ROWS = 4096
+
+Column = Tuple[str, PgType]
+
+
+def fields_for(columns: Sequence[Column], formats: Sequence[int] = ()) -> List[messages.Field]:
+    """RowDescription fields; ``formats`` follows Bind's result-format rules."""
+    out = []
+    n = len(formats)
+    for i, (name, t) in enumerate(columns):
+        fmt = formats[0] if n == 1 else (formats[i] if n > i else 0)
+        out.append((name, t.oid, t.typlen, t.typmod, fmt))
+    return out
+
+
+class ResultStream:
+    """Columns plus an iterator of encoded chunks ``(datarow_bytes, nrows)``."""
+
+    def __init__(self, columns: List[Column], chunks: Iterator[Tuple[bytes, int]],
+                 closer: Any = None) -> None:
+        self.columns = columns
+        self._chunks = chunks
+        self._closer = closer
+        self.rows_sent = 0
+
+    def next_chunk(self) -> Optional[Tuple[bytes, int]]:
+        """Encode and return the next chunk, or None at the end."""
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            self.close()
+            return None
+        self.rows_sent += chunk[1]
+        return chunk
+
+    def close(self) -> None:
+        closer, self._closer = self._closer, None
+        self._chunks = iter(())
+        if closer is not None:
+            try:
+                closer()
+            except Exception:  # a reader failing to close must not hurt us
+                log.debug("closing a result reader failed", exc_info=True)
+
+
+class Outcome:
+    """The checked answer of one handler call."""
+    __slots__ = ("error", "tag", "stream")
+
+    def __init__(self, error: Optional[PgError] = None, tag: Optional[str] = None,
+                 stream: Optional[ResultStream] = None) -> None:
+        self.error = error
+        self.tag = tag
+        self.stream = stream
+
+
+def column_formats(formats: Sequence[int], ncols: int) -> List[int]:
+    """Bind's result-format rule: none = all text, one = all, else per column."""
+    if not formats:
+        return [0] * ncols
+    if len(formats) == 1:
+        return [formats[0]] * ncols
+    if len(formats) != ncols:
+        raise PgError("08P01", "bind message has %d result formats but query has %d columns"
+                      % (len(formats), ncols))
+    return list(formats)
+
+
+def _binary_encoders(columns: Sequence[Column], fmts: Sequence[int], ctx: Any, encoding: str) -> list:
+    """Per-column encoders for a result with some binary columns; each
+    returns bytes (text columns are text-encoded, then to bytes)."""
+    from .binformat import binary_encoder_for
+    from .textformat import encoder_for
+    out = []
+    for (name, t), fmt in zip(columns, fmts):
+        if fmt == 1:
+            out.append(binary_encoder_for(t, ctx, encoding))
+        else:
+            enc = encoder_for(t, ctx)
+            out.append(lambda v, enc=enc: enc(v).encode(encoding))
+    return out
+
+
+def _encode_values(columns: Sequence[Column], encoders: list, values_by_column: list, nrows: int) -> bytes:
+    cols = []
+    for (name, t), enc, values in zip(columns, encoders, values_by_column):
+        try:
+            cols.append([None if v is None else enc(v) for v in values])
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise PgError("XX000", "cannot encode a value of column \"%s\" as %s: %s" % (name, t.name, exc))
+    if not cols:
+        return messages.data_rows([[]] * nrows)
+    return messages.data_rows(list(zip(*cols)))
+
+
+def _rows_chunks(columns, rows, ctx, encoding, fmts) -> Iterator[Tuple[bytes, int]]:
+    from .rowsource import encode_rows
+    binary = _binary_encoders(columns, fmts, ctx, encoding) if any(fmts) else None
+    for start in range(0, len(rows), CHUNK_ROWS):
+        part = rows[start:start + CHUNK_ROWS]
+        if binary is None:
+            yield messages.data_rows(encode_rows(columns, part, ctx, encoding)), len(part)
+        else:
+            by_col = [[r[i] for r in part] for i in range(len(columns))]
+            yield _encode_values(columns, binary, by_col, len(part)), len(part)
+
+
+def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[bytes, int]]:
+    from .._compat.arrow import column_values, encode_batch_text
+    binary = _binary_encoders(columns, fmts, ctx, encoding) if any(fmts) else None
+    for batch in reader:
+        n = batch.num_rows
+        for start in range(0, n, CHUNK_ROWS):
+            part = batch.slice(start, CHUNK_ROWS) if n > CHUNK_ROWS else batch
+            if binary is None:
+                rows = encode_batch_text(part, columns, ctx, encoding)
+                yield messages.data_rows(rows), part.num_rows
+            else:
+                by_col = [column_values(part.column(i), t) for i, (_, t) in enumerate(columns)]
+                yield _encode_values(columns, binary, by_col, part.num_rows), part.num_rows
+
+
+def _error_from(value: Any) -> PgError:
+    """An ``is_error`` answer: ``(severity, sqlstate, message)`` or close to it."""
+    if isinstance(value, PgError):
+        return value
+    if isinstance(value, BaseException):
+        return PgError("XX000", str(value) or type(value).__name__)
+    if isinstance(value, (tuple, list)) and len(value) == 3 and all(isinstance(v, str) for v in value):
+        severity, sqlstate, message = value
+        severity = severity.upper()
+        if severity not in ("ERROR", "FATAL", "PANIC"):
+            severity = "ERROR"
+        if len(sqlstate) != 5 or not sqlstate.isalnum():
+            return PgError("XX000", "%s (handler gave an invalid SQLSTATE %r)" % (message, sqlstate))
+        return PgError(sqlstate.upper(), message, severity=severity)
+    if isinstance(value, str):
+        return PgError("XX000", value)
+    return PgError("XX000", "query handler reported an error in an unusable form: %r; "
+                   "expected (severity, sqlstate, message)" % (value,))
+
+
+def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
+              encoding: str = "utf-8", formats: Sequence[int] = ()) -> Outcome:
+    """Check a handler's answer; never raises, unusable answers become XX000."""
+    if is_error:
+        return Outcome(error=_error_from(result))
+    if is_tag:
+        if not isinstance(result, str) or not result.strip() or "\x00" in result:
+            return Outcome(error=PgError("XX000", "query handler returned is_tag=True with "
+                                         "an unusable command tag %r; expected a string such as "
+                                         "'INSERT 0 1'" % (result,)))
+        return Outcome(tag=result.strip())
+    try:
+        return Outcome(stream=open_stream(result, ctx, encoding, formats))
+    except PgError as exc:
+        return Outcome(error=exc)
+    except Exception as exc:
+        log.exception("could not read a query handler's result")
+        return Outcome(error=PgError("XX000", "query handler returned an unusable result: %s: %s"
+                                     % (type(exc).__name__, exc)))
+
+
+def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
+                formats: Sequence[int] = ()) -> ResultStream:
+    """Accept any supported result shape and prepare it for streaming."""
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
+        from .rowsource import describe
+        try:
+            columns, rows = describe(result[0], result[1])
+        except ValueError as exc:
+            raise PgError("XX000", "query handler returned malformed rows: %s" % exc)
+        fmts = column_formats(formats, len(columns))
+        return ResultStream(columns, _rows_chunks(columns, rows, ctx, encoding, fmts))
+    from .._compat import arrow
+    if arrow.is_arrow_result(result):
+        reader = arrow.open_reader(result)
+        columns = arrow.columns_for_schema(reader.schema)
+        fmts = column_formats(formats, len(columns))
+        return ResultStream(columns, _arrow_chunks(reader, columns, ctx, encoding, fmts),
+                            closer=getattr(reader, "close", None))
+    if result is None:
+        raise PgError("XX000", "query handler answered None; answer rows, a command tag "
+                      "with is_tag=True, or an error with is_error=True")
+    raise PgError("XX000", "query handler returned an unusable result of type %s; expected an "
+                  "Arrow stream, Arrow IPC bytes or (schema_desc, rows)" % type(result).__name__)

@@ -1,0 +1,577 @@
+"""One client connection's protocol state machine.
+
+Theory of operation. A ``Session`` is fed the bytes a client sends and
+writes the bytes the server answers through its ``host``; it never touches a
+socket or a thread itself. Messages are handled strictly in order: when one
+needs the user's code (authentication, a query), the session hands a job to
+``host.run`` (a worker thread) and stops reading further messages until the
+job's answer comes back through ``host.post`` (the loop thread). That is how
+pipelined messages keep their order and why a callback may be called from
+any thread, at any time, at most once.
+
+States, in order: ``STARTUP`` (untyped packets: SSLRequest, GSSENCRequest,
+CancelRequest, StartupMessage), ``PASSWORD`` (waiting for a 'p' message),
+``AUTHORIZING`` (the auth or connect hook is running), ``READY`` (queries),
+``CLOSED``. Statement-level work in READY is done by ``simple.py`` and
+``extended.py``; results stream through ``_stream_*`` below.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections import deque
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+
+from . import messages as m
+from .errors import PgError, ProtocolViolation
+from .framing import Framer
+from .results import Outcome, ResultStream, fields_for, interpret
+from .settings import Settings, SettingError
+from .textformat import TextContext
+
+log = logging.getLogger("riffq")
+
+STARTUP, PASSWORD, AUTHORIZING, READY, CLOSED = "STARTUP", "PASSWORD", "AUTHORIZING", "READY", "CLOSED"
+
+#: Stop encoding more of a result while this many bytes wait to be sent.
+HIGH_WATER = 1 << 20
+#: A callback answer is encoded up front, in the handler's thread, up to this
+#: size: small results then reach the client with a single thread handoff.
+EAGER_BYTES = 256 * 1024
+
+
+class Host:
+    """What a Session needs from its surroundings (the event loop)."""
+
+    def write(self, data: bytes) -> None: ...
+    def close(self) -> None: ...
+    def run(self, fn: Callable[[], None]) -> None: ...
+    def post(self, fn: Callable[[], None]) -> None: ...
+    def buffered(self) -> int: ...
+
+
+class QueryCallback:
+    """The ``callback`` handed to a query handler.
+
+    Thread-safe and single-shot: the first call is checked in the caller's
+    thread and delivered to the session; later calls are logged and ignored,
+    because the client has already been answered.
+    """
+
+    __slots__ = ("_session", "_token", "_lock", "_done", "_eager", "_formats")
+
+    def __init__(self, session: "Session", token: int, eager: bool = True,
+                 formats: Tuple[int, ...] = ()) -> None:
+        self._session = session
+        self._token = token
+        self._lock = threading.Lock()
+        self._done = False
+        self._eager = eager
+        self._formats = formats
+
+    @property
+    def answered(self) -> bool:
+        return self._done
+
+    def __call__(self, result: Any = None, *, is_tag: bool = False, is_error: bool = False,
+                 **_ignored: Any) -> None:
+        with self._lock:
+            if self._done:
+                log.warning("query callback called again for connection %s; the client was "
+                            "already answered, this answer is dropped", self._session.conn_id)
+                return
+            self._done = True
+        s = self._session
+        outcome = interpret(result, is_tag, is_error, s.text_ctx, s.codec, self._formats)
+        pre: List[Tuple[bytes, int]] = []
+        if outcome.stream is not None and self._eager:
+            outcome, pre = _encode_ahead(outcome)
+        s.post(lambda: s._deliver(self._token, outcome, pre))
+
+
+def _encode_ahead(outcome: Outcome) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
+    """Encode the first chunks in the caller's thread (small results finish here)."""
+    stream = outcome.stream
+    pre: List[Tuple[bytes, int]] = []
+    size = 0
+    try:
+        while size < EAGER_BYTES:
+            chunk = stream.next_chunk()
+            if chunk is None:
+                pre.append((b"", -1))  # end marker
+                break
+            pre.append(chunk)
+            size += len(chunk[0])
+    except Exception as exc:
+        stream.close()
+        pre.append((b"", -2))
+        outcome = Outcome(error=_encode_error(exc), stream=stream)
+    return outcome, pre
+
+
+def _encode_error(exc: BaseException) -> PgError:
+    if isinstance(exc, PgError):
+        return exc
+    if isinstance(exc, UnicodeEncodeError):
+        return PgError("22P05", "character with byte sequence %r has no equivalent in the "
+                       "client encoding" % (exc.object[exc.start:exc.end],))
+    log.exception("encoding a result failed")
+    return PgError("XX000", "could not encode the result: %s: %s" % (type(exc).__name__, exc))
+
+
+class Session:
+    """Protocol state of one client connection (see the module docstring)."""
+
+    def __init__(self, app: Any, host: Host, peer: Tuple[str, int], pid_source: Callable[[], int]) -> None:
+        self.app = app
+        self.host = host
+        self.peer = peer
+        self._next_pid = pid_source
+        self.framer = Framer()
+        self.state = STARTUP
+        self.conn_id: Optional[int] = None
+        self.user = ""
+        self.database = ""
+        self.server_name: Optional[str] = None
+        self.secret = b""
+        self.codec = "utf-8"
+        self.settings: Optional[Settings] = None
+        self.text_ctx = TextContext()
+        self.txn = "I"
+        self._busy = False
+        self._token = 0
+        self._send: Optional[list] = None
+        self._waiting_drain = False
+        self._disconnected = False
+        #: statement-level machinery, created once the session is READY
+        self.simple: Any = None
+        self.extended: Any = None
+
+    # ------------------------------------------------------------------ input
+
+    def data_received(self, data: bytes) -> None:
+        if self.state == CLOSED:
+            return
+        self.framer.feed(data)
+        self._process()
+
+    def _process(self) -> None:
+        while not self._busy and self.state != CLOSED:
+            try:
+                msg = self.framer.next_message()
+                if msg is None:
+                    return
+                type_byte, body = msg
+                if type_byte is None:
+                    self._on_untyped(m.parse_untyped(body))
+                else:
+                    self._on_typed(type_byte, body)
+            except PgError as exc:
+                if exc.fatal or isinstance(exc, ProtocolViolation):
+                    self.fatal(exc)
+                    return
+                self.error(exc)
+                if self.state == READY:
+                    self.statement_failed()
+
+    def _on_typed(self, type_byte: bytes, body: bytes) -> None:
+        if self.state == READY:
+            if self.extended is not None and self.extended.skipping and type_byte not in (b"S", b"X"):
+                m.parse_typed(type_byte, body, self.codec)   # framing still validated
+                return
+            try:
+                msg = m.parse_typed(type_byte, body, self.codec)
+            except PgError as exc:
+                if exc.fatal:
+                    raise
+                # A message we could frame but not read (bad encoding): fail
+                # it the way its protocol fails a statement.
+                self.error(exc)
+                self.statement_failed()
+                if type_byte == b"Q":
+                    self.host.write(m.ready_for_query(self.txn))
+                else:
+                    self.extended.skipping = True
+                return
+            self._on_ready_message(msg)
+        elif self.state == PASSWORD:
+            if type_byte == b"X":
+                self.close()
+                return
+            if type_byte != b"p":
+                raise ProtocolViolation("expected password response, got message type %d" % type_byte[0])
+            self._on_password(body)
+        else:
+            raise ProtocolViolation("unexpected message type %d during startup" % type_byte[0])
+
+    def _on_ready_message(self, msg: Any) -> None:
+        if isinstance(msg, m.Query):
+            self.simple.run(msg.sql)
+        elif isinstance(msg, m.Terminate):
+            self.close()
+        elif isinstance(msg, (m.Parse, m.Bind, m.Describe, m.Execute, m.Close, m.Sync, m.Flush)):
+            self.extended.handle(msg)
+        elif isinstance(msg, (m.CopyData, m.CopyDone, m.CopyFail)):
+            pass  # PostgreSQL ignores stray copy messages outside COPY
+        elif isinstance(msg, m.FunctionCall):
+            raise PgError("0A000", "fastpath function calls are not supported")
+        else:
+            raise ProtocolViolation("unexpected message %s" % type(msg).__name__)
+
+    # ---------------------------------------------------------------- startup
+
+    def _on_untyped(self, msg: Any) -> None:
+        if isinstance(msg, m.SSLRequest):
+            self.app.on_ssl_request(self)
+        elif isinstance(msg, m.GSSENCRequest):
+            self.host.write(b"N")
+        elif isinstance(msg, m.CancelRequest):
+            self.app.on_cancel_request(msg.pid, msg.secret)
+            self.close()
+        elif isinstance(msg, m.StartupMessage):
+            self.framer.startup = False
+            self._on_startup(msg)
+
+    def _on_startup(self, msg: m.StartupMessage) -> None:
+        params = dict(msg.params)
+        if (msg.version & 0xFFFF) != 0 or any(k.startswith("_pq_.") for k in params):
+            unsupported = [k for k in params if k.startswith("_pq_.")]
+            self.host.write(m.negotiate_protocol_version(0, unsupported))
+            for k in unsupported:
+                params.pop(k)
+        user = params.pop("user", "")
+        if not user:
+            raise PgError("28000", "no PostgreSQL user name specified in startup packet", severity="FATAL")
+        self.user = user
+        self.database = params.pop("database", "") or user
+        self.conn_id = self._next_pid()
+        self.secret = secrets.token_bytes(4)
+        self.settings = Settings(server_version=self.app.server_version, user=user)
+        options = params.pop("options", "")
+        params.pop("replication", None)
+        for name, value in list(params.items()) + _parse_options(options):
+            try:
+                self.apply_setting(name, value, startup=True)
+            except SettingError as exc:
+                raise PgError(exc.sqlstate, exc.message, severity="FATAL")
+        if self.app.auth_required:
+            self.state = PASSWORD
+            self.host.write(m.authentication_cleartext())
+        else:
+            self._authorize()
+
+    def _on_password(self, body: bytes) -> None:
+        end = body.find(b"\x00")
+        if end < 0 or end != len(body) - 1:
+            raise ProtocolViolation("invalid password packet")
+        password = m.decode_text(body[:end], self.codec)
+        self.state = AUTHORIZING
+        self._busy = True
+        token = self._new_token()
+
+        def answer(ok: Any = False, message: Optional[str] = None, severity: Optional[str] = None,
+                   sqlstate: Optional[str] = None, **_: Any) -> None:
+            self.post(lambda: self._auth_answered(token, ok, message, severity, sqlstate))
+
+        self.host.run(lambda: self._call_user(
+            answer, lambda: self.app.authenticate(self, password, answer)))
+
+    def _auth_answered(self, token, ok, message, severity, sqlstate) -> None:
+        if token != self._token or self.state != AUTHORIZING:
+            return
+        if ok is True:
+            self._authorize()
+            return
+        log.info("password authentication failed for user %r from %s:%s", self.user, *self.peer[:2])
+        self.fatal(PgError(sqlstate or "28P01",
+                           message or 'password authentication failed for user "%s"' % self.user,
+                           severity=_fatal_severity(severity)))
+
+    def _authorize(self) -> None:
+        """Run the connect hook; on admission, finish the startup sequence."""
+        self.state = AUTHORIZING
+        self._busy = True
+        token = self._new_token()
+
+        def answer(ok: Any = True, message: Optional[str] = None, severity: Optional[str] = None,
+                   sqlstate: Optional[str] = None, **_: Any) -> None:
+            self.post(lambda: self._connect_answered(token, ok, message, severity, sqlstate))
+
+        self.host.run(lambda: self._call_user(answer, lambda: self.app.connect(self, answer)))
+
+    def _connect_answered(self, token, ok, message, severity, sqlstate) -> None:
+        if token != self._token or self.state != AUTHORIZING:
+            return
+        if ok is not True and ok is not None:
+            self.fatal(PgError(sqlstate or "28000", message or "connection rejected by the server",
+                               severity=_fatal_severity(severity)))
+            return
+        from .extended import ExtendedProtocol
+        from .simple import SimpleQuery
+        self.simple = SimpleQuery(self)
+        self.extended = ExtendedProtocol(self)
+        out = [m.authentication_ok()]
+        out += [m.parameter_status(k, v) for k, v in self.settings.reported()]
+        out.append(m.backend_key_data(self.conn_id, self.secret))
+        out.append(m.ready_for_query("I"))
+        self.host.write(b"".join(out))
+        self.state = READY
+        self._busy = False
+        self._process()
+
+    def _call_user(self, answer: Callable[..., None], fn: Callable[[], Any]) -> None:
+        """Run a user hook; an exception counts as a refusal with its message."""
+        try:
+            fn()
+        except Exception as exc:
+            log.exception("connection hook raised")
+            answer(False, "%s: %s" % (type(exc).__name__, exc), "FATAL", "XX000")
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the loop thread; a bug in it ends only this
+        connection, with an error the client can read, never the server."""
+        def guarded() -> None:
+            try:
+                fn()
+            except Exception as exc:
+                log.exception("internal error on connection %s", self.conn_id)
+                if self.state != CLOSED:
+                    self.fatal(PgError("XX000", "internal error: %s: %s" % (type(exc).__name__, exc),
+                                       severity="FATAL"))
+        self.host.post(guarded)
+
+    # --------------------------------------------------------------- settings
+
+    def apply_setting(self, name: str, value: Optional[str], local: bool = False,
+                      startup: bool = False) -> None:
+        """SET a run-time parameter, keeping encoders and ParameterStatus in step.
+        Startup-packet values become the session's defaults, as in PostgreSQL."""
+        changed = self.settings.set(name, value, local=local, startup=startup)
+        self._settings_changed([changed] if changed else [], startup)
+
+    def _settings_changed(self, changes: List[Tuple[str, str]], startup: bool = False) -> None:
+        for rname, rvalue in changes:
+            if rname == "client_encoding":
+                from .pgencodings import lookup
+                self.codec = lookup(rvalue)[1]
+            if not startup:
+                self.host.write(m.parameter_status(rname, rvalue))
+        self._refresh_time_zone()
+
+    def _refresh_time_zone(self) -> None:
+        from .textformat import timezone_from_name
+        tzname = self.settings.get("TimeZone")
+        if tzname != getattr(self, "_tzname", None):
+            self._tzname = tzname
+            try:
+                self.text_ctx = TextContext(timezone_from_name(tzname))
+            except ValueError:
+                self.text_ctx = TextContext()
+
+    # --------------------------------------------------------------- handlers
+
+    def _new_token(self) -> int:
+        self._token += 1
+        return self._token
+
+    def call_handler(self, sql: str, kwargs: Dict[str, Any],
+                     done: Callable[[Outcome, List[Tuple[bytes, int]]], None],
+                     eager: bool = True, formats: Tuple[int, ...] = ()) -> None:
+        """Run the query handler for ``sql``; ``done`` gets its checked answer
+        on the loop thread. Message processing pauses until then."""
+        self._busy = True
+        token = self._new_token()
+        self._pending_done = done
+        cb = QueryCallback(self, token, eager, formats)
+
+        def job() -> None:
+            try:
+                self.app.query(self, sql, cb, kwargs)
+            except Exception as exc:
+                log.exception("query handler raised")
+                if not cb.answered:
+                    cb(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
+
+        self.host.run(job)
+
+    def _deliver(self, token: int, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
+        if token != self._token or self.state == CLOSED:
+            if outcome.stream is not None:
+                outcome.stream.close()
+            return
+        done, self._pending_done = self._pending_done, None
+        self._busy = False
+        done(outcome, pre)
+        if outcome.error is not None and outcome.error.fatal:
+            self.fatal(outcome.error, already_sent=True)
+            return
+        if not self._busy:
+            self._process()
+
+    # -------------------------------------------------------------- streaming
+
+    def send_rows(self, stream: ResultStream, queued: List[Tuple[bytes, int]],
+                  limit: Optional[int], finished: Callable[..., None]) -> None:
+        """Write a result's DataRows, pulling more only while the output
+        buffer is below the high-water mark.
+
+        ``queued`` holds chunks already encoded (``n == -1`` marks the end).
+        With a ``limit``, at most that many rows are sent. ``finished(err,
+        exhausted, leftover, rows_sent)`` then runs on the loop thread:
+        ``leftover`` are encoded chunks not yet sent, for the next Execute.
+        """
+        self._busy = True
+        self._send = [stream, deque(queued), limit, finished, 0]
+        self._continue_send()
+
+    def _continue_send(self) -> None:
+        state = self._send
+        if state is None:
+            return
+        stream, queued, limit = state[0], state[1], state[2]
+        while queued:
+            blob, n = queued.popleft()
+            if n == -1:
+                self._finish_send(None, True, [])
+                return
+            if limit is not None and n > limit:
+                head, tail = m.split_data_rows(blob, limit)
+                self.host.write(head)
+                state[4] += limit
+                queued.appendleft((tail, n - limit))
+                self._finish_send(None, False, list(queued))
+                return
+            self.host.write(blob)
+            state[4] += n
+            if limit is not None:
+                limit -= n
+                state[2] = limit
+                if limit == 0:
+                    self._finish_send(None, False, list(queued))
+                    return
+        if self.host.buffered() >= HIGH_WATER:
+            self._waiting_drain = True
+            return
+
+        def job() -> None:
+            try:
+                chunk, err = stream.next_chunk(), None
+            except Exception as exc:
+                chunk, err = None, _encode_error(exc)
+                stream.close()
+            self.post(lambda: self._chunk_ready(stream, chunk, err))
+
+        self.host.run(job)
+
+    def _chunk_ready(self, stream: ResultStream, chunk: Optional[Tuple[bytes, int]],
+                     err: Optional[PgError]) -> None:
+        state = self._send
+        if state is None or state[0] is not stream:
+            return  # the connection moved on (closed); the stream is closed there
+        if err is not None:
+            self._finish_send(err, True, [])
+            return
+        state[1].append(chunk if chunk is not None else (b"", -1))
+        self._continue_send()
+
+    def _finish_send(self, err: Optional[PgError], exhausted: bool,
+                     leftover: List[Tuple[bytes, int]]) -> None:
+        finished, sent = self._send[3], self._send[4]
+        self._send = None
+        self._busy = False
+        finished(err, exhausted, leftover, sent)
+        if not self._busy:
+            self._process()
+
+    def on_drain(self) -> None:
+        """The host's output buffer fell below the low-water mark."""
+        if self._waiting_drain:
+            self._waiting_drain = False
+            self._continue_send()
+
+    # ------------------------------------------------------------ outcomes
+
+    def error(self, exc: PgError) -> None:
+        self.host.write(m.error_response(exc.severity, exc.sqlstate, exc.message,
+                                         exc.detail, exc.hint, self.codec))
+
+    def statement_failed(self) -> None:
+        """Bookkeeping after an ERROR: an open transaction becomes failed."""
+        if self.txn == "T":
+            self.txn = "E"
+
+    def fatal(self, exc: PgError, already_sent: bool = False) -> None:
+        if not already_sent:
+            sev = exc.severity if exc.severity in ("FATAL", "PANIC") else "FATAL"
+            self.host.write(m.error_response(sev, exc.sqlstate, exc.message,
+                                             exc.detail, exc.hint, self.codec))
+        self.close()
+
+    def close(self) -> None:
+        if self.state == CLOSED:
+            return
+        self.state = CLOSED
+        self._release_stream()
+        self.host.close()
+
+    def _release_stream(self) -> None:
+        state, self._send = self._send, None
+        if state is not None:
+            state[0].close()
+        if self.extended is not None:
+            self.extended.release_all()
+
+    def connection_lost(self) -> None:
+        """The socket is gone (any reason): release everything exactly once."""
+        self.state = CLOSED
+        self._token += 1  # late handler answers are dropped
+        self._release_stream()
+        if not self._disconnected and self.conn_id is not None:
+            self._disconnected = True
+            self.app.disconnect(self)
+
+
+def _fatal_severity(severity: Optional[str]) -> str:
+    return severity.upper() if isinstance(severity, str) and severity.upper() in ("FATAL", "PANIC") else "FATAL"
+
+
+def _parse_options(options: str) -> List[Tuple[str, str]]:
+    """The startup ``options`` parameter: ``-c name=value`` / ``--name=value``
+    words, with backslash-escaped spaces, as PostgreSQL reads them."""
+    words: List[str] = []
+    cur: List[str] = []
+    esc = False
+    for ch in options:
+        if esc:
+            cur.append(ch)
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif ch.isspace():
+            if cur:
+                words.append("".join(cur))
+                cur = []
+        else:
+            cur.append(ch)
+    if cur:
+        words.append("".join(cur))
+    out: List[Tuple[str, str]] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "-c" and i + 1 < len(words):
+            w = words[i + 1]
+            i += 1
+        elif w.startswith("--"):
+            w = w[2:]
+        elif w.startswith("-c"):
+            w = w[2:]
+        else:
+            i += 1
+            continue
+        if "=" in w:
+            k, v = w.split("=", 1)
+            out.append((k.replace("-", "_"), v))
+        i += 1
+    return out

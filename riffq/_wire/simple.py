@@ -1,0 +1,113 @@
+"""The simple query protocol: one Query message, one or more statements.
+
+As PostgreSQL does, the text is split into statements that are answered in
+order, each with its own RowDescription/DataRow/CommandComplete; the first
+error skips the rest, and one ReadyForQuery ends the message.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Deque, List, Optional, Tuple
+
+from . import messages as m
+from .commands import (check_failed_transaction, classify_statement, is_builtin, run_builtin,
+                       track_handler_tag, transaction_transition, BuiltinResult)
+from .errors import PgError
+from .results import Outcome, fields_for
+from .session_sql import TransactionCommand
+from .sqlsplit import is_empty_query, split_statements
+from .textformat import encoder_for
+
+
+class SimpleQuery:
+    """Runs the statements of one Query message against a Session."""
+
+    def __init__(self, session: Any) -> None:
+        self.s = session
+        self.queue: Deque[str] = deque()
+        self._cmd: Any = None
+
+    def run(self, sql: str) -> None:
+        s = self.s
+        s.extended.query_started()
+        if is_empty_query(sql):
+            s.host.write(m.empty_query_response() + m.ready_for_query(s.txn))
+            return
+        self.queue = deque(split_statements(sql))
+        self._next()
+
+    def _next(self) -> None:
+        s = self.s
+        while self.queue:
+            stmt = self.queue.popleft()
+            try:
+                cmd = classify_statement(stmt)
+                check_failed_transaction(s, cmd)
+                if is_builtin(s, cmd):
+                    send_builtin(s, run_builtin(s, cmd))
+                    continue
+            except PgError as exc:
+                self._fail(exc)
+                break
+            self._cmd = cmd
+            s.call_handler(stmt, {"connection_id": s.conn_id}, self._answered)
+            return
+        s.host.write(m.ready_for_query(s.txn))
+
+    def _fail(self, exc: PgError) -> None:
+        self.s.error(exc)
+        self.s.statement_failed()
+        self.queue.clear()
+
+    def _answered(self, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
+        s = self.s
+        if outcome.error is not None:
+            self._fail(outcome.error)
+            if not outcome.error.fatal:
+                s.host.write(m.ready_for_query(s.txn))
+            return
+        if outcome.tag is not None:
+            s.host.write(m.command_complete(outcome.tag))
+            cmd = self._cmd
+            if isinstance(cmd, TransactionCommand):
+                transaction_transition(s, cmd.kind, cmd.tag)
+            else:
+                track_handler_tag(s, outcome.tag)
+            self._next()
+            return
+        stream = outcome.stream
+        s.host.write(m.row_description(fields_for(stream.columns), s.codec))
+        s.send_rows(stream, pre, None, lambda err, _exh, _left, sent: self._streamed(stream, err, sent))
+
+    def _streamed(self, stream: Any, err: Optional[PgError], sent: int) -> None:
+        s = self.s
+        stream.close()
+        if err is not None:
+            self._fail(err)
+            s.host.write(m.ready_for_query(s.txn))
+            return
+        s.host.write(m.command_complete("SELECT %d" % sent))
+        self._next()
+
+
+def send_builtin(session: Any, res: BuiltinResult, with_description: bool = True,
+                 formats: Tuple[int, ...] = ()) -> None:
+    """Write a builtin statement's answer, then its tag. Builtin results are
+    text columns, whose binary form is the same bytes as the text form."""
+    out = []
+    if res.notice is not None:
+        n = res.notice
+        out.append(m.notice_response(n.severity, n.sqlstate, n.message, encoding=session.codec))
+    if res.columns is not None:
+        if with_description:
+            out.append(m.row_description(fields_for(res.columns, formats), session.codec))
+        codec = session.codec
+        encoders = [encoder_for(t, session.text_ctx) for _, t in res.columns]
+        for row in res.rows:
+            out.append(m.data_row([None if v is None else enc(v).encode(codec)
+                                   for enc, v in zip(encoders, row)]))
+        tag = "%s" % res.tag if res.tag != "SELECT" else "SELECT %d" % len(res.rows)
+        out.append(m.command_complete(tag))
+    else:
+        out.append(m.command_complete(res.tag))
+    session.host.write(b"".join(out))

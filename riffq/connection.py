@@ -1,0 +1,167 @@
+"""The high-level API: ``BaseConnection`` and ``RiffqServer``.
+
+One ``BaseConnection`` subclass instance serves one client for its whole
+life; ``RiffqServer`` creates them and forwards the low-level hooks to them.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, List, Optional
+
+from ._wire.calling import call_tolerantly
+from .server import Server
+
+log = logging.getLogger("riffq")
+
+
+class BaseConnection:
+    """Subclass and override ``handle_query`` (and, to ask clients for a
+    password, ``handle_auth``). Every ``handle_*`` method gets a ``callback``
+    that it must call exactly once, from any thread, now or later."""
+
+    conn_id: Optional[int] = None
+    #: Set True in a subclass to receive BEGIN/COMMIT/ROLLBACK yourself; by
+    #: default the server answers them so every client works unchanged.
+    forward_transaction_control = False
+
+    def __init__(self, conn_id: int, executor: ThreadPoolExecutor) -> None:
+        self.conn_id = conn_id
+        self.executor = executor
+
+    # helpers ---------------------------------------------------------------
+
+    def send_reader(self, reader: Any, callback: Callable[..., Any]) -> None:
+        """Hand any Arrow stream (reader, table, batch) to ``callback``."""
+        if hasattr(reader, "__arrow_c_stream__"):
+            callback(reader.__arrow_c_stream__())
+        else:
+            callback(reader)
+
+    def arrow_batch(self, values: List[Any], names: List[str]) -> Any:
+        """A ``pyarrow.RecordBatchReader`` holding one batch of ``values``."""
+        from ._compat.arrow import pa
+        pyarrow = pa()
+        batch = pyarrow.record_batch(list(values), names=list(names))
+        return pyarrow.RecordBatchReader.from_batches(batch.schema, [batch])
+
+    # hooks -----------------------------------------------------------------
+
+    def handle_auth(self, user: str, password: str, host: str, database: Optional[str] = None,
+                    callback: Callable[..., Any] = callable) -> Any:
+        """Not overridden: no password is asked (trust)."""
+        return callback(True)
+
+    def handle_connect(self, ip: str, port: int, callback: Callable[..., Any] = callable,
+                       server_name: Optional[str] = None) -> Any:
+        return callback(True)
+
+    def handle_query(self, sql: str, callback: Callable[..., Any] = callable, **kwargs: Any) -> Any:
+        return callback(("ERROR", "0A000", "handle_query is not implemented"), is_error=True)
+
+    def handle_disconnect(self, ip: str, port: int, callback: Callable[..., Any] = callable) -> Any:
+        return callback(True)
+
+
+def _hook(conn: Any, name: str, positional: int) -> Callable[..., Any]:
+    """The instance's hook, tolerating one written without ``self`` (the
+    getting-started guide shows ``def handle_connect(ip, port, callback)``)."""
+    bound = getattr(conn, name)
+    func = getattr(type(conn), name, None)
+    if inspect.isfunction(func):
+        params = list(inspect.signature(func).parameters.values())
+        plain = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if plain and plain[0].name != "self" and len(plain) == positional \
+                and plain[-1].name == "callback":
+            return func
+    return bound
+
+
+class RiffqServer:
+    """Creates one ``connection_cls`` instance per client and routes to it."""
+
+    def __init__(self, listen_addr: str, connection_cls: type = BaseConnection) -> None:
+        self._server = Server(listen_addr)
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="riffq-executor")
+        self.connections: Dict[int, BaseConnection] = {}
+        self.connection_cls = connection_cls
+        self._lock = threading.Lock()
+        self._server.on_query(self.handle_query)
+        self._server.on_connect(self.handle_connect)
+        self._server.on_disconnect(self.handle_disconnect)
+        if getattr(connection_cls, "handle_auth", None) is not BaseConnection.handle_auth:
+            self._server.on_authentication(self.handle_auth)
+        self._server.forward_transaction_control = bool(
+            getattr(connection_cls, "forward_transaction_control", False))
+
+    # the low-level server's configuration, passed through --------------------
+
+    def set_tls(self, crt: str, key: str) -> None:
+        self._server.set_tls(crt, key)
+
+    def register_database(self, database: str) -> None:
+        self._server.register_database(database)
+
+    def register_schema(self, database: str, schema: str) -> None:
+        self._server.register_schema(database, schema)
+
+    def register_table(self, database: str, schema: str, table: str, columns: List[Dict[str, Any]]) -> None:
+        self._server.register_table(database, schema, table, columns)
+
+    def set_lazy_catalog(self, source: Any) -> None:
+        self._server.set_lazy_catalog(source)
+
+    def handle_shutdown(self, callback: Callable[..., Any]) -> None:
+        self._server.handle_shutdown(callback)
+
+    def start(self, tls: bool = False, catalog_emulation: bool = False,
+              server_version: Optional[str] = None, **kwargs: Any) -> None:
+        """Serve until SIGINT/SIGTERM or ``stop()``; see ``Server.start``."""
+        self._server.start(tls=tls, catalog_emulation=catalog_emulation,
+                           server_version=server_version, **kwargs)
+
+    def wait_started(self, timeout: float = 10.0) -> Any:
+        return self._server.wait_started(timeout)
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    # forwarders ------------------------------------------------------------
+
+    def get_connection(self, connection_id: int) -> BaseConnection:
+        with self._lock:
+            conn = self.connections.get(connection_id)
+            if conn is None:
+                conn = self.connection_cls(connection_id, self.executor)
+                self.connections[connection_id] = conn
+            return conn
+
+    def handle_auth(self, connection_id: int, user: str, password: str, host: str,
+                    database: Optional[str] = None, callback: Callable[..., Any] = callable) -> Any:
+        conn = self.get_connection(connection_id)
+        return conn.handle_auth(user, password, host, database=database, callback=callback)
+
+    def handle_connect(self, connection_id: int, ip: str, port: int,
+                       callback: Callable[..., Any] = callable, server_name: Optional[str] = None) -> Any:
+        conn = self.get_connection(connection_id)
+        return call_tolerantly(_hook(conn, "handle_connect", 3), ip, port, callback=callback,
+                               optional={"server_name": server_name})
+
+    def handle_query(self, sql: str, callback: Callable[..., Any] = callable,
+                     connection_id: Optional[int] = None, **kwargs: Any) -> Any:
+        conn = self.get_connection(connection_id)
+        return conn.handle_query(sql, callback=callback, connection_id=connection_id, **kwargs)
+
+    def handle_disconnect(self, connection_id: int, ip: str, port: int,
+                          callback: Callable[..., Any] = callable) -> Any:
+        with self._lock:
+            conn = self.connections.pop(connection_id, None)
+        if conn is None:
+            return callback(True)
+        return call_tolerantly(_hook(conn, "handle_disconnect", 3), ip, port, callback=callback)

@@ -1,0 +1,255 @@
+"""The low-level server: ``riffq.Server``.
+
+Programs written for the original riffq register plain functions with
+``on_query``/``on_authentication``/``on_connect``/``on_disconnect`` and call
+``start()``. This class keeps those hooks, owns the event loop and the
+thread pool that runs them, and answers a Session's questions about them.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ._catalog.registry import CatalogRegistry
+from ._wire import messages as m
+from ._wire.calling import call_tolerantly
+from ._wire.loop import Connection, EventLoop
+from ._wire.session import Session
+
+log = logging.getLogger("riffq")
+
+DEFAULT_SERVER_VERSION = "17.4.0"
+#: Threads that run user hooks and encode results. Blocking handlers each
+#: hold one, so there are many; idle ones cost nothing until first used.
+HANDLER_THREADS = 64
+#: Seconds shutdown waits for disconnect hooks still running.
+DISCONNECT_GRACE = 5.0
+
+
+def parse_listen_addr(addr: str) -> Tuple[str, int]:
+    """``"host:port"``, ``"[::1]:5433"`` or ``":5433"`` into (host, port)."""
+    if not isinstance(addr, str) or ":" not in addr:
+        raise ValueError("listen address must look like 'host:port', got %r" % (addr,))
+    host, _, port = addr.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        port_no = int(port)
+    except ValueError:
+        raise ValueError("listen address %r has an invalid port" % (addr,))
+    if not 0 <= port_no <= 65535:
+        raise ValueError("listen address %r has an invalid port" % (addr,))
+    return host or "0.0.0.0", port_no
+
+
+def _noop(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+class Server:
+    """A PostgreSQL wire-protocol server driven by registered callbacks."""
+
+    def __init__(self, listen_addr: str) -> None:
+        self.host, self.port = parse_listen_addr(listen_addr)
+        self._query_fn: Optional[Callable[..., Any]] = None
+        self._auth_fn: Optional[Callable[..., Any]] = None
+        self._connect_fn: Optional[Callable[..., Any]] = None
+        self._disconnect_fn: Optional[Callable[..., Any]] = None
+        self._shutdown_fns: List[Callable[..., Any]] = []
+        self.catalog = CatalogRegistry()
+        self._tls: Optional[Tuple[str, str]] = None
+        self.server_version = DEFAULT_SERVER_VERSION
+        self.catalog_emulation = False
+        #: When True, BEGIN/COMMIT/ROLLBACK... reach the query handler instead
+        #: of being answered by the server (the status still follows them).
+        self.forward_transaction_control = False
+        self._ids = itertools.count(1)
+        self._loop: Optional[EventLoop] = None
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._started = threading.Event()
+        self._start_error: Optional[BaseException] = None
+        self.sessions: Dict[int, Session] = {}
+        self._disconnects: "set[Any]" = set()
+
+    # ------------------------------------------------------------ hooks
+
+    def on_query(self, fn: Callable[..., Any]) -> None:
+        self._query_fn = fn
+
+    def on_authentication(self, fn: Callable[..., Any]) -> None:
+        self._auth_fn = fn
+
+    def on_connect(self, fn: Callable[..., Any]) -> None:
+        self._connect_fn = fn
+
+    def on_disconnect(self, fn: Callable[..., Any]) -> None:
+        self._disconnect_fn = fn
+
+    def handle_shutdown(self, fn: Callable[..., Any]) -> None:
+        """Register ``fn`` to run once on SIGINT/SIGTERM (or ``stop()``), after
+        the server stops accepting and before ``start()`` returns."""
+        self._shutdown_fns.append(fn)
+
+    # ---------------------------------------------------------- catalog
+
+    def register_database(self, database: str) -> None:
+        self.catalog.register_database(database)
+
+    def register_schema(self, database: str, schema: str) -> None:
+        self.catalog.register_schema(database, schema)
+
+    def register_table(self, database: str, schema: str, table: str, columns: List[Dict[str, Any]]) -> None:
+        self.catalog.register_table(database, schema, table, columns)
+
+    def set_lazy_catalog(self, source: Any) -> None:
+        self.catalog.set_lazy_source(source)
+
+    def set_tls(self, crt: str, key: str) -> None:
+        """Use this PEM certificate and key for TLS; missing files fail now."""
+        for path, what in ((crt, "Certificate"), (key, "Certificate keyfile")):
+            if not os.path.exists(path):
+                raise OSError("%s not found in %s" % (what, path))
+        self._tls = (crt, key)
+
+    # ------------------------------------------------- session questions
+
+    @property
+    def auth_required(self) -> bool:
+        return self._auth_fn is not None
+
+    def on_ssl_request(self, session: Session) -> None:
+        session.host.write(b"N")
+
+    def on_cancel_request(self, pid: int, secret: bytes) -> None:
+        """Query cancellation arrives with the authentication/TLS work; until
+        then a CancelRequest is read and its connection closed, as the
+        protocol allows (no reply is ever sent)."""
+
+    def authenticate(self, session: Session, password: str, answer: Callable[..., None]) -> None:
+        self._auth_fn(session.conn_id, session.user, password, session.peer[0],
+                      callback=answer, database=session.database)
+
+    def connect(self, session: Session, answer: Callable[..., None]) -> None:
+        self.sessions[session.conn_id] = session
+        if self._connect_fn is None:
+            answer(True)
+            return
+        call_tolerantly(self._connect_fn, session.conn_id, session.peer[0], session.peer[1],
+                        callback=answer, optional={"server_name": session.server_name})
+
+    def query(self, session: Session, sql: str, callback: Callable[..., None],
+              kwargs: Dict[str, Any]) -> None:
+        if self._query_fn is None:
+            callback(("ERROR", "0A000", "this server has no query handler"), is_error=True)
+            return
+        self._query_fn(sql, callback, **kwargs)
+
+    def disconnect(self, session: Session) -> None:
+        self.sessions.pop(session.conn_id, None)
+        fn = self._disconnect_fn
+        if fn is None:
+            return
+
+        def job() -> None:
+            try:
+                call_tolerantly(fn, session.conn_id, session.peer[0], session.peer[1],
+                                optional={"callback": _noop})
+            except Exception:
+                log.exception("disconnect hook raised")
+        fut = self._pool.submit(job)
+        self._disconnects.add(fut)
+        fut.add_done_callback(self._disconnects.discard)
+
+    def next_conn_id(self) -> int:
+        return next(self._ids)
+
+    # -------------------------------------------------------------- run
+
+    def start(self, tls: bool = False, catalog_emulation: bool = False,
+              server_version: Optional[str] = None, **_future: Any) -> None:
+        """Bind, serve, and block until SIGINT/SIGTERM or ``stop()``."""
+        if server_version is not None:
+            self.server_version = str(server_version)
+        self.catalog_emulation = bool(catalog_emulation)
+        if tls and self._tls is None:
+            raise ValueError("start(tls=True) needs set_tls(crt, key) first")
+        self._pool = ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="riffq-worker")
+        loop = EventLoop(self._new_session, self._pool)
+        try:
+            self.host, self.port = loop.listen(self.host, self.port)
+        except BaseException as exc:
+            self._start_error = exc
+            self._started.set()
+            loop.close()
+            self._pool.shutdown(wait=False)
+            raise
+        self._loop = loop
+        restore = self._install_signals(loop)
+        log.info("riffq listening on %s:%s", self.host, self.port)
+        self._started.set()
+        try:
+            loop.run()
+        finally:
+            loop.close_listeners()
+            for fn in self._shutdown_fns:
+                try:
+                    fn()
+                except Exception:
+                    log.exception("shutdown hook raised")
+            loop.shutdown_connections(self._goodbye)
+            loop.close()
+            restore()
+            # Let the disconnect hooks finish (bounded: a hook that hangs
+            # must not keep the process alive), then release the threads.
+            wait_futures(self._disconnects, timeout=DISCONNECT_GRACE)
+            self._pool.shutdown(wait=False)
+
+    def _goodbye(self, conn: Connection) -> Optional[bytes]:
+        session = conn.session
+        if session is None or session.state == "STARTUP":
+            return None
+        return m.error_response("FATAL", "57P01", "terminating connection due to administrator command")
+
+    def _new_session(self, conn: Connection) -> Session:
+        return Session(self, conn, conn.peer, self.next_conn_id)
+
+    def _install_signals(self, loop: EventLoop) -> Callable[[], None]:
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {}
+
+        def stop(signum: int, frame: Any) -> None:
+            loop.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                previous[sig] = signal.signal(sig, stop)
+            except (ValueError, OSError):
+                pass
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                try:
+                    signal.signal(sig, handler)
+                except (ValueError, OSError):
+                    pass
+        return restore
+
+    def wait_started(self, timeout: float = 10.0) -> Tuple[str, int]:
+        """Block until ``start()`` (in another thread) is listening; returns
+        the bound (host, port), which is how a port-0 server learns its port."""
+        if not self._started.wait(timeout):
+            raise TimeoutError("server did not start within %ss" % timeout)
+        if self._start_error is not None:
+            raise self._start_error
+        return self.host, self.port
+
+    def stop(self) -> None:
+        """Stop serving, as SIGTERM would; safe from any thread."""
+        if self._loop is not None:
+            self._loop.stop()

@@ -1,0 +1,210 @@
+"""Process-level behaviour: shutdown by signal, streaming under backpressure,
+the demo server, and the standard-library-only core."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pytest
+
+import riffq
+from conftest import run_psql
+from pgclient import RawClient, query
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise AssertionError("server did not start: %s" % (proc.communicate()[0],))
+            time.sleep(0.05)
+
+
+SHUTDOWN_SERVER = textwrap.dedent("""
+    import json, sys, riffq
+    log = open(sys.argv[2], "a")
+    def note(*what):
+        log.write(json.dumps(what) + "\\n"); log.flush()
+    class Conn(riffq.BaseConnection):
+        def handle_query(self, sql, callback=callable, **kw):
+            callback(([{"name": "x", "type": "int"}], [(1,)]))
+        def handle_disconnect(self, ip, port, callback=callable):
+            note("disconnect", self.conn_id)
+            callback()
+    server = riffq.RiffqServer("127.0.0.1:" + sys.argv[1], connection_cls=Conn)
+    server.handle_shutdown(lambda: note("shutdown"))
+    server.start()
+    note("returned")
+""")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_server_runs_shutdown_and_disconnects(tmp_path, sig):
+    port = free_port()
+    script = tmp_path / "server.py"
+    script.write_text(SHUTDOWN_SERVER)
+    events = tmp_path / "events.jsonl"
+    proc = subprocess.Popen([sys.executable, str(script), str(port), str(events)],
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_listening(port, proc)
+    conn = psycopg.connect(host="127.0.0.1", port=port, user="u", dbname="d", autocommit=True)
+    assert conn.execute("q").fetchone() == (1,)
+    proc.send_signal(sig)
+    assert proc.wait(15) == 0, proc.communicate()[0]
+    with pytest.raises(psycopg.OperationalError) as info:
+        conn.execute("q")
+    assert "terminating connection due to administrator command" in str(info.value) \
+        or "server closed the connection" in str(info.value) or "consuming input failed" in str(info.value)
+    conn.close()
+    lines = [json.loads(x) for x in events.read_text().splitlines()]
+    assert lines[0] == ["shutdown"]
+    assert lines.count(["disconnect", 1]) == 1
+    assert lines[-1] == ["returned"]
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_slow_reader_keeps_result_streaming_bounded(serve):
+    """A client that stops reading stops the pull from the reader."""
+    pulled = []
+    total = 400
+    schema = pa.schema([("n", pa.int64()), ("pad", pa.string())])
+
+    def batches():
+        for i in range(total):
+            pulled.append(i)
+            yield pa.record_batch([pa.array(range(i * 1000, (i + 1) * 1000)),
+                                   pa.array(["x" * 100] * 1000)], schema=schema)
+
+    def handler(sql, callback, **kwargs):
+        callback(pa.RecordBatchReader.from_batches(schema, batches()).__arrow_c_stream__())
+
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(handler)
+    bg = serve(server)
+    c = RawClient(bg.port)
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    c.connect()
+    c.send(query("select everything"))
+    time.sleep(1.0)
+    stalled_at = len(pulled)
+    time.sleep(0.5)
+    assert len(pulled) == stalled_at, "the server kept pulling while the client did not read"
+    assert stalled_at < total / 4, "pulled %d of %d batches without the client reading" % (stalled_at, total)
+    # now read everything: all rows arrive, in order
+    rows = 0
+    last = -1
+    while True:
+        t, body = c.read_message()
+        if t == b"D":
+            n = int(body[6:6 + int.from_bytes(body[2:6], "big")])
+            assert n == last + 1
+            last = n
+            rows += 1
+        elif t == b"C":
+            assert body == b"SELECT %d\0" % (total * 1000)
+        elif t == b"Z":
+            break
+    assert rows == total * 1000
+    c.close()
+
+
+def test_disconnect_mid_stream_releases_the_reader(serve):
+    released = threading.Event()
+    schema = pa.schema([("pad", pa.string())])
+
+    def batches():
+        try:
+            while True:
+                yield pa.record_batch([pa.array(["y" * 1000] * 1000)], schema=schema)
+        finally:
+            released.set()
+
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(lambda sql, callback, **kw: callback(
+        pa.RecordBatchReader.from_batches(schema, batches())))
+    bg = serve(server)
+    c = RawClient(bg.port)
+    c.connect()
+    c.send(query("endless"))
+    c.read_message()
+    c.close()
+    assert released.wait(10), "the reader was not released after the client left"
+    with psycopg.connect(host="127.0.0.1", port=bg.port, user="u", dbname="d") as conn:
+        assert conn.info.status == psycopg.pq.ConnStatus.OK
+
+
+def test_demo_server_answers_psql(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "riffq", "--listen", "127.0.0.1:%d" % port],
+                            cwd=str(tmp_path), env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_listening(port, proc)
+        out = run_psql(port, "-At", "-c", "select name, population from cities order by id limit 2",
+                       user="demo")
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines() == ["Amsterdam|921402", "Berlin|3755251"]
+        out = run_psql(port, "-c", "select * from nowhere", user="demo")
+        assert "no such table: nowhere" in out.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(15) == 0
+
+
+def test_core_imports_only_the_standard_library():
+    """Importing riffq and serving a query must not load any third-party module."""
+    code = textwrap.dedent("""
+        import sys
+        for name in ("pyarrow", "sqlglot", "duckdb", "numpy", "pandas", "psycopg"):
+            sys.modules[name] = None          # importing them now raises ImportError
+        before = set(sys.modules)             # what the interpreter loaded by itself
+        import riffq, riffq.testing, riffq.helpers, riffq.demo
+        import riffq._wire.loop, riffq._wire.session, riffq._wire.extended, riffq._wire.params
+        import riffq._wire.binformat, riffq._catalog.registry
+        import socket
+        server = riffq.Server("127.0.0.1:0")
+        server.on_query(lambda sql, callback, **kw: callback(([{"name": "x", "type": "int"}], [(1,)])))
+        bg = riffq.testing.serve_in_thread(server)
+        s = socket.create_connection(("127.0.0.1", bg.port))
+        body = b"\\0\\3\\0\\0user\\0u\\0\\0"
+        s.sendall((len(body) + 4).to_bytes(4, "big") + body)
+        s.sendall(b"Q\\0\\0\\0\\x0dselect 1\\0")
+        data = b""
+        while data.count(b"Z\\0\\0\\0\\x05") < 2:
+            data += s.recv(65536)
+        assert b"D\\0\\0\\0\\x0b\\0\\x01\\0\\0\\0\\x011" in data, data
+        bg.stop()
+        third_party = sorted(n.split(".")[0] for n, m in sys.modules.items()
+                             if m is not None and n not in before
+                             and n.split(".")[0] not in sys.stdlib_module_names
+                             and n.split(".")[0] not in ("riffq", "__main__"))
+        print(",".join(sorted(set(third_party))))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
