@@ -18,6 +18,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._catalog.registry import CatalogRegistry
 from ._wire import messages as m
+from ._wire.errors import ProtocolViolation
+from ._wire.tls import make_server_context
 from ._wire.calling import call_tolerantly
 from ._wire.loop import Connection, EventLoop
 from ._wire.session import Session
@@ -64,6 +66,7 @@ class Server:
         self._shutdown_fns: List[Callable[..., Any]] = []
         self.catalog = CatalogRegistry()
         self._tls: Optional[Tuple[str, str]] = None
+        self._ssl_context: Any = None
         self.server_version = DEFAULT_SERVER_VERSION
         self.catalog_emulation = False
         #: When True, BEGIN/COMMIT/ROLLBACK... reach the query handler instead
@@ -124,7 +127,21 @@ class Server:
         return self._auth_fn is not None
 
     def on_ssl_request(self, session: Session) -> None:
-        session.host.write(b"N")
+        """Answer ``S`` and switch to TLS when it is on, else ``N``.
+
+        Bytes the client sent after the SSLRequest, before the handshake,
+        would be plaintext smuggled into the encrypted session (the
+        buffer-stuffing attack, CVE-2021-23222): that ends the connection.
+        """
+        conn = session.host
+        if self._ssl_context is None or not hasattr(conn, "start_tls"):
+            conn.write(b"N")
+            return
+        if session.framer.pending():
+            session.fatal(ProtocolViolation("received unencrypted data after SSL request"))
+            return
+        conn.write(b"S")
+        conn.start_tls(self._ssl_context)
 
     def on_cancel_request(self, pid: int, secret: bytes) -> None:
         """Query cancellation arrives with the authentication/TLS work; until
@@ -137,6 +154,7 @@ class Server:
 
     def connect(self, session: Session, answer: Callable[..., None]) -> None:
         self.sessions[session.conn_id] = session
+        session.server_name = getattr(session.host, "server_name", None)
         if self._connect_fn is None:
             answer(True)
             return
@@ -181,6 +199,7 @@ class Server:
             raise ValueError("start(tls=True) needs set_tls(crt, key) first")
         self._pool = ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="riffq-worker")
         loop = EventLoop(self._new_session, self._pool)
+        self._ssl_context = make_server_context(self._tls[0], self._tls[1], loop.sni_names) if tls else None
         try:
             self.host, self.port = loop.listen(self.host, self.port)
         except BaseException as exc:

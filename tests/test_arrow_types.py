@@ -93,6 +93,8 @@ def _big_batch():
         "fsb": pa.array([b"\x00" * 4, b"\x01\x02\x03\x04", None, b"abcd", b"zzzz"], pa.binary(4)),
         "dec": pa.array([Decimal("1.50"), Decimal("-0.01"), None, Decimal("0.00"), Decimal("9999999999.99")],
                         pa.decimal128(12, 2)),
+        "dec_small": pa.array([Decimal("0"), Decimal("1E-7"), None, Decimal("-1E-10"), Decimal("123.4")],
+                              pa.decimal256(38, 10)),
         "decneg": pa.array([Decimal("1E+2"), None, Decimal("-1.00E+4"), Decimal("0"), Decimal("5E+2")],
                            pa.decimal128(5, -2)),
         "d32": pa.array([dt.date(1, 1, 1), dt.date(9999, 12, 31), None, dt.date(2024, 2, 29), dt.date(1970, 1, 1)]),
@@ -212,6 +214,9 @@ def test_encode_batch_text_expected_bytes():
     assert _col(rows, batch, "s") == ["héllo".encode(), b"", None, b"NULL", "日本語 \U0001F600".encode()]
     assert _col(rows, batch, "bin") == [b"\\x00ff", b"\\x", None, b"\\x616263", b"\\x5c"]
     assert _col(rows, batch, "dec") == [b"1.50", b"-0.01", None, b"0.00", b"9999999999.99"]
+    # select '0'::numeric(38,10), '1e-7'::numeric(38,10), '-1e-10'::numeric(38,10), 123.4::numeric(38,10)
+    assert _col(rows, batch, "dec_small") == [b"0.0000000000", b"0.0000001000", None, b"-0.0000000001",
+                                              b"123.4000000000"]
     assert _col(rows, batch, "decneg") == [b"100", None, b"-10000", b"0", b"500"]
     assert _col(rows, batch, "d32") == [b"0001-01-01", b"9999-12-31", None, b"2024-02-29", b"1970-01-01"]
     assert _col(rows, batch, "t_ns") == [b"01:02:03.001002", b"00:00:00", None, b"23:59:59.999999", b"00:00:00"]
@@ -306,6 +311,7 @@ _SIMPLE_TYPES = st.sampled_from([
     (pa.timestamp("ms", tz="UTC"), st.datetimes(timezones=st.just(UTC))),
     (pa.time64("us"), st.times()),
     (pa.decimal128(20, 4), st.decimals(min_value=-10 ** 15, max_value=10 ** 15, places=4, allow_nan=False)),
+    (pa.decimal128(30, 12), st.decimals(min_value=-10 ** 6, max_value=10 ** 6, places=12, allow_nan=False)),
     (pa.float64(), st.floats()),
     (pa.float32(), st.floats(width=32)),
 ])

@@ -38,7 +38,7 @@ def run_example(tmp_path):
         script.write_text(text.replace("127.0.0.1:5433", "127.0.0.1:%d" % port))
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT, text=True, cwd=str(tmp_path))
         procs.append(proc)
         deadline = time.time() + 30
         while True:
@@ -103,3 +103,14 @@ def test_callbacks_context_and_conn_id(run_example, psql):
         assert info.value.diag.sqlstate == "3D000"
     out = psql(port, "-At", "-c", "select 1", password="secret", dbname="remote")
     assert out.stdout.startswith("remote|"), out.stderr
+
+
+def test_tls_server_as_the_guide_sets_it_up(run_example, tmp_path):
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
+                    "-x509", "-days", "1", "-out", "server.crt", "-subj", "/CN=localhost"],
+                   cwd=str(tmp_path), check=True, capture_output=True)
+    port, _ = run_example("guide_tls.py")
+    with psycopg.connect(host="localhost", port=port, user="user", password="secret",
+                         dbname="db", sslmode="require") as conn:
+        assert conn.info.pgconn.ssl_in_use
+        assert conn.execute("select 1").fetchone() == ("localhost",)

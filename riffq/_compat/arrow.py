@@ -354,7 +354,11 @@ def _fast_strings(p: Any, arr: Any, t: PgType, ctx: TextContext) -> Optional[Any
     if ty.is_boolean(dt) and oid == T.BOOL.oid:
         return pc.if_else(arr, "t", "f")
     if ty.is_decimal(dt) and oid == T.NUMERIC.oid and dt.scale >= 0:
-        return pc.cast(arr, p.string())
+        s = pc.cast(arr, p.string())
+        # Arrow switches to "1.0E-7" style for tiny values and scaled zeros
+        if s.null_count < len(s) and pc.any(pc.match_substring(s, "E")).as_py():
+            return None
+        return s
     if ty.is_date32(dt) and oid == T.DATE.oid:
         if _in_range(p, pc, arr, p.int32(), _DAY_RANGE):
             return pc.cast(arr, p.string())

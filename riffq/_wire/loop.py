@@ -15,6 +15,7 @@ import itertools
 import logging
 import selectors
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -35,7 +36,8 @@ class Connection:
     """A client socket, its output buffer, and the Session it feeds."""
 
     __slots__ = ("loop", "sock", "peer", "session", "_out", "_out_size", "_closing",
-                 "_closed", "_writing", "__weakref__")
+                 "_closed", "_writing", "_tls", "_tls_in", "_tls_out", "_handshaking",
+                 "server_name", "__weakref__")
 
     def __init__(self, loop: "EventLoop", sock: socket.socket, peer: Tuple[Any, ...]) -> None:
         self.loop = loop
@@ -47,12 +49,42 @@ class Connection:
         self._closing = False
         self._closed = False
         self._writing = False
+        self._tls: Optional[ssl.SSLObject] = None
+        self._tls_in: Optional[ssl.MemoryBIO] = None
+        self._tls_out: Optional[ssl.MemoryBIO] = None
+        self._handshaking = False
+        #: the TLS SNI name the client asked for, once the handshake is done
+        self.server_name: Optional[str] = None
 
     # Host interface used by the Session --------------------------------
 
     def write(self, data: bytes) -> None:
         if self._closed or not data:
             return
+        if self._tls is not None:
+            try:
+                self._tls.write(data)
+            except ssl.SSLError:
+                self._lost()
+                return
+            data = self._tls_out.read()
+            if not data:
+                return
+        self._send_raw(data)
+
+    def start_tls(self, context: ssl.SSLContext) -> None:
+        """Wrap the connection in TLS (server side), with the handshake run
+        by the loop as bytes arrive; nothing here blocks."""
+        self._tls_in = ssl.MemoryBIO()
+        self._tls_out = ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._tls_in, self._tls_out, server_side=True)
+        self._handshaking = True
+
+    @property
+    def tls(self) -> bool:
+        return self._tls is not None
+
+    def _send_raw(self, data: bytes) -> None:
         if not self._out:
             try:
                 sent = self.sock.send(data)
@@ -111,7 +143,51 @@ class Connection:
             return
         if self._closing:
             return
+        if self._tls is not None:
+            data = self._tls_feed(data)
+            if not data:
+                return
         self.session.data_received(data)
+
+    def _tls_feed(self, data: bytes) -> bytes:
+        """Decrypt what arrived; drives the handshake while it lasts."""
+        self._tls_in.write(data)
+        if self._handshaking:
+            try:
+                self._tls.do_handshake()
+            except ssl.SSLWantReadError:
+                self._flush_tls()
+                return b""
+            except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
+                log.info("TLS handshake with %s failed: %s", self.peer, exc)
+                self._flush_tls()
+                self._lost()
+                return b""
+            self._handshaking = False
+            self.server_name = self.loop.sni_names.pop(id(self._tls), None)
+        chunks = []
+        while True:
+            try:
+                chunk = self._tls.read(RECV_SIZE)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:
+                self._lost()
+                return b""
+            except ssl.SSLError as exc:
+                log.info("TLS error from %s: %s", self.peer, exc)
+                self._lost()
+                return b""
+            if not chunk:
+                break
+            chunks.append(chunk)
+        self._flush_tls()
+        return b"".join(chunks)
+
+    def _flush_tls(self) -> None:
+        data = self._tls_out.read()
+        if data:
+            self._send_raw(data)
 
     def on_writable(self) -> None:
         out = self._out
@@ -169,6 +245,8 @@ class EventLoop:
         self.session_factory = session_factory
         self.conns: "set[Connection]" = set()
         self.listeners: List[socket.socket] = []
+        #: SNI names seen by the TLS context's callback, keyed by SSLObject id
+        self.sni_names: "dict[int, str]" = {}
         self._posted: Deque[Callable[[], None]] = deque()
         self._woken = False
         self._wake_r, self._wake_w = socket.socketpair()

@@ -512,7 +512,6 @@ def _naive_ts_text(v: _datetime) -> str:
     return s.rstrip("0") if v.microsecond else s
 
 
-_DAY_US = 86400 * 1000000
 _MAX_DAY_INDEX = _dt.date.max.toordinal() - 1  # 9999-12-31, counted from 0001-01-01
 
 
