@@ -24,24 +24,16 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional
 
 from . import pgtypes
 from .pgtypes import PgType
+from .binconst import F32 as _F32, F64 as _F64, I16 as _I16, I32 as _I32, I64 as _I64, U32 as _U32
+from .binconst import PG_EPOCH_ORDINAL as _PG_EPOCH_ORDINAL, TZDISP_LIMIT as _TZDISP_LIMIT
+from .binconst import USECS_PER_DAY as _USECS_PER_DAY
 
 __all__ = ["binary_encoder_for", "encode_numeric", "SUPPORTED_BINARY", "BinaryEncoder"]
 
 #: A function turning one non-None value into its binary wire bytes.
 BinaryEncoder = Callable[[Any], bytes]
 
-# PostgreSQL's epoch for date/time types.
-_PG_EPOCH_ORDINAL = _dt.date(2000, 1, 1).toordinal()
-_USECS_PER_DAY = 86400 * 1000000
-# timetz zones are limited to +/- 15:59:59 (TZDISP_LIMIT).
-_TZDISP_LIMIT = 16 * 3600  # exclusive, as in PostgreSQL
 
-_I16 = struct.Struct(">h")
-_I32 = struct.Struct(">i")
-_U32 = struct.Struct(">I")
-_I64 = struct.Struct(">q")
-_F32 = struct.Struct(">f")
-_F64 = struct.Struct(">d")
 _TIMETZ = struct.Struct(">qi")
 _INTERVAL = struct.Struct(">qii")
 _NUMERIC_HEAD = struct.Struct(">hhHH")

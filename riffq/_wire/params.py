@@ -28,6 +28,9 @@ import uuid
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import pgtypes
+from .binconst import F32 as _F32, F64 as _F64, I16 as _I16, I32 as _I32, I64 as _I64, U32 as _U32
+from .binconst import PG_EPOCH_ORDINAL as _PG_EPOCH_ORDINAL, TZDISP_LIMIT as _TZDISP_LIMIT
+from .binconst import USECS_PER_DAY as _USECS_PER_DAY
 
 __all__ = [
     "ParamError",
@@ -74,17 +77,8 @@ class _Trailing(Exception):
 
 _WS = " \t\n\r\v\f"  # C isspace(), what PostgreSQL's input functions skip
 _UTC = _dt.timezone.utc
-_PG_EPOCH_ORDINAL = _dt.date(2000, 1, 1).toordinal()
 _PG_EPOCH = _dt.datetime(2000, 1, 1)
-_USECS_PER_DAY = 86400 * 1000000
-_TZDISP_LIMIT = 16 * 3600  # exclusive, as in PostgreSQL
 
-_I16 = struct.Struct(">h")
-_I32 = struct.Struct(">i")
-_U32 = struct.Struct(">I")
-_I64 = struct.Struct(">q")
-_F32 = struct.Struct(">f")
-_F64 = struct.Struct(">d")
 
 # format_type() spellings, used where PostgreSQL's messages name a type.
 _TYPE_NAMES: Dict[int, str] = {
