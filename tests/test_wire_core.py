@@ -420,3 +420,46 @@ def test_terminate_closes_cleanly(serve):
     c.connect()
     c.send(msg(b"X"))
     assert c.closed()
+
+
+def test_forward_transaction_control_sends_begin_to_the_handler(serve):
+    seen = []
+
+    class Conn(riffq.BaseConnection):
+        forward_transaction_control = True
+
+        def handle_query(self, sql, callback=callable, **kwargs):
+            seen.append(sql)
+            if sql.upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
+                callback(sql.upper(), is_tag=True)
+            else:
+                callback(([{"name": "x", "type": "int"}], [(1,)]))
+
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Conn))
+    with connect(bg.port, autocommit=False) as conn:
+        conn.execute("q")
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        conn.commit()
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert seen == ["BEGIN", "q", "COMMIT"]
+
+
+def test_auth_refusal_with_custom_error(serve):
+    class Conn(riffq.BaseConnection):
+        def handle_auth(self, user, password, host, database=None, callback=callable):
+            callback(False, "account locked", "FATAL", "28000")
+
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Conn))
+    with pytest.raises(psycopg.OperationalError) as info:
+        connect(bg.port, password="x")
+    assert "account locked" in str(info.value)
+
+
+def test_no_handle_auth_override_means_no_password_asked(serve, psql):
+    class Conn(riffq.BaseConnection):
+        def handle_query(self, sql, callback=callable, **kwargs):
+            callback(([{"name": "x", "type": "int"}], [(1,)]))
+
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Conn))
+    out = psql(bg.port, "-At", "-c", "q")     # -w: psql would fail if asked for a password
+    assert out.returncode == 0 and out.stdout.strip() == "1", out.stderr
