@@ -92,7 +92,7 @@ class ExtendedProtocol:
         self.skipping = False
         if self.s.txn == "I":
             self._drop_portals()   # the implicit transaction ends here
-        self.s.host.write(m.ready_for_query(self.s.txn))
+        self.s.ready_for_query()
 
     # --------------------------------------------------------------- Parse
 

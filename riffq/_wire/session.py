@@ -142,6 +142,7 @@ class Session:
         self._busy = False
         self._token = 0
         self._send: Optional[list] = None
+        self._reports: Dict[str, str] = {}
         self._waiting_drain = False
         self._disconnected = False
         #: statement-level machinery, created once the session is READY
@@ -190,7 +191,7 @@ class Session:
                 self.error(exc)
                 self.statement_failed()
                 if type_byte == b"Q":
-                    self.host.write(m.ready_for_query(self.txn))
+                    self.ready_for_query()
                 else:
                     self.extended.skipping = True
                 return
@@ -356,8 +357,16 @@ class Session:
                 from .pgencodings import lookup
                 self.codec = lookup(rvalue)[1]
             if not startup:
-                self.host.write(m.parameter_status(rname, rvalue))
+                self._reports[rname] = rvalue
         self._refresh_time_zone()
+
+    def ready_for_query(self) -> None:
+        """ReadyForQuery, preceded by ParameterStatus for every reported
+        setting that changed since the last one (as PostgreSQL reports them)."""
+        out = [m.parameter_status(k, v) for k, v in self._reports.items()]
+        self._reports.clear()
+        out.append(m.ready_for_query(self.txn))
+        self.host.write(b"".join(out))
 
     def _refresh_time_zone(self) -> None:
         from .textformat import timezone_from_name

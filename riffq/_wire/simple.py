@@ -31,7 +31,8 @@ class SimpleQuery:
         s = self.s
         s.extended.query_started()
         if is_empty_query(sql):
-            s.host.write(m.empty_query_response() + m.ready_for_query(s.txn))
+            s.host.write(m.empty_query_response())
+            s.ready_for_query()
             return
         self.queue = deque(split_statements(sql))
         self._next()
@@ -52,7 +53,7 @@ class SimpleQuery:
             self._cmd = cmd
             s.call_handler(stmt, {"connection_id": s.conn_id}, self._answered)
             return
-        s.host.write(m.ready_for_query(s.txn))
+        s.ready_for_query()
 
     def _fail(self, exc: PgError) -> None:
         self.s.error(exc)
@@ -64,7 +65,7 @@ class SimpleQuery:
         if outcome.error is not None:
             self._fail(outcome.error)
             if not outcome.error.fatal:
-                s.host.write(m.ready_for_query(s.txn))
+                s.ready_for_query()
             return
         if outcome.tag is not None:
             s.host.write(m.command_complete(outcome.tag))
@@ -84,7 +85,7 @@ class SimpleQuery:
         stream.close()
         if err is not None:
             self._fail(err)
-            s.host.write(m.ready_for_query(s.txn))
+            s.ready_for_query()
             return
         s.host.write(m.command_complete("SELECT %d" % sent))
         self._next()

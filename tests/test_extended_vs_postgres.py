@@ -1,0 +1,126 @@
+"""Byte-level: the same message sequences (extended and simple) sent to a real
+PostgreSQL 15 and to riffq must get the same answers.
+
+The riffq handler answers the few SQL texts used here the way PostgreSQL
+computes them, so any difference is in the protocol handling: message
+order, suspension, error-until-Sync, tags, descriptions and row bytes.
+"""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+import riffq
+from pgclient import RawClient, msg, query
+from test_extended_protocol import SYNC, bind, describe, execute, parse
+
+SERIES = "select generate_series(1, 5) as n"
+PLUS = "select $1::int4 + 1 as x"
+DIVZERO = "select 1 / (random() * 0)::int as boom"   # volatile: fails at execution
+UNDEF = "select * from no_such_table"                    # fails before any row description
+EMPTY = ""
+SET = "set application_name = 'vs'"
+SHOW = "show application_name"
+
+
+def handler(sql, callback, **kwargs):
+    if sql == SERIES:
+        callback(([{"name": "n", "type": "int4"}], [(i,) for i in range(1, 6)]))
+    elif sql == PLUS:
+        args = kwargs.get("query_args")
+        value = None if not args or args[0] is None else args[0] + 1
+        callback(([{"name": "x", "type": "int4"}], [] if kwargs.get("do_describe") else [(value,)]))
+    elif sql == UNDEF:
+        callback(("ERROR", "42P01", 'relation "no_such_table" does not exist'), is_error=True)
+    elif sql == DIVZERO:
+        callback(("ERROR", "22012", "division by zero"), is_error=True)
+    else:
+        callback(("ERROR", "42601", "unexpected %r" % sql), is_error=True)
+
+
+def normalise(messages):
+    """Keep what a client can rely on; ErrorResponse reduced to S/C/M."""
+    out = []
+    for t, body in messages:
+        if t in (b"E", b"N"):
+            fields = {p[:1]: p[1:] for p in body.split(b"\0") if p}
+            body = b"S" + fields[b"S"] + b"C" + fields[b"C"] + b"M" + fields[b"M"]
+        out.append((t, body))
+    return out
+
+
+def exchange(port, user, payload, syncs):
+    c = RawClient(port)
+    c.connect(user=user, database="postgres")
+    c.send(payload)
+    got = []
+    for _ in range(syncs):
+        got += c.read_until(b"Z")
+    c.close()
+    return normalise(got)
+
+
+def msg_close(kind, name):
+    return msg(b"C", kind + name.encode() + b"\0")
+
+
+def sequences():
+    return {
+        "describe-portal-then-suspend": (
+            parse("", SERIES) + bind("", "") + describe(b"P", "") + execute("", 2) + execute("", 2)
+            + execute("", 1) + execute("", 1) + SYNC, 1),
+        "exact-fit-suspends-then-select-0": (
+            parse("", SERIES) + bind("", "") + execute("", 5) + execute("", 5) + SYNC, 1),
+        "describe-statement-with-param": (
+            parse("s1", PLUS, [23]) + describe(b"S", "s1") + bind("", "s1", [b"41"]) + execute("")
+            + SYNC, 1),
+        "binary-param-binary-result": (
+            parse("s1", PLUS, [23]) + bind("", "s1", [struct.pack("!i", 41)], [1], [1])
+            + describe(b"P", "") + execute("") + SYNC, 1),
+        "null-param": (parse("", PLUS, [23]) + bind("", "", [None]) + execute("") + SYNC, 1),
+        "error-discards-until-sync": (
+            parse("", DIVZERO) + bind("", "") + execute("") + parse("", SERIES) + bind("", "")
+            + execute("") + SYNC + parse("", SERIES) + bind("", "") + execute("", 1) + SYNC, 2),
+        "bad-int-parameter": (parse("", PLUS, [23]) + bind("", "", [b"4x"]) + execute("") + SYNC, 1),
+        "wrong-parameter-count": (parse("", PLUS, [23]) + bind("", "", []) + SYNC, 1),
+        "missing-statement-and-portal": (bind("", "nope") + SYNC + execute("nope") + SYNC, 2),
+        "empty-query": (parse("", EMPTY) + bind("", "") + describe(b"P", "") + execute("") + SYNC, 1),
+        "set-and-show": (
+            parse("", SET) + bind("", "") + execute("") + parse("", SHOW) + bind("", "")
+            + describe(b"P", "") + execute("") + SYNC, 1),
+        "close-and-reuse-name": (
+            parse("a", SERIES) + msg_close(b"S", "a") + parse("a", SERIES) + msg_close(b"S", "missing")
+            + SYNC, 1),
+        "multiple-commands-refused": (parse("", "select 1; select 2") + SYNC, 1),
+        "simple-begin-twice-commit-twice": (query("begin; begin; commit; commit"), 1),
+        "simple-failed-transaction": (
+            query("begin; %s; %s" % (SERIES, UNDEF)) + query(SERIES) + query("commit"), 3),
+        "simple-set-show-and-errors": (
+            query("%s; %s" % (SET, SHOW)) + query("set timezone = 'nope'") + query("show nope")
+            + query("show transaction isolation level") + query(""), 5),
+        "simple-multi-statement-stops-at-error": (
+            query("%s; %s; %s" % (SERIES, UNDEF, SERIES)), 1),
+        "pipelined-syncs": (
+            parse("", SERIES) + bind("", "") + execute("", 1) + SYNC + bind("", "") + execute("", 1)
+            + SYNC, 2),
+    }
+
+
+@pytest.fixture(scope="module")
+def riffq_port():
+    from riffq.testing import serve_in_thread
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(handler)
+    bg = serve_in_thread(server)
+    yield bg.port
+    bg.stop()
+
+
+@pytest.mark.parametrize("name", sorted(sequences()))
+def test_same_answer_as_postgres(real_pg, riffq_port, name):
+    payload, syncs = sequences()[name]
+    theirs = exchange(real_pg.port, real_pg.user, payload, syncs)
+    mine = exchange(riffq_port, "u", payload, syncs)
+    assert [t for t, _ in mine] == [t for t, _ in theirs]
+    assert mine == theirs
