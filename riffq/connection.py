@@ -64,6 +64,14 @@ class BaseConnection:
     def handle_disconnect(self, ip: str, port: int, callback: Callable[..., Any] = callable) -> Any:
         return callback(True)
 
+    def describe_parameters(self, sql: str, param_types: List[int]) -> Optional[List[Any]]:
+        """Override to declare the types of ``$1, $2...`` in ``sql`` when a
+        client prepares it: return one OID, type name or None (keep) per
+        parameter. ``param_types`` is what riffq inferred (the client's
+        declared types, ``$n::type`` casts, else text). Called on a worker
+        thread, once per Parse; not called unless overridden."""
+        return None
+
 
 def _hook(conn: Any, name: str, positional: int) -> Callable[..., Any]:
     """The instance's hook, tolerating one written without ``self`` (the
@@ -93,6 +101,9 @@ class RiffqServer:
         self._server.on_disconnect(self.handle_disconnect)
         if getattr(connection_cls, "handle_auth", None) is not BaseConnection.handle_auth:
             self._server.on_authentication(self.handle_auth)
+        if getattr(connection_cls, "describe_parameters", None) is not BaseConnection.describe_parameters:
+            self._server.on_parameter_types(
+                lambda conn_id, sql, types: self.get_connection(conn_id).describe_parameters(sql, types))
         self._server.forward_transaction_control = bool(
             getattr(connection_cls, "forward_transaction_control", False))
 

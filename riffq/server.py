@@ -63,6 +63,7 @@ class Server:
         self._auth_fn: Optional[Callable[..., Any]] = None
         self._connect_fn: Optional[Callable[..., Any]] = None
         self._disconnect_fn: Optional[Callable[..., Any]] = None
+        self._param_types_fn: Optional[Callable[..., Any]] = None
         self._shutdown_fns: List[Callable[..., Any]] = []
         self.catalog = CatalogRegistry()
         self._tls: Optional[Tuple[str, str]] = None
@@ -93,6 +94,12 @@ class Server:
 
     def on_disconnect(self, fn: Callable[..., Any]) -> None:
         self._disconnect_fn = fn
+
+    def on_parameter_types(self, fn: Callable[..., Any]) -> None:
+        """Let ``fn(conn_id, sql, param_types)`` declare the types of a
+        prepared statement's parameters: it returns a list with an OID, a
+        type name (``"int8"``, ``"timestamptz"``...) or None per ``$n``."""
+        self._param_types_fn = fn
 
     def handle_shutdown(self, fn: Callable[..., Any]) -> None:
         """Register ``fn`` to run once on SIGINT/SIGTERM (or ``stop()``), after
@@ -147,6 +154,13 @@ class Server:
         """Query cancellation arrives with the authentication/TLS work; until
         then a CancelRequest is read and its connection closed, as the
         protocol allows (no reply is ever sent)."""
+
+    @property
+    def declares_parameter_types(self) -> bool:
+        return self._param_types_fn is not None
+
+    def parameter_types(self, session: Session, sql: str, param_types: List[int]) -> Any:
+        return self._param_types_fn(session.conn_id, sql, param_types)
 
     def authenticate(self, session: Session, password: str, answer: Callable[..., None]) -> None:
         self._auth_fn(session.conn_id, session.user, password, session.peer[0],

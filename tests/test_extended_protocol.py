@@ -199,3 +199,30 @@ def test_bad_extended_messages_get_postgres_sqlstates(serve, messages, code):
     c.send(parse("", "select 1") + bind("", "") + execute("") + SYNC)
     assert types_of(c.read_until(b"Z"))[-3:] == ["D", "C", "Z"]
     c.close()
+
+
+def test_handler_declares_parameter_types(serve):
+    seen = []
+
+    class Conn(riffq.BaseConnection):
+        def describe_parameters(self, sql, param_types):
+            seen.append((sql, list(param_types)))
+            return ["int8", None, 1082]
+
+        def handle_query(self, sql, callback=callable, **kwargs):
+            seen.append(kwargs.get("query_args"))
+            args = kwargs.get("query_args") or [None, None, None]
+            callback(([{"name": "a", "type": "int8"}, {"name": "b", "type": "text"},
+                       {"name": "c", "type": "date"}], [tuple(args)]))
+
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Conn))
+    c = RawClient(bg.port)
+    c.connect()
+    c.send(parse("s", "select $1, $2, $3") + describe(b"S", "s")
+           + bind("", "s", [b"7", b"x", b"2024-02-29"]) + execute("") + SYNC)
+    got = c.read_until(b"Z")
+    assert types_of(got) == ["1", "t", "T", "2", "D", "C", "Z"]
+    assert got[1][1] == struct.pack("!hIII", 3, 20, 25, 1082)
+    assert seen[0] == ("select $1, $2, $3", [25, 25, 25])
+    assert seen[-1] == [7, "x", dt.date(2024, 2, 29)]
+    c.close()

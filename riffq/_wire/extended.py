@@ -50,6 +50,29 @@ class Portal:
             self.outcome.stream.close()
 
 
+def _merge_declared(inferred: List[int], client: Tuple[int, ...], declared: Any) -> List[int]:
+    """Types from the handler's hook fill what the client left open (OID 0):
+    a client that named a type keeps it, as PostgreSQL keeps it."""
+    from .pgtypes import type_from_name
+    if not isinstance(declared, (list, tuple)):
+        raise PgError("XX000", "parameter type hook must return a list of types, got %r" % (declared,))
+    out = list(inferred) + [25] * max(0, len(declared) - len(inferred))
+    for i, t in enumerate(declared):
+        if t is None or (i < len(client) and client[i] != 0):
+            continue
+        if isinstance(t, int) and not isinstance(t, bool) and t > 0:
+            out[i] = t
+        elif isinstance(t, str):
+            try:
+                out[i] = type_from_name(t).oid
+            except ValueError as exc:
+                raise PgError("42704", "parameter type hook: %s" % exc)
+        else:
+            raise PgError("XX000", "parameter type hook gave %r for $%d; use an OID, a type name or None"
+                          % (t, i + 1))
+    return out
+
+
 class ExtendedProtocol:
     """Per-session prepared statements, portals and the error-until-Sync rule."""
 
@@ -106,7 +129,31 @@ class ExtendedProtocol:
         cmd = None if empty else classify_statement(msg.sql)
         from .params import infer_param_types
         oids = list(infer_param_types(msg.sql, msg.param_types))
-        self.statements[msg.name] = Statement(msg.name, msg.sql, cmd, oids, empty)
+        stmt = Statement(msg.name, msg.sql, cmd, oids, empty)
+        if empty or (cmd is not None and is_builtin(self.s, cmd)) or not self.s.app.declares_parameter_types:
+            self._parsed(stmt)
+            return
+        # The handler may declare the parameter types itself; it is user
+        # code, so it runs on a worker and Parse completes when it answers.
+        declared = tuple(msg.param_types)
+        self.s.run_user(lambda: self.s.app.parameter_types(self.s, msg.sql, list(oids)),
+                        lambda result, exc: self._types_declared(stmt, declared, result, exc))
+
+    def _types_declared(self, stmt: Statement, declared: Tuple[int, ...], result: Any,
+                        exc: Optional[BaseException]) -> None:
+        if exc is not None:
+            self.fail(PgError("XX000", "parameter type hook raised %s: %s" % (type(exc).__name__, exc)))
+            return
+        if result is not None:
+            try:
+                stmt.param_oids = _merge_declared(stmt.param_oids, declared, result)
+            except PgError as err:
+                self.fail(err)
+                return
+        self._parsed(stmt)
+
+    def _parsed(self, stmt: Statement) -> None:
+        self.statements[stmt.name] = stmt
         self.s.host.write(m.parse_complete())
 
     # ---------------------------------------------------------------- Bind

@@ -321,6 +321,29 @@ class Session:
         self._busy = False
         self._process()
 
+    def run_user(self, fn: Callable[[], Any], done: Callable[[Any, Optional[BaseException]], None]) -> None:
+        """Run user code on a worker, pausing message processing; ``done(result,
+        exception)`` continues on the loop thread."""
+        self._busy = True
+        token = self._new_token()
+
+        def job() -> None:
+            try:
+                result, exc = fn(), None
+            except Exception as e:
+                log.exception("user hook raised")
+                result, exc = None, e
+
+            def back() -> None:
+                if token != self._token or self.state == CLOSED:
+                    return
+                self._busy = False
+                done(result, exc)
+                if not self._busy:
+                    self._process()
+            self.post(back)
+        self.host.run(job)
+
     def _call_user(self, answer: Callable[..., None], fn: Callable[[], Any]) -> None:
         """Run a user hook; an exception counts as a refusal with its message."""
         try:
