@@ -102,15 +102,35 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
     raise PgError("XX000", "internal error: unhandled builtin %r" % (cmd,))
 
 
+def show_columns(session: Any, name: str) -> List[Tuple[str, pgtypes.PgType]]:
+    """SHOW's columns: the parameter under its canonical name (``DateStyle``)."""
+    if name.lower() == "all":
+        return [("name", pgtypes.TEXT), ("setting", pgtypes.TEXT), ("description", pgtypes.TEXT)]
+    return [(session.settings.canonical_name(name), pgtypes.TEXT)]
+
+
 def _show(session: Any, name: str) -> BuiltinResult:
     settings = session.settings
     if name.lower() == "all":
-        cols = [("name", pgtypes.TEXT), ("setting", pgtypes.TEXT), ("description", pgtypes.TEXT)]
-        return BuiltinResult("SHOW", cols, [list(r) for r in settings.show_all()])
+        return BuiltinResult("SHOW", show_columns(session, name), [list(r) for r in settings.show_all()])
     value = settings.get(name)
-    label = settings.canonical_name(name) if hasattr(settings, "canonical_name") else name
-    return BuiltinResult("SHOW", [(label.lower() if label == name.lower() else label, pgtypes.TEXT)],
-                         [[value]])
+    return BuiltinResult("SHOW", show_columns(session, name), [[value]])
+
+
+def builtin_outcome(session: Any, res: BuiltinResult) -> Any:
+    """A builtin's answer as the outcome of a handler call, so portals treat
+    both alike (row limits, suspension, Describe)."""
+    from . import messages as m
+    from .results import Outcome, ResultStream
+    from .textformat import encoder_for
+    if res.columns is None:
+        return Outcome(tag=res.tag)
+    encoders = [encoder_for(t, session.text_ctx) for _, t in res.columns]
+    codec = session.codec
+    rows = [[None if v is None else enc(v).encode(codec) for enc, v in zip(encoders, row)]
+            for row in res.rows]
+    chunks = iter([(m.data_rows(rows), len(rows))] if rows else [])
+    return Outcome(stream=ResultStream(list(res.columns), chunks))
 
 
 def transaction_transition(session: Any, kind: str, tag: str,

@@ -17,13 +17,17 @@ class PgError(Exception):
     """
 
     def __init__(self, sqlstate: str, message: str, severity: str = "ERROR",
-                 detail: Optional[str] = None, hint: Optional[str] = None) -> None:
+                 detail: Optional[str] = None, hint: Optional[str] = None,
+                 routine: Optional[str] = None) -> None:
         super().__init__(message)
         self.sqlstate = sqlstate
         self.message = message
         self.severity = severity
         self.detail = detail
         self.hint = hint
+        #: PostgreSQL's source routine (the R field); some clients act on it,
+        #: e.g. asyncpg re-prepares on RevalidateCachedQuery.
+        self.routine = routine
 
     @property
     def fatal(self) -> bool:

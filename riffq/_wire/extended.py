@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import messages as m
-from .commands import (check_failed_transaction, classify_statement, is_builtin, run_builtin,
-                       track_handler_tag, transaction_transition)
+from .commands import (builtin_outcome, check_failed_transaction, classify_statement, is_builtin,
+                       run_builtin, show_columns, track_handler_tag, transaction_transition)
 from .errors import PgError
 from .results import Outcome, fields_for
 from .session_sql import ShowCommand, TransactionCommand
@@ -33,7 +33,7 @@ class Statement:
 
 
 class Portal:
-    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "rows")
+    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin")
 
     def __init__(self, name: str, stmt: Statement, args: List[Any], formats: Tuple[int, ...]) -> None:
         self.name = name
@@ -43,11 +43,31 @@ class Portal:
         self.outcome: Optional[Outcome] = None
         self.queued: List[Tuple[bytes, int]] = []
         self.done = False
-        self.rows = 0
+        self.builtin = False
+
+    def completion_tag(self, rows: int) -> str:
+        """CommandComplete for a result with rows: ``SELECT n``; SHOW's is ``SHOW``."""
+        return "SHOW" if isinstance(self.stmt.cmd, ShowCommand) else "SELECT %d" % rows
 
     def close(self) -> None:
         if self.outcome is not None and self.outcome.stream is not None:
             self.outcome.stream.close()
+
+
+def _check_cached_shape(stmt: Statement, outcome: Outcome) -> Outcome:
+    """A statement the client described promised a row shape; clients
+    (asyncpg, pgjdbc) decode by it. A result of another shape is refused as
+    PostgreSQL refuses it, so the client re-prepares instead of misreading."""
+    if stmt.columns is None or outcome.stream is None:
+        return outcome
+    promised = [t.oid for _, t in stmt.columns]
+    got = [t.oid for _, t in outcome.stream.columns]
+    if promised == got:
+        return outcome
+    outcome.stream.close()
+    stmt.columns = None        # the next Describe asks the handler again
+    return Outcome(error=PgError("0A000", "cached plan must not change result type",
+                                 routine="RevalidateCachedQuery"))
 
 
 def _merge_declared(inferred: List[int], client: Tuple[int, ...], declared: Any) -> List[int]:
@@ -187,7 +207,7 @@ class ExtendedProtocol:
             if stmt is None:
                 raise PgError("26000", 'prepared statement "%s" does not exist' % msg.name)
             s.host.write(m.parameter_description(stmt.param_oids))
-            if stmt.empty or stmt.cmd is not None and is_builtin(s, stmt.cmd):
+            if self._is_builtin(stmt):
                 self._describe_builtin(stmt, ())
                 return
             if stmt.columns is not None:
@@ -198,24 +218,20 @@ class ExtendedProtocol:
             s.call_handler(stmt.sql, kwargs, lambda out, pre: self._described(stmt, out), eager=False)
             return
         portal = self._portal(msg.name)
-        stmt = portal.stmt
-        if stmt.empty or stmt.cmd is not None and is_builtin(s, stmt.cmd):
-            self._describe_builtin(stmt, portal.formats)
+        if self._is_builtin(portal.stmt) and not isinstance(portal.stmt.cmd, ShowCommand):
+            self.s.host.write(m.no_data())     # described without running (SET has effects)
             return
         if portal.outcome is None:
             self._run_portal(portal, lambda: self._describe_ran(portal))
             return
         self._describe_ran(portal)
 
+    def _is_builtin(self, stmt: Statement) -> bool:
+        return stmt.empty or (stmt.cmd is not None and is_builtin(self.s, stmt.cmd))
+
     def _describe_builtin(self, stmt: Statement, formats: Tuple[int, ...]) -> None:
         if isinstance(stmt.cmd, ShowCommand):
-            from . import pgtypes
-            name = stmt.cmd.name
-            if name.lower() == "all":
-                cols = [("name", pgtypes.TEXT), ("setting", pgtypes.TEXT), ("description", pgtypes.TEXT)]
-            else:
-                cols = [(name.lower(), pgtypes.TEXT)]
-            self._write_columns(cols, formats)
+            self._write_columns(show_columns(self.s, stmt.cmd.name), formats)
         else:
             self.s.host.write(m.no_data())
 
@@ -252,37 +268,40 @@ class ExtendedProtocol:
         return portal
 
     def _run_portal(self, portal: Portal, then: Any) -> None:
-        """Call the handler for a portal, once; ``then()`` runs afterwards."""
+        """Produce a portal's result, once: builtins here, the handler on a
+        worker; ``then()`` runs when the outcome is known."""
         s = self.s
         check_failed_transaction(s, portal.stmt.cmd)
+        if self._is_builtin(portal.stmt):
+            res = run_builtin(s, portal.stmt.cmd)
+            if res.notice is not None:
+                n = res.notice
+                s.host.write(m.notice_response(n.severity, n.sqlstate, n.message, encoding=s.codec))
+            portal.builtin = True
+            portal.outcome = builtin_outcome(s, res)
+            then()
+            return
         kwargs = {"connection_id": s.conn_id, "do_describe": False,
                   "param_types": list(portal.stmt.param_oids)}
         if portal.stmt.param_oids:
             kwargs["query_args"] = list(portal.args)
 
         def done(outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
-            portal.outcome = outcome
-            portal.queued = [] if outcome.error is not None else pre
+            portal.outcome = _check_cached_shape(portal.stmt, outcome)
+            portal.queued = pre if portal.outcome.error is None else []
             then()
         s.call_handler(portal.stmt.sql, kwargs, done, formats=portal.formats)
 
     def _execute(self, msg: m.Execute) -> None:
         s = self.s
         portal = self._portal(msg.portal)
-        stmt = portal.stmt
-        if stmt.empty:
+        if portal.stmt.empty:
             s.host.write(m.empty_query_response())
-            return
-        if stmt.cmd is not None and is_builtin(s, stmt.cmd):
-            check_failed_transaction(s, stmt.cmd)
-            from .simple import send_builtin
-            send_builtin(s, run_builtin(s, stmt.cmd), with_description=False,
-                         formats=portal.formats)
             return
         if portal.done:
             # PostgreSQL answers a finished portal with an empty completion.
-            s.host.write(m.command_complete("SELECT 0" if portal.outcome and portal.outcome.stream
-                                            else (portal.outcome.tag if portal.outcome else "SELECT 0")))
+            out = portal.outcome
+            s.host.write(m.command_complete(out.tag if out is not None and out.tag else "SELECT 0"))
             return
         limit = msg.max_rows if msg.max_rows > 0 else None
         if portal.outcome is None:
@@ -301,7 +320,9 @@ class ExtendedProtocol:
             portal.done = True
             s.host.write(m.command_complete(out.tag))
             cmd = portal.stmt.cmd
-            if isinstance(cmd, TransactionCommand):
+            if portal.builtin:
+                pass                     # run_builtin already moved the transaction
+            elif isinstance(cmd, TransactionCommand):
                 transaction_transition(s, cmd.kind, cmd.tag)
             else:
                 track_handler_tag(s, out.tag)
@@ -318,7 +339,7 @@ class ExtendedProtocol:
             if exhausted:
                 portal.done = True
                 out.stream.close()
-                s.host.write(m.command_complete("SELECT %d" % sent))
+                s.host.write(m.command_complete(portal.completion_tag(sent)))
             else:
                 portal.queued = leftover
                 s.host.write(m.portal_suspended())

@@ -485,22 +485,25 @@ def parameter_description(oids: Sequence[int]) -> bytes:
 
 
 def _fields_body(severity: str, sqlstate: str, message: str,
-                 detail: Optional[str], hint: Optional[str], encoding: str) -> bytes:
+                 detail: Optional[str], hint: Optional[str], encoding: str,
+                 routine: Optional[str] = None) -> bytes:
     parts = [b"S", _cstr(severity, encoding), b"V", _cstr(severity, encoding),
              b"C", _cstr(sqlstate, encoding), b"M", _cstr(message, encoding)]
     if detail:
         parts += [b"D", _cstr(detail, encoding)]
     if hint:
         parts += [b"H", _cstr(hint, encoding)]
+    if routine:
+        parts += [b"R", _cstr(routine, encoding)]
     parts.append(b"\x00")
     return b"".join(parts)
 
 
 def error_response(severity: str, sqlstate: str, message: str,
                    detail: Optional[str] = None, hint: Optional[str] = None,
-                   encoding: str = "utf-8") -> bytes:
+                   encoding: str = "utf-8", routine: Optional[str] = None) -> bytes:
     """ErrorResponse with the S, V, C and M fields every client expects."""
-    return _msg(b"E", _fields_body(severity, sqlstate, message, detail, hint, encoding))
+    return _msg(b"E", _fields_body(severity, sqlstate, message, detail, hint, encoding, routine))
 
 
 def notice_response(severity: str, sqlstate: str, message: str,

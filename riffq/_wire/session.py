@@ -526,7 +526,7 @@ class Session:
 
     def error(self, exc: PgError) -> None:
         self.host.write(m.error_response(exc.severity, exc.sqlstate, exc.message,
-                                         exc.detail, exc.hint, self.codec))
+                                         exc.detail, exc.hint, self.codec, exc.routine))
 
     def statement_failed(self) -> None:
         """Bookkeeping after an ERROR: an open transaction becomes failed."""
