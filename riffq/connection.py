@@ -97,8 +97,9 @@ class RiffqServer:
         self.connection_cls = connection_cls
         self._lock = threading.Lock()
         self._server.on_query(self.handle_query)
-        self._server.on_connect(self.handle_connect)
         self._server.on_disconnect(self.handle_disconnect)
+        if getattr(connection_cls, "handle_connect", None) is not BaseConnection.handle_connect:
+            self._server.on_connect(self.handle_connect)
         if getattr(connection_cls, "handle_auth", None) is not BaseConnection.handle_auth:
             self._server.on_authentication(self.handle_auth)
         if getattr(connection_cls, "describe_parameters", None) is not BaseConnection.describe_parameters:

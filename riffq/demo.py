@@ -8,11 +8,11 @@ result form. Connect with ``psql -h 127.0.0.1 -p 5433 -U demo``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+
 import logging
 import sqlite3
 import sys
-from typing import Any, List, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import riffq
 

@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -20,6 +19,7 @@ from ._catalog.registry import CatalogRegistry
 from ._wire import messages as m
 from ._wire.errors import ProtocolViolation
 from ._wire.tls import make_server_context
+from ._wire.workers import DaemonPool
 from ._wire.calling import call_tolerantly
 from ._wire.loop import Connection, EventLoop
 from ._wire.session import Session
@@ -30,6 +30,8 @@ DEFAULT_SERVER_VERSION = "17.4.0"
 #: Threads that run user hooks and encode results. Blocking handlers each
 #: hold one, so there are many; idle ones cost nothing until first used.
 HANDLER_THREADS = 64
+#: Threads that encode result chunks (our own short CPU work).
+ENCODE_THREADS = 4
 #: Seconds shutdown waits for disconnect hooks still running.
 DISCONNECT_GRACE = 5.0
 
@@ -75,10 +77,9 @@ class Server:
         self.forward_transaction_control = False
         self._ids = itertools.count(1)
         self._loop: Optional[EventLoop] = None
-        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool: Optional[DaemonPool] = None
         self._started = threading.Event()
         self._start_error: Optional[BaseException] = None
-        self.sessions: Dict[int, Session] = {}
         self._disconnects: "set[Any]" = set()
 
     # ------------------------------------------------------------ hooks
@@ -166,12 +167,11 @@ class Server:
         self._auth_fn(session.conn_id, session.user, password, session.peer[0],
                       callback=answer, database=session.database)
 
+    @property
+    def has_connect_hook(self) -> bool:
+        return self._connect_fn is not None
+
     def connect(self, session: Session, answer: Callable[..., None]) -> None:
-        self.sessions[session.conn_id] = session
-        session.server_name = getattr(session.host, "server_name", None)
-        if self._connect_fn is None:
-            answer(True)
-            return
         call_tolerantly(self._connect_fn, session.conn_id, session.peer[0], session.peer[1],
                         callback=answer, optional={"server_name": session.server_name})
 
@@ -183,7 +183,6 @@ class Server:
         self._query_fn(sql, callback, **kwargs)
 
     def disconnect(self, session: Session) -> None:
-        self.sessions.pop(session.conn_id, None)
         fn = self._disconnect_fn
         if fn is None:
             return
@@ -209,18 +208,23 @@ class Server:
         if server_version is not None:
             self.server_version = str(server_version)
         self.catalog_emulation = bool(catalog_emulation)
-        if tls and self._tls is None:
-            raise ValueError("start(tls=True) needs set_tls(crt, key) first")
-        self._pool = ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="riffq-worker")
-        loop = EventLoop(self._new_session, self._pool)
-        self._ssl_context = make_server_context(self._tls[0], self._tls[1], loop.sni_names) if tls else None
+        self._pool = DaemonPool(HANDLER_THREADS, "riffq-handler")
+        encode_pool = DaemonPool(ENCODE_THREADS, "riffq-encode")
+        loop = None
         try:
+            if tls and self._tls is None:
+                raise ValueError("start(tls=True) needs set_tls(crt, key) first")
+            loop = EventLoop(self._new_session, self._pool, encode_pool)
+            self._ssl_context = (make_server_context(self._tls[0], self._tls[1], loop.sni_names)
+                                 if tls else None)
             self.host, self.port = loop.listen(self.host, self.port)
         except BaseException as exc:
             self._start_error = exc
             self._started.set()
-            loop.close()
-            self._pool.shutdown(wait=False)
+            if loop is not None:
+                loop.close()
+            self._pool.shutdown()
+            encode_pool.shutdown()
             raise
         self._loop = loop
         restore = self._install_signals(loop)
@@ -241,7 +245,8 @@ class Server:
             # Let the disconnect hooks finish (bounded: a hook that hangs
             # must not keep the process alive), then release the threads.
             wait_futures(self._disconnects, timeout=DISCONNECT_GRACE)
-            self._pool.shutdown(wait=False)
+            self._pool.shutdown()
+            encode_pool.shutdown()
 
     def _goodbye(self, conn: Connection) -> Optional[bytes]:
         session = conn.session

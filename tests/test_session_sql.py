@@ -434,12 +434,17 @@ def test_hostile_statements_are_linear(name):
     import time
 
     stmt = HOSTILE[name]
-    started = time.perf_counter()
-    _classify_quietly(stmt[:len(stmt) // 8])
-    small = time.perf_counter() - started
-    started = time.perf_counter()
-    _classify_quietly(stmt)
-    big = time.perf_counter() - started
+
+    def best_of_3(text):
+        # the least of three runs: one-off pauses (GC, a busy core) are noise
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            _classify_quietly(text)
+            times.append(time.perf_counter() - started)
+        return min(times)
+    small = best_of_3(stmt[:len(stmt) // 8])
+    big = best_of_3(stmt)
     assert big < 20.0, "%s took %.2fs" % (name, big)
     if big > 0.5:
         assert big < 24 * small, "%s: %.3fs for 1/8, %.3fs for all" % (name, small, big)

@@ -197,8 +197,8 @@ def test_hostile_input_is_fast(name):
         assert sum(len(s) for s in result) <= len(text)
         return time.perf_counter() - started
 
-    small = timed(sql[:len(sql) // 8])
-    big = timed(sql)
+    small = min(timed(sql[:len(sql) // 8]) for _ in range(3))   # least of 3: pauses are noise
+    big = min(timed(sql) for _ in range(2))
     # Generous absolute bound (pure Python, busy CI machines) ...
     assert big < 20.0, "%s took %.2fs" % (name, big)
     # ... and no super-linear growth: 8x the input may not cost much more than 8x the time.

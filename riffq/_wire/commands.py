@@ -167,10 +167,20 @@ def transaction_transition(session: Any, kind: str, tag: str,
     return warning
 
 
-def track_handler_tag(session: Any, tag: str) -> None:
-    """Follow transaction status through tags the user's handler returned."""
-    word = tag.split(" ", 1)[0].upper()
-    kind = {"BEGIN": "begin", "START": "begin", "COMMIT": "commit",
-            "ROLLBACK": "rollback"}.get(word)
-    if kind is not None:
+def follow_handler_tag(session: Any, cmd: Any, tag: str) -> None:
+    """Follow the transaction status through a tag the user's handler
+    returned (a forwarded BEGIN/COMMIT, or any statement the engine treats as
+    one). The engine has already done it, so this only records the status;
+    it never fails the statement."""
+    if isinstance(cmd, TransactionCommand):
+        kind, word = cmd.kind, cmd.tag
+    else:
+        word = tag.split(" ", 1)[0].upper()
+        kind = {"BEGIN": "begin", "START": "begin", "COMMIT": "commit",
+                "ROLLBACK": "rollback"}.get(word)
+        if kind is None:
+            return
+    try:
         transaction_transition(session, kind, word)
+    except PgError:
+        pass    # e.g. SAVEPOINT outside a block: the engine's business, not ours

@@ -13,10 +13,10 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import messages as m
 from .commands import (builtin_outcome, check_failed_transaction, classify_statement, is_builtin,
-                       run_builtin, show_columns, track_handler_tag, transaction_transition)
+                       run_builtin, show_columns, follow_handler_tag)
 from .errors import PgError
 from .results import Outcome, fields_for
-from .session_sql import ShowCommand, TransactionCommand
+from .session_sql import ShowCommand
 from .sqlsplit import is_empty_query, split_statements
 
 
@@ -147,8 +147,11 @@ class ExtendedProtocol:
             raise PgError("42601", "cannot insert multiple commands into a prepared statement")
         empty = is_empty_query(msg.sql)
         cmd = None if empty else classify_statement(msg.sql)
+        check_failed_transaction(self.s, cmd)
         from .params import infer_param_types
         oids = list(infer_param_types(msg.sql, msg.param_types))
+        if len(oids) > 65535:
+            raise PgError("54000", "number of parameters must be between 0 and 65535")
         stmt = Statement(msg.name, msg.sql, cmd, oids, empty)
         if empty or (cmd is not None and is_builtin(self.s, cmd)) or not self.s.app.declares_parameter_types:
             self._parsed(stmt)
@@ -182,6 +185,7 @@ class ExtendedProtocol:
         stmt = self.statements.get(msg.statement)
         if stmt is None:
             raise PgError("26000", 'prepared statement "%s" does not exist' % msg.statement)
+        check_failed_transaction(self.s, stmt.cmd)
         if msg.portal and msg.portal in self.portals:
             raise PgError("42P03", 'portal "%s" already exists' % msg.portal)
         if len(msg.params) != len(stmt.param_oids):
@@ -206,6 +210,7 @@ class ExtendedProtocol:
             stmt = self.statements.get(msg.name)
             if stmt is None:
                 raise PgError("26000", 'prepared statement "%s" does not exist' % msg.name)
+            check_failed_transaction(s, stmt.cmd)
             s.host.write(m.parameter_description(stmt.param_oids))
             if self._is_builtin(stmt):
                 self._describe_builtin(stmt, ())
@@ -295,6 +300,7 @@ class ExtendedProtocol:
     def _execute(self, msg: m.Execute) -> None:
         s = self.s
         portal = self._portal(msg.portal)
+        check_failed_transaction(s, portal.stmt.cmd)
         if portal.stmt.empty:
             s.host.write(m.empty_query_response())
             return
@@ -319,13 +325,8 @@ class ExtendedProtocol:
         if out.tag is not None:
             portal.done = True
             s.host.write(m.command_complete(out.tag))
-            cmd = portal.stmt.cmd
-            if portal.builtin:
-                pass                     # run_builtin already moved the transaction
-            elif isinstance(cmd, TransactionCommand):
-                transaction_transition(s, cmd.kind, cmd.tag)
-            else:
-                track_handler_tag(s, out.tag)
+            if not portal.builtin:       # run_builtin already moved the transaction
+                follow_handler_tag(s, portal.stmt.cmd, out.tag)
             return
         queued, portal.queued = portal.queued, []
 

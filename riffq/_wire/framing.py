@@ -27,13 +27,15 @@ _SMALL_TYPES = frozenset(b"SHXDCcE")
 class Framer:
     """Accumulates bytes and yields whole message bodies, one at a time."""
 
-    __slots__ = ("_buf", "_pos", "startup")
+    __slots__ = ("_buf", "_pos", "startup", "cap")
 
     def __init__(self) -> None:
         self._buf = bytearray()
         self._pos = 0
         #: True while the next packet is an untyped startup-phase packet.
         self.startup = True
+        #: A lower limit for every message while set (e.g. during authentication).
+        self.cap: Optional[int] = None
 
     def feed(self, data: bytes) -> None:
         if self._pos and self._pos == len(self._buf):
@@ -65,6 +67,8 @@ class Framer:
         type_byte = buf[pos]
         length = _I32.unpack_from(buf, pos + 1)[0]
         limit = MAX_SMALL_MESSAGE if type_byte in _SMALL_TYPES else MAX_LARGE_MESSAGE
+        if self.cap is not None:
+            limit = min(limit, self.cap)
         if length < 4 or length > limit:
             raise ProtocolViolation("invalid message length")
         if avail < length + 1:

@@ -18,8 +18,8 @@ import socket
 import ssl
 import threading
 import time
+import weakref
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Deque, List, Optional, Tuple
 
 log = logging.getLogger("riffq")
@@ -36,8 +36,8 @@ class Connection:
     """A client socket, its output buffer, and the Session it feeds."""
 
     __slots__ = ("loop", "sock", "peer", "session", "_out", "_out_size", "_closing",
-                 "_closed", "_writing", "_tls", "_tls_in", "_tls_out", "_handshaking",
-                 "server_name", "__weakref__")
+                 "_closed", "_writing", "_reading", "_events", "_tls", "_tls_in", "_tls_out",
+                 "_handshaking", "server_name", "__weakref__")
 
     def __init__(self, loop: "EventLoop", sock: socket.socket, peer: Tuple[Any, ...]) -> None:
         self.loop = loop
@@ -49,6 +49,8 @@ class Connection:
         self._closing = False
         self._closed = False
         self._writing = False
+        self._reading = True
+        self._events = selectors.EVENT_READ      # registered by the loop on accept
         self._tls: Optional[ssl.SSLObject] = None
         self._tls_in: Optional[ssl.MemoryBIO] = None
         self._tls_out: Optional[ssl.MemoryBIO] = None
@@ -113,7 +115,13 @@ class Connection:
             self.loop.call_later(5.0, self._lost)
 
     def run(self, fn: Callable[[], None]) -> None:
+        """Run user code (handlers, hooks) on the handler pool."""
         self.loop.pool.submit(fn)
+
+    def run_internal(self, fn: Callable[[], None]) -> None:
+        """Run our own short work (encoding result chunks) on a separate pool,
+        so it is never queued behind handlers that block."""
+        self.loop.encode_pool.submit(fn)
 
     def post(self, fn: Callable[[], None]) -> None:
         self.loop.post(fn)
@@ -127,10 +135,41 @@ class Connection:
         if on == self._writing or self._closed:
             return
         self._writing = on
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if on else 0)
-        self.loop.sel.modify(self.sock, events, self)
+        self._update_interest()
+
+    def _update_interest(self) -> None:
+        """Tell the selector what we wait for; nothing at all is allowed."""
+        events = (selectors.EVENT_READ if self._reading else 0) | \
+            (selectors.EVENT_WRITE if self._writing else 0)
+        sel = self.loop.sel
+        if events == self._events:
+            return
+        if self._events == 0:
+            sel.register(self.sock, events, self)
+        elif events == 0:
+            sel.unregister(self.sock)
+        else:
+            sel.modify(self.sock, events, self)
+        self._events = events
+
+    def pause_reading(self) -> None:
+        """Stop reading: the session has enough queued work or unsent output.
+        The loop resumes us once the session wants input again."""
+        if self._reading and not self._closed:
+            self._reading = False
+            self._update_interest()
+            self.loop.paused.add(self)
+
+    def resume_reading(self) -> None:
+        if not self._reading and not self._closed:
+            self._reading = True
+            self._update_interest()
+        self.loop.paused.discard(self)
 
     def on_readable(self) -> None:
+        if self.session is not None and not self.session.wants_input():
+            self.pause_reading()
+            return
         try:
             data = self.sock.recv(RECV_SIZE)
         except (BlockingIOError, InterruptedError):
@@ -164,7 +203,7 @@ class Connection:
                 self._lost()
                 return b""
             self._handshaking = False
-            self.server_name = self.loop.sni_names.pop(id(self._tls), None)
+            self.server_name = self.loop.sni_names.pop(self._tls, None)
         chunks = []
         while True:
             try:
@@ -220,10 +259,15 @@ class Connection:
         self._closed = True
         self._out.clear()
         self._out_size = 0
-        try:
-            self.loop.sel.unregister(self.sock)
-        except (KeyError, ValueError):
-            pass
+        self.loop.paused.discard(self)
+        if self._tls is not None:
+            self.loop.sni_names.pop(self._tls, None)
+        if self._events:
+            try:
+                self.loop.sel.unregister(self.sock)
+            except (KeyError, ValueError):
+                pass
+            self._events = 0
         try:
             self.sock.close()
         except OSError:
@@ -239,14 +283,17 @@ class Connection:
 class EventLoop:
     """A ``selectors`` loop with cross-thread posting and simple timers."""
 
-    def __init__(self, session_factory: Callable[[Connection], Any], pool: ThreadPoolExecutor) -> None:
+    def __init__(self, session_factory: Callable[[Connection], Any], pool: Any, encode_pool: Any) -> None:
         self.sel = selectors.DefaultSelector()
         self.pool = pool
+        self.encode_pool = encode_pool
         self.session_factory = session_factory
         self.conns: "set[Connection]" = set()
         self.listeners: List[socket.socket] = []
-        #: SNI names seen by the TLS context's callback, keyed by SSLObject id
-        self.sni_names: "dict[int, str]" = {}
+        #: SNI names seen by the TLS context's callback, keyed by SSLObject
+        self.sni_names: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+        #: connections not reading until their session wants input again
+        self.paused: "set[Connection]" = set()
         self._posted: Deque[Callable[[], None]] = deque()
         self._woken = False
         self._wake_r, self._wake_w = socket.socketpair()
@@ -321,12 +368,21 @@ class EventLoop:
                 elif data == "listener":
                     self._accept(key.fileobj)
                 else:
-                    if mask & selectors.EVENT_WRITE:
-                        data.on_writable()
-                    if mask & selectors.EVENT_READ and not data._closed:
-                        data.on_readable()
+                    try:
+                        if mask & selectors.EVENT_WRITE:
+                            data.on_writable()
+                        if mask & selectors.EVENT_READ and not data._closed:
+                            data.on_readable()
+                    except Exception:
+                        # Our bug, not the client's: end this connection only.
+                        log.exception("internal error on connection %s", data.peer)
+                        data._lost()
             self._run_posted()
             self._run_timers()
+            if self.paused:
+                for conn in list(self.paused):
+                    if conn.session is None or conn.session.wants_input():
+                        conn.resume_reading()
 
     def _drain_wake(self) -> None:
         try:
@@ -379,7 +435,8 @@ class EventLoop:
                 continue
             self.conns.add(conn)
             self.sel.register(sock, selectors.EVENT_READ, conn)
-            self.call_later(STARTUP_TIMEOUT, lambda c=conn: self._startup_deadline(c))
+            ref = weakref.ref(conn)
+            self.call_later(STARTUP_TIMEOUT, lambda ref=ref: self._startup_deadline(ref()))
 
     def _pause_accept(self, lsock: socket.socket) -> None:
         try:
@@ -392,7 +449,9 @@ class EventLoop:
                 self.sel.register(lsock, selectors.EVENT_READ, "listener")
         self.call_later(0.1, resume)
 
-    def _startup_deadline(self, conn: Connection) -> None:
+    def _startup_deadline(self, conn: Optional[Connection]) -> None:
+        if conn is None:
+            return
         session = conn.session
         if not conn._closed and session is not None and session.state in ("STARTUP", "PASSWORD"):
             log.info("closing %s: startup not completed within %ss", conn.peer, STARTUP_TIMEOUT)

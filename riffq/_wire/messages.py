@@ -253,9 +253,7 @@ def _parse_query(r: _Reader) -> Query:
 def _parse_parse(r: _Reader) -> Parse:
     name = r.cstring()
     sql = r.cstring()
-    n = r.int16()
-    if n < 0:
-        raise ProtocolViolation("invalid number of parameter types in Parse message")
+    n = r.uint16()
     types = tuple(r.int32() & 0xFFFFFFFF for _ in range(n))
     r.done()
     return Parse(name, sql, types)
@@ -264,13 +262,9 @@ def _parse_parse(r: _Reader) -> Parse:
 def _parse_bind(r: _Reader) -> Bind:
     portal = r.cstring()
     stmt = r.cstring()
-    nf = r.int16()
-    if nf < 0:
-        raise ProtocolViolation("invalid number of parameter format codes in Bind message")
+    nf = r.uint16()
     formats = tuple(r.int16() for _ in range(nf))
-    np_ = r.int16()
-    if np_ < 0:
-        raise ProtocolViolation("invalid number of parameters in Bind message")
+    np_ = r.uint16()
     params: List[Optional[bytes]] = []
     for _ in range(np_):
         ln = r.int32()
@@ -280,9 +274,7 @@ def _parse_bind(r: _Reader) -> Bind:
             raise ProtocolViolation("invalid parameter length in Bind message")
         else:
             params.append(r.raw(ln))
-    nr = r.int16()
-    if nr < 0:
-        raise ProtocolViolation("invalid number of result format codes in Bind message")
+    nr = r.uint16()
     rformats = tuple(r.int16() for _ in range(nr))
     r.done()
     return Bind(portal, stmt, formats, tuple(params), rformats)
@@ -480,7 +472,7 @@ def portal_suspended() -> bytes:
 
 
 def parameter_description(oids: Sequence[int]) -> bytes:
-    body = _I16.pack(len(oids)) + b"".join(struct.pack("!I", o & 0xFFFFFFFF) for o in oids)
+    body = _U16.pack(len(oids)) + b"".join(struct.pack("!I", o & 0xFFFFFFFF) for o in oids)
     return _msg(b"t", body)
 
 

@@ -264,7 +264,10 @@ def _int_parser(typename: str, lo: int, hi: int) -> Callable[[str], int]:
         m = _INT_RE.match(s)
         if m is None:
             raise _syntax(typename, s)
-        v = int(m.group(1))
+        digits = m.group(1)
+        # More than 20 digits is out of any integer's range; checking first
+        # also keeps int() away from huge inputs (Python caps those anyway).
+        v = int(digits) if len(digits.lstrip("+-").lstrip("0")) <= 20 else hi + 1
         if not lo <= v <= hi:
             raise ParamError("22003", 'value "%s" is out of range for type %s' % (s, typename))
         if _TRAILING_WS_RE.match(s, m.end()) is None:

@@ -21,12 +21,12 @@ import logging
 import secrets
 import threading
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import messages as m
 from .errors import PgError, ProtocolViolation
 from .framing import Framer
-from .results import Outcome, ResultStream, fields_for, interpret
+from .results import Outcome, ResultStream, interpret
 from .settings import Settings, SettingError
 from .textformat import TextContext
 
@@ -39,6 +39,10 @@ HIGH_WATER = 1 << 20
 #: A callback answer is encoded up front, in the handler's thread, up to this
 #: size: small results then reach the client with a single thread handoff.
 EAGER_BYTES = 256 * 1024
+#: Stop reading a busy client once this many bytes of its messages wait.
+MAX_QUEUED_INPUT = 1 << 20
+#: PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: the most a password message may be.
+MAX_AUTH_MESSAGE = 65535
 
 
 class Host:
@@ -47,6 +51,7 @@ class Host:
     def write(self, data: bytes) -> None: ...
     def close(self) -> None: ...
     def run(self, fn: Callable[[], None]) -> None: ...
+    def run_internal(self, fn: Callable[[], None]) -> None: ...
     def post(self, fn: Callable[[], None]) -> None: ...
     def buffered(self) -> int: ...
 
@@ -140,6 +145,9 @@ class Session:
         self.text_ctx = TextContext()
         self.txn = "I"
         self._busy = False
+        self._processing = False
+        self._jobs = 0
+        self._disconnect_pending = False
         self._token = 0
         self._send: Optional[list] = None
         self._reports: Dict[str, str] = {}
@@ -157,24 +165,48 @@ class Session:
         self.framer.feed(data)
         self._process()
 
+    def wants_input(self) -> bool:
+        """Whether the host should keep reading from the client. Not while
+        our unsent output is high, nor while whole messages already wait
+        behind a busy statement: a client cannot make us buffer without end."""
+        if self.state == CLOSED:
+            return False
+        if self.host.buffered() >= HIGH_WATER:
+            return False
+        return not (self._busy and self.framer.pending() >= MAX_QUEUED_INPUT)
+
     def _process(self) -> None:
-        while not self._busy and self.state != CLOSED:
-            try:
-                msg = self.framer.next_message()
-                if msg is None:
+        """Handle buffered messages until one needs to wait. Re-entrant calls
+        (a synchronous answer finishing inside this loop) return at once and
+        the outer loop carries on, so the stack never grows with a pipeline."""
+        if self._processing:
+            return
+        self._processing = True
+        try:
+            while not self._busy and self.state != CLOSED and self.host.buffered() < HIGH_WATER:
+                try:
+                    msg = self.framer.next_message()
+                    if msg is None:
+                        return
+                    type_byte, body = msg
+                    if type_byte is None:
+                        self._on_untyped(m.parse_untyped(body))
+                    else:
+                        self._on_typed(type_byte, body)
+                except PgError as exc:
+                    if exc.fatal or isinstance(exc, ProtocolViolation):
+                        self.fatal(exc)
+                        return
+                    self.error(exc)
+                    if self.state == READY:
+                        self.statement_failed()
+                except Exception as exc:
+                    log.exception("internal error on connection %s", self.conn_id)
+                    self.fatal(PgError("XX000", "internal error: %s: %s" % (type(exc).__name__, exc),
+                                       severity="FATAL"))
                     return
-                type_byte, body = msg
-                if type_byte is None:
-                    self._on_untyped(m.parse_untyped(body))
-                else:
-                    self._on_typed(type_byte, body)
-            except PgError as exc:
-                if exc.fatal or isinstance(exc, ProtocolViolation):
-                    self.fatal(exc)
-                    return
-                self.error(exc)
-                if self.state == READY:
-                    self.statement_failed()
+        finally:
+            self._processing = False
 
     def _on_typed(self, type_byte: bytes, body: bytes) -> None:
         if self.state == READY:
@@ -216,7 +248,9 @@ class Session:
         elif isinstance(msg, (m.CopyData, m.CopyDone, m.CopyFail)):
             pass  # PostgreSQL ignores stray copy messages outside COPY
         elif isinstance(msg, m.FunctionCall):
-            raise PgError("0A000", "fastpath function calls are not supported")
+            self.error(PgError("0A000", "fastpath function calls are not supported"))
+            self.statement_failed()
+            self.ready_for_query()
         else:
             raise ProtocolViolation("unexpected message %s" % type(msg).__name__)
 
@@ -258,6 +292,7 @@ class Session:
                 raise PgError(exc.sqlstate, exc.message, severity="FATAL")
         if self.app.auth_required:
             self.state = PASSWORD
+            self.framer.cap = MAX_AUTH_MESSAGE
             self.host.write(m.authentication_cleartext())
         else:
             self._authorize()
@@ -267,6 +302,7 @@ class Session:
         if end < 0 or end != len(body) - 1:
             raise ProtocolViolation("invalid password packet")
         password = m.decode_text(body[:end], self.codec)
+        self.framer.cap = None
         self.state = AUTHORIZING
         self._busy = True
         token = self._new_token()
@@ -275,7 +311,7 @@ class Session:
                    sqlstate: Optional[str] = None, **_: Any) -> None:
             self.post(lambda: self._auth_answered(token, ok, message, severity, sqlstate))
 
-        self.host.run(lambda: self._call_user(
+        self.spawn(lambda: self._call_user(
             answer, lambda: self.app.authenticate(self, password, answer)))
 
     def _auth_answered(self, token, ok, message, severity, sqlstate) -> None:
@@ -291,6 +327,7 @@ class Session:
 
     def _authorize(self) -> None:
         """Run the connect hook; on admission, finish the startup sequence."""
+        self.server_name = getattr(self.host, "server_name", None)
         self.state = AUTHORIZING
         self._busy = True
         token = self._new_token()
@@ -299,7 +336,10 @@ class Session:
                    sqlstate: Optional[str] = None, **_: Any) -> None:
             self.post(lambda: self._connect_answered(token, ok, message, severity, sqlstate))
 
-        self.host.run(lambda: self._call_user(answer, lambda: self.app.connect(self, answer)))
+        if not self.app.has_connect_hook:
+            self._connect_answered(token, True, None, None, None)   # nothing to ask: no thread hop
+            return
+        self.spawn(lambda: self._call_user(answer, lambda: self.app.connect(self, answer)))
 
     def _connect_answered(self, token, ok, message, severity, sqlstate) -> None:
         if token != self._token or self.state != AUTHORIZING:
@@ -342,7 +382,7 @@ class Session:
                 if not self._busy:
                     self._process()
             self.post(back)
-        self.host.run(job)
+        self.spawn(job)
 
     def _call_user(self, answer: Callable[..., None], fn: Callable[[], Any]) -> None:
         """Run a user hook; an exception counts as a refusal with its message."""
@@ -403,6 +443,24 @@ class Session:
 
     # --------------------------------------------------------------- handlers
 
+    def spawn(self, job: Callable[[], None]) -> None:
+        """Run user code on the handler pool, counting it: the disconnect hook
+        waits until no user code of this connection is running any more."""
+        self._jobs += 1
+
+        def run() -> None:
+            try:
+                job()
+            finally:
+                self.host.post(self._job_finished)
+        self.host.run(run)
+
+    def _job_finished(self) -> None:
+        self._jobs -= 1
+        if self._jobs == 0 and self._disconnect_pending:
+            self._disconnect_pending = False
+            self.app.disconnect(self)
+
     def _new_token(self) -> int:
         self._token += 1
         return self._token
@@ -425,7 +483,7 @@ class Session:
                 if not cb.answered:
                     cb(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
 
-        self.host.run(job)
+        self.spawn(job)
 
     def _deliver(self, token: int, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         if token != self._token or self.state == CLOSED:
@@ -494,7 +552,7 @@ class Session:
                 stream.close()
             self.post(lambda: self._chunk_ready(stream, chunk, err))
 
-        self.host.run(job)
+        self.host.run_internal(job)
 
     def _chunk_ready(self, stream: ResultStream, chunk: Optional[Tuple[bytes, int]],
                      err: Optional[PgError]) -> None:
@@ -521,6 +579,8 @@ class Session:
         if self._waiting_drain:
             self._waiting_drain = False
             self._continue_send()
+        elif not self._busy:
+            self._process()
 
     # ------------------------------------------------------------ outcomes
 
@@ -558,10 +618,14 @@ class Session:
         """The socket is gone (any reason): release everything exactly once."""
         self.state = CLOSED
         self._token += 1  # late handler answers are dropped
+        self.framer = Framer()  # drop buffered input now, not when the object dies
         self._release_stream()
         if not self._disconnected and self.conn_id is not None:
             self._disconnected = True
-            self.app.disconnect(self)
+            if self._jobs:
+                self._disconnect_pending = True   # after the running handler returns
+            else:
+                self.app.disconnect(self)
 
 
 def _fatal_severity(severity: Optional[str]) -> str:

@@ -11,10 +11,9 @@ from typing import Any, Deque, List, Optional, Tuple
 
 from . import messages as m
 from .commands import (check_failed_transaction, classify_statement, is_builtin, run_builtin,
-                       track_handler_tag, transaction_transition, BuiltinResult)
+                       follow_handler_tag, BuiltinResult)
 from .errors import PgError
 from .results import Outcome, fields_for
-from .session_sql import TransactionCommand
 from .sqlsplit import is_empty_query, split_statements
 from .textformat import encoder_for
 
@@ -69,11 +68,7 @@ class SimpleQuery:
             return
         if outcome.tag is not None:
             s.host.write(m.command_complete(outcome.tag))
-            cmd = self._cmd
-            if isinstance(cmd, TransactionCommand):
-                transaction_transition(s, cmd.kind, cmd.tag)
-            else:
-                track_handler_tag(s, outcome.tag)
+            follow_handler_tag(s, self._cmd, outcome.tag)
             self._next()
             return
         stream = outcome.stream

@@ -9,10 +9,12 @@ reaches ``handle_connect(server_name=...)``.
 from __future__ import annotations
 
 import ssl
-from typing import Dict
+from typing import Any, MutableMapping
 
 
-def make_server_context(certfile: str, keyfile: str, sni_names: Dict[int, str]) -> ssl.SSLContext:
+def make_server_context(certfile: str, keyfile: str, sni_names: MutableMapping[Any, str]) -> ssl.SSLContext:
+    """``sni_names`` receives ``{SSLObject: name}``; a weak mapping, so an
+    abandoned handshake leaves nothing behind."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(certfile, keyfile)
@@ -23,6 +25,6 @@ def make_server_context(certfile: str, keyfile: str, sni_names: Dict[int, str]) 
 
     def remember_sni(sslobj: ssl.SSLObject, name: str, _ctx: ssl.SSLContext) -> None:
         if name:
-            sni_names[id(sslobj)] = name
+            sni_names[sslobj] = name
     ctx.sni_callback = remember_sni
     return ctx
