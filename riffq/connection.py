@@ -64,6 +64,12 @@ class BaseConnection:
     def handle_disconnect(self, ip: str, port: int, callback: Callable[..., Any] = callable) -> Any:
         return callback(True)
 
+    def handle_cancel(self) -> None:
+        """Override to stop your engine's work when the client cancels the
+        running statement (psql Ctrl-C, ``conn.cancel()``, a driver timeout).
+        The client has already been answered with 57014; whatever the
+        handler answers later is discarded. Called on a worker thread."""
+
     def describe_parameters(self, sql: str, param_types: List[int]) -> Optional[List[Any]]:
         """Override to declare the types of ``$1, $2...`` in ``sql`` when a
         client prepares it: return one OID, type name or None (keep) per
@@ -102,6 +108,8 @@ class RiffqServer:
             self._server.on_connect(self.handle_connect)
         if getattr(connection_cls, "handle_auth", None) is not BaseConnection.handle_auth:
             self._server.on_authentication(self.handle_auth)
+        if getattr(connection_cls, "handle_cancel", None) is not BaseConnection.handle_cancel:
+            self._server.on_cancel(lambda conn_id: self.get_connection(conn_id).handle_cancel())
         if getattr(connection_cls, "describe_parameters", None) is not BaseConnection.describe_parameters:
             self._server.on_parameter_types(
                 lambda conn_id, sql, types: self.get_connection(conn_id).describe_parameters(sql, types))

@@ -7,6 +7,7 @@ thread pool that runs them, and answers a Session's questions about them.
 """
 from __future__ import annotations
 
+import hmac
 import itertools
 import logging
 import os
@@ -66,6 +67,9 @@ class Server:
         self._connect_fn: Optional[Callable[..., Any]] = None
         self._disconnect_fn: Optional[Callable[..., Any]] = None
         self._param_types_fn: Optional[Callable[..., Any]] = None
+        self._cancel_fn: Optional[Callable[..., Any]] = None
+        #: READY sessions by conn_id (the PID clients cancel by); loop thread only
+        self._live: Dict[int, Session] = {}
         self._shutdown_fns: List[Callable[..., Any]] = []
         self.catalog = CatalogRegistry()
         self._tls: Optional[Tuple[str, str]] = None
@@ -152,9 +156,36 @@ class Server:
         conn.start_tls(self._ssl_context)
 
     def on_cancel_request(self, pid: int, secret: bytes) -> None:
-        """Query cancellation arrives with the authentication/TLS work; until
-        then a CancelRequest is read and its connection closed, as the
-        protocol allows (no reply is ever sent)."""
+        """Cancel the running statement of connection ``pid`` if ``secret``
+        matches its BackendKeyData (compared in constant time). Wrong keys are
+        ignored silently and nothing is ever sent back, as in PostgreSQL."""
+        session = self._live.get(pid)
+        if session is not None and hmac.compare_digest(session.secret, secret):
+            session.cancel()
+
+    def session_ready(self, session: Session) -> None:
+        self._live[session.conn_id] = session
+
+    def session_gone(self, session: Session) -> None:
+        if self._live.get(session.conn_id) is session:
+            del self._live[session.conn_id]
+
+    def on_cancel(self, fn: Callable[..., Any]) -> None:
+        """``fn(conn_id)`` runs (on a worker) when a client cancels that
+        connection's running statement: stop the engine's work there."""
+        self._cancel_fn = fn
+
+    def cancel(self, session: Session) -> None:
+        fn = self._cancel_fn
+        if fn is None:
+            return
+
+        def job() -> None:
+            try:
+                fn(session.conn_id)
+            except Exception:
+                log.exception("cancel hook raised")
+        self._pool.submit(job)
 
     @property
     def declares_parameter_types(self) -> bool:

@@ -281,12 +281,6 @@ def test_parameters_of_every_common_type_in_binary(serve):
         pytest.approx(v) if t == "float4" else v for _, t, v in values]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "query cancellation is not implemented: asyncpg's timeout sends a CancelRequest "
-    "(pid/secret from BackendKeyData) on a new connection; riffq's "
-    "Server.on_cancel_request only closes that connection, so the running statement is "
-    "not cancelled -- no 57014 ErrorResponse/ReadyForQuery is sent and the next query on "
-    "the connection waits until the handler returns (PostgreSQL answers 57014 at once)"))
 def test_timeout_cancels_the_running_statement(rec_server):
     rec, port = rec_server
     import time

@@ -459,13 +459,6 @@ def test_psycopg2_named_cursor_declare_fetch(serve):
     assert calls == ["select n, s from t"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "COPY ... TO STDOUT is passed to the handler like a query and its rows go out as "
-    "RowDescription/DataRow/CommandComplete 'SELECT 5' instead of CopyOutResponse/CopyData/"
-    "CopyDone/'COPY 5'; psycopg2.copy_expert then returns no data and NO error (silent data "
-    "loss). PostgreSQL 15 writes '0\\tr\\\\t0\\n...'. Fix: recognise COPY in "
-    "classify_statement and either turn the handler's rows into CopyOut (text format, "
-    "COPY escaping) or refuse it with 0A000"))
 def test_psycopg2_copy_to_stdout(serve):
     import io
     calls = []

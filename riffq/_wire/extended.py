@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import messages as m
 from .commands import (builtin_outcome, check_failed_transaction, classify_statement, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
+from .copyout import copy_direction
 from .errors import PgError
 from .results import Outcome, fields_for
 from .session_sql import ShowCommand
@@ -148,6 +149,9 @@ class ExtendedProtocol:
         empty = is_empty_query(msg.sql)
         cmd = None if empty else classify_statement(msg.sql)
         check_failed_transaction(self.s, cmd)
+        if not empty and copy_direction(msg.sql) is not None:
+            raise PgError("0A000", "COPY to or from the client is supported through the simple "
+                          "query protocol only")
         from .params import infer_param_types
         oids = list(infer_param_types(msg.sql, msg.param_types))
         if len(oids) > 65535:

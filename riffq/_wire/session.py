@@ -150,6 +150,7 @@ class Session:
         self._disconnect_pending = False
         self._token = 0
         self._send: Optional[list] = None
+        self._pending_done: Optional[Callable[..., None]] = None
         self._reports: Dict[str, str] = {}
         self._waiting_drain = False
         self._disconnected = False
@@ -358,6 +359,7 @@ class Session:
         out.append(m.ready_for_query("I"))
         self.host.write(b"".join(out))
         self.state = READY
+        self.app.session_ready(self)
         self._busy = False
         self._process()
 
@@ -484,6 +486,24 @@ class Session:
                     cb(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
 
         self.spawn(job)
+
+    def cancel(self) -> None:
+        """A matching CancelRequest arrived: end the running statement now
+        with 57014, as PostgreSQL does. The handler's late answer is dropped
+        (its token is stale) and its ``cancel`` hook may stop the engine."""
+        err = PgError("57014", "canceling statement due to user request")
+        if self._pending_done is not None:
+            done, self._pending_done = self._pending_done, None
+            self._token += 1
+            self._busy = False
+            self.app.cancel(self)
+            done(Outcome(error=err), [])
+            if not self._busy:
+                self._process()
+        elif self._send is not None:
+            self._send[0].close()
+            self.app.cancel(self)
+            self._finish_send(err, True, [])
 
     def _deliver(self, token: int, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         if token != self._token or self.state == CLOSED:
@@ -620,6 +640,8 @@ class Session:
         self._token += 1  # late handler answers are dropped
         self.framer = Framer()  # drop buffered input now, not when the object dies
         self._release_stream()
+        if self.conn_id is not None:
+            self.app.session_gone(self)
         if not self._disconnected and self.conn_id is not None:
             self._disconnected = True
             if self._jobs:

@@ -10,6 +10,7 @@ from collections import deque
 from typing import Any, Deque, List, Optional, Tuple
 
 from . import messages as m
+from .copyout import CopyOutStream, convert_queued, copy_direction, copy_done, copy_out_response
 from .commands import (check_failed_transaction, classify_statement, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
 from .errors import PgError
@@ -25,6 +26,7 @@ class SimpleQuery:
         self.s = session
         self.queue: Deque[str] = deque()
         self._cmd: Any = None
+        self._copy: Optional[str] = None
 
     def run(self, sql: str) -> None:
         s = self.s
@@ -46,6 +48,9 @@ class SimpleQuery:
                 if is_builtin(s, cmd):
                     send_builtin(s, run_builtin(s, cmd))
                     continue
+                self._copy = copy_direction(stmt)
+                if self._copy == "in":
+                    raise PgError("0A000", "COPY FROM STDIN is not supported by this server")
             except PgError as exc:
                 self._fail(exc)
                 break
@@ -72,7 +77,11 @@ class SimpleQuery:
             self._next()
             return
         stream = outcome.stream
-        s.host.write(m.row_description(fields_for(stream.columns), s.codec))
+        if self._copy == "out":
+            stream, pre = CopyOutStream(stream), convert_queued(pre)
+            s.host.write(copy_out_response(len(stream.columns)))
+        else:
+            s.host.write(m.row_description(fields_for(stream.columns), s.codec))
         s.send_rows(stream, pre, None, lambda err, _exh, _left, sent: self._streamed(stream, err, sent))
 
     def _streamed(self, stream: Any, err: Optional[PgError], sent: int) -> None:
@@ -82,7 +91,10 @@ class SimpleQuery:
             self._fail(err)
             s.ready_for_query()
             return
-        s.host.write(m.command_complete("SELECT %d" % sent))
+        if self._copy == "out":
+            s.host.write(copy_done() + m.command_complete("COPY %d" % sent))
+        else:
+            s.host.write(m.command_complete("SELECT %d" % sent))
         self._next()
 
 

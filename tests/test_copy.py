@@ -1,0 +1,51 @@
+"""COPY ... TO STDOUT and FROM STDIN as clients use them."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+import riffq
+
+ROWS = ([{"name": "id", "type": "int"}, {"name": "note", "type": "text"}],
+        [(1, "plain"), (2, "tab\there"), (3, None), (4, "back\\slash\nnewline")])
+
+
+@pytest.fixture
+def port(serve):
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(lambda sql, callback, **kw: callback(ROWS))
+    return serve(server).port
+
+
+EXPECTED = "1\tplain\n2\ttab\\there\n3\t\\N\n4\tback\\\\slash\\nnewline\n"
+
+
+def test_psycopg_copy_to_stdout(port):
+    with psycopg.connect(host="127.0.0.1", port=port, user="u", dbname="d", autocommit=True) as conn:
+        with conn.cursor() as cur:
+            with cur.copy("COPY (select * from t) TO STDOUT") as copy:
+                data = b"".join(bytes(chunk) for chunk in copy)
+        assert data.decode() == EXPECTED
+        with conn.cursor().copy("COPY t TO STDOUT") as copy:
+            assert list(copy.rows()) == [("1", "plain"), ("2", "tab\there"), ("3", None),
+                                         ("4", "back\\slash\nnewline")]
+
+
+def test_psql_backslash_copy(port, psql, tmp_path):
+    target = tmp_path / "out.tsv"
+    out = psql(port, "-c", "\\copy (select * from t) to '%s'" % target)
+    assert out.returncode == 0, out.stderr
+    assert "COPY 4" in out.stdout
+    assert target.read_text() == EXPECTED
+
+
+def test_copy_from_stdin_and_csv_are_refused_clearly(port):
+    with psycopg.connect(host="127.0.0.1", port=port, user="u", dbname="d", autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.FeatureNotSupported) as info:
+            with conn.cursor().copy("COPY t FROM STDIN") as copy:
+                copy.write(b"1\tx\n")
+        assert "COPY FROM STDIN" in str(info.value)
+        with pytest.raises(psycopg.errors.FeatureNotSupported):
+            with conn.cursor().copy("COPY t TO STDOUT WITH (FORMAT csv)") as copy:
+                list(copy)
+        assert conn.execute("select 1").fetchone() == (1, "plain")   # still usable
