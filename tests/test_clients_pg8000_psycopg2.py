@@ -342,11 +342,6 @@ def test_psycopg2_text_output_follows_session_settings(serve, setting, expected)
         conn.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the 22P05 message names the character by its Python repr (which the client encoding "
-    "cannot show either, so the client reads '?'); PostgreSQL says 'character with byte "
-    "sequence 0xe2 0x82 0xac in encoding \"UTF8\" has no equivalent in encoding \"LATIN1\"' "
-    "(riffq/_wire/session.py _encode_error)"))
 def test_psycopg2_latin1_client_encoding_unrepresentable_character(serve):
     server = riffq.Server("127.0.0.1:0")
     server.on_query(lambda sql, callback, **kw: callback(

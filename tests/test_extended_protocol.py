@@ -100,15 +100,6 @@ def test_pipeline_with_an_error_in_the_middle(serve):
     assert [c[1].get("query_args") for c in calls if not c[1].get("do_describe")] == [[1], [2], [4]]
 
 
-def test_server_side_cursor_fetches_in_pieces(serve):
-    calls = []
-    bg = serve(echo_server(calls))
-    with psycopg.connect(host="127.0.0.1", port=bg.port, user="u", dbname="d") as conn:
-        with conn.cursor() as cur:
-            cur.execute("rows 10")
-            assert cur.fetchall() == [(i,) for i in range(10)]
-
-
 def test_set_and_show_through_extended_protocol(serve):
     calls = []
     bg = serve(echo_server(calls))

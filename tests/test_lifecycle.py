@@ -76,8 +76,7 @@ def test_signal_stops_server_runs_shutdown_and_disconnects(tmp_path, sig):
     assert proc.wait(15) == 0, proc.communicate()[0]
     with pytest.raises(psycopg.OperationalError) as info:
         conn.execute("q")
-    assert "terminating connection due to administrator command" in str(info.value) \
-        or "server closed the connection" in str(info.value) or "consuming input failed" in str(info.value)
+    assert "terminating connection due to administrator command" in str(info.value)
     conn.close()
     lines = [json.loads(x) for x in events.read_text().splitlines()]
     assert lines[0] == ["shutdown"]

@@ -92,9 +92,10 @@ def test_unusable_callback_answers_become_clear_xx000(serve, answer, expect):
             conn.execute("anything")
         assert info.value.diag.sqlstate == "XX000"
         assert expect in info.value.diag.message_primary
-        # the connection survives
-        with pytest.raises(psycopg.Error):
+        # the connection survives: the next statement gets the same kind of answer
+        with pytest.raises(psycopg.Error) as again:
             conn.execute("again")
+        assert again.value.diag.sqlstate == "XX000" and not conn.closed
 
 
 def test_callback_called_twice_keeps_first_answer(serve):
@@ -119,10 +120,14 @@ def test_callback_from_another_thread_later(serve):
 
 def test_slow_handler_does_not_block_other_connections(serve):
     release = threading.Event()
+    order = []
 
     def handler(sql, callback, **kwargs):
         if sql == "slow":
-            release.wait(10)
+            release.wait(5)
+            order.append("slow done")
+        else:
+            order.append("fast done")
         callback(([{"name": "x", "type": "str"}], [(sql,)]))
     bg = serve(low_level(handler))
     slow = connect(bg.port)
@@ -131,10 +136,13 @@ def test_slow_handler_does_not_block_other_connections(serve):
     try:
         with connect(bg.port) as other:
             assert other.execute("fast").fetchone() == ("fast",)
+        # the fast query finished while the slow handler was still waiting
+        assert order == ["fast done"]
     finally:
         release.set()
         t.join(10)
         slow.close()
+    assert order == ["fast done", "slow done"]
 
 
 def test_sql_text_reaches_handler_untouched(serve):

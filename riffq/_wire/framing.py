@@ -77,13 +77,6 @@ class Framer:
         self._advance(length + 1)
         return bytes((type_byte,)), body
 
-    def take_raw(self) -> bytes:
-        """Remove and return every unparsed byte (used when TLS takes over)."""
-        data = bytes(self._buf[self._pos:])
-        self._buf.clear()
-        self._pos = 0
-        return data
-
     def _advance(self, n: int) -> None:
         self._pos += n
         if self._pos > 65536 and self._pos * 2 > len(self._buf):

@@ -204,12 +204,9 @@ def decode_text(raw: bytes, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as exc:
         from .errors import PgError
         bad = raw[exc.start:exc.start + 2]
+        from .pgencodings import pg_name_for_codec
         raise PgError("22021", 'invalid byte sequence for encoding "%s": %s' % (
-            _pg_encoding_label(encoding), " ".join("0x%02x" % b for b in bad)))
-
-
-def _pg_encoding_label(codec: str) -> str:
-    return "UTF8" if codec.replace("-", "").lower() == "utf8" else codec.upper()
+            pg_name_for_codec(encoding), " ".join("0x%02x" % b for b in bad)))
 
 
 def parse_untyped(body: bytes) -> FrontendMessage:

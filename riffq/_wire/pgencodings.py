@@ -25,6 +25,7 @@ __all__ = [
     "lookup",
     "normalize_name",
     "canonical_names",
+    "pg_name_for_codec",
     "SQL_ASCII",
 ]
 
@@ -238,6 +239,16 @@ def lookup(name: str) -> Tuple[str, str]:
     if codec is None:
         raise UnsupportedEncodingError(name, canonical)
     return canonical, codec
+
+
+def pg_name_for_codec(codec: str) -> str:
+    """The PostgreSQL name of the encoding a Python codec stands for, for
+    error messages (``cp1252`` -> ``WIN1252``; ``utf-8`` -> ``UTF8``)."""
+    wanted = codecs.lookup(codec).name
+    for pg, py in _CODECS.items():
+        if py is not None and pg != SQL_ASCII and codecs.lookup(py).name == wanted:
+            return pg
+    return codec.upper()
 
 
 def canonical_names() -> List[str]:

@@ -42,7 +42,6 @@ class ResultStream:
         self.columns = columns
         self._chunks = chunks
         self._closer = closer
-        self.rows_sent = 0
 
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
         """Encode and return the next chunk, or None at the end."""
@@ -51,7 +50,6 @@ class ResultStream:
         except StopIteration:
             self.close()
             return None
-        self.rows_sent += chunk[1]
         return chunk
 
     def close(self) -> None:

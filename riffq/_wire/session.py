@@ -119,8 +119,11 @@ def _encode_error(exc: BaseException) -> PgError:
     if isinstance(exc, PgError):
         return exc
     if isinstance(exc, UnicodeEncodeError):
-        return PgError("22P05", "character with byte sequence %r has no equivalent in the "
-                       "client encoding" % (exc.object[exc.start:exc.end],))
+        from .pgencodings import pg_name_for_codec
+        raw = str(exc.object[exc.start:exc.start + 1]).encode("utf-8")
+        return PgError("22P05", 'character with byte sequence %s in encoding "UTF8" has no '
+                       'equivalent in encoding "%s"' % (" ".join("0x%02x" % b for b in raw),
+                                                        pg_name_for_codec(exc.encoding)))
     log.exception("encoding a result failed")
     return PgError("XX000", "could not encode the result: %s: %s" % (type(exc).__name__, exc))
 
@@ -212,8 +215,7 @@ class Session:
     def _on_typed(self, type_byte: bytes, body: bytes) -> None:
         if self.state == READY:
             if self.extended is not None and self.extended.skipping and type_byte not in (b"S", b"X"):
-                m.parse_typed(type_byte, body, self.codec)   # framing still validated
-                return
+                return      # discarded unread until Sync, as PostgreSQL does
             try:
                 msg = m.parse_typed(type_byte, body, self.codec)
             except PgError as exc:
@@ -615,7 +617,7 @@ class Session:
 
     def fatal(self, exc: PgError, already_sent: bool = False) -> None:
         if not already_sent:
-            sev = exc.severity if exc.severity in ("FATAL", "PANIC") else "FATAL"
+            sev = _fatal_severity(exc.severity)
             self.host.write(m.error_response(sev, exc.sqlstate, exc.message,
                                              exc.detail, exc.hint, self.codec))
         self.close()
