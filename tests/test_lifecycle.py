@@ -208,3 +208,19 @@ def test_core_imports_only_the_standard_library():
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_wide_rows_are_encoded_in_small_chunks():
+    """A chunk is bounded in bytes, not only in rows."""
+    from riffq._wire.results import CHUNK_BYTES, open_stream
+    from riffq._wire.textformat import TextContext
+    wide = pa.table({"blob": pa.array(["x" * 100_000] * 100)})     # 10 MB in one batch
+    stream = open_stream(wide, TextContext())
+    sizes = []
+    while True:
+        chunk = stream.next_chunk()
+        if chunk is None:
+            break
+        sizes.append(len(chunk[0]))
+    assert sum(sizes) > 10_000_000
+    assert max(sizes) <= CHUNK_BYTES + 200_000

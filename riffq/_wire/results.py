@@ -20,6 +20,9 @@ log = logging.getLogger("riffq")
 #: Rows encoded per chunk: large enough to amortise per-chunk costs, small
 #: enough that one chunk never holds much memory.
 CHUNK_ROWS = 4096
+#: ...and at most about this many bytes of Arrow data per chunk, so a chunk
+#: of very wide rows stays small too.
+CHUNK_BYTES = 1 << 20
 
 Column = Tuple[str, PgType]
 
@@ -129,8 +132,11 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[bytes,
     binary = _binary_encoders(columns, fmts, ctx, encoding) if any(fmts) else None
     for batch in reader:
         n = batch.num_rows
-        for start in range(0, n, CHUNK_ROWS):
-            part = batch.slice(start, CHUNK_ROWS) if n > CHUNK_ROWS else batch
+        step = CHUNK_ROWS
+        if n and batch.nbytes > CHUNK_BYTES:
+            step = max(1, min(CHUNK_ROWS, CHUNK_BYTES * n // batch.nbytes))
+        for start in range(0, n, step):
+            part = batch.slice(start, step) if n > step else batch
             if binary is None:
                 rows = encode_batch_text(part, columns, ctx, encoding)
                 yield messages.data_rows(rows), part.num_rows
