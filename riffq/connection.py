@@ -26,6 +26,8 @@ class BaseConnection:
     #: Set True in a subclass to receive BEGIN/COMMIT/ROLLBACK yourself; by
     #: default the server answers them so every client works unchanged.
     forward_transaction_control = False
+    #: Set True to receive json/jsonb parameters parsed rather than as text.
+    parse_json_parameters = False
 
     def __init__(self, conn_id: int, executor: ThreadPoolExecutor) -> None:
         self.conn_id = conn_id
@@ -115,6 +117,7 @@ class RiffqServer:
                 lambda conn_id, sql, types: self.get_connection(conn_id).describe_parameters(sql, types))
         self._server.forward_transaction_control = bool(
             getattr(connection_cls, "forward_transaction_control", False))
+        self._server.parse_json_parameters = bool(getattr(connection_cls, "parse_json_parameters", False))
 
     # the low-level server's configuration, passed through --------------------
 

@@ -79,6 +79,9 @@ class Server:
         #: When True, BEGIN/COMMIT/ROLLBACK... reach the query handler instead
         #: of being answered by the server (the status still follows them).
         self.forward_transaction_control = False
+        #: When True, json/jsonb parameters reach the handler parsed (dicts,
+        #: lists...) instead of as their JSON text.
+        self.parse_json_parameters = False
         self._ids = itertools.count(1)
         self._loop: Optional[EventLoop] = None
         self._pool: Optional[DaemonPool] = None

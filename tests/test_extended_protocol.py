@@ -217,3 +217,48 @@ def test_handler_declares_parameter_types(serve):
     assert seen[0] == ("select $1, $2, $3", [25, 25, 25])
     assert seen[-1] == [7, "x", dt.date(2024, 2, 29)]
     c.close()
+
+
+def test_json_parameters_parsed_when_asked(serve):
+    seen = []
+
+    class Conn(riffq.BaseConnection):
+        parse_json_parameters = True
+
+        def handle_query(self, sql, callback=callable, **kwargs):
+            seen.append(kwargs.get("query_args"))
+            callback("OK", is_tag=True)
+
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Conn))
+    with connect(bg.port) as conn:
+        conn.execute("select %s, %s", [Jsonb({"a": [1, None]}), "plain"])
+    assert seen == [[{"a": [1, None]}, "plain"]]
+
+
+def test_psycopg_executemany(serve):
+    calls = []
+    bg = serve(echo_server(calls))
+    with connect(bg.port) as conn:
+        conn.cursor().executemany("insert %s %s", [(i, "r%d" % i) for i in range(5)])
+    assert [c[1]["query_args"] for c in calls if not c[1].get("do_describe")] == \
+        [[i, "r%d" % i] for i in range(5)]
+
+
+@pytest.mark.parametrize("mode", ["extended", "prepared"])
+def test_pgbench_protocol_modes_have_no_failures(serve, mode, tmp_path):
+    import glob
+    import subprocess
+    pgbench = sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"))
+    if not pgbench:
+        pytest.fail("pgbench not found: make test installs the postgresql package")
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(lambda sql, callback, **kw: callback(([{"name": "one", "type": "int4"}], [(1,)])))
+    bg = serve(server)
+    script = tmp_path / "one.sql"
+    script.write_text("\\set x random(1, 100)\nselect :x;\n")
+    out = subprocess.run([pgbench[-1], "-h", "127.0.0.1", "-p", str(bg.port), "-U", "u", "-n",
+                          "-f", str(script), "-c", "4", "-j", "2", "-t", "200", "-M", mode, "d"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "number of transactions actually processed: 800/800" in out.stdout
+    assert "number of failed transactions: 0" in out.stdout

@@ -55,6 +55,17 @@ class Portal:
             self.outcome.stream.close()
 
 
+def _parsed_json(oid: int, value: Any) -> Any:
+    """json/jsonb parameters as Python values, for handlers that ask."""
+    if value is None or oid not in (114, 3802):
+        return value
+    import json
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise PgError("22P02", "invalid input syntax for type json: %s" % exc)
+
+
 def _check_cached_shape(stmt: Statement, outcome: Outcome) -> Outcome:
     """A statement the client described promised a row shape; clients
     (asyncpg, pgjdbc) decode by it. A result of another shape is refused as
@@ -198,6 +209,8 @@ class ExtendedProtocol:
         from .params import ParamError, decode_params
         try:
             args = decode_params(stmt.param_oids, msg.param_formats, msg.params, self.s.codec)
+            if self.s.app.parse_json_parameters:
+                args = [_parsed_json(oid, v) for oid, v in zip(stmt.param_oids, args)]
         except ParamError as exc:
             raise PgError(exc.sqlstate, exc.message)
         old = self.portals.pop(msg.portal, None)
