@@ -100,7 +100,9 @@ def describe(
     ncols = len(names)
     out: List[Sequence[Any]] = []
     for n, row in enumerate(rows):
-        if isinstance(row, Mapping):
+        if type(row) is tuple or type(row) is list:
+            pass                      # the common case, without ABC checks
+        elif isinstance(row, Mapping):
             row = _row_from_mapping(n, names, row)
         elif isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
             if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
@@ -159,7 +161,7 @@ def encode_rows(
     out: List[List[Optional[bytes]]] = []
     append = out.append
     for n, row in enumerate(rows):
-        if isinstance(row, Mapping):
+        if type(row) is not tuple and type(row) is not list and isinstance(row, Mapping):
             row = _row_from_mapping(n, names, row)
         if len(row) != ncols:
             raise ValueError(
