@@ -88,6 +88,7 @@ class Server:
         self._started = threading.Event()
         self._start_error: Optional[BaseException] = None
         self._disconnects: "set[Any]" = set()
+        self.stopping = False
 
     # ------------------------------------------------------------ hooks
 
@@ -267,6 +268,7 @@ class Server:
         try:
             loop.run()
         finally:
+            self.stopping = True       # disconnect hooks no longer wait for handlers
             loop.close_listeners()
             for fn in self._shutdown_fns:
                 try:

@@ -157,6 +157,14 @@ CONTEXTS = {
     "utc": TextContext(),
     "kolkata": TextContext(timezone_from_name("Asia/Kolkata")),
     "new_york": TextContext(timezone_from_name("America/New_York")),
+    # non-default session settings: the fast paths must step aside
+    "sql_dmy_utc": TextContext(datestyle="SQL, DMY", intervalstyle="sql_standard", extra_float_digits=0,
+                               bytea_output="escape"),
+    "postgres_berlin": TextContext(timezone_from_name("Europe/Berlin"), datestyle="Postgres, MDY",
+                                   intervalstyle="postgres_verbose", extra_float_digits="-1"),
+    "german_ny": TextContext(timezone_from_name("America/New_York"), datestyle="German, DMY",
+                             intervalstyle="iso_8601", extra_float_digits=-15, bytea_output="escape"),
+    "iso_ymd_efd3": TextContext(datestyle="ISO, YMD", extra_float_digits=3),
 }
 
 
@@ -176,6 +184,34 @@ def test_fast_paths_equal_per_value_path(ctx_name):
         nulls = pc.is_null(pc.run_end_decode(col) if pa.types.is_run_end_encoded(col.type) else col)
         for row, value in enumerate(fast):
             assert (value is None) == nulls[row].as_py(), (name, row)
+
+
+def test_non_default_settings_reach_arrow_columns():
+    """Every setting changes Arrow output too (SQL literals checked with psql)."""
+    batch = pa.RecordBatch.from_pydict({
+        "d": pa.array([dt.date(2024, 1, 2), None], pa.date32()),
+        "ts": pa.array([dt.datetime(2024, 1, 2, 3, 4, 5, 600000), None], pa.timestamp("us")),
+        "tstz": pa.array([dt.datetime(2024, 1, 2, 3, 4, 5, 600000, tzinfo=UTC), None], pa.timestamp("us", "UTC")),
+        "f8": pa.array([1 / 3, 1e16], pa.float64()),
+        "f4": pa.array([0.1, 123456.789], pa.float32()),
+        "bin": pa.array([b"ab\x00\xff\\", b""], pa.binary()),
+        "dur": pa.array([dt.timedelta(days=40, seconds=3599), dt.timedelta(seconds=-1)], pa.duration("us")),
+        "ld": pa.array([[dt.date(2024, 1, 2), None], None], pa.list_(pa.date32())),
+    })
+    columns = A.columns_for_schema(batch.schema)
+    ctx = TextContext(datestyle="SQL, DMY", intervalstyle="sql_standard", extra_float_digits=0,
+                      bytea_output="escape")
+    rows = A.encode_batch_text(batch, columns, ctx)
+    assert rows[0] == [b"02/01/2024", b"02/01/2024 03:04:05.6", b"02/01/2024 03:04:05.6 UTC",
+                       b"0.333333333333333", b"0.1", b"ab\\000\\377\\\\", b"40 0:59:59", b"{02/01/2024,NULL}"]
+    assert rows[1] == [None, None, None, b"1e+16", b"123457", b"", b"-0:00:01", None]
+    ctx = TextContext(timezone_from_name("Europe/Berlin"), datestyle="Postgres, DMY",
+                      intervalstyle="iso_8601", extra_float_digits=-1)
+    rows = A.encode_batch_text(batch, columns, ctx)
+    assert rows[0][:5] == [b"02-01-2024", b"Tue 02 Jan 03:04:05.6 2024", b"Tue 02 Jan 04:04:05.6 2024 CET",
+                           b"0.33333333333333", b"0.1"]
+    assert rows[0][6] == b"P40DT59M59S"
+    assert rows[1][6] == b"PT-1S"
 
 
 def test_encode_batch_text_is_row_major_and_matches_pylist():

@@ -313,16 +313,9 @@ STYLES = [
     ("set extra_float_digits = 0", DEFAULT_TEXT[:3] + ("0.333333333333333",) + DEFAULT_TEXT[4:]),
     ("set bytea_output = 'escape'", DEFAULT_TEXT[:4] + ("ab\\000\\377",)),
 ]
-IGNORED_STYLE = pytest.mark.xfail(strict=True, reason=(
-    "riffq accepts SET of DateStyle / IntervalStyle / extra_float_digits / bytea_output (and "
-    "even reports the new DateStyle/IntervalStyle in ParameterStatus) but the text encoders "
-    "ignore them and always print ISO dates, postgres intervals, shortest-exact floats and "
-    "hex bytea; only TimeZone reaches TextContext (session._refresh_time_zone)"))
-
-
 @pytest.mark.parametrize("setting, expected", [
     pytest.param(setting, expected, id=setting[4:].replace(" ", "").replace("'", ""),
-                 marks=() if setting.startswith("set time zone") else IGNORED_STYLE)
+                 marks=())
     for setting, expected in STYLES])
 def test_psycopg2_text_output_follows_session_settings(serve, setting, expected):
     server = riffq.Server("127.0.0.1:0")

@@ -324,7 +324,11 @@ def _py_converter(p: Any, dt: Any) -> Optional[Callable[[Any], Any]]:
 
 # Fast, vectorised paths.  Each returns an Arrow string array whose values
 # are byte-identical to what the per-value encoders produce, or None when
-# the column has to go through Python objects.
+# the column has to go through Python objects.  They assume the default
+# session settings where those matter: dates and timestamps only take the
+# fast path in DateStyle ISO (floats, bytea and intervals have none, so
+# extra_float_digits, bytea_output and IntervalStyle always reach the
+# per-value encoders).
 
 _INT_OUT = (T.INT2.oid, T.INT4.oid, T.INT8.oid, T.OID.oid, T.NUMERIC.oid)
 _DAY_RANGE = (-719162, 2932896)  # 0001-01-01 .. 9999-12-31 in days since 1970
@@ -359,11 +363,13 @@ def _fast_strings(p: Any, arr: Any, t: PgType, ctx: TextContext) -> Optional[Any
         if s.null_count < len(s) and pc.any(pc.match_substring(s, "E")).as_py():
             return None
         return s
-    if ty.is_date32(dt) and oid == T.DATE.oid:
+    # DateStyle ISO only: other styles go through the per-value encoders
+    iso = ctx.iso_dates if isinstance(ctx, TextContext) else True
+    if ty.is_date32(dt) and oid == T.DATE.oid and iso:
         if _in_range(p, pc, arr, p.int32(), _DAY_RANGE):
             return pc.cast(arr, p.string())
         return None
-    if ty.is_timestamp(dt) and (
+    if ty.is_timestamp(dt) and iso and (
         (oid == T.TIMESTAMP.oid and dt.tz is None)
         or (oid == T.TIMESTAMPTZ.oid and ctx.tz is _dt.timezone.utc)
     ):

@@ -425,7 +425,7 @@ class Session:
                 self.codec = lookup(rvalue)[1]
             if not startup:
                 self._reports[rname] = rvalue
-        self._refresh_time_zone()
+        self._refresh_text_context()
 
     def ready_for_query(self) -> None:
         """ReadyForQuery, preceded by ParameterStatus for every reported
@@ -435,15 +435,27 @@ class Session:
         out.append(m.ready_for_query(self.txn))
         self.host.write(b"".join(out))
 
-    def _refresh_time_zone(self) -> None:
+    #: The settings that change how values are printed, in TextContext's order.
+    _TEXT_SETTINGS = ("TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output")
+
+    def _refresh_text_context(self) -> None:
+        """Rebuild the value printer when a setting it depends on changed."""
         from .textformat import timezone_from_name
-        tzname = self.settings.get("TimeZone")
-        if tzname != getattr(self, "_tzname", None):
-            self._tzname = tzname
-            try:
-                self.text_ctx = TextContext(timezone_from_name(tzname))
-            except ValueError:
-                self.text_ctx = TextContext()
+        values = tuple(self.settings.get(name) for name in self._TEXT_SETTINGS)
+        if values == getattr(self, "_text_settings", None):
+            return
+        self._text_settings = values
+        tzname, datestyle, intervalstyle, float_digits, bytea_output = values
+        try:
+            tz = timezone_from_name(tzname)
+        except ValueError:
+            tz = None
+        try:
+            self.text_ctx = TextContext(tz, datestyle=datestyle, intervalstyle=intervalstyle,
+                                        extra_float_digits=float_digits, bytea_output=bytea_output)
+        except ValueError:
+            log.warning("unusable output settings %r; printing with the defaults", values)
+            self.text_ctx = TextContext(tz)
 
     # --------------------------------------------------------------- handlers
 
@@ -646,7 +658,7 @@ class Session:
             self.app.session_gone(self)
         if not self._disconnected and self.conn_id is not None:
             self._disconnected = True
-            if self._jobs:
+            if self._jobs and not self.app.stopping:
                 self._disconnect_pending = True   # after the running handler returns
             else:
                 self.app.disconnect(self)

@@ -2,8 +2,10 @@
 
 Clients parse what the server sends, and many of them (psql, psycopg,
 JDBC, ...) compare or display it verbatim, so every encoder here reproduces
-what PostgreSQL 15 itself prints for the type (``DateStyle=ISO``,
-``IntervalStyle=postgres``, ``extra_float_digits=1``).
+what PostgreSQL 15 itself prints for the type under the session's
+``DateStyle``, ``IntervalStyle``, ``extra_float_digits``, ``bytea_output``
+and ``TimeZone`` (see :class:`TextContext`; the defaults are ISO/MDY,
+postgres, 1 and hex).  Values inside json/jsonb keep JSON's own formatting.
 
 :func:`encoder_for` returns a closure specialised for one column type so the
 per-value cost is a single function call; only unusual inputs (a ``str``
@@ -33,6 +35,10 @@ __all__ = [
     "format_float4",
     "format_numeric",
     "format_interval",
+    "format_interval_style",
+    "format_float8_digits",
+    "format_float4_digits",
+    "format_bytea_escape",
     "format_offset",
 ]
 
@@ -54,18 +60,106 @@ _Decimal = decimal.Decimal
 class TextContext:
     """Session settings that change how values are printed.
 
-    Only the time zone matters today: PostgreSQL prints ``timestamptz``
-    values in the session's ``TimeZone``.  Encoders read the context once,
-    when they are created, so build new encoders after ``SET TIME ZONE``.
+    ``tz`` is the session ``TimeZone`` (``timestamptz`` values are printed
+    in it); the other settings take PostgreSQL's canonical ``SHOW`` strings:
+
+    * ``datestyle``: ``"ISO, MDY"``, ``"SQL, DMY"``, ``"Postgres, MDY"``,
+      ``"German, DMY"`` ... (style and field order, as ``DateStyle``);
+    * ``intervalstyle``: ``"postgres"``, ``"postgres_verbose"``,
+      ``"sql_standard"`` or ``"iso_8601"``;
+    * ``extra_float_digits``: -15 .. 3 (an int or its decimal string);
+    * ``bytea_output``: ``"hex"`` or ``"escape"``.
+
+    Invalid values raise ``ValueError``.  Encoders read the context once,
+    when they are created, so build new encoders after a ``SET``.
     """
 
-    __slots__ = ("tz",)
+    __slots__ = ("tz", "datestyle", "intervalstyle", "extra_float_digits", "bytea_output")
 
-    def __init__(self, tz: Optional[_dt.tzinfo] = None) -> None:
+    def __init__(
+        self,
+        tz: Optional[_dt.tzinfo] = None,
+        datestyle: str = "ISO, MDY",
+        intervalstyle: str = "postgres",
+        extra_float_digits: Any = 1,
+        bytea_output: str = "hex",
+    ) -> None:
         self.tz: _dt.tzinfo = _UTC if tz is None else tz
+        _parse_datestyle(datestyle)  # validate
+        self.datestyle: str = datestyle
+        style = str(intervalstyle).strip().lower()
+        if style not in _INTERVAL_STYLES:
+            raise ValueError("invalid IntervalStyle %r" % (intervalstyle,))
+        self.intervalstyle: str = style
+        self.extra_float_digits: int = _parse_efd(extra_float_digits)
+        out = str(bytea_output).strip().lower()
+        if out not in ("hex", "escape"):
+            raise ValueError("invalid bytea_output %r" % (bytea_output,))
+        self.bytea_output: str = out
+
+    @property
+    def iso_dates(self) -> bool:
+        """True when dates and timestamps print in ISO style (the default)."""
+        return _parse_datestyle(self.datestyle)[0] == _DS_ISO
 
     def __repr__(self) -> str:
-        return "TextContext(tz=%r)" % (self.tz,)
+        return "TextContext(tz=%r, datestyle=%r, intervalstyle=%r, extra_float_digits=%r, bytea_output=%r)" % (
+            self.tz, self.datestyle, self.intervalstyle, self.extra_float_digits, self.bytea_output)
+
+
+_DS_ISO, _DS_SQL, _DS_POSTGRES, _DS_GERMAN = range(4)
+_DO_YMD, _DO_DMY, _DO_MDY = range(3)
+_DS_WORDS = {"iso": _DS_ISO, "sql": _DS_SQL, "postgres": _DS_POSTGRES, "german": _DS_GERMAN}
+_DO_WORDS = {
+    "ymd": _DO_YMD, "dmy": _DO_DMY, "euro": _DO_DMY, "european": _DO_DMY,
+    "mdy": _DO_MDY, "us": _DO_MDY, "noneuro": _DO_MDY, "noneuropean": _DO_MDY,
+}
+_DATESTYLE_CACHE: Dict[str, Tuple[int, int]] = {}
+_INTERVAL_STYLES = ("postgres", "postgres_verbose", "sql_standard", "iso_8601")
+
+
+def _parse_datestyle(value: Any) -> Tuple[int, int]:
+    """``"SQL, DMY"`` -> (style, order), following PostgreSQL's check_datestyle
+    (a lone ``German`` implies DMY; the default is ISO, MDY)."""
+    hit = _DATESTYLE_CACHE.get(value)
+    if hit is not None:
+        return hit
+    if not isinstance(value, str):
+        raise ValueError("invalid DateStyle %r" % (value,))
+    style = order = None
+    for word in re.split(r"[\s,]+", value.strip().lower()):
+        if not word:
+            continue
+        if word in _DS_WORDS:
+            if style is not None and style != _DS_WORDS[word]:
+                raise ValueError("conflicting DateStyle specifications in %r" % (value,))
+            style = _DS_WORDS[word]
+        elif word in _DO_WORDS:
+            if order is not None and order != _DO_WORDS[word]:
+                raise ValueError("conflicting DateStyle specifications in %r" % (value,))
+            order = _DO_WORDS[word]
+        elif word != "default":
+            raise ValueError("invalid DateStyle %r" % (value,))
+    if style is None:
+        style = _DS_ISO
+    if order is None:
+        order = _DO_DMY if style == _DS_GERMAN else _DO_MDY
+    result = (style, order)
+    if len(_DATESTYLE_CACHE) < 64:
+        _DATESTYLE_CACHE[value] = result
+    return result
+
+
+def _parse_efd(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("invalid extra_float_digits %r" % (value,))
+    try:
+        n = int(value.strip()) if isinstance(value, str) else operator.index(value)
+    except (TypeError, ValueError):
+        raise ValueError("invalid extra_float_digits %r" % (value,)) from None
+    if not -15 <= n <= 3:
+        raise ValueError("extra_float_digits %d is outside the valid range -15 .. 3" % n)
+    return n
 
 
 _NUMERIC_TZ_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -73,10 +167,11 @@ _NUMERIC_TZ_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # "+02:00", "UTC+3", "GMT-2", "<+07>-7".  POSIX counts hours *west* of
 # Greenwich, so the sign is inverted compared with ISO 8601.
 _POSIX_TZ_RE = re.compile(
-    r"^(?:[A-Za-z]{3,}|<[+-]?[A-Za-z0-9]+(?::?[0-9]+)*>)?"
+    r"^([A-Za-z]{3,}|<[+-]?[A-Za-z0-9]+(?::?[0-9]+)*>)?"
     r"([+-]?)(\d{1,2})(?::(\d{1,2}))?$"
 )
 _ZONE_KEYS_LOWER: Optional[Dict[str, str]] = None
+_GMT = _dt.timezone(_timedelta(0), "GMT")
 
 
 def _zoneinfo(name: str) -> Optional[_dt.tzinfo]:
@@ -112,6 +207,11 @@ def timezone_from_name(name: str) -> _dt.tzinfo:
     hours (``-5``, ``5.5``: ISO sign, east positive) and POSIX fixed offsets
     (``+02:00``, ``UTC+3``: POSIX sign, *west* positive, exactly like
     PostgreSQL).  Raises ``ValueError`` for anything else.
+
+    Fixed-offset zones carry the abbreviation PostgreSQL prints for them in
+    the SQL, Postgres and German DateStyles as their ``tzname``: ``GMT``,
+    ``+05:30`` for numeric hours, the POSIX abbreviation (``UTC+3`` ->
+    ``UTC``, ``<+07>-7`` -> ``+07``) or nothing at all (``+02:00``).
     """
     if not isinstance(name, str):
         raise ValueError("time zone must be a string, got %r" % (name,))
@@ -119,27 +219,33 @@ def timezone_from_name(name: str) -> _dt.tzinfo:
     if not s:
         raise ValueError("invalid time zone %r" % (name,))
     low = s.lower()
-    if low in ("utc", "gmt", "etc/utc", "etc/gmt"):
+    if low in ("utc", "etc/utc"):
         return _UTC
+    if low in ("gmt", "etc/gmt"):
+        return _GMT
     if _NUMERIC_TZ_RE.match(s):
         hours = float(s)
         if not -15.0 <= hours <= 15.0:
             raise ValueError("time zone offset %r is out of range" % (name,))
-        seconds = round(hours * 3600)
-        return _dt.timezone(_timedelta(seconds=seconds)) if seconds else _UTC
+        off = _timedelta(seconds=round(hours * 3600))
+        return _dt.timezone(off, format_offset(off))
     if "/" not in s or not s.startswith(("+", "-")):
         tz = _zoneinfo(s)
         if tz is not None:
             return tz
     m = _POSIX_TZ_RE.match(s)
     if m:
-        hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+        hours, minutes = int(m.group(3)), int(m.group(4) or 0)
         if hours > 24 or minutes > 59:
             raise ValueError("time zone offset %r is out of range" % (name,))
         seconds = hours * 3600 + minutes * 60
-        if m.group(1) != "-":
+        if m.group(2) != "-":
             seconds = -seconds
-        return _dt.timezone(_timedelta(seconds=seconds)) if seconds else _UTC
+        # PostgreSQL parses the upper-cased spec, so "utc0" prints "UTC"
+        abbrev = (m.group(1) or "").strip("<>").upper()
+        if not seconds and abbrev == "UTC":
+            return _UTC
+        return _dt.timezone(_timedelta(seconds=seconds), abbrev)
     raise ValueError("invalid time zone %r" % (name,))
 
 
@@ -327,8 +433,41 @@ def _as_float(v: Any) -> float:
         raise ValueError("value is out of range for type double precision") from None
 
 
-def _float8_encoder() -> Encoder:
-    fmt = format_float8
+def _pg_strfromd(v: float, ndig: int) -> str:
+    """``pg_strfromd``: ``%.*g`` with NaN/Infinity spelled PostgreSQL's way."""
+    if v != v:
+        return "NaN"
+    if v in (math.inf, -math.inf):
+        return "Infinity" if v > 0 else "-Infinity"
+    return "%.*g" % (max(1, min(ndig, 32)), v)
+
+
+def format_float8_digits(v: float, extra_float_digits: int = 1) -> str:
+    """``float8out`` under ``extra_float_digits``: shortest exact digits when
+    it is positive, else ``%.{15+extra_float_digits}g``."""
+    if extra_float_digits > 0:
+        return format_float8(v)
+    return _pg_strfromd(v, 15 + extra_float_digits)
+
+
+def format_float4_digits(v: float, extra_float_digits: int = 1) -> str:
+    """``float4out`` under ``extra_float_digits`` (``%.{6+efd}g`` at <= 0)."""
+    if extra_float_digits > 0:
+        return format_float4(v)
+    if v == v and v not in (math.inf, -math.inf):
+        try:
+            v = _f32.unpack(_f32.pack(v))[0]
+        except OverflowError:
+            raise ValueError("value %r is out of range for type real" % (v,)) from None
+    return _pg_strfromd(v, 6 + extra_float_digits)
+
+
+def _float8_encoder(efd: int = 1) -> Encoder:
+    if efd > 0:
+        fmt = format_float8
+    else:
+        def fmt(v: float) -> str:
+            return _pg_strfromd(v, 15 + efd)
 
     def enc(v: Any) -> str:
         if type(v) is float:
@@ -340,8 +479,12 @@ def _float8_encoder() -> Encoder:
     return enc
 
 
-def _float4_encoder() -> Encoder:
-    fmt = format_float4
+def _float4_encoder(efd: int = 1) -> Encoder:
+    if efd > 0:
+        fmt = format_float4
+    else:
+        def fmt(v: float) -> str:
+            return format_float4_digits(v, efd)
 
     def enc(v: Any) -> str:
         if type(v) is float:
@@ -432,6 +575,32 @@ def _bool_encoder() -> Encoder:
 # ---------------------------------------------------------------------------
 # strings, bytes, uuid
 # ---------------------------------------------------------------------------
+
+
+_BYTEA_ESCAPE = tuple(
+    "\\\\" if b == 0x5C else ("\\%03o" % b if b < 0x20 or b > 0x7E else chr(b)) for b in range(256)
+)
+
+
+def format_bytea_escape(b: bytes) -> str:
+    """``byteaout`` with ``bytea_output = escape``: printable ASCII as is,
+    backslash doubled, every other byte as ``\\ooo``."""
+    return "".join(map(_BYTEA_ESCAPE.__getitem__, b))
+
+
+def _bytea_escape_encoder() -> Encoder:
+    fmt = format_bytea_escape
+
+    def enc(v: Any) -> str:
+        if type(v) is bytes:
+            return fmt(v)
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            return fmt(bytes(v))
+        if isinstance(v, str):
+            return v
+        raise TypeError("cannot format %s as bytea" % type(v).__name__)
+
+    return enc
 
 
 def _bytea_encoder() -> Encoder:
@@ -620,6 +789,122 @@ def _date_encoder() -> Encoder:
     return enc
 
 
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAY_ABBR = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+
+
+def _date2j(y: int, m: int, d: int) -> int:
+    """PostgreSQL's ``date2j`` (astronomical year: 1 BC is 0)."""
+    if m > 2:
+        m += 1
+        y += 4800
+    else:
+        m += 13
+        y += 4799
+    century = y // 100
+    return y * 365 - 32167 + y // 4 - century + century // 4 + 7834 * m // 256 + d
+
+
+def _restyle(iso: str, style: int, order: int, tzn: Optional[str]) -> str:
+    """Re-lay an ISO ``YYYY-MM-DD[ HH:MM:SS[.f]][ BC]`` text (no offset) in a
+    non-ISO DateStyle, as ``EncodeDateOnly``/``EncodeDateTime`` do; ``tzn``
+    is the zone abbreviation for timestamptz (None: none printed)."""
+    bc = iso.endswith(" BC")
+    if bc:
+        iso = iso[:-3]
+    date, _, clock = iso.partition(" ")
+    ystr, mm, dd = date.rsplit("-", 2)
+    if style == _DS_SQL:
+        out = (dd + "/" + mm if order == _DO_DMY else mm + "/" + dd) + "/" + ystr
+        if clock:
+            out += " " + clock
+    elif style == _DS_GERMAN:
+        out = dd + "." + mm + "." + ystr
+        if clock:
+            out += " " + clock
+    elif not clock:  # Postgres style, date only
+        out = (dd + "-" + mm if order == _DO_DMY else mm + "-" + dd) + "-" + ystr
+    else:  # Postgres style: "Tue Jan 02 03:04:05 2024"
+        y = int(ystr)
+        wday = _DAY_ABBR[(_date2j(1 - y if bc else y, int(mm), int(dd)) + 1) % 7]
+        mon = _MONTH_ABBR[int(mm) - 1]
+        md = dd + " " + mon if order == _DO_DMY else mon + " " + dd
+        out = wday + " " + md + " " + clock + " " + ystr
+    if tzn is not None:
+        out += " " + tzn
+    return out + " BC" if bc else out
+
+
+def _styled(iso_enc: Encoder, style: int, order: int) -> Encoder:
+    """Wrap an ISO date/timestamp encoder for another DateStyle."""
+
+    def enc(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        return _restyle(iso_enc(v), style, order, None)
+
+    return enc
+
+
+def _fixed_abbrev(tz: _dt.tzinfo) -> Optional[str]:
+    """Abbreviation for a zone with one constant offset (None: varies)."""
+    if type(tz) is not _dt.timezone:
+        return None
+    off = tz.utcoffset(None)
+    name = tz.tzname(None)
+    if tz is not _UTC and name == _dt.timezone(off).tzname(None):
+        return format_offset(off)  # unnamed: PostgreSQL's numeric form
+    return name
+
+
+def _abbrev_of(local: _datetime) -> str:
+    name = local.tzname()
+    if name is None:
+        return format_offset(local.utcoffset())
+    return name[:10]  # MAXTZLEN
+
+
+def _timestamptz_styled(tz: _dt.tzinfo, style: int, order: int) -> Encoder:
+    """timestamptz in the SQL/Postgres/German DateStyles: local wall clock
+    followed by the zone's abbreviation (``CET``, ``EDT``, ``UTC``)."""
+    fixed = _fixed_abbrev(tz)
+    if fixed is not None:
+        fixed = fixed[:10]
+
+    def aware(v: _datetime) -> str:
+        if type(v) is not _datetime:
+            v = _plain_datetime(v)
+        try:
+            local = v.astimezone(tz)
+        except OverflowError:
+            text, off = _edge_local(v, tz)
+            base, _, bc = text.partition("\x00")
+            if fixed is not None:
+                tzn = fixed
+            else:
+                ref = _datetime.min if bc else _datetime.max
+                try:
+                    tzn = tz.tzname(ref) or format_offset(off)
+                except Exception:  # pragma: no cover - unusual tzinfo
+                    tzn = format_offset(off)
+            return _restyle(base + (" BC" if bc else ""), style, order, tzn[:10])
+        tzn = fixed if fixed is not None else _abbrev_of(local)
+        return _restyle(_naive_ts_text(local.replace(tzinfo=None)), style, order, tzn)
+
+    def enc(v: Any) -> str:
+        if isinstance(v, _datetime):
+            if v.utcoffset() is None:
+                v = v.replace(tzinfo=_UTC)
+            return aware(v)
+        if isinstance(v, str):
+            return v
+        if isinstance(v, _date):
+            return aware(_datetime(v.year, v.month, v.day, tzinfo=_UTC))
+        raise TypeError("cannot format %s as timestamptz" % type(v).__name__)
+
+    return enc
+
+
 def _time_value(v: Any, type_name: str) -> _time:
     if isinstance(v, _time):
         return v
@@ -675,14 +960,108 @@ def format_interval(v: _timedelta) -> str:
     return " ".join(parts)
 
 
-def _interval_encoder() -> Encoder:
+def _interval_fields(v: _timedelta) -> Tuple[int, int, int, int, int]:
+    """Signed (day, hour, min, sec, usec) of a timedelta, all sharing its sign
+    (``interval2itm`` of the interval PostgreSQL would store)."""
+    total = v.days * 86400000000 + v.seconds * 1000000 + v.microseconds
+    neg = total < 0
+    days, rem = divmod(-total if neg else total, 86400000000)
+    secs, us = divmod(rem, 1000000)
+    k = -1 if neg else 1
+    return k * days, k * (secs // 3600), k * (secs // 60 % 60), k * (secs % 60), k * us
+
+
+def _append_seconds(sec: int, fsec: int, fillzeros: bool) -> str:
+    out = "%02d" % abs(sec) if fillzeros else str(abs(sec))
+    if fsec:
+        out += ("." + "%06d" % abs(fsec)).rstrip("0")
+    return out
+
+
+def _verbose_part(value: int, units: str, state: List[bool]) -> str:
+    # state = [is_zero, is_before]
+    if value == 0:
+        return ""
+    if state[0]:
+        state[1] = value < 0
+        value = abs(value)
+    elif state[1]:
+        value = -value
+    state[0] = False
+    return " %d %s%s" % (value, units, "" if value == 1 else "s")
+
+
+def format_interval_style(v: _timedelta, style: str = "postgres") -> str:
+    """``interval_out`` for a timedelta under any ``IntervalStyle``
+    (``EncodeInterval``; years and months are always zero here)."""
+    if style == "postgres":
+        return format_interval(v)
+    mday, hour, mins, sec, fsec = _interval_fields(v)
+    if style == "iso_8601":
+        if not (mday or hour or mins or sec or fsec):
+            return "PT0S"
+        out = "P"
+        if mday:
+            out += "%dD" % mday
+        if hour or mins or sec or fsec:
+            out += "T"
+        if hour:
+            out += "%dH" % hour
+        if mins:
+            out += "%dM" % mins
+        if sec or fsec:
+            out += ("-" if sec < 0 or fsec < 0 else "") + _append_seconds(sec, fsec, False) + "S"
+        return out
+    if style == "sql_standard":
+        # one timedelta never mixes signs, and has no year/month part
+        if not (mday or hour or mins or sec or fsec):
+            return "0"
+        sign = ""
+        if mday < 0 or hour < 0 or mins < 0 or sec < 0 or fsec < 0:
+            sign = "-"
+            mday, hour, mins, sec, fsec = -mday, -hour, -mins, -sec, -fsec
+        if mday:
+            return "%s%d %d:%02d:%s" % (sign, mday, hour, mins, _append_seconds(sec, fsec, True))
+        return "%s%d:%02d:%s" % (sign, hour, mins, _append_seconds(sec, fsec, True))
+    if style == "postgres_verbose":
+        state = [True, False]
+        out = "@" + _verbose_part(mday, "day", state)
+        out += _verbose_part(hour, "hour", state)
+        out += _verbose_part(mins, "min", state)
+        if sec or fsec:
+            out += " "
+            if sec < 0 or (sec == 0 and fsec < 0):
+                if state[0]:
+                    state[1] = True
+                elif not state[1]:
+                    out += "-"
+            elif state[1]:
+                out += "-"
+            out += _append_seconds(sec, fsec, False)
+            out += " sec%s" % ("s" if abs(sec) != 1 or fsec != 0 else "")
+            state[0] = False
+        if state[0]:
+            out += " 0"
+        if state[1]:
+            out += " ago"
+        return out
+    raise ValueError("invalid IntervalStyle %r" % (style,))
+
+
+def _interval_encoder(style: str = "postgres") -> Encoder:
+    if style == "postgres":
+        fmt = format_interval
+    else:
+        def fmt(v: _timedelta) -> str:
+            return format_interval_style(v, style)
+
     def enc(v: Any) -> str:
         if type(v) is _timedelta:
-            return format_interval(v)
+            return fmt(v)
         if isinstance(v, str):
             return v
         if isinstance(v, _timedelta):
-            return format_interval(v)
+            return fmt(v)
         raise TypeError("cannot format %s as interval" % type(v).__name__)
 
     return enc
@@ -821,7 +1200,8 @@ def _jsonb_key_order(item: Tuple[str, Any]) -> Tuple[int, bytes]:
 
 
 def _json_encoder(ctx: TextContext, jsonb: bool) -> Encoder:
-    writer = _JsonWriter(ctx, jsonb)
+    # values inside JSON keep JSON/ISO formatting whatever DateStyle etc. say
+    writer = _JsonWriter(TextContext(ctx.tz), jsonb)
     wdumps = writer.dumps
 
     if jsonb:
@@ -915,6 +1295,43 @@ _SIMPLE: Dict[int, Callable[[], Encoder]] = {
 }
 
 
+_STYLED = frozenset((
+    T.FLOAT4.oid, T.FLOAT8.oid, T.BYTEA.oid, T.DATE.oid, T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid,
+    T.INTERVAL.oid,
+))
+
+
+def _styled_encoder(oid: int, ctx: TextContext) -> Encoder:
+    """Encoders for the types whose output depends on session settings."""
+    # attributes may have been assigned after construction: normalise again
+    efd = _parse_efd(getattr(ctx, "extra_float_digits", 1))
+    if oid == T.FLOAT8.oid:
+        return _float8_encoder(efd)
+    if oid == T.FLOAT4.oid:
+        return _float4_encoder(efd)
+    if oid == T.BYTEA.oid:
+        if str(getattr(ctx, "bytea_output", "hex")).strip().lower() == "escape":
+            return _bytea_escape_encoder()
+        return _bytea_encoder()
+    if oid == T.INTERVAL.oid:
+        istyle = str(getattr(ctx, "intervalstyle", "postgres")).strip().lower()
+        if istyle not in _INTERVAL_STYLES:
+            raise ValueError("invalid IntervalStyle %r" % (istyle,))
+        return _interval_encoder(istyle)
+    style, order = _parse_datestyle(getattr(ctx, "datestyle", "ISO, MDY"))
+    if oid == T.DATE.oid:
+        enc = _date_encoder()
+    elif oid == T.TIMESTAMP.oid:
+        enc = _timestamp_encoder(ctx.tz)
+    elif style != _DS_ISO:
+        return _timestamptz_styled(ctx.tz, style, order)
+    else:
+        return _timestamptz_encoder(ctx.tz)
+    if style == _DS_ISO:
+        return enc
+    return _styled(enc, style, order)
+
+
 def _numeric_encoder() -> Encoder:
     return format_numeric
 
@@ -932,15 +1349,13 @@ def encoder_for(t: PgType, ctx: Optional[TextContext] = None) -> Encoder:
         elem = t.elem
         return _array_encoder(encoder_for(elem, ctx), elem.oid in (T.JSON.oid, T.JSONB.oid))
     oid = t.oid
+    if oid in _STYLED:
+        return _styled_encoder(oid, ctx)
     make = _SIMPLE.get(oid)
     if make is not None:
         return make()
     if oid == T.NUMERIC.oid:
         return _numeric_encoder()
-    if oid == T.TIMESTAMP.oid:
-        return _timestamp_encoder(ctx.tz)
-    if oid == T.TIMESTAMPTZ.oid:
-        return _timestamptz_encoder(ctx.tz)
     if oid == T.JSON.oid:
         return _json_encoder(ctx, False)
     if oid == T.JSONB.oid:
