@@ -89,6 +89,7 @@ class Server:
         self._start_error: Optional[BaseException] = None
         self._disconnects: "set[Any]" = set()
         self.stopping = False
+        self._deferred_disconnects: "set[Session]" = set()
 
     # ------------------------------------------------------------ hooks
 
@@ -167,6 +168,13 @@ class Server:
         if session is not None and hmac.compare_digest(session.secret, secret):
             session.cancel()
 
+    def disconnect_deferred(self, session: Session) -> None:
+        """The session's disconnect waits for its running handler."""
+        self._deferred_disconnects.add(session)
+
+    def disconnect_deferred_done(self, session: Session) -> None:
+        self._deferred_disconnects.discard(session)
+
     def session_ready(self, session: Session) -> None:
         self._live[session.conn_id] = session
 
@@ -189,7 +197,7 @@ class Server:
                 fn(session.conn_id)
             except Exception:
                 log.exception("cancel hook raised")
-        self._pool.submit(job)
+        self._cancel_pool.submit(job)
 
     @property
     def declares_parameter_types(self) -> bool:
@@ -245,6 +253,8 @@ class Server:
         self.catalog_emulation = bool(catalog_emulation)
         self._pool = DaemonPool(HANDLER_THREADS, "riffq-handler")
         encode_pool = DaemonPool(ENCODE_THREADS, "riffq-encode")
+        # cancel hooks must run even when every handler thread is blocked
+        self._cancel_pool = DaemonPool(2, "riffq-cancel")
         loop = None
         try:
             if tls and self._tls is None:
@@ -276,6 +286,11 @@ class Server:
                 except Exception:
                     log.exception("shutdown hook raised")
             loop.shutdown_connections(self._goodbye)
+            for session in list(self._deferred_disconnects):
+                # their handlers are still running: do not wait for them
+                self._deferred_disconnects.discard(session)
+                session._disconnect_pending = False
+                self.disconnect(session)
             loop.close()
             restore()
             # Let the disconnect hooks finish (bounded: a hook that hangs

@@ -105,6 +105,8 @@ def rec_server(serve):
     rec = Recorder()
     server = riffq.Server("127.0.0.1:0")
     server.on_query(rec)
+    # the documented way to stop a handler: a cancel releases whatever it waits on
+    server.on_cancel(lambda conn_id: rec.release.set())
     bg = serve(server)
     yield rec, bg.port
     rec.release.set()

@@ -159,7 +159,8 @@ class ExtendedProtocol:
             raise PgError("42601", "cannot insert multiple commands into a prepared statement")
         empty = is_empty_query(msg.sql)
         cmd = None if empty else classify_statement(msg.sql)
-        check_failed_transaction(self.s, cmd)
+        if not empty:
+            check_failed_transaction(self.s, cmd)
         if not empty and copy_direction(msg.sql) is not None:
             raise PgError("0A000", "COPY to or from the client is supported through the simple "
                           "query protocol only")
@@ -322,9 +323,11 @@ class ExtendedProtocol:
             s.host.write(m.empty_query_response())
             return
         if portal.done:
-            # PostgreSQL answers a finished portal with an empty completion.
             out = portal.outcome
-            s.host.write(m.command_complete(out.tag if out is not None and out.tag else "SELECT 0"))
+            if out is not None and out.stream is None:
+                # a command runs once; PostgreSQL refuses to run it again
+                raise PgError("55000", 'portal "%s" cannot be run' % portal.name)
+            s.host.write(m.command_complete(portal.completion_tag(0)))
             return
         limit = msg.max_rows if msg.max_rows > 0 else None
         if portal.outcome is None:

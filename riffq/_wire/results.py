@@ -9,6 +9,7 @@ result is encoded and sent piece by piece rather than all at once.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from . import messages
@@ -38,31 +39,60 @@ def fields_for(columns: Sequence[Column], formats: Sequence[int] = ()) -> List[m
 
 
 class ResultStream:
-    """Columns plus an iterator of encoded chunks ``(datarow_bytes, nrows)``."""
+    """Columns plus an iterator of encoded chunks ``(datarow_bytes, nrows)``.
+
+    ``next_chunk`` runs on a worker while ``close`` may come from the loop
+    (a disconnect, a cancel). A reader must never be closed under a thread
+    that is reading it (an Arrow C stream crashes the process), so a close
+    that arrives mid-read is left to the reading thread to do when it returns.
+    """
 
     def __init__(self, columns: List[Column], chunks: Iterator[Tuple[bytes, int]],
                  closer: Any = None) -> None:
         self.columns = columns
         self._chunks = chunks
         self._closer = closer
+        self._lock = threading.Lock()
+        self._reading = False
+        self._close_requested = False
 
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
-        """Encode and return the next chunk, or None at the end."""
+        """Encode and return the next chunk, or None at the end (or closed)."""
+        with self._lock:
+            if self._close_requested:
+                return None
+            self._reading = True
         try:
             chunk = next(self._chunks)
         except StopIteration:
-            self.close()
+            chunk = None
+        finally:
+            with self._lock:
+                self._reading = False
+                closing = self._close_requested
+        if chunk is None or closing:
+            self._do_close()
             return None
         return chunk
 
     def close(self) -> None:
-        closer, self._closer = self._closer, None
-        self._chunks = iter(())
-        if closer is not None:
-            try:
-                closer()
-            except Exception:  # a reader failing to close must not hurt us
-                log.debug("closing a result reader failed", exc_info=True)
+        with self._lock:
+            self._close_requested = True
+            if self._reading:
+                return          # the reading thread closes it when next() returns
+        self._do_close()
+
+    def _do_close(self) -> None:
+        with self._lock:
+            closer, self._closer = self._closer, None
+            chunks, self._chunks = self._chunks, iter(())
+        close_gen = getattr(chunks, "close", None)
+        for fn in (close_gen, closer):
+            if fn is not None:
+                try:
+                    fn()
+                except Exception:  # a reader failing to close must not hurt us
+                    log.debug("closing a result reader failed", exc_info=True)
 
 
 class Outcome:

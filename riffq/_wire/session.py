@@ -150,6 +150,7 @@ class Session:
         self._busy = False
         self._processing = False
         self._jobs = 0
+        self._deferred_job: Optional[Callable[[], None]] = None
         self._disconnect_pending = False
         self._token = 0
         self._send: Optional[list] = None
@@ -360,6 +361,8 @@ class Session:
         out.append(m.backend_key_data(self.conn_id, self.secret))
         out.append(m.ready_for_query("I"))
         self.host.write(b"".join(out))
+        if self.state == CLOSED:
+            return              # the client left while we answered
         self.state = READY
         self.app.session_ready(self)
         self._busy = False
@@ -473,9 +476,15 @@ class Session:
 
     def _job_finished(self) -> None:
         self._jobs -= 1
-        if self._jobs == 0 and self._disconnect_pending:
+        if self._jobs:
+            return
+        if self._disconnect_pending:
             self._disconnect_pending = False
+            self.app.disconnect_deferred_done(self)
             self.app.disconnect(self)
+        elif self._deferred_job is not None and self.state != CLOSED:
+            job, self._deferred_job = self._deferred_job, None
+            self.spawn(job)
 
     def _new_token(self) -> int:
         self._token += 1
@@ -499,7 +508,12 @@ class Session:
                 if not cb.answered:
                     cb(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
 
-        self.spawn(job)
+        if self._jobs:
+            # A cancelled handler of this connection is still running: the
+            # next one waits for it, so a connection never runs two at once.
+            self._deferred_job = job
+        else:
+            self.spawn(job)
 
     def cancel(self) -> None:
         """A matching CancelRequest arrived: end the running statement now
@@ -603,6 +617,7 @@ class Session:
                      leftover: List[Tuple[bytes, int]]) -> None:
         finished, sent = self._send[3], self._send[4]
         self._send = None
+        self._waiting_drain = False
         self._busy = False
         finished(err, exhausted, leftover, sent)
         if not self._busy:
@@ -613,7 +628,7 @@ class Session:
         if self._waiting_drain:
             self._waiting_drain = False
             self._continue_send()
-        elif not self._busy:
+        if not self._busy:
             self._process()
 
     # ------------------------------------------------------------ outcomes
@@ -660,6 +675,7 @@ class Session:
             self._disconnected = True
             if self._jobs and not self.app.stopping:
                 self._disconnect_pending = True   # after the running handler returns
+                self.app.disconnect_deferred(self)
             else:
                 self.app.disconnect(self)
 
