@@ -49,3 +49,31 @@ def test_copy_from_stdin_and_csv_are_refused_clearly(port):
             with conn.cursor().copy("COPY t TO STDOUT WITH (FORMAT csv)") as copy:
                 list(copy)
         assert conn.execute("select 1").fetchone() == (1, "plain")   # still usable
+
+
+def test_copy_escapes_control_characters_like_postgres():
+    from riffq._wire.copyout import _escape
+    # what PostgreSQL 15 sends for E'a\\b\tc\bd\ve\ff\n' in COPY text format
+    assert _escape(b"a\\b\tc\x08d\x0be\x0cf\n") == b"a\\\\b\\tc\\bd\\ve\\ff\\n"
+
+
+@pytest.mark.parametrize("stmt, direction", [
+    ("COPY (SELECT 'x' AS binary) TO STDOUT", "out"),          # words in the query are not options
+    ("COPY t TO STDOUT WITH (FORMAT text)", "out"),
+    ("copy t to stdout", "out"),
+    ("COPY t FROM STDIN", "in"),
+    ("COPY t TO '/tmp/file'", None),
+])
+def test_copy_direction(stmt, direction):
+    from riffq._wire.copyout import copy_direction
+    assert copy_direction(stmt) == direction
+
+
+@pytest.mark.parametrize("stmt", ["COPY t TO STDOUT (DELIMITER ',')", "COPY t TO STDOUT CSV HEADER",
+                                  "COPY t TO STDOUT WITH (FORMAT binary)"])
+def test_copy_options_we_cannot_honour_are_refused(stmt):
+    from riffq._wire.copyout import copy_direction
+    from riffq._wire.errors import PgError
+    with pytest.raises(PgError) as info:
+        copy_direction(stmt)
+    assert info.value.sqlstate == "0A000"

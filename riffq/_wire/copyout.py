@@ -17,7 +17,8 @@ from .sqlsplit import first_keywords
 
 _TO_STDOUT = re.compile(r"\bto\s+stdout\b", re.IGNORECASE)
 _FROM_STDIN = re.compile(r"\bfrom\s+stdin\b", re.IGNORECASE)
-_NOT_TEXT = re.compile(r"\b(csv|binary)\b", re.IGNORECASE)
+#: What may follow TO STDOUT: nothing, or the text format said explicitly.
+_TEXT_ONLY = re.compile(r"\s*(?:(?:with\s*)?\(\s*format\s+'?text'?\s*\))?\s*;?\s*$", re.IGNORECASE)
 _I16 = struct.Struct("!h")
 _I32 = struct.Struct("!i")
 _ESCAPES = {ord("\\"): "\\\\", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
@@ -30,9 +31,14 @@ def copy_direction(stmt: str) -> Optional[str]:
         return None
     if _FROM_STDIN.search(stmt):
         return "in"
-    if _TO_STDOUT.search(stmt):
-        if _NOT_TEXT.search(stmt):
-            raise PgError("0A000", "COPY TO STDOUT is supported in the text format only")
+    found = None
+    for found in _TO_STDOUT.finditer(stmt):
+        pass
+    if found is not None:
+        options = stmt[found.end():]
+        if not _TEXT_ONLY.match(options):
+            raise PgError("0A000", "COPY TO STDOUT options are not supported here (only the default "
+                          "text format): %s" % options.strip())
         return "out"
     return None
 
@@ -46,11 +52,17 @@ def copy_done() -> bytes:
     return b"c\x00\x00\x00\x04"
 
 
+_SPECIAL = re.compile(rb"[\\\n\r\t\x08\x0b\x0c]")
+_REPLACE = {b"\\": b"\\\\", b"\n": b"\\n", b"\r": b"\\r", b"\t": b"\\t",
+            b"\x08": b"\\b", b"\x0b": b"\\v", b"\x0c": b"\\f"}
+
+
 def _escape(value: bytes) -> bytes:
-    if b"\\" in value or b"\n" in value or b"\r" in value or b"\t" in value:
-        return value.replace(b"\\", b"\\\\").replace(b"\n", b"\\n").replace(b"\r", b"\\r") \
-            .replace(b"\t", b"\\t")
-    return value
+    """COPY text escaping (as CopyAttributeOutText does for ASCII-safe
+    encodings: UTF8 and the single-byte ones)."""
+    if _SPECIAL.search(value) is None:
+        return value
+    return _SPECIAL.sub(lambda mo: _REPLACE[mo.group()], value)
 
 
 def rows_to_copy_data(blob: bytes) -> bytes:
