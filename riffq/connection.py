@@ -66,6 +66,13 @@ class BaseConnection:
     def handle_disconnect(self, ip: str, port: int, callback: Callable[..., Any] = callable) -> Any:
         return callback(True)
 
+    def get_password(self, user: str, database: Optional[str]) -> Optional[str]:
+        """Override to let riffq check passwords itself, with SCRAM-SHA-256 by
+        default: return the user's stored secret (plaintext, a SCRAM verifier
+        from ``riffq.auth.scram_verifier(password)``, or an ``md5...`` hash),
+        or None for an unknown user. Called on a worker thread."""
+        return None
+
     def handle_cancel(self) -> None:
         """Override to stop your engine's work when the client cancels the
         running statement (psql Ctrl-C, ``conn.cancel()``, a driver timeout).
@@ -110,6 +117,8 @@ class RiffqServer:
             self._server.on_connect(self.handle_connect)
         if getattr(connection_cls, "handle_auth", None) is not BaseConnection.handle_auth:
             self._server.on_authentication(self.handle_auth)
+        if getattr(connection_cls, "get_password", None) is not BaseConnection.get_password:
+            self._server.on_credentials(self.lookup_password)
         if getattr(connection_cls, "handle_cancel", None) is not BaseConnection.handle_cancel:
             self._server.on_cancel(lambda conn_id: self.get_connection(conn_id).handle_cancel())
         if getattr(connection_cls, "describe_parameters", None) is not BaseConnection.describe_parameters:
@@ -175,6 +184,10 @@ class RiffqServer:
         conn = self.get_connection(connection_id)
         return call_tolerantly(_hook(conn, "handle_connect", 3), ip, port, callback=callback,
                                optional={"server_name": server_name})
+
+    def lookup_password(self, user: str, database: Optional[str],
+                        connection_id: Optional[int] = None) -> Optional[str]:
+        return self.get_connection(connection_id).get_password(user, database)
 
     def handle_query(self, sql: str, callback: Callable[..., Any] = callable,
                      connection_id: Optional[int] = None, **kwargs: Any) -> Any:

@@ -68,6 +68,9 @@ class Server:
         self._disconnect_fn: Optional[Callable[..., Any]] = None
         self._param_types_fn: Optional[Callable[..., Any]] = None
         self._cancel_fn: Optional[Callable[..., Any]] = None
+        self._credentials_fn: Optional[Callable[..., Any]] = None
+        self._auth_method: Optional[str] = None
+        self._cb_hash: Optional[bytes] = None
         #: READY sessions by conn_id (the PID clients cancel by); loop thread only
         self._live: Dict[int, Session] = {}
         self._shutdown_fns: List[Callable[..., Any]] = []
@@ -139,9 +142,35 @@ class Server:
 
     # ------------------------------------------------- session questions
 
+    def on_credentials(self, fn: Callable[..., Any]) -> None:
+        """Let ``fn(user, database)`` return the stored secret of a user — a
+        plaintext password, a SCRAM verifier (``riffq.auth.scram_verifier``)
+        or an ``md5...`` hash — or None for an unknown user. With it, clients
+        authenticate with SCRAM-SHA-256 (unless ``auth_method`` says
+        otherwise) and the password never crosses the wire."""
+        self._credentials_fn = fn
+
     @property
-    def auth_required(self) -> bool:
-        return self._auth_fn is not None
+    def auth_method(self) -> str:
+        """The method clients are asked for (see ``start(auth_method=...)``)."""
+        if self._auth_method is not None:
+            return self._auth_method
+        if self._credentials_fn is not None:
+            return "scram-sha-256"
+        return "password" if self._auth_fn is not None else "trust"
+
+    @property
+    def checks_passwords_itself(self) -> bool:
+        return self._auth_fn is not None and self._credentials_fn is None
+
+    def lookup_secret(self, session: Session) -> Any:
+        return call_tolerantly(self._credentials_fn, session.user, session.database,
+                               optional={"connection_id": session.conn_id})
+
+    def channel_binding_data(self, session: Session) -> Optional[bytes]:
+        if self._cb_hash is not None and getattr(session.host, "tls_active", False):
+            return self._cb_hash
+        return None
 
     def on_ssl_request(self, session: Session) -> None:
         """Answer ``S`` and switch to TLS when it is on, else ``N``.
@@ -246,8 +275,13 @@ class Server:
     # -------------------------------------------------------------- run
 
     def start(self, tls: bool = False, catalog_emulation: bool = False,
-              server_version: Optional[str] = None, **_future: Any) -> None:
-        """Bind, serve, and block until SIGINT/SIGTERM or ``stop()``."""
+              server_version: Optional[str] = None, auth_method: Optional[str] = None,
+              **_future: Any) -> None:
+        """Bind, serve, and block until SIGINT/SIGTERM or ``stop()``.
+
+        ``auth_method``: ``"scram-sha-256"``, ``"md5"``, ``"password"``
+        (cleartext) or ``"trust"``. By default SCRAM when a credentials hook
+        is set, cleartext when only an auth hook is, else trust."""
         if server_version is not None:
             self.server_version = str(server_version)
         self.catalog_emulation = bool(catalog_emulation)
@@ -259,6 +293,7 @@ class Server:
         try:
             if tls and self._tls is None:
                 raise ValueError("start(tls=True) needs set_tls(crt, key) first")
+            self._configure_auth(auth_method, tls)
             loop = EventLoop(self._new_session, self._pool, encode_pool)
             self._ssl_context = (make_server_context(self._tls[0], self._tls[1], loop.sni_names)
                                  if tls else None)
@@ -298,6 +333,30 @@ class Server:
             wait_futures(self._disconnects, timeout=DISCONNECT_GRACE)
             self._pool.shutdown()
             encode_pool.shutdown()
+
+    def _configure_auth(self, method: Optional[str], tls: bool) -> None:
+        from ._wire.authflow import METHODS
+        if method is not None:
+            method = method.lower()
+            if method not in METHODS:
+                raise ValueError("auth_method must be one of %s, got %r" % (", ".join(METHODS), method))
+            if method in ("md5", "scram-sha-256") and self._credentials_fn is None:
+                raise ValueError("auth_method=%r needs a credentials hook (on_credentials / "
+                                 "get_password) to look up stored secrets" % method)
+            if method == "password" and self._credentials_fn is None and self._auth_fn is None:
+                raise ValueError("auth_method='password' needs an authentication or credentials hook")
+        self._auth_method = method
+        self._cb_hash = None
+        if tls and self._tls is not None and self._credentials_fn is not None:
+            import ssl
+            from ._wire.auth import tls_server_end_point
+            with open(self._tls[0], encoding="ascii", errors="replace") as f:
+                pem = f.read()
+            start = pem.find("-----BEGIN CERTIFICATE-----")
+            end = pem.find("-----END CERTIFICATE-----", start)
+            if start >= 0 and end > start:
+                der = ssl.PEM_cert_to_DER_cert(pem[start:end + len("-----END CERTIFICATE-----")])
+                self._cb_hash = tls_server_end_point(der)
 
     def _goodbye(self, conn: Connection) -> Optional[bytes]:
         session = conn.session

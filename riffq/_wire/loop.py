@@ -82,6 +82,10 @@ class Connection:
         self._tls = context.wrap_bio(self._tls_in, self._tls_out, server_side=True)
         self._handshaking = True
 
+    @property
+    def tls_active(self) -> bool:
+        return self._tls is not None and not self._handshaking
+
     def _send_raw(self, data: bytes) -> None:
         if not self._out:
             try:

@@ -142,6 +142,7 @@ class Session:
         self.user = ""
         self.database = ""
         self.server_name: Optional[str] = None
+        self.auth: Any = None
         self.secret = b""
         self.codec = "utf-8"
         self.settings: Optional[Settings] = None
@@ -238,7 +239,7 @@ class Session:
                 return
             if type_byte != b"p":
                 raise ProtocolViolation("expected password response, got message type %d" % type_byte[0])
-            self._on_password(body)
+            self.auth.on_message(body)
         else:
             raise ProtocolViolation("unexpected message type %d during startup" % type_byte[0])
 
@@ -294,18 +295,18 @@ class Session:
                 self.apply_setting(name, value, startup=True)
             except SettingError as exc:
                 raise PgError(exc.sqlstate, exc.message, severity="FATAL")
-        if self.app.auth_required:
-            self.state = PASSWORD
-            self.framer.cap = MAX_AUTH_MESSAGE
-            self.host.write(m.authentication_cleartext())
-        else:
+        method = self.app.auth_method
+        if method == "trust":
             self._authorize()
+            return
+        from .authflow import Authenticator
+        self.auth = Authenticator(self, method)
+        self.state = PASSWORD
+        self.framer.cap = MAX_AUTH_MESSAGE
+        self.auth.start()
 
-    def _on_password(self, body: bytes) -> None:
-        end = body.find(b"\x00")
-        if end < 0 or end != len(body) - 1:
-            raise ProtocolViolation("invalid password packet")
-        password = m.decode_text(body[:end], self.codec)
+    def check_password_with_hook(self, password: str) -> None:
+        """The original riffq's way: the user's auth hook sees the password."""
         self.framer.cap = None
         self.state = AUTHORIZING
         self._busy = True
