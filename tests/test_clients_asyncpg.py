@@ -20,6 +20,7 @@ asyncpg = pytest.importorskip("asyncpg", reason="asyncpg is not installed in the
                               "(pip install asyncpg)")
 
 import riffq  # noqa: E402
+from clientkit import RecordingHandler  # noqa: E402
 
 T = 10  # seconds: every client call gets this timeout, so a server bug fails, never hangs
 
@@ -46,24 +47,8 @@ TYPED_COLUMNS = [
 ]
 
 
-class Recorder:
-    """A query handler that logs every call and answers from plain rows."""
-
-    def __init__(self):
-        self.calls = []
-        self.lock = threading.Lock()
-        self.release = threading.Event()
-
-    def executions(self, prefix=""):
-        """Calls that ran a statement (not describe-only ones)."""
-        with self.lock:
-            return [(s, k) for s, k in self.calls
-                    if not k.get("do_describe") and s.lstrip().lower().startswith(prefix)]
-
-    def __call__(self, sql, callback, **kwargs):
-        with self.lock:
-            self.calls.append((sql, dict(kwargs)))
-        q = " ".join(sql.lower().split())
+class Recorder(RecordingHandler):
+    def answer(self, sql, q, callback, kwargs):
         args = kwargs.get("query_args") or []
         if q.startswith("select pg_advisory_unlock_all()"):
             # asyncpg's pool reset query; PostgreSQL answers one void row.

@@ -6,11 +6,11 @@ import glob
 import os
 import shutil
 import subprocess
-import threading
 
 import pytest
 
 import riffq
+from clientkit import RecordingHandler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, "jdbc", "RiffqJdbc.java")
@@ -42,20 +42,8 @@ def jdbc_classpath(tmp_path_factory):
     return java, jar + os.pathsep + str(out)
 
 
-class Recorder:
-    def __init__(self):
-        self.calls = []
-        self.lock = threading.Lock()
-
-    def executions(self, prefix=""):
-        with self.lock:
-            return [(s, k) for s, k in self.calls
-                    if not k.get("do_describe") and s.lstrip().lower().startswith(prefix)]
-
-    def __call__(self, sql, callback, **kwargs):
-        with self.lock:
-            self.calls.append((sql, dict(kwargs)))
-        q = " ".join(sql.lower().split())
+class Recorder(RecordingHandler):
+    def answer(self, sql, q, callback, kwargs):
         args = kwargs.get("query_args")
         if q.startswith("select id, name from people"):
             callback(([{"name": "id", "type": "int4"}, {"name": "name", "type": "text"}],

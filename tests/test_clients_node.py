@@ -14,13 +14,13 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import uuid
 from decimal import Decimal
 
 import pytest
 
 import riffq
+from clientkit import RecordingHandler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(HERE, "node")
@@ -62,20 +62,8 @@ OID_NAMES = {16: "bool", 17: "bytea", 20: "int8", 21: "int2", 23: "int4", 25: "t
              3802: "jsonb", 114: "json", 1007: "int4[]", 1009: "text[]", 1082: "date"}
 
 
-class Recorder:
-    def __init__(self):
-        self.calls = []
-        self.lock = threading.Lock()
-
-    def executions(self, prefix=""):
-        with self.lock:
-            return [(s, k) for s, k in self.calls
-                    if not k.get("do_describe") and s.lstrip().lower().startswith(prefix)]
-
-    def __call__(self, sql, callback, **kwargs):
-        with self.lock:
-            self.calls.append((sql, dict(kwargs)))
-        q = " ".join(sql.lower().split())
+class Recorder(RecordingHandler):
+    def answer(self, sql, q, callback, kwargs):
         args = kwargs.get("query_args")
         if q.startswith("select $1::int4 + $2::int4"):
             callback(([{"name": "total", "type": "int4"}], [(args[0] + args[1],)] if args else []))

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 import riffq
+from clientkit import RecordingHandler
 
 pg8000_native = pytest.importorskip("pg8000.native", reason="pg8000 is not installed in the venv "
                                     "(pip install pg8000)")
@@ -47,20 +48,8 @@ OIDS = {"int2": 21, "int4": 23, "int8": 20, "float4": 700, "float8": 701, "numer
         "int4[]": 1007, "text[]": 1009}
 
 
-class Recorder:
-    def __init__(self):
-        self.calls = []
-        self.lock = threading.Lock()
-
-    def executions(self, prefix=""):
-        with self.lock:
-            return [(s, k) for s, k in self.calls
-                    if not k.get("do_describe") and s.lstrip().lower().startswith(prefix)]
-
-    def __call__(self, sql, callback, **kwargs):
-        with self.lock:
-            self.calls.append((sql, dict(kwargs)))
-        q = " ".join(sql.lower().split())
+class Recorder(RecordingHandler):
+    def answer(self, sql, q, callback, kwargs):
         args = kwargs.get("query_args")
         if q.startswith("select $1::int + 1"):
             callback(([{"name": "?column?", "type": "int4"}], [(args[0] + 1,)] if args else []))
