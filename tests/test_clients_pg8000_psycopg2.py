@@ -414,12 +414,6 @@ def rows_server(serve, calls):
     return serve(server).port
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SQL-level cursors are not implemented: psycopg2's named (server-side) cursor sends "
-    "`DECLARE \"c1\" CURSOR WITHOUT HOLD FOR select ...` then `FETCH FORWARD 2 FROM \"c1\"` "
-    "and `CLOSE \"c1\"`; riffq hands the DECLARE to the query handler as an opaque statement "
-    "(riffq/_wire/commands.py classify_statement knows CLOSE ALL but not DECLARE/FETCH/MOVE/"
-    "CLOSE name), so the handler must fail it. PostgreSQL 15 returns the 5 rows."))
 def test_psycopg2_named_cursor_declare_fetch(serve):
     calls = []
     port = rows_server(serve, calls)

@@ -77,3 +77,20 @@ def test_copy_options_we_cannot_honour_are_refused(stmt):
     with pytest.raises(PgError) as info:
         copy_direction(stmt)
     assert info.value.sqlstate == "0A000"
+
+
+def test_psql_fetch_count_reads_through_a_cursor(serve, psql):
+    """psql with FETCH_COUNT runs DECLARE/FETCH/CLOSE in a transaction; the
+    handler sees only the cursor's query, once."""
+    calls = []
+
+    def handle(sql, callback, **kw):
+        calls.append(sql)
+        callback(ROWS)
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(handle)
+    port = serve(server).port
+    out = psql(port, "-At", "-v", "FETCH_COUNT=3", "-c", "select * from t")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[:3] == ["1|plain", "2|tab\there", "3|"]
+    assert calls == ["select * from t"]

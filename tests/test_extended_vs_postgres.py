@@ -101,6 +101,13 @@ def sequences():
             + query("show transaction isolation level") + query(""), 5),
         "simple-multi-statement-stops-at-error": (
             query("%s; %s; %s" % (SERIES, UNDEF, SERIES)), 1),
+        "simple-cursor-declare-fetch-close": (
+            query("begin; declare c cursor for %s; fetch 2 from c; fetch forward 2 from c; "
+                  "fetch all from c; fetch c; close c; commit" % SERIES), 1),
+        "simple-cursor-errors": (
+            query("declare c cursor for %s" % SERIES) + query("fetch 1 from nope")
+            + query("begin; declare \"C\" cursor with hold for %s; commit" % SERIES)
+            + query("fetch next from \"C\"") + query("close \"C\"") + query("close \"C\""), 6),
         "pipelined-syncs": (
             parse("", SERIES) + bind("", "") + execute("", 1) + SYNC + bind("", "") + execute("", 1)
             + SYNC, 2),

@@ -94,6 +94,8 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
             session.extended.deallocate(getattr(cmd, "name", None), tag == "DEALLOCATE ALL")
         elif tag == "CLOSE CURSOR ALL":
             session.extended.close_all_portals()
+        elif tag == "CLOSE CURSOR" and getattr(cmd, "name", None):
+            session.extended.close_cursor(cmd.name)
         return BuiltinResult(tag)
     if isinstance(cmd, TransactionCommand):
         # COMMIT of a failed transaction block reports ROLLBACK, as PostgreSQL does.

@@ -34,7 +34,7 @@ class Statement:
 
 
 class Portal:
-    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin")
+    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin", "holdable")
 
     def __init__(self, name: str, stmt: Statement, args: List[Any], formats: Tuple[int, ...]) -> None:
         self.name = name
@@ -45,6 +45,8 @@ class Portal:
         self.queued: List[Tuple[bytes, int]] = []
         self.done = False
         self.builtin = False
+        #: a WITH HOLD cursor outlives its transaction
+        self.holdable = False
 
     def completion_tag(self, rows: int) -> str:
         """CommandComplete for a result with rows: ``SELECT n``; SHOW's is ``SHOW``."""
@@ -379,10 +381,29 @@ class ExtendedProtocol:
 
     # ------------------------------------------------------ session events
 
-    def _drop_portals(self) -> None:
-        portals, self.portals = self.portals, {}
-        for p in portals.values():
-            p.close()
+    def _drop_portals(self, keep_holdable: bool = True) -> None:
+        kept = {}
+        for name, p in self.portals.items():
+            if keep_holdable and p.holdable:
+                kept[name] = p
+            else:
+                p.close()
+        self.portals = kept
+
+    def add_cursor(self, name: str, query: str, outcome: Outcome, queued: List[Tuple[bytes, int]],
+                   hold: bool) -> None:
+        """A SQL-level cursor: a named portal holding its query's result."""
+        portal = Portal(name, Statement(name, query, None, [], False), [], ())
+        portal.outcome = outcome
+        portal.queued = queued
+        portal.holdable = hold
+        self.portals[name] = portal
+
+    def close_cursor(self, name: str) -> None:
+        portal = self.portals.pop(name, None)
+        if portal is None:
+            raise PgError("34000", 'cursor "%s" does not exist' % name)
+        portal.close()
 
     def query_started(self) -> None:
         """A simple Query destroys the unnamed statement and portal."""
@@ -396,7 +417,7 @@ class ExtendedProtocol:
 
     def discard_all(self) -> None:
         self.statements.clear()
-        self._drop_portals()
+        self._drop_portals(keep_holdable=False)
 
     def deallocate(self, name: Optional[str], everything: bool) -> None:
         if everything:
@@ -407,7 +428,7 @@ class ExtendedProtocol:
         self.statements.pop(name, None)
 
     def close_all_portals(self) -> None:
-        self._drop_portals()
+        self._drop_portals(keep_holdable=False)
 
     def release_all(self) -> None:
-        self._drop_portals()
+        self._drop_portals(keep_holdable=False)

@@ -10,6 +10,7 @@ from collections import deque
 from typing import Any, Deque, List, Optional, Tuple
 
 from . import messages as m
+from .cursors import parse_declare, parse_fetch
 from .copyout import CopyOutStream, convert_queued, copy_direction, copy_done, copy_out_response
 from .commands import (check_failed_transaction, classify_statement, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
@@ -48,6 +49,8 @@ class SimpleQuery:
                 if is_builtin(s, cmd):
                     send_builtin(s, run_builtin(s, cmd))
                     continue
+                if cmd is None and self._cursor_statement(stmt):
+                    return
                 self._copy = copy_direction(stmt)
                 if self._copy == "in":
                     raise PgError("0A000", "COPY FROM STDIN is not supported by this server")
@@ -58,6 +61,61 @@ class SimpleQuery:
             s.call_handler(stmt, {"connection_id": s.conn_id}, self._answered)
             return
         s.ready_for_query()
+
+    def _cursor_statement(self, stmt: str) -> bool:
+        """DECLARE and FETCH; True when started (the answer continues later)."""
+        s = self.s
+        declare = parse_declare(stmt)
+        if declare is not None:
+            if not declare.hold and s.txn == "I":
+                raise PgError("25P01", "DECLARE CURSOR can only be used in transaction blocks")
+            if declare.name in s.extended.portals:
+                raise PgError("42P03", 'cursor "%s" already exists' % declare.name)
+            s.call_handler(declare.query, {"connection_id": s.conn_id},
+                           lambda out, pre: self._declared(declare, out, pre))
+            return True
+        fetch = parse_fetch(stmt)
+        if fetch is None:
+            return False
+        portal = s.extended.portals.get(fetch.name)
+        if portal is None or portal.outcome is None or portal.outcome.stream is None:
+            raise PgError("34000", 'cursor "%s" does not exist' % fetch.name)
+        stream = portal.outcome.stream
+        s.host.write(m.row_description(fields_for(stream.columns), s.codec))
+        if portal.done:
+            s.host.write(m.command_complete("FETCH 0"))
+            self._next()
+            return True
+        queued, portal.queued = portal.queued, []
+
+        def finished(err: Optional[PgError], exhausted: bool, leftover: list, sent: int) -> None:
+            if err is not None:
+                portal.done = True
+                stream.close()
+                self._fail(err)
+                s.ready_for_query()
+                return
+            if exhausted:
+                portal.done = True
+                stream.close()
+            else:
+                portal.queued = leftover
+            s.host.write(m.command_complete("FETCH %d" % sent))
+            self._next()
+        s.send_rows(stream, queued, fetch.count, finished)
+        return True
+
+    def _declared(self, declare: Any, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
+        s = self.s
+        if outcome.error is None and outcome.stream is None:
+            outcome.error = PgError("42P11", "cannot open a command that returns no rows as a cursor")
+        if outcome.error is not None:
+            self._fail(outcome.error)
+            s.ready_for_query()
+            return
+        s.extended.add_cursor(declare.name, declare.query, outcome, pre, declare.hold)
+        s.host.write(m.command_complete("DECLARE CURSOR"))
+        self._next()
 
     def _fail(self, exc: PgError) -> None:
         self.s.error(exc)

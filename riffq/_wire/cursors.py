@@ -1,0 +1,70 @@
+"""SQL-level cursors: DECLARE ... CURSOR FOR, FETCH, CLOSE.
+
+psycopg2's named cursors and psql's FETCH_COUNT read large results this way.
+A cursor is a portal under the cursor's name: DECLARE runs the handler once
+for the query, FETCH streams the next rows of that result. Only forward
+fetching is offered, as for a NO SCROLL cursor in PostgreSQL.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple, Optional
+
+from .errors import PgError
+
+_NAME = r'("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+_DECLARE = re.compile(
+    r"\s*declare\s+" + _NAME + r"\s+((?:binary|insensitive|asensitive|no\s+scroll|scroll)\s+)*"
+    r"cursor\s+(?:(with|without)\s+hold\s+)?for\s+(.*)$", re.IGNORECASE | re.DOTALL)
+_FETCH = re.compile(r"\s*(fetch|move)\b\s*(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+_DIRECTION = re.compile(r"(?:(next|all|forward\s+all|forward\s+\d+|forward|\+?\d+)\s+)?(?:(?:from|in)\s+)?"
+                        + _NAME + r"$", re.IGNORECASE | re.DOTALL)
+
+
+class Declare(NamedTuple):
+    name: str
+    hold: bool
+    query: str
+
+
+class Fetch(NamedTuple):
+    name: str
+    count: Optional[int]      # None: all remaining rows
+
+
+def _ident(raw: str) -> str:
+    if raw.startswith('"'):
+        return raw[1:-1].replace('""', '"')
+    return raw.lower()
+
+
+def parse_declare(stmt: str) -> Optional[Declare]:
+    mo = _DECLARE.match(stmt)
+    if mo is None:
+        return None
+    options = (mo.group(2) or "").lower().split()
+    if "binary" in options:
+        raise PgError("0A000", "binary cursors are not supported")
+    if "scroll" in options and "no" not in options:
+        raise PgError("0A000", "scrollable cursors are not supported")
+    return Declare(_ident(mo.group(1)), (mo.group(3) or "").lower() == "with", mo.group(4).strip())
+
+
+def parse_fetch(stmt: str) -> Optional[Fetch]:
+    mo = _FETCH.match(stmt)
+    if mo is None:
+        return None
+    if mo.group(1).lower() == "move":
+        raise PgError("0A000", "MOVE is not supported; use FETCH")
+    d = _DIRECTION.match(mo.group(2))
+    if d is None:
+        raise PgError("55000", "cursor can only scan forward",
+                      hint="Declare it with SCROLL option to enable backward scan.")
+    direction = " ".join((d.group(1) or "next").lower().split())
+    if direction in ("all", "forward all"):
+        count = None
+    elif direction in ("next", "forward"):
+        count = 1
+    else:
+        count = int(direction.split()[-1].lstrip("+"))
+    return Fetch(_ident(d.group(2)), count)
