@@ -262,3 +262,19 @@ def test_pgbench_protocol_modes_have_no_failures(serve, mode, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "number of transactions actually processed: 800/800" in out.stdout
     assert "number of failed transactions: 0" in out.stdout
+
+
+def test_psycopg_named_cursor_streams_through_declare_and_fetch(serve):
+    calls = []
+    bg = serve(echo_server(calls))
+    with psycopg.connect(host="127.0.0.1", port=bg.port, user="u", dbname="d") as conn:
+        with conn.cursor("big") as cur:
+            cur.itersize = 3
+            cur.execute("rows 10")
+            assert [r[0] for r in cur] == list(range(10))
+            assert cur.description[0].name == "n"
+        with conn.cursor("withargs") as cur:
+            cur.execute("select %s, %s", [1, "x"])
+            assert cur.fetchall() == [(1, "x")]
+    assert [c[0] for c in calls] == ["rows 10", "select $1, $2"]     # each query run once
+    assert calls[1][1]["query_args"] == [1, "x"]

@@ -108,6 +108,11 @@ def sequences():
             query("declare c cursor for %s" % SERIES) + query("fetch 1 from nope")
             + query("begin; declare \"C\" cursor with hold for %s; commit" % SERIES)
             + query("fetch next from \"C\"") + query("close \"C\"") + query("close \"C\""), 6),
+        "extended-cursor-declare-fetch": (
+            parse("", "declare c cursor with hold for %s" % SERIES) + bind("", "") + execute("")
+            + SYNC + parse("f", "fetch 2 from c") + bind("", "f") + describe(b"P", "") + execute("")
+            + bind("", "f") + execute("") + bind("", "f") + execute("") + bind("", "f") + execute("")
+            + parse("", "close c") + bind("", "") + execute("") + SYNC, 2),
         "pipelined-syncs": (
             parse("", SERIES) + bind("", "") + execute("", 1) + SYNC + bind("", "") + execute("", 1)
             + SYNC, 2),

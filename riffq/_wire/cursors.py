@@ -8,7 +8,7 @@ fetching is offered, as for a NO SCROLL cursor in PostgreSQL.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Tuple
 
 from .errors import PgError
 
@@ -68,3 +68,41 @@ def parse_fetch(stmt: str) -> Optional[Fetch]:
     else:
         count = int(direction.split()[-1].lstrip("+"))
     return Fetch(_ident(d.group(2)), count)
+
+
+class CursorSlice:
+    """The next ``count`` rows (None: all) of a cursor portal, as a stream.
+
+    FETCH through the extended protocol is a portal of its own whose rows
+    come from the cursor: chunks the cursor already encoded are used first
+    and whatever is not taken is given back to it."""
+
+    def __init__(self, cursor: Any, count: Optional[int]) -> None:
+        self.cursor = cursor
+        self.remaining = count
+        self.columns = cursor.outcome.stream.columns
+
+    def next_chunk(self) -> Optional[Tuple[bytes, int]]:
+        from .messages import split_data_rows
+        cursor = self.cursor
+        if self.remaining == 0 or cursor.done:
+            return None
+        if cursor.queued:
+            blob, n = cursor.queued.pop(0)
+        else:
+            got = cursor.outcome.stream.next_chunk()
+            blob, n = got if got is not None else (b"", -1)
+        if n == -1:
+            cursor.done = True
+            cursor.outcome.stream.close()
+            return None
+        if self.remaining is not None and n > self.remaining:
+            head, tail = split_data_rows(blob, self.remaining)
+            cursor.queued.insert(0, (tail, n - self.remaining))
+            blob, n = head, self.remaining
+        if self.remaining is not None:
+            self.remaining -= n
+        return blob, n
+
+    def close(self) -> None:
+        """Closing a FETCH leaves the cursor open."""

@@ -15,6 +15,7 @@ from . import messages as m
 from .commands import (builtin_outcome, check_failed_transaction, classify_statement, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
 from .copyout import copy_direction
+from .cursors import CursorSlice, Fetch, parse_declare, parse_fetch
 from .errors import PgError
 from .results import Outcome, fields_for
 from .session_sql import ShowCommand
@@ -22,7 +23,7 @@ from .sqlsplit import is_empty_query, split_statements
 
 
 class Statement:
-    __slots__ = ("name", "sql", "cmd", "param_oids", "empty", "columns")
+    __slots__ = ("name", "sql", "cmd", "param_oids", "empty", "columns", "cursor")
 
     def __init__(self, name: str, sql: str, cmd: Any, param_oids: List[int], empty: bool) -> None:
         self.name = name
@@ -31,6 +32,8 @@ class Statement:
         self.param_oids = param_oids
         self.empty = empty
         self.columns: Optional[list] = None
+        #: a DECLARE or FETCH (cursors.Declare / cursors.Fetch), else None
+        self.cursor: Any = None
 
 
 class Portal:
@@ -49,8 +52,10 @@ class Portal:
         self.holdable = False
 
     def completion_tag(self, rows: int) -> str:
-        """CommandComplete for a result with rows: ``SELECT n``; SHOW's is ``SHOW``."""
-        return "SHOW" if isinstance(self.stmt.cmd, ShowCommand) else "SELECT %d" % rows
+        """CommandComplete for a result with rows: ``SELECT n``, ``FETCH n``, ``SHOW``."""
+        if isinstance(self.stmt.cmd, ShowCommand):
+            return "SHOW"
+        return ("FETCH %d" if isinstance(self.stmt.cursor, Fetch) else "SELECT %d") % rows
 
     def close(self) -> None:
         if self.outcome is not None and self.outcome.stream is not None:
@@ -171,6 +176,8 @@ class ExtendedProtocol:
         if len(oids) > 65535:
             raise PgError("54000", "number of parameters must be between 0 and 65535")
         stmt = Statement(msg.name, msg.sql, cmd, oids, empty)
+        if cmd is None and not empty:
+            stmt.cursor = parse_declare(msg.sql) or parse_fetch(msg.sql)
         if empty or (cmd is not None and is_builtin(self.s, cmd)) or not self.s.app.declares_parameter_types:
             self._parsed(stmt)
             return
@@ -232,7 +239,7 @@ class ExtendedProtocol:
                 raise PgError("26000", 'prepared statement "%s" does not exist' % msg.name)
             check_failed_transaction(s, stmt.cmd)
             s.host.write(m.parameter_description(stmt.param_oids))
-            if self._is_builtin(stmt):
+            if self._is_builtin(stmt) or stmt.cursor is not None:
                 self._describe_builtin(stmt, ())
                 return
             if stmt.columns is not None:
@@ -243,7 +250,8 @@ class ExtendedProtocol:
             s.call_handler(stmt.sql, kwargs, lambda out, pre: self._described(stmt, out), eager=False)
             return
         portal = self._portal(msg.name)
-        if self._is_builtin(portal.stmt) and not isinstance(portal.stmt.cmd, ShowCommand):
+        if (self._is_builtin(portal.stmt) and not isinstance(portal.stmt.cmd, ShowCommand)) \
+                or (portal.stmt.cursor is not None and not isinstance(portal.stmt.cursor, Fetch)):
             self.s.host.write(m.no_data())     # described without running (SET has effects)
             return
         if portal.outcome is None:
@@ -306,6 +314,9 @@ class ExtendedProtocol:
             portal.outcome = builtin_outcome(s, res)
             then()
             return
+        if portal.stmt.cursor is not None:
+            self._run_cursor_portal(portal, then)
+            return
         kwargs = {"connection_id": s.conn_id, "do_describe": False,
                   "param_types": list(portal.stmt.param_oids)}
         if portal.stmt.param_oids:
@@ -316,6 +327,47 @@ class ExtendedProtocol:
             portal.queued = pre if portal.outcome.error is None else []
             then()
         s.call_handler(portal.stmt.sql, kwargs, done, formats=portal.formats)
+
+    def _run_cursor_portal(self, portal: Portal, then: Any) -> None:
+        """DECLARE runs the handler for the cursor's query; FETCH slices it."""
+        s = self.s
+        op = portal.stmt.cursor
+        portal.builtin = True
+        if isinstance(op, Fetch):
+            cursor = self.portals.get(op.name)
+            if cursor is None or cursor.outcome is None or cursor.outcome.stream is None:
+                portal.outcome = Outcome(error=PgError("34000", 'cursor "%s" does not exist' % op.name))
+            elif any(portal.formats):
+                portal.outcome = Outcome(error=PgError("0A000", "binary FETCH results are not supported"))
+            else:
+                portal.outcome = Outcome(stream=CursorSlice(cursor, op.count))
+            then()
+            return
+        if not op.hold and s.txn == "I":
+            portal.outcome = Outcome(error=PgError("25P01", "DECLARE CURSOR can only be used in "
+                                                   "transaction blocks"))
+            then()
+            return
+        if op.name in self.portals:
+            portal.outcome = Outcome(error=PgError("42P03", 'cursor "%s" already exists' % op.name))
+            then()
+            return
+        kwargs = {"connection_id": s.conn_id, "do_describe": False,
+                  "param_types": list(portal.stmt.param_oids)}
+        if portal.stmt.param_oids:
+            kwargs["query_args"] = list(portal.args)
+
+        def done(outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
+            if outcome.error is None and outcome.stream is None:
+                outcome = Outcome(error=PgError("42P11", "cannot open a command that returns no "
+                                                "rows as a cursor"))
+            if outcome.error is not None:
+                portal.outcome = outcome
+            else:
+                self.add_cursor(op.name, op.query, outcome, pre, op.hold)
+                portal.outcome = Outcome(tag="DECLARE CURSOR")
+            then()
+        s.call_handler(op.query, kwargs, done)
 
     def _execute(self, msg: m.Execute) -> None:
         s = self.s
