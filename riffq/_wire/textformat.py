@@ -731,6 +731,22 @@ def _timestamp_encoder(tz: _dt.tzinfo) -> Encoder:
     return enc
 
 
+def _timestamptz_inputs(aware: Callable[[_datetime], str]) -> Encoder:
+    """What a timestamptz column accepts: aware datetimes, naive ones taken
+    as UTC, dates as UTC midnight, and strings already in text form."""
+    def enc(v: Any) -> str:
+        if isinstance(v, _datetime):
+            if v.utcoffset() is None:
+                v = v.replace(tzinfo=_UTC)
+            return aware(v)
+        if isinstance(v, str):
+            return v
+        if isinstance(v, _date):
+            return aware(_datetime(v.year, v.month, v.day, tzinfo=_UTC))
+        raise TypeError("cannot format %s as timestamptz" % type(v).__name__)
+    return enc
+
+
 def _timestamptz_encoder(tz: _dt.tzinfo) -> Encoder:
     is_utc = tz is _UTC
 
@@ -760,16 +776,7 @@ def _timestamptz_encoder(tz: _dt.tzinfo) -> Encoder:
             s = s[:19]
         return s + format_offset(off)
 
-    def slow(v: Any) -> str:
-        if isinstance(v, _datetime):
-            if v.utcoffset() is None:
-                v = v.replace(tzinfo=_UTC)
-            return aware(v)
-        if isinstance(v, str):
-            return v
-        if isinstance(v, _date):
-            return aware(_datetime(v.year, v.month, v.day, tzinfo=_UTC))
-        raise TypeError("cannot format %s as timestamptz" % type(v).__name__)
+    slow = _timestamptz_inputs(aware)
 
     return enc
 
@@ -891,18 +898,7 @@ def _timestamptz_styled(tz: _dt.tzinfo, style: int, order: int) -> Encoder:
         tzn = fixed if fixed is not None else _abbrev_of(local)
         return _restyle(_naive_ts_text(local.replace(tzinfo=None)), style, order, tzn)
 
-    def enc(v: Any) -> str:
-        if isinstance(v, _datetime):
-            if v.utcoffset() is None:
-                v = v.replace(tzinfo=_UTC)
-            return aware(v)
-        if isinstance(v, str):
-            return v
-        if isinstance(v, _date):
-            return aware(_datetime(v.year, v.month, v.day, tzinfo=_UTC))
-        raise TypeError("cannot format %s as timestamptz" % type(v).__name__)
-
-    return enc
+    return _timestamptz_inputs(aware)
 
 
 def _time_value(v: Any, type_name: str) -> _time:
