@@ -99,6 +99,9 @@ def sequences():
         "simple-set-show-and-errors": (
             query("%s; %s" % (SET, SHOW)) + query("set timezone = 'nope'") + query("show nope")
             + query("show transaction isolation level") + query(""), 5),
+        "simple-implicit-transaction-undoes-set": (
+            query("set application_name = 'gone'; %s" % UNDEF) + query(SHOW)
+            + query("%s; set application_name = 'kept'" % SERIES) + query(SHOW), 4),
         "simple-multi-statement-stops-at-error": (
             query("%s; %s; %s" % (SERIES, UNDEF, SERIES)), 1),
         "simple-cursor-declare-fetch-close": (

@@ -157,6 +157,7 @@ class Session:
         self._send: Optional[list] = None
         self._pending_done: Optional[Callable[..., None]] = None
         self._reports: Dict[str, str] = {}
+        self._told: Dict[str, str] = {}
         self._waiting_drain = False
         self._disconnected = False
         #: statement-level machinery, created once the session is READY
@@ -358,7 +359,8 @@ class Session:
         self.simple = SimpleQuery(self)
         self.extended = ExtendedProtocol(self)
         out = [m.authentication_ok()]
-        out += [m.parameter_status(k, v) for k, v in self.settings.reported()]
+        self._told = dict(self.settings.reported())
+        out += [m.parameter_status(k, v) for k, v in self._told.items()]
         out.append(m.backend_key_data(self.conn_id, self.secret))
         out.append(m.ready_for_query("I"))
         self.host.write(b"".join(out))
@@ -433,8 +435,13 @@ class Session:
 
     def ready_for_query(self) -> None:
         """ReadyForQuery, preceded by ParameterStatus for every reported
-        setting that changed since the last one (as PostgreSQL reports them)."""
-        out = [m.parameter_status(k, v) for k, v in self._reports.items()]
+        setting whose value differs from what the client was last told (as
+        PostgreSQL reports them: a SET undone by a rollback sends nothing)."""
+        out = []
+        for k, v in self._reports.items():
+            if self._told.get(k) != v:
+                self._told[k] = v
+                out.append(m.parameter_status(k, v))
         self._reports.clear()
         out.append(m.ready_for_query(self.txn))
         self.host.write(b"".join(out))

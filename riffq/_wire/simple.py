@@ -28,6 +28,7 @@ class SimpleQuery:
         self.queue: Deque[str] = deque()
         self._cmd: Any = None
         self._copy: Optional[str] = None
+        self._implicit = False
 
     def run(self, sql: str) -> None:
         s = self.s
@@ -37,6 +38,11 @@ class SimpleQuery:
             s.ready_for_query()
             return
         self.queue = deque(split_statements(sql))
+        # Several statements outside a block form one implicit transaction:
+        # an error undoes their SETs too, as in PostgreSQL.
+        self._implicit = len(self.queue) > 1 and s.txn == "I"
+        if self._implicit:
+            s.settings.begin()
         self._next()
 
     def _next(self) -> None:
@@ -60,6 +66,7 @@ class SimpleQuery:
             self._cmd = cmd
             s.call_handler(stmt, {"connection_id": s.conn_id}, self._answered)
             return
+        self._end_implicit(failed=False)
         s.ready_for_query()
 
     def _cursor_statement(self, stmt: str) -> bool:
@@ -121,6 +128,16 @@ class SimpleQuery:
         self.s.error(exc)
         self.s.statement_failed()
         self.queue.clear()
+        self._end_implicit(failed=True)
+
+    def _end_implicit(self, failed: bool) -> None:
+        """Close the implicit transaction if no explicit block took it over."""
+        s = self.s
+        if not self._implicit:
+            return
+        self._implicit = False
+        if s.txn == "I":
+            s._settings_changed(s.settings.rollback() if failed else s.settings.commit())
 
     def _answered(self, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         s = self.s
