@@ -28,3 +28,19 @@ class RecordingHandler:
 
     def answer(self, sql, q, callback, kwargs):
         raise NotImplementedError
+
+    def fallback(self, sql, q, callback):
+        """What every test handler does with the rest: a division-by-zero
+        error on ``select boom``, a clear 42601 for anything unknown."""
+        if q.startswith("select boom"):
+            callback(("ERROR", "22012", "division by zero"), is_error=True)
+        else:
+            callback(("ERROR", "42601", "test handler does not know: %s" % sql), is_error=True)
+
+
+def serve_recorder(serve, rec):
+    """A low-level server answering with ``rec``; returns ``(rec, port)``."""
+    import riffq
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(rec)
+    return rec, serve(server).port

@@ -1,7 +1,6 @@
 """Query cancellation: CancelRequest with the BackendKeyData of a session."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import threading

@@ -79,10 +79,8 @@ class Recorder(RecordingHandler):
             if not kwargs.get("do_describe"):
                 self.release.wait(2)
             callback(([{"name": "x", "type": "int4"}], [(1,)]))
-        elif q.startswith("select boom"):
-            callback(("ERROR", "22012", "division by zero"), is_error=True)
         else:
-            callback(("ERROR", "42601", "test handler does not know: %s" % sql), is_error=True)
+            self.fallback(sql, q, callback)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 import riffq
-from clientkit import RecordingHandler
+from clientkit import RecordingHandler, serve_recorder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, "jdbc", "RiffqJdbc.java")
@@ -73,18 +73,13 @@ class Recorder(RecordingHandler):
                     ("u", "uuid", uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")),
                     ("ia", "int4[]", [1, None, 3]), ("ta", "text[]", ["a", "b c"])]
             callback(([{"name": n, "type": t} for n, t, _ in cols], [tuple(v for _, _, v in cols)]))
-        elif q.startswith("select boom"):
-            callback(("ERROR", "22012", "division by zero"), is_error=True)
         else:
-            callback(("ERROR", "42601", "test handler does not know: %s" % sql), is_error=True)
+            self.fallback(sql, q, callback)
 
 
 @pytest.fixture
 def rec_server(serve):
-    rec = Recorder()
-    server = riffq.Server("127.0.0.1:0")
-    server.on_query(rec)
-    return rec, serve(server).port
+    return serve_recorder(serve, Recorder())
 
 
 def run_java(jdbc_classpath, port, scenario):

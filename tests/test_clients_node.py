@@ -19,8 +19,7 @@ from decimal import Decimal
 
 import pytest
 
-import riffq
-from clientkit import RecordingHandler
+from clientkit import RecordingHandler, serve_recorder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(HERE, "node")
@@ -92,18 +91,13 @@ class Recorder(RecordingHandler):
                     ("j", "jsonb", {"a": [1, None]}), ("ia", "int4[]", [1, None, 3]),
                     ("ta", "text[]", ["a", "b c"]), ("nul", "text", None)]
             callback(([{"name": n, "type": t} for n, t, _ in cols], [tuple(v for _, _, v in cols)]))
-        elif q.startswith("select boom"):
-            callback(("ERROR", "22012", "division by zero"), is_error=True)
         else:
-            callback(("ERROR", "42601", "test handler does not know: %s" % sql), is_error=True)
+            self.fallback(sql, q, callback)
 
 
 @pytest.fixture
 def rec_server(serve):
-    rec = Recorder()
-    server = riffq.Server("127.0.0.1:0")
-    server.on_query(rec)
-    return rec, serve(server).port
+    return serve_recorder(serve, Recorder())
 
 
 def run_node(node_env, port, scenario):

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 import riffq
-from clientkit import RecordingHandler
+from clientkit import RecordingHandler, serve_recorder
 
 pg8000_native = pytest.importorskip("pg8000.native", reason="pg8000 is not installed in the venv "
                                     "(pip install pg8000)")
@@ -68,18 +68,13 @@ class Recorder(RecordingHandler):
                       [(1, "ann"), (2, "bob")]))
         elif q.startswith("insert into people"):
             callback("INSERT 0 1", is_tag=True)
-        elif q.startswith("select boom"):
-            callback(("ERROR", "22012", "division by zero"), is_error=True)
         else:
-            callback(("ERROR", "42601", "test handler does not know: %s" % sql), is_error=True)
+            self.fallback(sql, q, callback)
 
 
 @pytest.fixture
 def rec_server(serve):
-    rec = Recorder()
-    server = riffq.Server("127.0.0.1:0")
-    server.on_query(rec)
-    return rec, serve(server).port
+    return serve_recorder(serve, Recorder())
 
 
 # ------------------------------------------------------------------- pg8000

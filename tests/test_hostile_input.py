@@ -16,7 +16,7 @@ import riffq
 from pgclient import RawClient, error_fields, msg, query, startup_packet
 from riffq._wire.session import HIGH_WATER
 from riffq.testing import serve_in_thread
-from test_extended_protocol import SYNC, bind, describe, execute, parse
+from test_extended_protocol import SYNC, bind, execute, parse
 
 
 def rows_server(n=5):

@@ -9,7 +9,7 @@ import pytest
 
 import riffq
 from conftest import run_psql
-from pgclient import RawClient, query, startup_packet
+from pgclient import RawClient, startup_packet
 
 
 @pytest.fixture(scope="module")
