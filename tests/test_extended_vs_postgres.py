@@ -102,6 +102,9 @@ def sequences():
         "simple-implicit-transaction-undoes-set": (
             query("set application_name = 'gone'; %s" % UNDEF) + query(SHOW)
             + query("%s; set application_name = 'kept'" % SERIES) + query(SHOW), 4),
+        "simple-savepoints-scope-set": (
+            query("begin; savepoint a; set application_name = 'inner'; rollback to a; %s" % SHOW)
+            + query("rollback to nosuch") + query("rollback"), 3),
         "simple-multi-statement-stops-at-error": (
             query("%s; %s; %s" % (SERIES, UNDEF, SERIES)), 1),
         "simple-cursor-declare-fetch-close": (

@@ -100,7 +100,8 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
     if isinstance(cmd, TransactionCommand):
         # COMMIT of a failed transaction block reports ROLLBACK, as PostgreSQL does.
         tag = "ROLLBACK" if (cmd.kind == "commit" and session.txn == "E") else cmd.tag
-        return BuiltinResult(tag, notice=transaction_transition(session, cmd.kind, cmd.tag, cmd.modes))
+        return BuiltinResult(tag, notice=transaction_transition(session, cmd.kind, cmd.tag, cmd.modes,
+                                                                cmd.name))
     raise PgError("XX000", "internal error: unhandled builtin %r" % (cmd,))
 
 
@@ -136,7 +137,8 @@ def builtin_outcome(session: Any, res: BuiltinResult) -> Any:
 
 
 def transaction_transition(session: Any, kind: str, tag: str,
-                           modes: Sequence[Tuple[str, str]] = ()) -> Optional[PgError]:
+                           modes: Sequence[Tuple[str, str]] = (),
+                           savepoint: Optional[str] = None) -> Optional[PgError]:
     """Move the transaction status as ``kind`` does; returns a warning to send.
 
     Also ends SET LOCAL scopes and drops portals at transaction end.
@@ -162,11 +164,24 @@ def transaction_transition(session: Any, kind: str, tag: str,
     elif kind == "rollback_to":
         if txn == "I":
             raise PgError("25P01", "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
+        if savepoint is not None:
+            session._settings_changed(_savepoint_op(session.settings.rollback_to, savepoint))
         session.txn = "T"
     elif kind in ("savepoint", "release"):
         if txn == "I":
             raise PgError("25P01", "%s can only be used in transaction blocks" % tag)
+        if savepoint is not None:
+            op = session.settings.savepoint if kind == "savepoint" else session.settings.release
+            _savepoint_op(op, savepoint)
     return warning
+
+
+def _savepoint_op(op: Any, name: str) -> Any:
+    """Savepoints scope SET values too (an unknown name is PostgreSQL's 3B001)."""
+    try:
+        return op(name) or []
+    except SettingError as exc:
+        raise PgError(exc.sqlstate, exc.message)
 
 
 def follow_handler_tag(session: Any, cmd: Any, tag: str) -> None:
@@ -174,8 +189,9 @@ def follow_handler_tag(session: Any, cmd: Any, tag: str) -> None:
     returned (a forwarded BEGIN/COMMIT, or any statement the engine treats as
     one). The engine has already done it, so this only records the status;
     it never fails the statement."""
+    name = None
     if isinstance(cmd, TransactionCommand):
-        kind, word = cmd.kind, cmd.tag
+        kind, word, name = cmd.kind, cmd.tag, cmd.name
     else:
         word = tag.split(" ", 1)[0].upper()
         kind = {"BEGIN": "begin", "START": "begin", "COMMIT": "commit",
@@ -183,6 +199,6 @@ def follow_handler_tag(session: Any, cmd: Any, tag: str) -> None:
         if kind is None:
             return
     try:
-        transaction_transition(session, kind, word)
+        transaction_transition(session, kind, word, savepoint=name)
     except PgError:
         pass    # e.g. SAVEPOINT outside a block: the engine's business, not ours
