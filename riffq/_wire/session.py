@@ -142,6 +142,9 @@ class Session:
         self.user = ""
         self.database = ""
         self.server_name: Optional[str] = None
+        #: the client's verified TLS certificate (``tls.describe_certificate``)
+        self.client_cert: Optional[Dict[str, Any]] = None
+        self._seen_input = False
         self.auth: Any = None
         self.secret = b""
         self.codec = "utf-8"
@@ -169,6 +172,12 @@ class Session:
     def data_received(self, data: bytes) -> None:
         if self.state == CLOSED:
             return
+        if not self._seen_input:
+            self._seen_input = True
+            # 0x16 opens a TLS ClientHello; as a length it would be >350 MB,
+            # so it can only be PostgreSQL 17's direct TLS
+            if data[:1] == b"\x16" and self.app.on_direct_tls(self, data):
+                return
         self.framer.feed(data)
         self._process()
 
@@ -286,6 +295,12 @@ class Session:
             raise PgError("28000", "no PostgreSQL user name specified in startup packet", severity="FATAL")
         self.user = user
         self.database = params.pop("database", "") or user
+        tls_on = getattr(self.host, "tls_active", False)
+        if self.app.require_tls and not tls_on:
+            # what a pg_hba.conf of only ``hostssl`` lines answers
+            raise PgError("28000", 'no pg_hba.conf entry for host "%s", user "%s", database "%s", '
+                          "no encryption" % (self.peer[0], user, self.database), severity="FATAL")
+        self.client_cert = getattr(self.host, "client_cert", None) if tls_on else None
         self.conn_id = self._next_pid()
         self.secret = secrets.token_bytes(4)
         self.settings = Settings(server_version=self.app.server_version, user=user)
@@ -300,11 +315,29 @@ class Session:
         if method == "trust":
             self._authorize()
             return
+        if method == "cert":
+            self._check_certificate()
+            self._authorize()
+            return
         from .authflow import Authenticator
         self.auth = Authenticator(self, method)
         self.state = PASSWORD
         self.framer.cap = MAX_AUTH_MESSAGE
         self.auth.start()
+
+    def _check_certificate(self) -> None:
+        """The ``cert`` method: a verified client certificate whose common
+        name is the user name, PostgreSQL's own rule and wording."""
+        cert = self.client_cert
+        if cert is None:
+            log.info("certificate authentication failed for user %r from %s: no client certificate",
+                     self.user, self.peer[0])
+            raise PgError("28000", "connection requires a valid client certificate", severity="FATAL")
+        if cert.get("common_name") != self.user:
+            log.info("certificate authentication failed for user %r from %s: certificate is for %r",
+                     self.user, self.peer[0], cert.get("common_name"))
+            raise PgError("28000", 'certificate authentication failed for user "%s"' % self.user,
+                          severity="FATAL")
 
     def check_password_with_hook(self, password: str) -> None:
         """The original riffq's way: the user's auth hook sees the password."""
