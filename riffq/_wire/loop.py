@@ -121,6 +121,14 @@ class Connection:
         """Close once everything already written has been sent."""
         if self._closed:
             return
+        if self._tls is not None and not self._handshaking and not self._closing:
+            # close_notify, as PostgreSQL's SSL_shutdown sends: libpq 17+
+            # treats a bare EOF on TLS as an error (e.g. after a cancel)
+            try:
+                self._tls.unwrap()
+            except (ssl.SSLWantReadError, ssl.SSLError, ValueError):
+                pass
+            self._flush_tls()
         self._closing = True
         if not self._out:
             self._lost()

@@ -159,6 +159,8 @@ class Session:
         self._token = 0
         self._send: Optional[list] = None
         self._pending_done: Optional[Callable[..., None]] = None
+        #: (token, done) of the user hook run_user is waiting for
+        self._user_done: Optional[Tuple[int, Callable[..., None]]] = None
         self._reports: Dict[str, str] = {}
         self._told: Dict[str, str] = {}
         self._waiting_drain = False
@@ -409,6 +411,7 @@ class Session:
         exception)`` continues on the loop thread."""
         self._busy = True
         token = self._new_token()
+        self._user_done = (token, done)
 
         def job() -> None:
             try:
@@ -421,6 +424,7 @@ class Session:
                 if token != self._token or self.state == CLOSED:
                     return
                 self._busy = False
+                self._user_done = None
                 done(result, exc)
                 if not self._busy:
                     self._process()
@@ -573,6 +577,16 @@ class Session:
             self._send[0].close()
             self.app.cancel(self)
             self._finish_send(err, True, [])
+        elif self._user_done is not None and self._user_done[0] == self._token:
+            # a hook such as describe_parameters is still thinking
+            done = self._user_done[1]
+            self._user_done = None
+            self._token += 1
+            self._busy = False
+            self.app.cancel(self)
+            done(None, err)
+            if not self._busy:
+                self._process()
 
     def _deliver(self, token: int, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         if token != self._token or self.state == CLOSED:
