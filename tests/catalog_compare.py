@@ -326,11 +326,42 @@ RULES: Tuple[Rule, ...] = (
                 "pg_total_relation_size", "pg_table_size", "pg_indexes_size",
                 "pg_database_size"),
          lambda v, ctx: "<storage>"),
+    Rule("activity-detail",
+         "pg_stat_activity columns riffq has no source for (wait events, transaction ids, "
+         "query ids, the statement timing of other sessions, the client host name); riffq "
+         "reports pid, usename, datname, application_name, client_addr, client_port, "
+         "backend_start, state and query, which stay compared.",
+         _names("datid", "usesysid", "leader_pid", "client_hostname", "wait_event_type",
+                "wait_event", "backend_xid", "backend_xmin", "query_id"),
+         lambda v, ctx: "<activity detail>"),
 )
+
+#: PostgreSQL's own processes that show in pg_stat_activity and a wire-level
+#: server does not have.
+_SERVER_PROCESSES = ("autovacuum launcher", "logical replication launcher", "background writer",
+                     "checkpointer", "walwriter", "archiver", "startup", "walreceiver",
+                     "walsender", "autovacuum worker", "background worker")
+
+
+def drop_server_processes(answer: Answer) -> Answer:
+    """Rows of PostgreSQL's background processes, told by ``backend_type``.
+
+    Why: pg_stat_activity lists the checkpointer, WAL writer, launchers...
+    beside client connections; riffq has only client connections. Only rows
+    whose ``backend_type`` names such a process go: without a
+    ``backend_type`` column nothing is dropped (and a difference shows)."""
+    names = [c[0] for c in answer.columns]
+    if "backend_type" not in names:
+        return answer
+    col = names.index("backend_type")
+    rows = [r for r in answer.rows if r[col] not in _SERVER_PROCESSES]
+    return Answer(list(answer.columns), rows, answer.error, answer.backend_pid)
 
 
 def normalise(answer: Answer, ctx: ServerContext, rules: Sequence[Rule] = RULES) -> Answer:
-    """The answer with every rule applied to the columns it covers."""
+    """The answer without server processes, every rule applied to the
+    columns it covers."""
+    answer = drop_server_processes(answer)
     per_column = [[r for r in rules if r.applies(name, typ)] for name, typ in answer.columns]
     rows = []
     for row in answer.rows:

@@ -185,7 +185,8 @@ def test_null_versus_value_survives_every_rule():
     for rule in RULES:
         # a column the rule covers: find one by probing the common names
         for name, typ in (("relowner", 26), ("relacl", 1034), ("reltuples", 700), ("pid", 23),
-                          ("backend_start", 1184), ("oid", 26), ("version", 25)):
+                          ("backend_start", 1184), ("oid", 26), ("version", 25),
+                          ("wait_event", 25)):
             if rule.applies(name, typ):
                 with_value = normalise(Answer([(name, typ)], [("x",) if typ != 26 else ("16500",)]),
                                        ServerContext(ids))
@@ -194,6 +195,21 @@ def test_null_versus_value_survives_every_rule():
                 break
         else:
             pytest.fail("no probe column for rule %s" % rule.name)
+
+
+def test_activity_keeps_the_client_rows_and_their_riffq_visible_fields(twin_targets):
+    a, b = twin_targets
+    entry = _entry("SELECT pid, datname, usename, application_name, state, query, backend_type, "
+                   "wait_event, backend_start FROM pg_catalog.pg_stat_activity")
+    raw = run_statement(a.conninfo, entry.sql, None)
+    assert any(r[6] == "checkpointer" for r in raw.rows)  # PostgreSQL shows its processes
+    good, other = a.answer(entry), b.answer(entry)
+    assert compare_answers(good, other, None) == []
+    assert [r[1:4] + r[6:7] for r in good.rows] == [("shop", "postgres", "", "client backend")]
+    assert good.rows[0][0] == "<own backend pid>"
+    # a wrong database name or state is still a difference
+    assert compare_answers(good, _tamper_row(other, 0, "datname", "postgres"), None)
+    assert compare_answers(good, _tamper_row(other, 0, "state", "idle"), None)
 
 
 def test_own_pid_is_not_some_other_pid():
@@ -284,3 +300,42 @@ def test_corpus_files_are_well_formed():
             for item in items:
                 assert set(item) == {"tool", "note", "sql", "params"}, name
                 assert item["params"] is None or isinstance(item["params"], list)
+
+
+# ------------------------------------------- one schema, two descriptions
+
+def test_register_calls_describe_what_postgres_holds(twin_targets):
+    """The riffq registration built from schema.py says what the DDL built
+    from schema.py made in PostgreSQL: types, nullability, keys, comments."""
+    from riffq._wire.pgtypes import type_from_name
+    from catalog_corpus.schema import DATABASE, register_calls
+    calls = register_calls()
+    assert calls[0] == ("register_database", (DATABASE,), {})
+    tables = [c for c in calls if c[0] == "register_table"]
+    sql = ("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid, "
+           "a.attnotnull, COALESCE(a.attnum = ANY(k.conkey), false), "
+           "pg_catalog.col_description(c.oid, a.attnum), pg_catalog.obj_description(c.oid, "
+           "'pg_class'), c.relkind, pg_catalog.pg_get_viewdef(c.oid) IS NOT NULL "
+           "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+           "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+           "LEFT JOIN pg_catalog.pg_constraint k ON k.conrelid = c.oid AND k.contype = 'p' "
+           "WHERE n.nspname = $1 AND c.relname = $2 ORDER BY a.attnum")
+    assert len(tables) == 5
+    for _, (db, schema, table, columns), kwargs in tables:
+        got = run_statement(twin_targets[0].conninfo, sql, [schema, table])
+        assert got.error is None and len(got.rows) == len(columns), (table, got)
+        for (name, fmt, typoid, notnull, pk, comment, tcomment, kind, isview), col in zip(
+                got.rows, columns):
+            (cname, spec), = col.items()
+            assert cname == name
+            assert type_from_name(spec["type"]).oid == int(typoid), (table, name)
+            assert spec["type"].replace("integer", "int").replace("boolean", "bool") in (
+                fmt.replace("integer", "int").replace("boolean", "bool").replace(
+                    "character varying", "varchar").replace(
+                    "timestamp with time zone", "timestamptz").replace(
+                    "timestamp without time zone", "timestamp"),)
+            assert spec["nullable"] == (notnull == "f")
+            assert spec.get("primary_key", False) == (pk == "t")
+            assert spec.get("comment") == comment
+            assert kwargs.get("comment") == tcomment
+            assert ("view_sql" in kwargs) == (kind == "v")
