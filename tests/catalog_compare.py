@@ -114,16 +114,24 @@ class OidIdentities:
         return "<%s>" % names[0]
 
 
+def connect(conninfo: str) -> "pq.PGconn":
+    """A libpq connection (raw text results, no adaptation) or RuntimeError."""
+    conn = pq.PGconn.connect(conninfo.encode())
+    if conn.status != pq.ConnStatus.OK:
+        message = conn.error_message.decode(errors="replace")
+        conn.finish()
+        raise RuntimeError("cannot connect to %s: %s" % (conninfo, message))
+    return conn
+
+
 def read_identities(conninfo: str) -> OidIdentities:
     """Ask a server which user objects its OIDs >= 16384 name.
 
     Each catalog is asked separately so that one the server cannot answer
     only leaves that kind unresolved (recorded in ``failed``)."""
     ids = OidIdentities()
-    conn = pq.PGconn.connect(conninfo.encode())
+    conn = connect(conninfo)
     try:
-        if conn.status != pq.ConnStatus.OK:
-            raise RuntimeError("cannot connect to %s: %s" % (conninfo, conn.error_message.decode()))
         for kind, sql in IDENTITY_QUERIES:
             res = conn.exec_(sql.encode())
             if res.status != pq.ExecStatus.TUPLES_OK:
@@ -202,10 +210,8 @@ def run_statement(conninfo: str, sql: str, params: Optional[Sequence[Optional[st
     ``set_config`` cannot leak into the next one).  ``params=None`` sends a
     simple Query; otherwise Parse/Bind/Execute with every parameter untyped
     text, which is how the captured values were logged."""
-    conn = pq.PGconn.connect(conninfo.encode())
+    conn = connect(conninfo)
     try:
-        if conn.status != pq.ConnStatus.OK:
-            raise RuntimeError("cannot connect to %s: %s" % (conninfo, conn.error_message.decode()))
         if params is None:
             res = conn.exec_(sql.encode())
         else:
@@ -540,13 +546,15 @@ class Target:
     label: str
     conninfo: str
     ids: OidIdentities
+    translator: Optional[str] = None  # riffq only: the RIFFQ_CATALOG_TRANSLATOR it runs with
 
-    def answer(self, entry: CorpusEntry) -> Answer:
+    def answer(self, entry: CorpusEntry, rules: Sequence[Rule] = RULES) -> Answer:
+        """This server's normalised answer to ``entry``."""
         sql = bind_oids(entry.sql, self.ids)
         params = None if entry.params is None else [
             None if p is None else bind_oids(p, self.ids) for p in entry.params]
         raw = run_statement(self.conninfo, sql, params)
-        return normalise(raw, ServerContext(self.ids, raw.backend_pid))
+        return normalise(raw, ServerContext(self.ids, raw.backend_pid), rules)
 
 
 def compare_entry(entry: CorpusEntry, reference: Target, candidate: Target) -> List[str]:
@@ -568,10 +576,8 @@ def describe_failure(entry: CorpusEntry, diffs: List[str], reference: Target,
 
 def exec_script(conninfo: str, sql: str) -> None:
     """Run SQL (several statements allowed) or raise with the server's message."""
-    conn = pq.PGconn.connect(conninfo.encode())
+    conn = connect(conninfo)
     try:
-        if conn.status != pq.ConnStatus.OK:
-            raise RuntimeError("cannot connect to %s: %s" % (conninfo, conn.error_message.decode()))
         res = conn.exec_(sql.encode())
         if res.status == pq.ExecStatus.FATAL_ERROR:
             raise RuntimeError("%s failed: %s" % (sql[:200], res.error_message.decode()))

@@ -77,9 +77,7 @@ def riffq_target(request, postgres_target):
                          server_version=_server_version(postgres_target.conninfo))
     try:
         conninfo = "host=127.0.0.1 port=%d user=postgres dbname=%s" % (bg.port, DATABASE)
-        target = Target("riffq[%s]" % mode, conninfo, read_identities(conninfo))
-        target.mode = mode
-        yield target
+        yield Target("riffq[%s]" % mode, conninfo, read_identities(conninfo), translator=mode)
     finally:
         bg.stop()
         if saved is None:
@@ -101,7 +99,7 @@ def test_riffq_knows_every_user_object(postgres_target, riffq_target):
 @needs_engine
 @pytest.mark.parametrize("entry", CORPUS, ids=[e.test_id for e in CORPUS])
 def test_riffq_agrees_with_postgres(entry, postgres_target, riffq_target, monkeypatch):
-    monkeypatch.setenv(TRANSLATOR_ENV, riffq_target.mode)
+    monkeypatch.setenv(TRANSLATOR_ENV, riffq_target.translator)
     diffs = compare_entry(entry, postgres_target, riffq_target)
     assert not diffs, describe_failure(entry, diffs, postgres_target, riffq_target)
 
