@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from . import analysis
 from . import messages as m
-from .commands import (builtin_outcome, check_failed_transaction, classify_statement, is_builtin,
+from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
-from .copyout import copy_direction
-from .cursors import CursorSlice, Fetch, parse_declare, parse_fetch
+from .cursors import CursorSlice, Fetch
 from .errors import PgError
 from .results import Outcome, fields_for
 from .session_sql import ShowCommand
-from .sqlsplit import is_empty_query, split_statements
 
 
 class Statement:
@@ -176,23 +175,21 @@ class ExtendedProtocol:
     def _parse(self, msg: m.Parse) -> None:
         if msg.name and msg.name in self.statements:
             raise PgError("42P05", 'prepared statement "%s" already exists' % msg.name)
-        stmts = split_statements(msg.sql)
-        if len(stmts) > 1:
+        if len(analysis.statements(msg.sql)) > 1:
             raise PgError("42601", "cannot insert multiple commands into a prepared statement")
-        empty = is_empty_query(msg.sql)
-        cmd = None if empty else classify_statement(msg.sql)
+        empty = analysis.empty(msg.sql)
+        cmd = None if empty else analysis.command(msg.sql)
         if not empty:
             check_failed_transaction(self.s, cmd)
-        if not empty and copy_direction(msg.sql) is not None:
+        if not empty and analysis.copy_of(msg.sql) is not None:
             raise PgError("0A000", "COPY to or from the client is supported through the simple "
                           "query protocol only")
-        from .params import infer_param_types
-        oids = list(infer_param_types(msg.sql, msg.param_types))
+        oids = list(analysis.inferred_types(msg.sql, msg.param_types))
         if len(oids) > 65535:
             raise PgError("54000", "number of parameters must be between 0 and 65535")
         stmt = Statement(msg.name, msg.sql, cmd, oids, empty)
         if cmd is None and not empty:
-            stmt.cursor = parse_declare(msg.sql) or parse_fetch(msg.sql)
+            stmt.cursor = analysis.cursor_of(msg.sql)
         if empty or (cmd is not None and is_builtin(self.s, cmd)) or not self.s.app.declares_parameter_types:
             self._parsed(stmt)
             return

@@ -33,6 +33,8 @@ STARTUP_TIMEOUT = 60.0
 #: Output below this many buffered bytes lets a paused result continue.
 LOW_WATER = 256 * 1024
 RECV_SIZE = 256 * 1024
+#: most buffers handed to one sendmsg (the platform allows IOV_MAX, 1024 on Linux)
+IOV_LIMIT = 512
 
 
 class Connection:
@@ -40,7 +42,8 @@ class Connection:
 
     __slots__ = ("loop", "sock", "peer", "session", "_out", "_out_size", "_closing",
                  "_closed", "_writing", "_reading", "_events", "_tls", "_tls_in", "_tls_out",
-                 "_handshaking", "_direct", "server_name", "client_cert", "__weakref__")
+                 "_handshaking", "_direct", "server_name", "client_cert", "_pending", "_pending_size",
+                 "_dirty", "__weakref__")
 
     def __init__(self, loop: "EventLoop", sock: socket.socket, peer: Tuple[Any, ...]) -> None:
         self.loop = loop
@@ -49,6 +52,11 @@ class Connection:
         self.session: Any = None
         self._out: Deque[memoryview] = deque()
         self._out_size = 0
+        #: written this loop turn, sent together by ``flush`` (one syscall
+        #: for a whole RowDescription..ReadyForQuery answer)
+        self._pending: List[bytes] = []
+        self._pending_size = 0
+        self._dirty = False
         self._closing = False
         self._closed = False
         self._writing = False
@@ -67,24 +75,68 @@ class Connection:
     # Host interface used by the Session --------------------------------
 
     def write(self, data: bytes) -> None:
+        """Queue ``data``; the loop sends everything a turn wrote at once."""
         if self._closed or not data:
             return
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if not self._dirty:
+            self._dirty = True
+            self.loop.dirty.append(self)
+
+    def flush(self) -> None:
+        """Send what ``write`` queued: through TLS, or straight to the socket
+        with one scatter-gather call."""
+        self._dirty = False
+        if not self._pending or self._closed:
+            return
+        pending, self._pending = self._pending, []
+        self._pending_size = 0
         if self._tls is not None:
             try:
-                self._tls.write(data)
+                for data in pending:
+                    self._tls.write(data)
             except ssl.SSLError:
                 self._lost()
                 return
             data = self._tls_out.read()
-            if not data:
-                return
-        self._send_raw(data)
+            if data:
+                self._send_raw(data)
+            return
+        if len(pending) == 1 or len(pending) > IOV_LIMIT:
+            # sendmsg takes at most IOV_MAX (1024 on Linux) buffers
+            self._send_raw(pending[0] if len(pending) == 1 else b"".join(pending))
+            return
+        if self._out:
+            for data in pending:
+                self._queue(memoryview(data))
+            return
+        try:
+            sent = self.sock.sendmsg(pending)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._lost()
+            return
+        for data in pending:
+            n = len(data)
+            if sent >= n:
+                sent -= n
+                continue
+            self._queue(memoryview(data)[sent:])
+            sent = 0
+
+    def _queue(self, view: memoryview) -> None:
+        self._out.append(view)
+        self._out_size += len(view)
+        self._want_write(True)
 
     def start_tls(self, context: ssl.SSLContext, first_bytes: bytes = b"") -> None:
         """Wrap the connection in TLS (server side), with the handshake run
         by the loop as bytes arrive; nothing here blocks. ``first_bytes``:
         a ClientHello that arrived with no SSLRequest before it (PostgreSQL
         17's direct TLS), which must then negotiate ALPN ``postgresql``."""
+        self.flush()     # the plaintext 'S' goes out before TLS starts
         self._tls_in = ssl.MemoryBIO()
         self._tls_out = ssl.MemoryBIO()
         self._tls = context.wrap_bio(self._tls_in, self._tls_out, server_side=True)
@@ -110,17 +162,15 @@ class Connection:
                 return
             if sent == len(data):
                 return
-            data = memoryview(data)[sent:]
+            self._queue(memoryview(data)[sent:])
         else:
-            data = memoryview(data)
-        self._out.append(data)
-        self._out_size += len(data)
-        self._want_write(True)
+            self._queue(memoryview(data))
 
     def close(self) -> None:
         """Close once everything already written has been sent."""
         if self._closed:
             return
+        self.flush()
         if self._tls is not None and not self._handshaking and not self._closing:
             # close_notify, as PostgreSQL's SSL_shutdown sends: libpq 17+
             # treats a bare EOF on TLS as an error (e.g. after a cancel)
@@ -148,7 +198,7 @@ class Connection:
         self.loop.post(fn)
 
     def buffered(self) -> int:
-        return self._out_size
+        return self._out_size + self._pending_size
 
     # Loop side ------------------------------------------------------------
 
@@ -288,6 +338,8 @@ class Connection:
         self._closed = True
         self._out.clear()
         self._out_size = 0
+        self._pending = []
+        self._pending_size = 0
         self.loop.paused.discard(self)
         if self._tls is not None:
             self.loop.sni_names.pop(self._tls, None)
@@ -323,6 +375,9 @@ class EventLoop:
         self.sni_names: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
         #: connections not reading until their session wants input again
         self.paused: "set[Connection]" = set()
+        #: connections with output written this turn, flushed before select
+        self.dirty: List[Connection] = []
+        self._ident: Optional[int] = None
         self._posted: Deque[Callable[[], None]] = deque()
         self._woken = False
         self._wake_r, self._wake_w = socket.socketpair()
@@ -339,6 +394,8 @@ class EventLoop:
     def post(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the loop thread soon; safe from any thread."""
         self._posted.append(fn)
+        if threading.get_ident() == self._ident:
+            return          # the loop runs posted work before it selects again
         if not self._woken:
             self._woken = True
             try:
@@ -383,8 +440,11 @@ class EventLoop:
 
     def run(self) -> None:
         self.thread = threading.current_thread()
+        self._ident = threading.get_ident()
         sel = self.sel
         while not self._stopping:
+            if self.dirty:
+                self._flush_dirty()
             timeout = None
             if self._timers:
                 timeout = max(0.0, self._timers[0][0] - time.monotonic())
@@ -413,9 +473,18 @@ class EventLoop:
                     if conn.session is None or conn.session.wants_input():
                         conn.resume_reading()
 
+    def _flush_dirty(self) -> None:
+        dirty, self.dirty = self.dirty, []
+        for conn in dirty:
+            try:
+                conn.flush()
+            except Exception:
+                log.exception("internal error while sending to %s", conn.peer)
+                conn._lost()
+
     def _drain_wake(self) -> None:
         try:
-            while self._wake_r.recv(4096):
+            while len(self._wake_r.recv(4096)) == 4096:
                 pass
         except (BlockingIOError, InterruptedError):
             pass
@@ -504,6 +573,7 @@ class EventLoop:
             data = goodbye(conn)
             if data:
                 conn.write(data)
+            conn.flush()
             conn._closing = True
         deadline = time.monotonic() + grace
         while any(c._out for c in self.conns) and time.monotonic() < deadline:

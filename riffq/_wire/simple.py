@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Deque, List, Optional, Tuple
 
+from . import analysis
 from . import messages as m
-from .cursors import parse_declare, parse_fetch
-from .copyout import CopyOutStream, convert_queued, copy_direction, copy_done, copy_out_response
-from .commands import (check_failed_transaction, classify_statement, is_builtin, run_builtin,
+from .cursors import Declare
+from .copyout import CopyOutStream, convert_queued, copy_done, copy_out_response
+from .commands import (check_failed_transaction, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
 from .errors import PgError
 from .results import Outcome, fields_for
-from .sqlsplit import is_empty_query, split_statements
 from .textformat import encoder_for
 
 
@@ -33,11 +33,11 @@ class SimpleQuery:
     def run(self, sql: str) -> None:
         s = self.s
         s.extended.query_started()
-        if is_empty_query(sql):
+        if analysis.empty(sql):
             s.host.write(m.empty_query_response())
             s.ready_for_query()
             return
-        self.queue = deque(split_statements(sql))
+        self.queue = deque(analysis.statements(sql))
         # Several statements outside a block form one implicit transaction:
         # an error undoes their SETs too, as in PostgreSQL.
         self._implicit = len(self.queue) > 1 and s.txn == "I"
@@ -50,14 +50,14 @@ class SimpleQuery:
         while self.queue:
             stmt = self.queue.popleft()
             try:
-                cmd = classify_statement(stmt)
+                cmd = analysis.command(stmt)
                 check_failed_transaction(s, cmd)
                 if is_builtin(s, cmd):
                     send_builtin(s, run_builtin(s, cmd))
                     continue
                 if cmd is None and self._cursor_statement(stmt):
                     return
-                self._copy = copy_direction(stmt)
+                self._copy = analysis.copy_of(stmt)
                 if self._copy == "in":
                     raise PgError("0A000", "COPY FROM STDIN is not supported by this server")
             except PgError as exc:
@@ -72,7 +72,8 @@ class SimpleQuery:
     def _cursor_statement(self, stmt: str) -> bool:
         """DECLARE and FETCH; True when started (the answer continues later)."""
         s = self.s
-        declare = parse_declare(stmt)
+        cursor = analysis.cursor_of(stmt)
+        declare = cursor if isinstance(cursor, Declare) else None
         if declare is not None:
             if not declare.hold and s.txn == "I":
                 raise PgError("25P01", "DECLARE CURSOR can only be used in transaction blocks")
@@ -81,7 +82,7 @@ class SimpleQuery:
             s.call_handler(declare.query, {"connection_id": s.conn_id},
                            lambda out, pre: self._declared(declare, out, pre))
             return True
-        fetch = parse_fetch(stmt)
+        fetch = cursor
         if fetch is None:
             return False
         portal = s.extended.portals.get(fetch.name)
