@@ -160,7 +160,10 @@ def dump(dsn: str, out: str) -> None:
             rows[relname] = _rows(cur, rels[relname], relname, where)
         _normalise_settings(rels["pg_settings"], rows["pg_settings"])
         regproc = _regproc_names(cur, rels, rows)
-    _write(out, version, rels, rows, regproc)
+        # identifiers that quote_ident() must quote: every keyword not unreserved
+        cur.execute("SELECT word FROM pg_get_keywords() WHERE catcode <> 'U' ORDER BY word")
+        keywords = [r[0] for r in cur.fetchall()]
+    _write(out, version, rels, rows, regproc, keywords)
 
 
 def _normalise_settings(rel: Dict[str, Any], rows: List[List[Any]]) -> None:
@@ -187,7 +190,7 @@ def _regproc_names(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any
 
 
 def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]],
-           regproc: Dict[str, str]) -> None:
+           regproc: Dict[str, str], keywords: List[str]) -> None:
     dumps = lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False)  # noqa: E731
     lines = ["{", '"server_version":%s,' % dumps(version), '"relations":{']
     names = list(rels)
@@ -195,6 +198,7 @@ def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[Li
         lines.append("%s:%s%s" % (dumps(name), dumps(rels[name]), "," if i < len(names) - 1 else ""))
     lines.append("},")
     lines.append('"regproc":%s,' % dumps(regproc))
+    lines.append('"quoted_keywords":%s,' % dumps(keywords))
     lines.append('"rows":{')
     rel_names = list(rows)
     for i, name in enumerate(rel_names):
