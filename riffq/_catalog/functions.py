@@ -95,6 +95,8 @@ class FunctionHost:
             cardinality=F.cardinality, array_position=F.array_position,
             regexp_replace=F.regexp_replace, regexp_match=F.regexp_match,
             split_part=F.split_part, left=F.left, right=F.right, lpad=F.lpad, rpad=F.rpad,
+            # LEFT and RIGHT are join keywords in SQLite: callable only under these names
+            pg_left=F.left, pg_right=F.right,
             starts_with=F.starts_with, concat=F.concat, concat_ws=F.concat_ws,
             quote_literal=F.quote_literal, quote_ident=lambda s: None if s is None else
             quote_ident(str(s)), pg_size_pretty=F.pg_size_pretty,
