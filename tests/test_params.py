@@ -585,7 +585,8 @@ def test_infer_declared_types_win_and_set_length() -> None:
     assert infer_param_types("select $1::int, $2::date", [20, 0]) == [20, 1082]
     assert infer_param_types("select 1", [23, 25, 0]) == [23, 25, 25]
     assert infer_param_types("select $2", [0]) == [25, 25]
-    assert infer_param_types("select $1::regclass", []) == [25]  # unknown to pgtypes: text
+    assert infer_param_types("select $1::regclass", []) == [2205]  # as PostgreSQL describes it
+    assert infer_param_types("select $1::no_such_type", []) == [25]  # unknown to pgtypes: text
     assert infer_param_types("select $0, a$1, $70000", []) == []
     assert infer_param_types("select '", []) == []  # unterminated quote
     assert infer_param_types("select $1::", []) == [25]

@@ -400,6 +400,68 @@ def _uuid_encoder(t: PgType) -> BinaryEncoder:
     return encode
 
 
+# --- system catalog types -----------------------------------------------------
+
+_U64 = struct.Struct(">Q")
+_TID = struct.Struct(">IH")
+_VECTOR_ELEM = {pgtypes.INT2VECTOR.oid: (pgtypes.INT2.oid, _I16), pgtypes.OIDVECTOR.oid: (pgtypes.OID.oid, _U32)}
+
+
+def _vector_encoder(t: PgType) -> BinaryEncoder:
+    """int2vector / oidvector: array_send of a one-dimensional array whose
+    lower bound is 0 (these are the zero-based arrays of the catalogs).
+    Unlike an empty array, an empty vector still has its one dimension."""
+    elem_oid, packer = _VECTOR_ELEM[t.oid]
+    pack = packer.pack
+
+    def encode(v: Any) -> bytes:
+        if not isinstance(v, (list, tuple)):
+            raise _type_error(t, v)
+        parts = [_ARRAY_HEAD.pack(1, 0, elem_oid), _ARRAY_DIM.pack(len(v), 0)]
+        four = _I32.pack(packer.size)
+        try:
+            for x in v:
+                parts.append(four)
+                parts.append(pack(x))
+        except (struct.error, TypeError):
+            raise _type_error(t, v) from None
+        return b"".join(parts)
+
+    return encode
+
+
+def _tid_encoder(t: PgType) -> BinaryEncoder:
+    def encode(v: Any) -> bytes:
+        try:
+            block, offset = v
+            return _TID.pack(block, offset)
+        except (struct.error, TypeError, ValueError):
+            raise _type_error(t, v) from None
+
+    return encode
+
+
+def _inet_encoder(t: PgType) -> BinaryEncoder:
+    """inet_send: family (2 = IPv4, 3 = IPv6), bits, is_cidr, length, address."""
+    import ipaddress
+
+    def encode(v: Any) -> bytes:
+        try:
+            if isinstance(v, str):
+                v = ipaddress.ip_interface(v)
+            if isinstance(v, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+                v = ipaddress.ip_interface(str(v))
+            if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+                v = ipaddress.ip_interface(v)
+            ip, bits = v.ip, v.network.prefixlen
+        except (ValueError, AttributeError):
+            raise _type_error(t, v) from None
+        packed = ip.packed
+        return bytes((2 if ip.version == 4 else 3, bits, 0, len(packed))) + packed
+
+    return encode
+
+
 # --- arrays -------------------------------------------------------------------
 
 _MAXDIM = 6
@@ -496,7 +558,17 @@ _SIMPLE: Dict[int, Callable[[PgType], BinaryEncoder]] = {
     pgtypes.TIMESTAMPTZ.oid: _timestamptz_encoder,
     pgtypes.INTERVAL.oid: _interval_encoder,
     pgtypes.UUID.oid: _uuid_encoder,
+    pgtypes.INT2VECTOR.oid: _vector_encoder,
+    pgtypes.OIDVECTOR.oid: _vector_encoder,
+    pgtypes.XID.oid: lambda t: _struct_encoder(t, _U32),
+    pgtypes.CID.oid: lambda t: _struct_encoder(t, _U32),
+    pgtypes.XID8.oid: lambda t: _struct_encoder(t, _U64),
+    pgtypes.PG_LSN.oid: lambda t: _struct_encoder(t, _U64),
+    pgtypes.TID.oid: _tid_encoder,
+    pgtypes.INET.oid: _inet_encoder,
 }
+# reg* types are OIDs in binary; aclitem has no binary form in PostgreSQL.
+_SIMPLE.update((oid, lambda t: _struct_encoder(t, _U32)) for oid in pgtypes.REG_TYPES)
 
 _WITH_ENCODING: Dict[int, Callable[[PgType, Any, str], BinaryEncoder]] = {
     pgtypes.TEXT.oid: _text_encoder,
@@ -504,6 +576,8 @@ _WITH_ENCODING: Dict[int, Callable[[PgType, Any, str], BinaryEncoder]] = {
     pgtypes.BPCHAR.oid: _text_encoder,
     pgtypes.NAME.oid: _text_encoder,
     pgtypes.UNKNOWN.oid: _text_encoder,
+    pgtypes.PG_NODE_TREE.oid: _text_encoder,
+    pgtypes.CSTRING.oid: _text_encoder,
     pgtypes.CHAR.oid: lambda t, ctx, enc: _char_encoder(t, enc),
     pgtypes.TIMESTAMP.oid: lambda t, ctx, enc: _timestamp_encoder(t, ctx),
     pgtypes.JSON.oid: _json_encoder,

@@ -24,6 +24,9 @@ __all__ = [
     "type_from_name",
     "infer_type",
     "numeric_typmod",
+    "OidName",
+    "REG_TYPES",
+    "VECTOR_TYPES",
 ]
 
 
@@ -73,6 +76,57 @@ NUMERIC = PgType(1700, "numeric", -1)
 UUID = PgType(2950, "uuid", 16)
 JSONB = PgType(3802, "jsonb", -1)
 
+# --- system catalog types (what pg_catalog columns and functions return) ----
+INT2VECTOR = PgType(22, "int2vector", -1)
+REGPROC = PgType(24, "regproc", 4)
+TID = PgType(27, "tid", 6)
+XID = PgType(28, "xid", 4)
+CID = PgType(29, "cid", 4)
+OIDVECTOR = PgType(30, "oidvector", -1)
+PG_NODE_TREE = PgType(194, "pg_node_tree", -1)
+INET = PgType(869, "inet", -1)
+ACLITEM = PgType(1033, "aclitem", 12)
+REGPROCEDURE = PgType(2202, "regprocedure", 4)
+REGOPER = PgType(2203, "regoper", 4)
+REGOPERATOR = PgType(2204, "regoperator", 4)
+REGCLASS = PgType(2205, "regclass", 4)
+REGTYPE = PgType(2206, "regtype", 4)
+CSTRING = PgType(2275, "cstring", -2)
+PG_LSN = PgType(3220, "pg_lsn", 8)
+REGCONFIG = PgType(3734, "regconfig", 4)
+REGDICTIONARY = PgType(3769, "regdictionary", 4)
+REGNAMESPACE = PgType(4089, "regnamespace", 4)
+REGROLE = PgType(4096, "regrole", 4)
+REGCOLLATION = PgType(4191, "regcollation", 4)
+XID8 = PgType(5069, "xid8", 8)
+
+#: OID aliases: stored and sent in binary as an OID, printed in text as a name.
+REG_TYPES = frozenset(t.oid for t in (
+    REGPROC, REGPROCEDURE, REGOPER, REGOPERATOR, REGCLASS, REGTYPE, REGCONFIG, REGDICTIONARY,
+    REGNAMESPACE, REGROLE, REGCOLLATION))
+#: Zero-based one-dimensional arrays printed space-separated (indkey, proargtypes ...).
+VECTOR_TYPES = frozenset((INT2VECTOR.oid, OIDVECTOR.oid))
+
+
+class OidName(int):
+    """An OID that also knows how PostgreSQL prints it (for reg* columns).
+
+    ``regclass`` and friends are OIDs on disk and in binary, but their text
+    output is the object's name as seen from the search path.  The catalog
+    engine knows the names, the encoders do not, so the engine hands over
+    the OID with its rendering attached: ``OidName(1259, "pg_class")``.
+    """
+
+    text: str
+
+    def __new__(cls, oid: int, text: str) -> "OidName":
+        self = super().__new__(cls, oid)
+        self.text = text
+        return self
+
+    def __repr__(self) -> str:
+        return "OidName(%d, %r)" % (int(self), self.text)
+
 # --- array types: pg_type.typarray of each scalar above (typlen is -1) ------
 _ARRAY_OIDS = {
     BOOL.oid: 1000,
@@ -98,12 +152,36 @@ _ARRAY_OIDS = {
     NUMERIC.oid: 1231,
     UUID.oid: 2951,
     JSONB.oid: 3807,
+    INT2VECTOR.oid: 1006,
+    REGPROC.oid: 1008,
+    TID.oid: 1010,
+    XID.oid: 1011,
+    CID.oid: 1012,
+    OIDVECTOR.oid: 1013,
+    INET.oid: 1041,
+    ACLITEM.oid: 1034,
+    REGPROCEDURE.oid: 2207,
+    REGOPER.oid: 2208,
+    REGOPERATOR.oid: 2209,
+    REGCLASS.oid: 2210,
+    REGTYPE.oid: 2211,
+    CSTRING.oid: 1263,
+    PG_LSN.oid: 3221,
+    REGCONFIG.oid: 3735,
+    REGDICTIONARY.oid: 3770,
+    REGNAMESPACE.oid: 4090,
+    REGROLE.oid: 4097,
+    REGCOLLATION.oid: 4192,
+    XID8.oid: 271,
 }
 
 _SCALARS = (
     BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, TEXT, OID, JSON, FLOAT4, FLOAT8,
     UNKNOWN, BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL,
     TIMETZ, NUMERIC, UUID, JSONB,
+    INT2VECTOR, REGPROC, TID, XID, CID, OIDVECTOR, PG_NODE_TREE, INET, ACLITEM, REGPROCEDURE,
+    REGOPER, REGOPERATOR, REGCLASS, REGTYPE, CSTRING, PG_LSN, REGCONFIG, REGDICTIONARY,
+    REGNAMESPACE, REGROLE, REGCOLLATION, XID8,
 )
 
 
@@ -141,12 +219,18 @@ _ARRAYS = (
     BPCHAR_ARRAY, VARCHAR_ARRAY, DATE_ARRAY, TIME_ARRAY, TIMESTAMP_ARRAY,
     TIMESTAMPTZ_ARRAY, INTERVAL_ARRAY, TIMETZ_ARRAY, NUMERIC_ARRAY, UUID_ARRAY,
     JSONB_ARRAY,
-)
+) + tuple(_make_array(t) for t in (
+    INT2VECTOR, REGPROC, TID, XID, CID, OIDVECTOR, INET, ACLITEM, REGPROCEDURE, REGOPER,
+    REGOPERATOR, REGCLASS, REGTYPE, CSTRING, PG_LSN, REGCONFIG, REGDICTIONARY, REGNAMESPACE,
+    REGROLE, REGCOLLATION, XID8))
 
 #: Every known type keyed by OID (typmod -1).
 BY_OID: Dict[int, PgType] = {t.oid: t for t in _SCALARS + _ARRAYS}
 #: Every known type keyed by ``pg_type.typname``.
 BY_NAME: Dict[str, PgType] = {t.name: t for t in _SCALARS + _ARRAYS}
+
+ACLITEM_ARRAY = BY_OID[1034]
+REGTYPE_ARRAY = BY_OID[2211]
 
 
 def array_of(t: PgType) -> PgType:

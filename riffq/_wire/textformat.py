@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import ipaddress
 import json
 import math
 import operator
@@ -40,6 +41,7 @@ __all__ = [
     "format_float4_digits",
     "format_bytea_escape",
     "format_offset",
+    "format_inet",
 ]
 
 Encoder = Callable[[Any], str]
@@ -631,6 +633,79 @@ def _uuid_encoder() -> Encoder:
         raise TypeError("cannot format %s as uuid" % type(v).__name__)
 
     return enc
+
+
+# ---------------------------------------------------------------------------
+# system catalog types
+# ---------------------------------------------------------------------------
+
+
+def _reg_encoder() -> Encoder:
+    """reg* types print the object's name; the catalog engine supplies it.
+
+    An :class:`~riffq._wire.pgtypes.OidName` carries its rendering; a bare
+    OID prints as digits (PostgreSQL does so for an OID naming nothing) and
+    0 as ``-``, as ``regclassout`` and friends do.
+    """
+
+    def enc(v: Any) -> str:
+        text = getattr(v, "text", None)
+        if text is not None:
+            return text
+        if isinstance(v, str):
+            return v
+        n = operator.index(v)
+        return "-" if n == 0 else str(n)
+
+    return enc
+
+
+def _vector_encoder() -> Encoder:
+    """int2vector / oidvector: the elements separated by single spaces."""
+
+    def enc(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        return " ".join(str(operator.index(x)) for x in v)
+
+    return enc
+
+
+def _tid_encoder() -> Encoder:
+    def enc(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        block, offset = v
+        return "(%d,%d)" % (operator.index(block), operator.index(offset))
+
+    return enc
+
+
+def _pg_lsn_encoder() -> Encoder:
+    def enc(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        n = operator.index(v)
+        return "%X/%X" % (n >> 32, n & 0xFFFFFFFF)
+
+    return enc
+
+
+def format_inet(v: Any) -> str:
+    """inet output: the address, with ``/bits`` only when not a single host."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return str(v)
+    if isinstance(v, (ipaddress.IPv4Interface, ipaddress.IPv6Interface)):
+        if v.network.prefixlen == v.max_prefixlen:
+            return str(v.ip)
+        return "%s/%d" % (v.ip, v.network.prefixlen)
+    if isinstance(v, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+        if v.prefixlen == v.max_prefixlen:
+            return str(v.network_address)
+        return str(v)
+    raise TypeError("cannot format %s as inet" % type(v).__name__)
 
 
 # ---------------------------------------------------------------------------
@@ -1288,7 +1363,16 @@ _SIMPLE: Dict[int, Callable[[], Encoder]] = {
     T.TIMETZ.oid: _timetz_encoder,
     T.INTERVAL.oid: _interval_encoder,
     T.UUID.oid: _uuid_encoder,
+    T.INT2VECTOR.oid: _vector_encoder,
+    T.OIDVECTOR.oid: _vector_encoder,
+    T.XID.oid: _int_encoder,
+    T.CID.oid: _int_encoder,
+    T.XID8.oid: _int_encoder,
+    T.TID.oid: _tid_encoder,
+    T.PG_LSN.oid: _pg_lsn_encoder,
+    T.INET.oid: lambda: format_inet,
 }
+_SIMPLE.update((oid, _reg_encoder) for oid in T.REG_TYPES)
 
 
 _STYLED = frozenset((

@@ -1,0 +1,387 @@
+"""The catalog engine: PostgreSQL catalog queries evaluated by SQLite.
+
+Tools send hundreds of catalog query shapes; rather than canned answers,
+the catalog lives in an in-memory SQLite database (``pg_catalog`` and
+``information_schema`` attached as databases of those names) and the
+translator's SQLite form of each statement runs against it.
+
+Built-in rows are loaded once.  The user's part is materialized per
+statement, only for the relations that statement touches, straight from
+the registry or the lazy source (so it is always live), and removed again
+afterwards.  One SQLite connection serves every thread; a lock makes each
+statement (materialize, run, convert, clean up) atomic, which is also what
+lets the registered functions see "the current statement's session".
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from .._wire import pgtypes
+from .._wire.errors import PgError
+from .._wire.pgtypes import OidName, PgType
+from .content import Snapshot, StaticCatalog, static_catalog
+from .content_rows import BUILDERS, RowContext, static_rows
+from .functions import REG_NAMES, FunctionHost
+from .functions_sql import to_list
+
+__all__ = ["CatalogSession", "CatalogEngine"]
+
+_SQLITE_DBS = ("pg_catalog", "information_schema")
+_INTEGER_TYPES = frozenset((16, 20, 21, 23, 26, 28, 29, 5069) + tuple(pgtypes.REG_TYPES))
+_REAL_TYPES = frozenset((700, 701, 1700))
+_PARAM_RE = re.compile(r"\?(\d+)")
+#: result types of names that are not pg_proc functions (the translator's
+#: helpers and SQL keywords such as current_user)
+_EXTRA_FUNCTIONS = {
+    "pg_current_user": "name", "pg_session_user": "name", "current_user": "name",
+    "session_user": "name", "current_role": "name", "user": "name", "current_catalog": "name",
+    "pg_now": "timestamptz", "now": "timestamptz", "current_timestamp": "timestamptz",
+    "localtimestamp": "timestamp", "pg_current_date": "date", "current_date": "date",
+    "count": "int8", "string_agg": "text", "pg_position": "int4", "position": "int4",
+    "pg_extract": "float8", "extract": "numeric", "regexp_match": "text[]",
+}
+
+
+@dataclass
+class CatalogSession:
+    """What the wire layer tells the engine about the session running a statement."""
+
+    database: str
+    user: str
+    pid: int
+    application_name: str
+    get_setting: Callable[[str], Optional[str]]
+    set_setting: Callable[[str, str, bool], str]
+    activity: Callable[[], List[Dict[str, Any]]]
+    server_version: str
+
+
+def _default_translate(sql: str) -> Any:
+    try:
+        from .translate import translate  # the translator lives on its own branch
+    except ImportError:
+        raise PgError("0A000", "catalog emulation has no SQL translator installed") from None
+    return translate(sql)
+
+
+_PLAIN = frozenset((int, str, float, type(None)))
+
+
+def _sqlite_value(v: Any) -> Any:
+    if type(v) in _PLAIN:
+        return v
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, (list, tuple)):
+        return json.dumps(list(v), separators=(",", ":"))
+    if isinstance(v, (_dt.datetime, _dt.date)):
+        return v.isoformat()
+    return v
+
+
+class CatalogEngine:
+    """Evaluates catalog statements for every session of one server."""
+
+    def __init__(self, registry: Any, translate: Optional[Callable[[str], Any]] = None) -> None:
+        self._registry = registry
+        self._translate = translate or _default_translate
+        self._static: StaticCatalog = static_catalog()
+        self._lock = threading.RLock()
+        self._host = FunctionHost()
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        for name in _SQLITE_DBS:
+            self._conn.execute("ATTACH DATABASE ':memory:' AS %s" % name)
+        self._host.register(self._conn)
+        self._static_count: Dict[str, int] = {}
+        self._proc_types = self._function_types()
+        self._load_static()
+
+    # -- setup -------------------------------------------------------------------
+    def _table(self, key: str) -> str:
+        rel = self._static.relations[key]
+        return '%s."%s"' % (rel.schema, rel.name)
+
+    def _load_static(self) -> None:
+        derived = static_rows(self._static)
+        with self._lock:
+            self._conn.execute("BEGIN")
+            for key, rel in self._static.relations.items():
+                cols = ", ".join('"%s" %s' % (name, self._affinity(t)) for name, t in rel.columns)
+                self._conn.execute("CREATE TABLE %s (%s)" % (self._table(key), cols))
+                rows = [[_sqlite_value(v) for v in r] for r in self._static.rows.get(key, ())
+                        if key not in BUILDERS or key in ("pg_class", "pg_type")]
+                rows += [self._ordered(rel, d) for d in derived.get(key, ())]
+                if rows:
+                    marks = ", ".join("?" * len(rel.columns))
+                    self._conn.executemany("INSERT INTO %s VALUES (%s)" % (self._table(key), marks),
+                                           rows)
+                self._static_count[key] = self._conn.execute(
+                    "SELECT coalesce(max(rowid), 0) FROM %s" % self._table(key)).fetchone()[0]
+            self._conn.execute("COMMIT")
+
+    @staticmethod
+    def _affinity(t: PgType) -> str:
+        if t.elem is None and t.oid in _INTEGER_TYPES:
+            return "INTEGER"
+        if t.elem is None and t.oid in _REAL_TYPES:
+            return "REAL"
+        return "TEXT"
+
+    @staticmethod
+    def _ordered(rel: Any, row: Dict[str, Any]) -> List[Any]:
+        get = row.get
+        return [_sqlite_value(get(name)) for name, _ in rel.columns]
+
+    def _function_types(self) -> Dict[str, PgType]:
+        rettypes: Dict[str, Set[Tuple[int, bool]]] = {}
+        for p in self._static.procs:
+            rettypes.setdefault(p["proname"], set()).add((p["prorettype"], p["proretset"]))
+        out: Dict[str, PgType] = {}
+        for name, ret in rettypes.items():
+            if len({oid for oid, _ in ret}) == 1:
+                t = self._static.type_by_oid(next(iter(ret))[0])
+                if t is not None and t.oid not in (2276, 2277, 2283, 2249, 2278):  # pseudo types
+                    out[name] = t
+        for name, typname in _EXTRA_FUNCTIONS.items():
+            out[name] = pgtypes.type_from_name(typname)
+        return out
+
+    # -- public API ----------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any], session: CatalogSession
+                ) -> Tuple[List[Tuple[str, PgType]], List[tuple]]:
+        """Run one catalog statement; returns (columns, rows) ready for encoding."""
+        tr = self._translated(sql)
+        keys = self._relation_keys(tr)
+        with self._lock:
+            ctx = RowContext(self._static, Snapshot(self._registry, session.database,
+                                                    session.user), session, sql)
+            self._host.ctx = ctx
+            self._host.describing = False
+            self._host.pending = None
+            try:
+                self._materialize(keys, ctx)
+                cur = self._run(tr.sql, params)
+                names = [d[0] for d in cur.description or ()]
+                raw = cur.fetchall()
+                columns = self._columns(tr, names, keys)
+                rows = self._convert(columns, raw)
+            finally:
+                self._clear(keys)
+                self._host.ctx = None
+        return columns, rows
+
+    def describe(self, sql: str, session: CatalogSession) -> Tuple[List[int], List[Tuple[str, PgType]]]:
+        """Parameter type OIDs and result columns, without side effects.
+
+        Nothing is materialized and no row is produced, so neither the lazy
+        source nor set_config() is touched.  Parameters are described as
+        text: clients then send them as strings, which SQLite compares
+        with the catalog's typed columns by their affinity.
+        """
+        tr = self._translated(sql)
+        keys = self._relation_keys(tr)
+        nparams = max([int(n) for n in _PARAM_RE.findall(tr.sql)] or [0])
+        with self._lock:
+            self._host.ctx = RowContext(self._static, Snapshot(self._registry, session.database,
+                                                               session.user), session, sql)
+            self._host.describing = True
+            self._host.pending = None
+            try:
+                cur = self._run("SELECT * FROM (%s) LIMIT 0" % tr.sql, [None] * nparams)
+                names = [d[0] for d in cur.description or ()]
+            finally:
+                self._host.ctx = None
+                self._host.describing = False
+        return [pgtypes.TEXT.oid] * nparams, self._columns(tr, names, keys)
+
+    # -- steps -------------------------------------------------------------------------
+    def _translated(self, sql: str) -> Any:
+        try:
+            return self._translate(sql)
+        except PgError:
+            raise
+        except Exception as exc:
+            sqlstate = getattr(exc, "sqlstate", None)
+            if isinstance(sqlstate, str):
+                raise PgError(sqlstate, getattr(exc, "message", str(exc))) from None
+            raise PgError("0A000", "catalog emulation cannot translate this statement: %s"
+                          % exc) from None
+
+    def _relation_keys(self, tr: Any) -> List[str]:
+        keys = []
+        for name in sorted(getattr(tr, "relations", ()) or ()):
+            name = name.lower()
+            if name.startswith("pg_catalog."):
+                name = name[len("pg_catalog."):]
+            key = name if name in self._static.relations else "information_schema." + \
+                name.split(".")[-1]
+            if key not in self._static.relations:
+                raise PgError("42P01", 'relation "%s" does not exist' % name)
+            keys.append(key)
+        return keys
+
+    def _materialize(self, keys: List[str], ctx: RowContext) -> None:
+        for key in keys:
+            builder = BUILDERS.get(key)
+            if builder is None:
+                continue
+            rel = self._static.relations[key]
+            rows = [self._ordered(rel, d) for d in builder(ctx)]
+            if rows:
+                marks = ", ".join("?" * len(rel.columns))
+                try:
+                    self._conn.executemany("INSERT INTO %s VALUES (%s)" % (self._table(key), marks),
+                                           rows)
+                except (sqlite3.Error, OverflowError, TypeError) as exc:
+                    raise PgError("XX000", "catalog source produced a malformed %s row: %s"
+                                  % (key, exc)) from None
+
+    def _clear(self, keys: List[str]) -> None:
+        for key in keys:
+            if key in BUILDERS:
+                self._conn.execute("DELETE FROM %s WHERE rowid > ?" % self._table(key),
+                                   (self._static_count[key],))
+
+    def _run(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, [_sqlite_value(p) for p in params])
+        except sqlite3.Error as exc:
+            pending, self._host.pending = self._host.pending, None
+            if pending is not None:
+                raise pending from None
+            raise _sqlite_error(exc) from None
+        except PgError:
+            raise
+
+    def _columns(self, tr: Any, names: List[str], keys: List[str]) -> List[Tuple[str, PgType]]:
+        outs = getattr(tr, "columns", None)
+        if outs is not None and len(outs) != len(names):
+            outs = None
+        star: List[Tuple[str, PgType]] = []
+        for rel in getattr(tr, "star_relations", None) or ():
+            key = rel if rel in self._static.relations else "information_schema." + rel
+            if key in self._static.relations:
+                star.extend(self._static.relations[key].columns)
+        if len(star) != len(names):
+            star = []
+        result = []
+        for i, name in enumerate(names):
+            oc = outs[i] if outs is not None else None
+            t = self._output_type(oc, keys)
+            if t is None and star:
+                t = star[i][1]
+            if t is None:
+                t = self._type_by_column_name(name, keys)
+            result.append((oc.name if oc is not None else name, t or pgtypes.TEXT))
+        return result
+
+    def _output_type(self, oc: Any, keys: List[str]) -> Optional[PgType]:
+        if oc is None:
+            return None
+        if getattr(oc, "cast", None):
+            return self._type_named(oc.cast)
+        if getattr(oc, "function", None):
+            t = self._proc_types.get(oc.function.lower())
+            if t is not None:
+                return t
+        src = getattr(oc, "source", None)
+        if src:
+            rel, col = src
+            key = rel if rel in self._static.relations else "information_schema." + rel
+            if key in self._static.relations:
+                t = self._static.relations[key].column_types.get(col)
+                if t is not None:
+                    return t
+        if getattr(oc, "literal", None):
+            return self._type_named(oc.literal)
+        return None
+
+    def _type_named(self, name: str) -> PgType:
+        name = name.strip().lower()
+        if name == "char":
+            return pgtypes.CHAR
+        if name.endswith("[]") and name[:-2] == "char":
+            return pgtypes.CHAR_ARRAY
+        try:
+            return pgtypes.type_from_name(name)
+        except ValueError:
+            return self._static.pg_type(name)
+
+    def _type_by_column_name(self, name: str, keys: List[str]) -> Optional[PgType]:
+        found = {self._static.relations[k].column_types[name] for k in keys
+                 if name in self._static.relations[k].column_types}
+        return found.pop() if len(found) == 1 else None
+
+    # -- values ----------------------------------------------------------------------
+    def _convert(self, columns: List[Tuple[str, PgType]], raw: List[tuple]) -> List[tuple]:
+        converters = [self._converter(t) for _, t in columns]
+        out = []
+        for row in raw:
+            out.append(tuple(None if v is None else conv(v) for conv, v in zip(converters, row)))
+        return out
+
+    def _converter(self, t: PgType) -> Callable[[Any], Any]:
+        if t.elem is not None or t.oid in pgtypes.VECTOR_TYPES:
+            elem = t.elem or (pgtypes.INT2 if t.oid == pgtypes.INT2VECTOR.oid else pgtypes.OID)
+            conv = self._converter(elem)
+            return lambda v: [None if x is None else conv(x) for x in to_list(v)]
+        oid = t.oid
+        if oid == pgtypes.BOOL.oid:
+            return lambda v: v if isinstance(v, str) else bool(v)
+        if oid in pgtypes.REG_TYPES:
+            kind = t.name
+            host = self._host
+
+            def reg(v: Any) -> Any:
+                if isinstance(v, str) and not v.lstrip("-").isdigit():
+                    return v
+                n = int(v)
+                return OidName(n, host.reg_text(kind, n)) if kind in REG_NAMES else n
+            return reg
+        if oid in _INTEGER_TYPES:
+            return lambda v: int(v) if isinstance(v, str) and v.lstrip("-").isdigit() else v
+        if oid in (pgtypes.TIMESTAMPTZ.oid, pgtypes.TIMESTAMP.oid):
+            return _timestamp
+        if oid == pgtypes.DATE.oid:
+            return lambda v: _dt.date.fromisoformat(v) if isinstance(v, str) and len(v) == 10 else v
+        if oid in (pgtypes.FLOAT4.oid, pgtypes.FLOAT8.oid):
+            return lambda v: float(v) if isinstance(v, int) else v
+        return lambda v: v if isinstance(v, (str, bytes)) else str(v)
+
+
+def _timestamp(v: Any) -> Any:
+    if not isinstance(v, str):
+        return v
+    s = v.strip().replace(" ", "T", 1)
+    if len(s) > 3 and s[-3] in "+-" and s[-2:].isdigit() and ":" not in s[-3:]:
+        s += ":00"
+    try:
+        return _dt.datetime.fromisoformat(s)
+    except ValueError:
+        return v
+
+
+_NO_SUCH = (
+    (re.compile(r"no such table: (?:\w+\.)?(.+)"), "42P01", 'relation "%s" does not exist'),
+    (re.compile(r"no such function: (.+)"), "42883", "function %s does not exist"),
+    (re.compile(r"wrong number of arguments to function (\w+)\(\)"), "42883",
+     "function %s with these arguments does not exist"),
+    (re.compile(r"no such column: (.+)"), "42703", 'column "%s" does not exist'),
+)
+
+
+def _sqlite_error(exc: sqlite3.Error) -> PgError:
+    msg = str(exc)
+    for rx, state, template in _NO_SUCH:
+        m = rx.match(msg)
+        if m:
+            return PgError(state, template % m.group(1))
+    if "syntax error" in msg:
+        return PgError("42601", "catalog emulation could not evaluate the statement: %s" % msg)
+    return PgError("0A000", "catalog emulation cannot evaluate this statement: %s" % msg)

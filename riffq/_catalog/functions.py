@@ -1,0 +1,523 @@
+"""PostgreSQL's catalog and session functions, registered on the SQLite
+connection by their PostgreSQL names.
+
+The functions that need the statement's context (the session, the user's
+objects) read it from :class:`FunctionHost`, which the engine points at the
+current statement while it holds its lock.  A :class:`PgError` raised inside
+a function cannot cross SQLite, so it is parked on the host and re-raised
+by the engine once SQLite gives up.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import sqlite3
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .._wire.errors import PgError
+from . import functions_sql as F
+from .content import BUILTIN_SCHEMAS, PG_CATALOG_OID
+from .content_rows import RowContext, all_types, index_def, pk_def, roles
+from .pgnames import format_type, quote_ident
+
+_ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1", 16: "LATIN9", 24: "WIN1252"}
+_TRUE = ("t", "true", "y", "yes", "on", "1")
+_FALSE = ("f", "false", "n", "no", "off", "0")
+_INT_LIMITS = {"int2": (-32768, 32767), "int4": (-2 ** 31, 2 ** 31 - 1),
+               "int8": (-2 ** 63, 2 ** 63 - 1), "oid": (-2 ** 31, 2 ** 32 - 1),
+               "xid": (0, 2 ** 32 - 1), "cid": (0, 2 ** 32 - 1)}
+_INT_NAMES = {"int2": "smallint", "int4": "integer", "int8": "bigint", "oid": "oid",
+              "xid": "xid", "cid": "cid"}
+_TEXT_TYPES = ("text", "varchar", "bpchar", "name", "cstring", "unknown")
+REG_NAMES = ("regclass", "regtype", "regproc", "regprocedure", "regnamespace", "regrole")
+
+
+def _split_qualified(name: str) -> List[str]:
+    """``schema."Name"`` -> ["schema", "Name"]: unquoted parts fold to lower case."""
+    parts: List[str] = []
+    buf: List[str] = []
+    s = name.strip()
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == '"':
+            j = i + 1
+            while j < len(s):
+                if s[j] == '"':
+                    if s[j + 1:j + 2] == '"':
+                        buf.append('"')
+                        j += 2
+                        continue
+                    break
+                buf.append(s[j])
+                j += 1
+            i = j + 1
+            continue
+        if c == ".":
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(c.lower())
+        i += 1
+    parts.append("".join(buf))
+    return parts
+
+
+class FunctionHost:
+    """Holds the current statement's context for the registered functions."""
+
+    def __init__(self) -> None:
+        self.ctx: Optional[RowContext] = None
+        self.describing = False
+        self.pending: Optional[PgError] = None
+        self.started = _dt.datetime.now(_dt.timezone.utc)
+
+    # -- plumbing ----------------------------------------------------------------
+    def _wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except PgError as exc:
+                self.pending = exc
+                raise
+            except (TypeError, ValueError, OverflowError) as exc:
+                self.pending = PgError("22023", "invalid argument for %s(): %s"
+                                       % (getattr(fn, "__name__", "function"), exc))
+                raise
+        return call
+
+    def register(self, conn: sqlite3.Connection) -> None:
+        pure = dict(
+            pg_regex=F.pg_regex, pg_like=F.pg_like, pg_similar=F.pg_similar, pg_any=F.pg_any,
+            pg_all=F.pg_all, pg_array=F.pg_array, pg_array_json=F.pg_array_json,
+            pg_subscript=F.pg_subscript, pg_series=F.pg_series, pg_position=F.pg_position,
+            pg_extract=F.pg_extract, array_to_string=F.array_to_string,
+            array_length=F.array_length, array_upper=F.array_length, array_lower=F.array_lower,
+            cardinality=F.cardinality, array_position=F.array_position,
+            regexp_replace=F.regexp_replace, regexp_match=F.regexp_match,
+            split_part=F.split_part, left=F.left, right=F.right, lpad=F.lpad, rpad=F.rpad,
+            # LEFT and RIGHT are join keywords in SQLite: callable only under these names
+            pg_left=F.left, pg_right=F.right,
+            starts_with=F.starts_with, concat=F.concat, concat_ws=F.concat_ws,
+            quote_literal=F.quote_literal, quote_ident=lambda s: None if s is None else
+            quote_ident(str(s)), pg_size_pretty=F.pg_size_pretty,
+            pg_encoding_to_char=lambda n: None if n is None else _ENCODINGS.get(int(n), ""),
+            pg_char_to_encoding=lambda s: {v.lower(): k for k, v in _ENCODINGS.items()}.get(
+                str(s).lower(), -1),
+        )
+        for name, fn in pure.items():
+            conn.create_function(name, -1, self._wrap(fn), deterministic=True)
+        session = dict(
+            version=self.version, current_database=self.current_database,
+            current_schema=self.current_schema, current_schemas=self.current_schemas,
+            pg_current_user=self.current_user, pg_session_user=self.current_user,
+            pg_backend_pid=lambda: self.ctx.session.pid, current_setting=self.current_setting,
+            set_config=self.set_config, pg_cast=self.pg_cast, format_type=self.format_type,
+            pg_get_userbyid=self.get_userbyid, pg_get_expr=lambda e, *a: e,
+            pg_get_indexdef=self.get_indexdef, pg_get_constraintdef=self.get_constraintdef,
+            pg_get_viewdef=lambda *a: None, pg_get_triggerdef=lambda *a: None,
+            pg_get_ruledef=lambda *a: None, pg_get_statisticsobjdef_columns=lambda *a: None,
+            pg_get_partkeydef=lambda *a: None, pg_get_serial_sequence=lambda *a: None,
+            pg_get_function_arguments=self.function_arguments,
+            pg_get_function_identity_arguments=self.function_arguments,
+            pg_get_function_result=self.function_result,
+            pg_table_is_visible=self.table_is_visible, pg_type_is_visible=self.type_is_visible,
+            pg_function_is_visible=lambda oid: None if oid is None else 1,
+            pg_opclass_is_visible=lambda oid: None if oid is None else 1,
+            pg_collation_is_visible=lambda oid: None if oid is None else 1,
+            pg_statistics_obj_is_visible=lambda oid: None if oid is None else 1,
+            pg_conversion_is_visible=lambda oid: None if oid is None else 1,
+            pg_ts_config_is_visible=lambda oid: None if oid is None else 1,
+            obj_description=self.obj_description, col_description=self.col_description,
+            shobj_description=lambda *a: None,
+            pg_postmaster_start_time=lambda: self.started.isoformat(),
+            pg_conf_load_time=lambda: self.started.isoformat(),
+            pg_relation_size=lambda *a: 0, pg_total_relation_size=lambda *a: 0,
+            pg_table_size=lambda *a: 0, pg_indexes_size=lambda *a: 0,
+            pg_relation_is_publishable=lambda oid: 1 if self._user_rel(oid) else 0,
+            txid_current=lambda: 1000, pg_current_xact_id=lambda: 1000,
+            inet_server_addr=lambda: None, inet_server_port=lambda: None,
+            inet_client_addr=lambda: None, inet_client_port=lambda: None,
+            pg_is_in_recovery=lambda: 0, pg_tablespace_location=lambda oid: "",
+            pg_now=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(),
+            pg_current_date=lambda: _dt.date.today().isoformat(),
+            pg_typeof=self.unsupported("pg_typeof"),
+            pg_has_role=lambda *a: 1, has_any_column_privilege=lambda *a: 1,
+            to_char=lambda v, fmt=None: None if v is None else str(v),
+        )
+        for priv in ("table", "schema", "database", "function", "column", "type", "sequence",
+                     "language", "foreign_data_wrapper", "server", "tablespace"):
+            session["has_%s_privilege" % priv] = lambda *a: 1
+        # "deterministic" tells SQLite a call with constant arguments can be
+        # evaluated once per statement, which holds here: the session and the
+        # snapshot do not change while a statement runs.  set_config is the
+        # one function with an effect, so it runs wherever SQLite puts it.
+        for name, fn in session.items():
+            conn.create_function(name, -1, self._wrap(fn), deterministic=name != "set_config")
+        conn.create_aggregate("pg_array_agg", 1, F.ArrayAgg)
+        conn.create_aggregate("array_agg", 1, F.ArrayAgg)
+        conn.create_aggregate("string_agg", 2, F.StringAgg)
+        conn.create_aggregate("bool_and", 1, type("BoolAnd", (F.BoolAgg,), {
+            "__init__": lambda s: F.BoolAgg.__init__(s, True)}))
+        conn.create_aggregate("bool_or", 1, type("BoolOr", (F.BoolAgg,), {
+            "__init__": lambda s: F.BoolAgg.__init__(s, False)}))
+        conn.create_aggregate("every", 1, type("Every", (F.BoolAgg,), {
+            "__init__": lambda s: F.BoolAgg.__init__(s, True)}))
+
+    def unsupported(self, name: str) -> Callable[..., Any]:
+        def fn(*args: Any) -> Any:
+            raise PgError("0A000", "catalog emulation does not support %s()" % name)
+        fn.__name__ = name
+        return fn
+
+    # -- session -------------------------------------------------------------------
+    def version(self) -> str:
+        return "PostgreSQL %s on x86_64-pc-linux-gnu, compiled by riffq, 64-bit" % (
+            self.ctx.session.server_version)
+
+    def current_database(self) -> str:
+        return self.ctx.session.database
+
+    def current_user(self) -> str:
+        return self.ctx.session.user
+
+    def search_path(self) -> List[str]:
+        raw = self.ctx.session.get_setting("search_path") or '"$user", public'
+        out = []
+        for part in raw.split(","):
+            name = part.strip()
+            if name.startswith('"') and name.endswith('"'):
+                name = name[1:-1].replace('""', '"')
+            else:
+                name = name.lower()
+            if name == "$user":
+                name = self.ctx.session.user
+            if name:
+                out.append(name)
+        return out
+
+    def _schema_oids(self) -> Dict[str, int]:
+        return {name: oid for oid, name in self.ctx.snap.schemas()}
+
+    def current_schemas(self, implicit: Any = 1) -> str:
+        known = self._schema_oids()
+        path = [s for s in self.search_path() if s in known]
+        if implicit and "pg_catalog" not in path:
+            path.insert(0, "pg_catalog")
+        return F.to_json(path)
+
+    def current_schema(self) -> Optional[str]:
+        known = self._schema_oids()
+        for s in self.search_path():
+            if s in known:
+                return s
+        return None
+
+    def current_setting(self, name: Any, missing_ok: Any = 0) -> Optional[str]:
+        if name is None:
+            return None
+        value = self.ctx.session.get_setting(str(name))
+        if value is None and not missing_ok:
+            raise PgError("42704", 'unrecognized configuration parameter "%s"' % name)
+        return value
+
+    def set_config(self, name: Any, value: Any, is_local: Any) -> Optional[str]:
+        if name is None:
+            raise PgError("22004", "SET requires parameter name")
+        if self.describing:
+            return value
+        return self.ctx.session.set_setting(str(name), "" if value is None else str(value),
+                                            bool(is_local))
+
+    # -- catalog lookups -------------------------------------------------------------
+    def _user_rel(self, oid: Any) -> Any:
+        return None if oid is None else self.ctx.snap.relation_by_oid(int(oid))
+
+    def types(self) -> Dict[int, Dict[str, Any]]:
+        return all_types(self.ctx)
+
+    def _visible(self) -> Tuple[int, ...]:
+        known = self._schema_oids()
+        return (PG_CATALOG_OID,) + tuple(known[s] for s in self.search_path() if s in known)
+
+    def format_type(self, oid: Any, typmod: Any = None) -> Optional[str]:
+        if oid is None:
+            return None
+        types = self.types() if int(oid) >= 16384 else self.ctx.static.types
+        names = {oid_: n for oid_, n in self.ctx.snap.schemas()} if int(oid) >= 16384 else None
+        return format_type(int(oid), None if typmod is None else int(typmod), types,
+                           self._visible() if names else (PG_CATALOG_OID, 2200), names)
+
+    def get_userbyid(self, oid: Any) -> Optional[str]:
+        if oid is None:
+            return None
+        for r in roles(self.ctx):
+            if r["oid"] == int(oid):
+                return r["rolname"]
+        return "unknown (OID=%d)" % int(oid)
+
+    def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
+        for rel in self.ctx.snap.relations() if oid is not None else ():
+            if rel.pk_index_oid == int(oid):
+                if column:
+                    cols = self.ctx.snap.columns(rel)
+                    keys = [i + 1 for i, c in enumerate(cols) if c.primary_key]
+                    n = int(column)
+                    return quote_ident(cols[keys[n - 1] - 1].name) if 0 < n <= len(keys) else ""
+                return index_def(self.ctx, rel)
+        return None
+
+    def get_constraintdef(self, oid: Any, pretty: Any = 0) -> Optional[str]:
+        for rel in self.ctx.snap.relations() if oid is not None else ():
+            if rel.pk_constraint_oid == int(oid):
+                return pk_def(self.ctx, rel)
+        return None
+
+    def _proc(self, oid: Any) -> Optional[Dict[str, Any]]:
+        if oid is None:
+            return None
+        for p in self.ctx.static.procs:
+            if p["oid"] == int(oid):
+                return p
+        return None
+
+    def function_arguments(self, oid: Any) -> Optional[str]:
+        p = self._proc(oid)
+        if p is None:
+            return None
+        names = p.get("proargnames") or []
+        out = []
+        for i, t in enumerate(p["proargtypes"] or []):
+            name = names[i] if i < len(names) and names[i] else ""
+            typ = format_type(t, None, self.ctx.static.types)
+            if p["provariadic"] and i == len(p["proargtypes"]) - 1:
+                typ = "VARIADIC " + typ
+            out.append(("%s %s" % (quote_ident(name), typ)) if name else typ)
+        return ", ".join(out)
+
+    def function_result(self, oid: Any) -> Optional[str]:
+        p = self._proc(oid)
+        if p is None:
+            return None
+        text = format_type(p["prorettype"], None, self.ctx.static.types)
+        return ("SETOF " + text) if p["proretset"] else text
+
+    def table_is_visible(self, oid: Any) -> Optional[int]:
+        if oid is None:
+            return None
+        oid = int(oid)
+        for rel in self.ctx.static.relations.values():
+            if rel.oid == oid:
+                return 1 if rel.schema == "pg_catalog" else 0
+        rel = self._user_rel(oid)
+        if rel is None:
+            for r in self.ctx.snap.relations():
+                if r.pk_index_oid == oid:
+                    rel = r
+            if rel is None:
+                return None
+        path = self.search_path()
+        if rel.schema not in path:
+            return 0
+        # hidden when an earlier schema on the path has a relation of that name
+        earlier = set(path[:path.index(rel.schema)])
+        return 0 if any(r.name == rel.name and r.schema in earlier
+                        for r in self.ctx.snap.relations()) else 1
+
+    def type_is_visible(self, oid: Any) -> Optional[int]:
+        if oid is None:
+            return None
+        row = self.types().get(int(oid))
+        if row is None:
+            return None
+        return 1 if row["typnamespace"] in self._visible() else 0
+
+    def _descriptions(self) -> Dict[Tuple[int, int], str]:
+        cache = self.ctx.snap.cache
+        if "descriptions" not in cache:
+            out = {}
+            for rel in self.ctx.snap.relations():
+                if rel.comment is not None:
+                    out[(rel.oid, 0)] = rel.comment
+                for i, c in enumerate(self.ctx.snap.columns(rel)):
+                    if c.comment is not None:
+                        out[(rel.oid, i + 1)] = c.comment
+            cache["descriptions"] = out
+        return cache["descriptions"]
+
+    def obj_description(self, oid: Any, catalog: Any = None) -> Optional[str]:
+        if oid is None or int(oid) < 16384:
+            return None
+        if catalog is not None and str(catalog) != "pg_class":
+            return None
+        return self._descriptions().get((int(oid), 0))
+
+    def col_description(self, oid: Any, attnum: Any) -> Optional[str]:
+        if oid is None or attnum is None or int(oid) < 16384:
+            return None
+        return self._descriptions().get((int(oid), int(attnum)))
+
+    # -- casts ---------------------------------------------------------------------
+    def pg_cast(self, value: Any, target: Any, source: Any = None) -> Any:
+        if value is None:
+            return None
+        target = str(target).lower()
+        source = None if source is None else str(source).lower()
+        if target.endswith("[]") or target in ("int2vector", "oidvector"):
+            items = F.to_list(value) if not isinstance(value, str) or value[:1] in "[{" \
+                else F.to_list(value.strip())
+            elem = target[:-2] if target.endswith("[]") else ("int2" if target == "int2vector"
+                                                              else "oid")
+            return F.to_json([None if v is None else self.pg_cast(v, elem) for v in items])
+        if target in REG_NAMES:
+            if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+                return self.reg_lookup(target, value)
+            return int(value)
+        if target in _INT_LIMITS:
+            return self._to_int(value, target)
+        if target in ("float4", "float8", "numeric"):
+            try:
+                return float(value)
+            except ValueError:
+                raise PgError("22P02", 'invalid input syntax for type %s: "%s"' % (
+                    {"float4": "real", "float8": "double precision"}.get(target, target),
+                    value)) from None
+        if target == "bool":
+            if isinstance(value, (int, float)):
+                return 1 if value else 0
+            s = str(value).strip().lower()
+            if s in _TRUE or (len(s) > 1 and any(t.startswith(s) for t in ("true", "yes"))):
+                return 1
+            if s in _FALSE or (len(s) > 1 and any(t.startswith(s) for t in ("false", "no"))):
+                return 0
+            raise PgError("22P02", 'invalid input syntax for type boolean: "%s"' % value)
+        if target in _TEXT_TYPES or target == "char":
+            text = self.to_text(value, source)
+            return text[:1] if target == "char" else text
+        return value
+
+    def _to_int(self, value: Any, target: str) -> int:
+        if isinstance(value, float):
+            n = int(value + (0.5 if value >= 0 else -0.5))
+        elif isinstance(value, int):
+            n = value
+        else:
+            s = str(value).strip()
+            try:
+                n = int(s)
+            except ValueError:
+                raise PgError("22P02", 'invalid input syntax for type %s: "%s"'
+                              % (_INT_NAMES[target], value)) from None
+        lo, hi = _INT_LIMITS[target]
+        if not lo <= n <= hi:
+            raise PgError("22003", "value \"%s\" is out of range for type %s"
+                          % (value, _INT_NAMES[target]))
+        return n & 0xFFFFFFFF if target == "oid" else n
+
+    def to_text(self, value: Any, source: Optional[str]) -> str:
+        if source in REG_NAMES and isinstance(value, int):
+            return self.reg_text(source, value)
+        if source == "bool" and isinstance(value, int):
+            return "true" if value else "false"
+        if source and source.endswith("[]") and isinstance(value, str):
+            from .._wire.textformat import encoder_for
+            from .._wire import pgtypes
+            items = F.to_list(value)
+            return encoder_for(pgtypes.TEXT_ARRAY)([None if v is None else
+                                                    F._text(v) for v in items])
+        if isinstance(value, float):
+            from .._wire.textformat import format_float8
+            return format_float8(value)
+        return str(value)
+
+    def reg_text(self, kind: str, oid: int) -> str:
+        """How PostgreSQL prints a reg* value (name, qualified when needed)."""
+        if oid == 0:
+            return "-"
+        ctx = self.ctx
+        if kind == "regtype":
+            return self.format_type(oid) if oid in self.types() else str(oid)
+        if kind in ("regproc", "regprocedure"):
+            name = ctx.static.regproc.get(oid)
+            if name is None:
+                return str(oid)
+            if kind == "regprocedure":
+                p = self._proc(oid)
+                args = ",".join(format_type(t, None, ctx.static.types)
+                                for t in (p["proargtypes"] if p else []))
+                return "%s(%s)" % (name, args)
+            return name
+        if kind == "regnamespace":
+            return quote_ident(dict(ctx.snap.schemas()).get(oid, str(oid)))
+        if kind == "regrole":
+            for r in roles(ctx):
+                if r["oid"] == oid:
+                    return quote_ident(r["rolname"])
+            return str(oid)
+        for rel in ctx.static.relations.values():
+            if rel.oid == oid:
+                return quote_ident(rel.name) if rel.schema == "pg_catalog" else \
+                    "%s.%s" % (quote_ident(rel.schema), quote_ident(rel.name))
+        for rel in ctx.snap.relations():
+            for roid, name in ((rel.oid, rel.name), (rel.pk_index_oid, rel.name + "_pkey")):
+                if roid == oid:
+                    visible = self.table_is_visible(rel.oid)
+                    return quote_ident(name) if visible else \
+                        "%s.%s" % (quote_ident(rel.schema), quote_ident(name))
+        return str(oid)
+
+    def reg_lookup(self, kind: str, text: str) -> int:
+        """Text -> OID for a reg* cast, searching the search path."""
+        ctx = self.ctx
+        if kind == "regtype":
+            return self._type_lookup(text)
+        parts = _split_qualified(text)
+        name = parts[-1]
+        schema = parts[-2] if len(parts) > 1 else None
+        if kind == "regnamespace":
+            oid = self._schema_oids().get(name)
+            if oid is None:
+                raise PgError("3F000", 'schema "%s" does not exist' % name)
+            return oid
+        if kind == "regrole":
+            for r in roles(ctx):
+                if r["rolname"] == name:
+                    return r["oid"]
+            raise PgError("42704", 'role "%s" does not exist' % name)
+        if kind in ("regproc", "regprocedure"):
+            base = name.split("(")[0]
+            for p in ctx.static.procs:
+                if p["proname"] == base:
+                    return p["oid"]
+            raise PgError("42883", 'function "%s" does not exist' % text)
+        path = [schema] if schema else ["pg_catalog"] + self.search_path()
+        for s in path:
+            for rel in ctx.static.relations.values():
+                if rel.schema == s and rel.name == name:
+                    return rel.oid
+            for rel in ctx.snap.relations():
+                if rel.schema == s and rel.name == name:
+                    return rel.oid
+                if rel.schema == s and rel.pk_index_oid and rel.name + "_pkey" == name:
+                    return rel.pk_index_oid
+        raise PgError("42P01", 'relation "%s" does not exist' % text)
+
+    def _type_lookup(self, text: str) -> int:
+        from .._wire import pgtypes
+        s = text.strip()
+        try:
+            t = pgtypes.type_from_name(s)
+            if s.lower() not in ("int", "float", "str", "string", "datetime", "bytes", "binary",
+                                 "decimal", "timedelta", "datetimetz"):
+                return t.oid
+        except ValueError:
+            pass
+        parts = _split_qualified(s)
+        name = parts[-1]
+        schema_oids = self._schema_oids()
+        path = [parts[-2]] if len(parts) > 1 else ["pg_catalog"] + self.search_path()
+        for sch in path:
+            nsp = schema_oids.get(sch, BUILTIN_SCHEMAS.get(sch))
+            for oid, row in self.types().items():
+                if row["typname"] == name and row["typnamespace"] == nsp:
+                    return oid
+        raise PgError("42704", 'type "%s" does not exist' % text)

@@ -1,0 +1,237 @@
+"""Dump the static catalog facts riffq's catalog emulation serves.
+
+Run once against a real PostgreSQL 15 (a throwaway one is started with the
+test fixture's helpers unless ``--dsn`` is given); it writes
+``riffq/_catalog/data/pg15_catalog.json``.  The file holds facts, not code:
+the column lists and types of every catalog relation riffq provides, and the
+built-in rows that do not depend on the user's schema (``pg_type``,
+``pg_namespace``, ``pg_am``, the ``pg_proc`` rows of the functions riffq
+implements, ``pg_settings`` metadata, ...).  Values are stored the way the
+engine keeps them in SQLite: vectors and arrays as lists, reg* values as
+OIDs (with a separate OID -> name map for regproc), xids as integers.
+
+Usage: python tools/dump_pg_catalog_data.py [--dsn DSN] [--out PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Dict, List
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_OUT = os.path.join(ROOT, "riffq", "_catalog", "data", "pg15_catalog.json")
+
+# Relations riffq does not provide: they expose passwords, server files or
+# internals that have no meaning for an emulated catalog.
+SKIPPED = {
+    "pg_authid", "pg_shadow", "pg_hba_file_rules", "pg_ident_file_mappings",
+    "pg_file_settings", "pg_backend_memory_contexts", "pg_shmem_allocations",
+    "pg_statistic", "pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_largeobject",
+    "pg_statistic_ext_data",
+}
+
+# information_schema views: everything except the SQL standard's feature tables
+IS_SKIPPED = {"sql_features", "sql_implementation_info", "sql_parts", "sql_sizing"}
+
+# Functions whose pg_proc rows are stored: the ones riffq implements plus
+# common built-ins tools call (their return types type result columns).
+PROC_NAMES = """
+version current_database current_schema current_schemas current_user session_user
+pg_backend_pid current_setting set_config has_table_privilege has_schema_privilege
+has_database_privilege has_function_privilege has_column_privilege has_type_privilege
+has_sequence_privilege pg_has_role format_type pg_get_expr pg_get_indexdef
+pg_get_constraintdef pg_get_viewdef pg_get_userbyid pg_get_function_arguments
+pg_get_function_result pg_get_function_identity_arguments pg_get_triggerdef pg_get_ruledef
+pg_get_statisticsobjdef_columns pg_get_partkeydef pg_get_serial_sequence pg_table_is_visible
+pg_type_is_visible pg_function_is_visible pg_opclass_is_visible pg_collation_is_visible
+pg_statistics_obj_is_visible pg_conversion_is_visible pg_ts_config_is_visible obj_description
+col_description shobj_description pg_encoding_to_char pg_char_to_encoding
+pg_postmaster_start_time pg_conf_load_time pg_relation_size pg_total_relation_size
+pg_table_size pg_indexes_size pg_size_pretty pg_relation_is_publishable txid_current
+pg_current_xact_id inet_server_addr inet_server_port inet_client_addr pg_is_in_recovery
+quote_ident quote_literal array_to_string array_length array_upper array_lower cardinality
+array_position string_agg bool_and bool_or regexp_replace regexp_match split_part left right
+lpad rpad starts_with concat concat_ws to_char count sum min max avg array_agg now lower upper
+length char_length octet_length substr substring strpos replace trim btrim ltrim rtrim abs
+round coalesce pg_typeof unnest generate_series array_to_json to_json json_agg
+row_to_json pg_get_keywords pg_tablespace_location pg_get_function_arguments
+""".split()
+
+
+def _col_expr(name: str, typname: str) -> str:
+    """SQL giving a JSON-friendly value for a column of type ``typname``."""
+    q = '"%s"' % name
+    if typname == "int2vector":
+        return "(%s)::int2[]" % q
+    if typname == "oidvector":
+        return "(%s)::oid[]" % q
+    if typname in ("regproc", "regtype", "regclass", "regnamespace", "regrole", "regprocedure",
+                   "regoper", "regoperator", "regcollation", "regconfig", "regdictionary"):
+        return "(%s)::oid" % q
+    if typname in ("_regtype", "_regproc", "_regclass"):
+        return "(%s)::oid[]" % q
+    if typname in ("xid", "cid", "xid8"):
+        return "(%s)::text::bigint" % q
+    if typname in ("bool", "int2", "int4", "int8", "oid", "float4", "float8", "_oid", "_int2",
+                   "_int4", "_int8", "_bool", "_float4", "_float8", "_text", "_name", "_char"):
+        return q
+    if typname == "numeric":
+        return "(%s)::float8" % q
+    if typname.startswith("_"):
+        return "(%s)::text[]" % q
+    return "(%s)::text" % q
+
+
+def _relations(cur: Any) -> Dict[str, Dict[str, Any]]:
+    cur.execute("""
+        SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltype
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname IN ('pg_catalog', 'information_schema') AND c.relkind IN ('r', 'v')
+        ORDER BY n.nspname, c.relname""")
+    rels = {}
+    for oid, nsp, relname, kind, reltype in cur.fetchall():
+        if relname in SKIPPED or (nsp == "information_schema" and relname in IS_SKIPPED):
+            continue
+        if nsp == "information_schema" and relname.startswith("_pg_"):
+            continue
+        cur.execute("""
+            SELECT a.attname, t.typname, a.atttypmod, bt.typname, t.typtypmod, a.attnotnull
+            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+            LEFT JOIN pg_type bt ON bt.oid = t.typbasetype AND t.typtype = 'd'
+            WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""",
+                    (oid,))
+        cols = []
+        for attname, typname, typmod, basename, basetypmod, notnull in cur.fetchall():
+            # RowDescription carries a domain's base type, so store that.
+            if basename is not None:
+                typname, typmod = basename, basetypmod
+            cols.append([attname, typname, typmod, bool(notnull)])
+        rels[relname if nsp == "pg_catalog" else "information_schema." + relname] = {
+            "schema": nsp, "oid": oid, "kind": kind, "reltype": reltype, "columns": cols}
+    return rels
+
+
+def _rows(cur: Any, rel: Dict[str, Any], relname: str, where: str = "") -> List[List[Any]]:
+    exprs = ", ".join(_col_expr(c[0], c[1]) for c in rel["columns"])
+    cur.execute("SELECT %s FROM pg_catalog.%s %s" % (exprs, relname, where))
+    return [list(r) for r in cur.fetchall()]
+
+
+STATIC_ROWS = {
+    # relation: WHERE clause choosing the built-in rows to keep
+    "pg_type": "ORDER BY oid",
+    "pg_namespace": "ORDER BY oid",
+    "pg_am": "ORDER BY oid",
+    "pg_collation": "WHERE collname IN ('default', 'C', 'POSIX', 'ucs_basic') ORDER BY oid",
+    "pg_language": "ORDER BY oid",
+    "pg_tablespace": "ORDER BY oid",
+    "pg_extension": "ORDER BY oid",
+    "pg_opclass": "ORDER BY oid",
+    "pg_opfamily": "ORDER BY oid",
+    "pg_cast": "ORDER BY oid",
+    "pg_range": "ORDER BY rngtypid",
+    "pg_database": "ORDER BY oid",
+    "pg_roles": "WHERE rolname = 'postgres'",
+    "pg_user": "WHERE usename = 'postgres'",
+    "pg_settings": "ORDER BY name",
+    "pg_class": "",  # filled below: rows of the provided catalog relations
+    "pg_proc": "",   # filled below: PROC_NAMES
+}
+
+
+def dump(dsn: str, out: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cur = conn.cursor()
+        cur.execute("SHOW server_version")
+        version = cur.fetchone()[0]
+        rels = _relations(cur)
+        rows: Dict[str, List[List[Any]]] = {}
+        for relname, where in STATIC_ROWS.items():
+            if relname == "pg_class":
+                oids = ",".join(str(r["oid"]) for r in rels.values())
+                where = "WHERE oid IN (%s) ORDER BY oid" % oids
+            elif relname == "pg_proc":
+                where = "WHERE proname IN (%s) AND pronamespace = 11 ORDER BY oid" % ", ".join(
+                    "'%s'" % n for n in sorted(set(PROC_NAMES)))
+            rows[relname] = _rows(cur, rels[relname], relname, where)
+        _normalise_settings(rels["pg_settings"], rows["pg_settings"])
+        regproc = _regproc_names(cur, rels, rows)
+        # identifiers that quote_ident() must quote: every keyword not unreserved
+        cur.execute("SELECT word FROM pg_get_keywords() WHERE catcode <> 'U' ORDER BY word")
+        keywords = [r[0] for r in cur.fetchall()]
+    _write(out, version, rels, rows, regproc, keywords)
+
+
+def _normalise_settings(rel: Dict[str, Any], rows: List[List[Any]]) -> None:
+    """Forget how the dump server was started: every value is its default."""
+    idx = {c[0]: i for i, c in enumerate(rel["columns"])}
+    for row in rows:
+        if row[idx["source"]] not in ("default", "override"):
+            row[idx["setting"]] = row[idx["boot_val"]]
+            row[idx["reset_val"]] = row[idx["boot_val"]]
+            row[idx["source"]] = "default"
+        row[idx["sourcefile"]] = None
+        row[idx["sourceline"]] = None
+
+
+def _regproc_names(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]]) -> Dict[str, str]:
+    """OID -> name of every function a stored regproc value names."""
+    oids = set()
+    for relname, rel_rows in rows.items():
+        for i, col in enumerate(rels[relname]["columns"]):
+            if col[1] == "regproc":
+                oids.update(r[i] for r in rel_rows if r[i])
+    cur.execute("SELECT oid, proname FROM pg_proc WHERE oid = ANY(%s) ORDER BY oid", (sorted(oids),))
+    return {str(oid): name for oid, name in cur.fetchall()}
+
+
+def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]],
+           regproc: Dict[str, str], keywords: List[str]) -> None:
+    dumps = lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False)  # noqa: E731
+    lines = ["{", '"server_version":%s,' % dumps(version), '"relations":{']
+    names = list(rels)
+    for i, name in enumerate(names):
+        lines.append("%s:%s%s" % (dumps(name), dumps(rels[name]), "," if i < len(names) - 1 else ""))
+    lines.append("},")
+    lines.append('"regproc":%s,' % dumps(regproc))
+    lines.append('"quoted_keywords":%s,' % dumps(keywords))
+    lines.append('"rows":{')
+    rel_names = list(rows)
+    for i, name in enumerate(rel_names):
+        lines.append("%s:[" % dumps(name))
+        body = rows[name]
+        for j, row in enumerate(body):
+            lines.append(dumps(row) + ("," if j < len(body) - 1 else ""))
+        lines.append("]" + ("," if i < len(rel_names) - 1 else ""))
+    lines.append("}}")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dsn", help="libpq DSN of a PostgreSQL 15; default: start a throwaway one")
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    args = ap.parse_args()
+    if args.dsn:
+        dump(args.dsn, args.out)
+        return
+    sys.path.insert(0, ROOT)
+    from tests.pg_fixture import find_bin_dir, start_postgres, stop_postgres
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        sys.exit("no PostgreSQL server binaries found")
+    pg = start_postgres(bin_dir)
+    try:
+        dump(pg.dsn, args.out)
+    finally:
+        stop_postgres(pg)
+
+
+if __name__ == "__main__":
+    main()
