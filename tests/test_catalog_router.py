@@ -32,6 +32,9 @@ CATALOG = [
     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = ANY(current_schemas(false))",
     "/* comment */ SELECT nspname FROM \"pg_catalog\".\"pg_namespace\"",
+    # catalog reads the translator refuses (0A000) still go to the catalog, which errors
+    "SELECT DISTINCT ON (relkind) relname FROM pg_catalog.pg_class",
+    "SELECT relname FROM pg_class FOR UPDATE",
 ]
 
 NOT_CATALOG = [
@@ -51,7 +54,7 @@ NOT_CATALOG = [
     "SET search_path = pg_catalog",
     "SHOW server_version",
     "EXPLAIN SELECT * FROM pg_class",
-    "SELECT * FROM pg_class FOR UPDATE",                              # locking: not a plain read
+    "SELECT DISTINCT ON (id) id FROM users JOIN pg_class ON true",     # refused and mixed
     "SELECT * INTO pg_copy FROM pg_class",
     "",
     "SELECT 'unterminated",

@@ -16,6 +16,7 @@ import re
 from typing import Iterator, List, Set
 
 from riffq._catalog import sqlast as A
+from riffq._catalog.sqllex import SqlLexError, tokenize
 from riffq._catalog.sqlparse import parse_statement
 from riffq._catalog.translate_types import UnsupportedSql
 from riffq._wire.sqlsplit import first_keywords
@@ -49,9 +50,37 @@ def is_catalog_statement(sql: str) -> bool:
         return False
     try:
         query = parse_statement(sql)
-    except UnsupportedSql:
-        return False
+    except UnsupportedSql as exc:
+        # A read of catalog relations the translator cannot evaluate still
+        # belongs to the catalog, which answers it with this error (0A000)
+        # rather than handing pg_class to a handler that knows nothing of it.
+        return exc.sqlstate == "0A000" and _token_relations_all_catalog(sql)
     return _reads_only_catalog(query)
+
+
+def _token_relations_all_catalog(sql: str) -> bool:
+    """Rough relation check for statements the parser refuses: every name after
+    FROM / JOIN / a comma in a FROM list is a catalog relation, and there is one."""
+    try:
+        toks = tokenize(sql)
+    except SqlLexError:
+        return False
+    if any(tok[0] == "word" and tok[1] == "into" for tok in toks):
+        return False  # SELECT INTO creates a table: never the catalog's
+    found = False
+    for i, tok in enumerate(toks[:-1]):
+        if tok[0] != "word" or tok[1] not in ("from", "join"):
+            continue
+        nxt = toks[i + 1]
+        if nxt[0] not in ("word", "qword") or nxt[1] in ("lateral", "only", "select"):
+            continue
+        if toks[i + 2][:2] == ("punct", "."):
+            if nxt[1] not in _CATALOG_SCHEMAS:
+                return False
+        elif not str(nxt[1]).startswith("pg_"):
+            return False
+        found = True
+    return found
 
 
 def _reads_only_catalog(query: A.Query) -> bool:
