@@ -23,6 +23,11 @@ class BaseConnection:
     that it must call exactly once, from any thread, now or later."""
 
     conn_id: Optional[int] = None
+    #: The client's verified TLS certificate when the server asks for one
+    #: (``set_tls(..., ca=...)``): a dict with ``subject``, ``issuer``,
+    #: ``common_name``, ``serial_number`` and ``not_after``; None otherwise.
+    #: Set before ``handle_auth`` and ``handle_connect`` run.
+    client_cert: Optional[Dict[str, Any]] = None
     #: Set True in a subclass to receive BEGIN/COMMIT/ROLLBACK yourself; by
     #: default the server answers them so every client works unchanged.
     forward_transaction_control = False
@@ -130,8 +135,12 @@ class RiffqServer:
 
     # the low-level server's configuration, passed through --------------------
 
-    def set_tls(self, crt: str, key: str) -> None:
-        self._server.set_tls(crt, key)
+    def set_tls(self, crt: str, key: str, ca: Optional[str] = None,
+                require_client_cert: bool = False) -> None:
+        self._server.set_tls(crt, key, ca=ca, require_client_cert=require_client_cert)
+        if ca is not None:
+            # so that every instance learns its client's certificate
+            self._server.on_connect(self.handle_connect)
 
     def register_database(self, database: str) -> None:
         self._server.register_database(database)
@@ -175,15 +184,20 @@ class RiffqServer:
             return conn
 
     def handle_auth(self, connection_id: int, user: str, password: str, host: str,
-                    database: Optional[str] = None, callback: Callable[..., Any] = callable) -> Any:
+                    database: Optional[str] = None, callback: Callable[..., Any] = callable,
+                    client_cert: Optional[Dict[str, Any]] = None) -> Any:
         conn = self.get_connection(connection_id)
-        return conn.handle_auth(user, password, host, database=database, callback=callback)
+        conn.client_cert = client_cert
+        return call_tolerantly(conn.handle_auth, user, password, host, database=database,
+                               callback=callback, optional={"client_cert": client_cert})
 
     def handle_connect(self, connection_id: int, ip: str, port: int,
-                       callback: Callable[..., Any] = callable, server_name: Optional[str] = None) -> Any:
+                       callback: Callable[..., Any] = callable, server_name: Optional[str] = None,
+                       client_cert: Optional[Dict[str, Any]] = None) -> Any:
         conn = self.get_connection(connection_id)
+        conn.client_cert = client_cert
         return call_tolerantly(_hook(conn, "handle_connect", 3), ip, port, callback=callback,
-                               optional={"server_name": server_name})
+                               optional={"server_name": server_name, "client_cert": client_cert})
 
     def lookup_password(self, user: str, database: Optional[str],
                         connection_id: Optional[int] = None) -> Optional[str]:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._catalog.registry import CatalogRegistry
 from ._wire import messages as m
-from ._wire.errors import ProtocolViolation
+from ._wire.errors import PgError, ProtocolViolation
 from ._wire.tls import make_server_context
 from ._wire.workers import DaemonPool
 from ._wire.calling import call_tolerantly
@@ -76,7 +76,11 @@ class Server:
         self._shutdown_fns: List[Callable[..., Any]] = []
         self.catalog = CatalogRegistry()
         self._tls: Optional[Tuple[str, str]] = None
+        self._tls_ca: Optional[str] = None
+        self._require_client_cert = False
         self._ssl_context: Any = None
+        #: refuse plain connections (``start(require_tls=True)``)
+        self.require_tls = False
         self.server_version = DEFAULT_SERVER_VERSION
         self.catalog_emulation = False
         #: When True, BEGIN/COMMIT/ROLLBACK... reach the query handler instead
@@ -133,12 +137,23 @@ class Server:
     def set_lazy_catalog(self, source: Any) -> None:
         self.catalog.set_lazy_source(source)
 
-    def set_tls(self, crt: str, key: str) -> None:
-        """Use this PEM certificate and key for TLS; missing files fail now."""
-        for path, what in ((crt, "Certificate"), (key, "Certificate keyfile")):
+    def set_tls(self, crt: str, key: str, ca: Optional[str] = None,
+                require_client_cert: bool = False) -> None:
+        """Use this PEM certificate and key (PKCS#8, PKCS#1 or SEC1) for TLS;
+        missing files fail now. With ``ca`` (PEM), clients are asked for a
+        certificate signed by it; its subject reaches the hooks as
+        ``client_cert``; ``require_client_cert`` refuses clients without one."""
+        files = [(crt, "Certificate"), (key, "Certificate keyfile")]
+        if ca is not None:
+            files.append((ca, "Client CA file"))
+        elif require_client_cert:
+            raise ValueError("require_client_cert=True needs ca= (the CA that signs client certificates)")
+        for path, what in files:
             if not os.path.exists(path):
                 raise OSError("%s not found in %s" % (what, path))
         self._tls = (crt, key)
+        self._tls_ca = ca
+        self._require_client_cert = bool(require_client_cert)
 
     # ------------------------------------------------- session questions
 
@@ -180,6 +195,11 @@ class Server:
         buffer-stuffing attack, CVE-2021-23222): that ends the connection.
         """
         conn = session.host
+        if getattr(conn, "_tls", None) is not None:
+            # already encrypted (direct TLS, or a second request): PostgreSQL
+            # reads it as a startup packet of an unknown protocol version
+            raise PgError("0A000", "unsupported frontend protocol 1234.5679: server supports 3.0 to 3.0",
+                          severity="FATAL")
         if self._ssl_context is None or not hasattr(conn, "start_tls"):
             conn.write(b"N")
             return
@@ -188,6 +208,16 @@ class Server:
             return
         conn.write(b"S")
         conn.start_tls(self._ssl_context)
+
+    def on_direct_tls(self, session: Session, data: bytes) -> bool:
+        """A ClientHello with no SSLRequest before it (``sslnegotiation=direct``):
+        start TLS on it when TLS is on; else let the bytes fail as a startup
+        packet of impossible length."""
+        conn = session.host
+        if self._ssl_context is None or not hasattr(conn, "start_tls"):
+            return False
+        conn.start_tls(self._ssl_context, first_bytes=data)
+        return True
 
     def on_cancel_request(self, pid: int, secret: bytes) -> None:
         """Cancel the running statement of connection ``pid`` if ``secret``
@@ -236,8 +266,9 @@ class Server:
         return self._param_types_fn(session.conn_id, sql, param_types)
 
     def authenticate(self, session: Session, password: str, answer: Callable[..., None]) -> None:
-        self._auth_fn(session.conn_id, session.user, password, session.peer[0],
-                      callback=answer, database=session.database)
+        call_tolerantly(self._auth_fn, session.conn_id, session.user, password, session.peer[0],
+                        callback=answer, database=session.database,
+                        optional={"client_cert": session.client_cert})
 
     @property
     def has_connect_hook(self) -> bool:
@@ -245,7 +276,8 @@ class Server:
 
     def connect(self, session: Session, answer: Callable[..., None]) -> None:
         call_tolerantly(self._connect_fn, session.conn_id, session.peer[0], session.peer[1],
-                        callback=answer, optional={"server_name": session.server_name})
+                        callback=answer, optional={"server_name": session.server_name,
+                                                   "client_cert": session.client_cert})
 
     def query(self, session: Session, sql: str, callback: Callable[..., None],
               kwargs: Dict[str, Any]) -> None:
@@ -276,12 +308,16 @@ class Server:
 
     def start(self, tls: bool = False, catalog_emulation: bool = False,
               server_version: Optional[str] = None, auth_method: Optional[str] = None,
-              **_future: Any) -> None:
+              require_tls: bool = False, **_future: Any) -> None:
         """Bind, serve, and block until SIGINT/SIGTERM or ``stop()``.
 
         ``auth_method``: ``"scram-sha-256"``, ``"md5"``, ``"password"``
         (cleartext) or ``"trust"``. By default SCRAM when a credentials hook
-        is set, cleartext when only an auth hook is, else trust."""
+        is set, cleartext when only an auth hook is, else trust; ``"cert"``
+        admits a verified client certificate whose common name is the user
+        name (needs ``set_tls(..., ca=...)``). ``require_tls``: plain
+        connections are refused (FATAL 28000), as a ``hostssl``-only
+        pg_hba.conf does."""
         if server_version is not None:
             self.server_version = str(server_version)
         self.catalog_emulation = bool(catalog_emulation)
@@ -293,9 +329,13 @@ class Server:
         try:
             if tls and self._tls is None:
                 raise ValueError("start(tls=True) needs set_tls(crt, key) first")
+            if require_tls and not tls:
+                raise ValueError("start(require_tls=True) needs tls=True")
+            self.require_tls = bool(require_tls)
             self._configure_auth(auth_method, tls)
             loop = EventLoop(self._new_session, self._pool, encode_pool)
-            self._ssl_context = (make_server_context(self._tls[0], self._tls[1], loop.sni_names)
+            self._ssl_context = (make_server_context(self._tls[0], self._tls[1], loop.sni_names,
+                                                     self._tls_ca, self._require_client_cert)
                                  if tls else None)
             self.host, self.port = loop.listen(self.host, self.port)
         except BaseException as exc:
@@ -345,6 +385,8 @@ class Server:
                                  "get_password) to look up stored secrets" % method)
             if method == "password" and self._credentials_fn is None and self._auth_fn is None:
                 raise ValueError("auth_method='password' needs an authentication or credentials hook")
+            if method == "cert" and (not tls or self._tls_ca is None):
+                raise ValueError("auth_method='cert' needs start(tls=True) and set_tls(..., ca=...)")
         self._auth_method = method
         self._cb_hash = None
         if tls and self._tls is not None and self._credentials_fn is not None:

@@ -4,6 +4,7 @@ libpq), asyncpg and pg8000."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import subprocess
 
 import asyncpg
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 
 import riffq
+from certkit import Pki
 from conftest import run_psql
 from riffq.auth import md5_secret, scram_verifier
 
@@ -133,5 +135,30 @@ def test_asyncpg_and_pg8000_scram(serve, cert):
                                     password=PASSWORDS["scram_user"], timeout=10)
     try:
         assert conn.run("q") == [[1]]
+    finally:
+        conn.close()
+
+
+def test_asyncpg_and_pg8000_scram_over_verified_tls(serve, tmp_path):
+    pki = Pki(str(tmp_path))
+    cert = pki.server("server")
+    port = start(serve, tls_cert=(cert["crt"], cert["key"]))
+    ctx = ssl.create_default_context(cafile=pki.ca)      # verifies the chain and "localhost"
+
+    async def main():
+        conn = await asyncpg.connect(host="localhost", port=port, user="scram_user",
+                                     password=PASSWORDS["scram_user"], database="d", ssl=ctx,
+                                     timeout=10)
+        try:
+            return await conn.fetchval("q"), conn._protocol.get_settings() is not None, \
+                conn._transport.get_extra_info("ssl_object") is not None
+        finally:
+            await conn.close()
+    assert asyncio.run(main()) == (1, True, True)
+    conn = pg8000.native.Connection("scram_user", host="localhost", port=port, database="d",
+                                    password=PASSWORDS["scram_user"], timeout=10, ssl_context=ctx)
+    try:
+        assert conn.run("q") == [[1]]
+        assert conn._usock.version().startswith("TLS")
     finally:
         conn.close()

@@ -81,3 +81,44 @@ def test_cancel_of_an_idle_session_does_nothing(port):
         conn.cancel_safe()
         time.sleep(0.2)
         assert conn.execute("select fast").fetchone() == (2,)
+
+
+def test_cancel_over_tls(serve, tmp_path):
+    """libpq 17+ sends the CancelRequest over TLS when the session required
+    it (sslmode=require): SSLRequest, handshake, then the cancel."""
+    from certkit import Pki
+    pki = Pki(str(tmp_path))
+    cert = pki.server("server")
+    Slow.cancelled = []
+    server = riffq.RiffqServer("127.0.0.1:0", connection_cls=Slow)
+    server.set_tls(cert["crt"], cert["key"])
+    port = serve(server, tls=True, require_tls=True).port
+    with psycopg.connect(host="localhost", port=port, user="u", dbname="d", autocommit=True,
+                         sslmode="verify-full", sslrootcert=pki.ca) as conn:
+        threading.Timer(0.3, conn.cancel_safe).start()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("select slow")
+        assert Slow.cancelled == [conn.info.backend_pid]
+        assert conn.execute("select fast").fetchone() == (2,)
+
+
+class SlowToDescribe(Slow):
+    """``describe_parameters`` stalls until cancelled, as a hook asking a
+    remote engine for a statement's shape might."""
+
+    def describe_parameters(self, sql, param_types):
+        self.stop.wait(30)
+        return None
+
+
+def test_cancel_while_describing_parameters(serve):
+    Slow.cancelled = []
+    port = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=SlowToDescribe)).port
+    with psycopg.connect(host="127.0.0.1", port=port, user="u", dbname="d", autocommit=True) as conn:
+        threading.Timer(0.3, conn.cancel_safe).start()
+        t0 = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("select fast where %s = 1", (1,), prepare=True)
+        assert time.monotonic() - t0 < 3
+        assert Slow.cancelled == [conn.info.backend_pid]
+        assert conn.execute("select fast").fetchone() == (2,)

@@ -6,11 +6,14 @@ import glob
 import os
 import shutil
 import subprocess
+import threading
 
 import pytest
 
 import riffq
+from certkit import Pki
 from clientkit import RecordingHandler, serve_recorder
+from riffq.auth import scram_verifier
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, "jdbc", "RiffqJdbc.java")
@@ -82,9 +85,9 @@ def rec_server(serve):
     return serve_recorder(serve, Recorder())
 
 
-def run_java(jdbc_classpath, port, scenario):
+def run_java(jdbc_classpath, port, scenario, *props):
     java, cp = jdbc_classpath
-    res = subprocess.run([java, "-cp", cp, "RiffqJdbc", str(port), scenario],
+    res = subprocess.run([java, "-cp", cp, "RiffqJdbc", str(port), scenario, *props],
                          capture_output=True, text=True, timeout=60,
                          env=dict(os.environ, JAVA_TOOL_OPTIONS="-Dfile.encoding=UTF-8"))
     assert res.returncode == 0, res.stdout + res.stderr
@@ -274,3 +277,60 @@ def test_autosave_always_recovers_inside_a_transaction(jdbc_classpath, rec_serve
         "after 2|bob",
         "done",
     ]
+
+
+class SecureConn(riffq.BaseConnection):
+    """SCRAM with a stored verifier; ``select slow`` waits until cancelled."""
+
+    def __init__(self, conn_id, executor):
+        super().__init__(conn_id, executor)
+        self.cancelled = threading.Event()
+
+    def get_password(self, user, database):
+        return scram_verifier("jdbc pw") if user == "u" else None
+
+    def handle_cancel(self):
+        self.cancelled.set()
+
+    def handle_query(self, sql, callback=callable, **kwargs):
+        if sql == "select slow":
+            self.cancelled.wait(10)
+            callback(([{"name": "late", "type": "int"}], [(1,)]))    # discarded: already cancelled
+        else:
+            callback(([{"name": "id", "type": "int4"}, {"name": "name", "type": "text"}],
+                      [(1, "ann")]))
+
+
+@pytest.fixture(scope="module")
+def jdbc_pki(tmp_path_factory):
+    pki = Pki(str(tmp_path_factory.mktemp("jdbcpki")))
+    return pki, pki.server("server")
+
+
+@pytest.mark.parametrize("binding", ["disable", "require"])
+def test_scram_over_verified_tls(jdbc_classpath, serve, jdbc_pki, binding):
+    pki, cert = jdbc_pki
+    server = riffq.RiffqServer("127.0.0.1:0", connection_cls=SecureConn)
+    server.set_tls(cert["crt"], cert["key"])
+    port = serve(server, tls=True, require_tls=True).port
+    tls = ["host=localhost", "sslmode=verify-full", "sslrootcert=" + pki.ca, "password=jdbc pw",
+           "channelBinding=" + binding]
+    assert run_java(jdbc_classpath, port, "whoami", *tls) == ["row 1|ann"]
+    # a wrong password is refused as PostgreSQL words it
+    java, cp = jdbc_classpath
+    res = subprocess.run([java, "-cp", cp, "RiffqJdbc", str(port), "whoami",
+                          *tls[:-2], "password=wrong"], capture_output=True, text=True, timeout=60)
+    assert res.returncode != 0
+    assert 'password authentication failed for user "u"' in res.stdout + res.stderr
+    # and a plain connection is refused outright
+    res = subprocess.run([java, "-cp", cp, "RiffqJdbc", str(port), "whoami", "password=jdbc pw"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode != 0 and "no encryption" in res.stdout + res.stderr
+
+
+def test_statement_cancel(jdbc_classpath, serve):
+    server = riffq.RiffqServer("127.0.0.1:0", connection_cls=SecureConn)
+    port = serve(server).port
+    lines = run_java(jdbc_classpath, port, "cancel", "password=jdbc pw")
+    assert lines == ["error 57014 ERROR: canceling statement due to user request", "fast true",
+                     "after 1|ann"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -19,7 +20,10 @@ from decimal import Decimal
 
 import pytest
 
+import riffq
+from certkit import Pki
 from clientkit import RecordingHandler, serve_recorder
+from riffq.auth import scram_verifier
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(HERE, "node")
@@ -100,9 +104,10 @@ def rec_server(serve):
     return serve_recorder(serve, Recorder())
 
 
-def run_node(node_env, port, scenario):
+def run_node(node_env, port, scenario, options=None):
     node, env = node_env
-    res = subprocess.run([node, SCRIPT, str(port), scenario], capture_output=True, text=True,
+    extra = [json.dumps(options)] if options else []
+    res = subprocess.run([node, SCRIPT, str(port), scenario, *extra], capture_output=True, text=True,
                          timeout=60, env=env)
     assert res.returncode == 0, res.stdout + res.stderr
     lines = [json.loads(line) for line in res.stdout.splitlines()]
@@ -191,3 +196,31 @@ def test_parameter_types(node_env, rec_server):
     assert args == [dt.datetime(2024, 1, 2, 3, 4, 5, 600000, tzinfo=dt.timezone.utc),
                     b"\x00\x01\xff", [1, None, 3], ["a", "b c", None, 'q"x'],
                     '{"a":[1,null]}', True, 12345678901234, 1.5, Decimal("12.50"), None]
+
+
+class SecureConn(riffq.BaseConnection):
+    def get_password(self, user, database):
+        return scram_verifier("node pw") if user == "u" else None
+
+    def handle_query(self, sql, callback=callable, **kwargs):
+        callback(([{"name": "id", "type": "int4"}, {"name": "name", "type": "text"}], [(1, "ann")]))
+
+
+@pytest.mark.parametrize("binding", [False, True])
+def test_scram_over_verified_tls(node_env, serve, tmp_path, caplog, binding):
+    pki = Pki(str(tmp_path))
+    cert = pki.server("server")
+    server = riffq.RiffqServer("127.0.0.1:0", connection_cls=SecureConn)
+    server.set_tls(cert["crt"], cert["key"])
+    port = serve(server, tls=True, require_tls=True).port
+    caplog.set_level(logging.DEBUG, logger="riffq")
+    opts = {"host": "localhost", "password": "node pw", "enableChannelBinding": binding,
+            "ssl": {"caFile": pki.ca, "servername": "localhost", "rejectUnauthorized": True}}
+    assert run_node(node_env, port, "whoami", opts) == [["rows", [{"id": 1, "name": "ann"}]],
+                                                        ["encrypted", True]]
+    mechanism = "SCRAM-SHA-256-PLUS" if binding else "SCRAM-SHA-256\n"
+    assert mechanism in "\n".join(r.getMessage() for r in caplog.records) + "\n"
+    node, env = node_env
+    res = subprocess.run([node, SCRIPT, str(port), "whoami", json.dumps(dict(opts, password="bad"))],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert res.returncode != 0 and 'password authentication failed for user "u"' in res.stderr

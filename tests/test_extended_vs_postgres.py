@@ -119,6 +119,23 @@ def sequences():
             + SYNC + parse("f", "fetch 2 from c") + bind("", "f") + describe(b"P", "") + execute("")
             + bind("", "f") + execute("") + bind("", "f") + execute("") + bind("", "f") + execute("")
             + parse("", "close c") + bind("", "") + execute("") + SYNC, 2),
+        "describe-in-failed-transaction": (
+            query("begin") + query(UNDEF) + parse("set1", SET) + describe(b"S", "set1")
+            + parse("sel", SERIES) + describe(b"S", "sel") + SYNC + parse("e", EMPTY)
+            + describe(b"S", "e") + SYNC + query("rollback"), 4),
+        "extended-commit-and-chain": (
+            parse("", "begin isolation level serializable") + bind("", "") + execute("") + SYNC
+            + parse("", "commit and chain") + bind("", "") + execute("") + SYNC
+            + parse("", "show transaction_isolation") + bind("", "") + execute("")
+            + parse("", "rollback") + bind("", "") + execute("") + SYNC
+            + parse("", "commit and chain") + bind("", "") + execute("") + SYNC, 4),
+        "pipeline-error-undoes-set": (
+            parse("", SET) + bind("", "") + execute("") + parse("", DIVZERO) + bind("", "")
+            + execute("") + SYNC + parse("", SHOW) + bind("", "") + execute("") + SYNC, 2),
+        "pipeline-set-then-begin-commit": (
+            parse("", SET) + bind("", "") + execute("") + parse("", "begin") + bind("", "")
+            + execute("") + parse("", "commit") + bind("", "") + execute("") + SYNC
+            + parse("", SHOW) + bind("", "") + execute("") + SYNC, 2),
         "pipelined-syncs": (
             parse("", SERIES) + bind("", "") + execute("", 1) + SYNC + bind("", "") + execute("", 1)
             + SYNC, 2),

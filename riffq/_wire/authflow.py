@@ -19,7 +19,7 @@ from .errors import PgError, ProtocolViolation
 
 log = logging.getLogger("riffq")
 
-METHODS = ("trust", "password", "md5", "scram-sha-256")
+METHODS = ("trust", "password", "md5", "scram-sha-256", "cert")
 
 
 def _failed(user: str) -> PgError:
@@ -35,6 +35,8 @@ class Authenticator:
         self._step = "start"
         self._salt = b""
         self._scram: Any = None
+        #: the SASL mechanism the client chose (SCRAM-SHA-256 or -PLUS)
+        self.mechanism: Optional[str] = None
 
     # the first server message ---------------------------------------------
 
@@ -67,6 +69,7 @@ class Authenticator:
                 self._check(lambda secret: _md5_matches(secret, self.s.user, self._salt, text), None)
         elif self._step == "first":
             mechanism, data = _sasl_initial(body)
+            self.mechanism = mechanism
             self._step = "lookup"
             self._lookup(lambda secret, found: self._scram_first(secret, found, mechanism, data))
         elif self._step == "final":
@@ -135,6 +138,8 @@ class Authenticator:
         s = self.s
         s.framer.cap = None
         if ok:
+            log.debug("%s authentication succeeded for user %r from %s:%s%s", self.method, s.user,
+                      s.peer[0], s.peer[1], " with " + self.mechanism if self.mechanism else "")
             s._authorize()
             return
         log.info("%s authentication failed for user %r from %s:%s", self.method, s.user, *s.peer[:2])

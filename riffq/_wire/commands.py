@@ -101,7 +101,7 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
         # COMMIT of a failed transaction block reports ROLLBACK, as PostgreSQL does.
         tag = "ROLLBACK" if (cmd.kind == "commit" and session.txn == "E") else cmd.tag
         return BuiltinResult(tag, notice=transaction_transition(session, cmd.kind, cmd.tag, cmd.modes,
-                                                                cmd.name))
+                                                                cmd.name, cmd.chain))
     raise PgError("XX000", "internal error: unhandled builtin %r" % (cmd,))
 
 
@@ -136,9 +136,13 @@ def builtin_outcome(session: Any, res: BuiltinResult) -> Any:
     return Outcome(stream=ResultStream(list(res.columns), chunks))
 
 
+#: what COMMIT/ROLLBACK AND CHAIN carries into the next transaction
+_CHAINED = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
+
+
 def transaction_transition(session: Any, kind: str, tag: str,
                            modes: Sequence[Tuple[str, str]] = (),
-                           savepoint: Optional[str] = None) -> Optional[PgError]:
+                           savepoint: Optional[str] = None, chain: bool = False) -> Optional[PgError]:
     """Move the transaction status as ``kind`` does; returns a warning to send.
 
     Also ends SET LOCAL scopes and drops portals at transaction end.
@@ -155,12 +159,23 @@ def transaction_transition(session: Any, kind: str, tag: str,
             warning = PgError("25001", "there is already a transaction in progress", severity="WARNING")
     elif kind in ("commit", "rollback"):
         if txn == "I":
+            if chain:
+                raise PgError("25P01", "%s AND CHAIN can only be used in transaction blocks" % tag)
             warning = PgError("25P01", "there is no transaction in progress", severity="WARNING")
         else:
+            # AND CHAIN: the next transaction starts at once, with the same
+            # isolation level, read-only and deferrable modes -- unless the
+            # block had failed: PostgreSQL 15 then starts it with the defaults
+            kept = [(n, session.settings.get(n)) for n in _CHAINED] if chain and txn == "T" else []
             changes = session.settings.commit() if (kind == "commit" and txn == "T") else session.settings.rollback()
             session.txn = "I"
             session._settings_changed(changes or [])
             session.extended.transaction_ended()
+            if chain:
+                session.txn = "T"
+                session.settings.begin()
+                for name, value in kept:
+                    session.apply_setting(name, value, local=True)
     elif kind == "rollback_to":
         if txn == "I":
             raise PgError("25P01", "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")

@@ -118,6 +118,10 @@ class ExtendedProtocol:
     def __init__(self, session: Any) -> None:
         self.s = session
         self.skipping = False
+        #: settings frame of the implicit transaction that lasts until Sync
+        #: (opened only when a builtin runs: only those change settings)
+        self._implicit = False
+        self._implicit_failed = False
         self.statements: Dict[str, Statement] = {}
         self.portals: Dict[str, Portal] = {}
 
@@ -149,12 +153,23 @@ class ExtendedProtocol:
         self.s.error(exc)
         self.s.statement_failed()
         self.skipping = True
+        self._implicit_failed = True
 
     def _sync(self) -> None:
+        s = self.s
         self.skipping = False
-        if self.s.txn == "I":
+        if self._implicit:
+            # an error anywhere before Sync undoes the pipeline's SETs, as
+            # PostgreSQL's implicit transaction does; an explicit BEGIN
+            # inside it took the frame over
+            self._implicit = False
+            if s.txn == "I":
+                s._settings_changed(s.settings.rollback() if self._implicit_failed
+                                    else s.settings.commit())
+        self._implicit_failed = False
+        if s.txn == "I":
             self._drop_portals()   # the implicit transaction ends here
-        self.s.ready_for_query()
+        s.ready_for_query()
 
     # --------------------------------------------------------------- Parse
 
@@ -189,6 +204,9 @@ class ExtendedProtocol:
 
     def _types_declared(self, stmt: Statement, declared: Tuple[int, ...], result: Any,
                         exc: Optional[BaseException]) -> None:
+        if isinstance(exc, PgError):
+            self.fail(exc)          # cancelled while the hook ran
+            return
         if exc is not None:
             self.fail(PgError("XX000", "parameter type hook raised %s: %s" % (type(exc).__name__, exc)))
             return
@@ -237,7 +255,10 @@ class ExtendedProtocol:
             stmt = self.statements.get(msg.name)
             if stmt is None:
                 raise PgError("26000", 'prepared statement "%s" does not exist' % msg.name)
-            check_failed_transaction(s, stmt.cmd)
+            if not self._returns_nothing(stmt):
+                # PostgreSQL describes a row-less statement even in a failed
+                # block; one with a result shape is refused
+                check_failed_transaction(s, stmt.cmd)
             s.host.write(m.parameter_description(stmt.param_oids))
             if self._is_builtin(stmt) or stmt.cursor is not None:
                 self._describe_builtin(stmt, ())
@@ -258,6 +279,11 @@ class ExtendedProtocol:
             self._run_portal(portal, lambda: self._describe_ran(portal))
             return
         self._describe_ran(portal)
+
+    def _returns_nothing(self, stmt: Statement) -> bool:
+        """Known without running it: an empty query or a builtin other than SHOW."""
+        return stmt.empty or (self._is_builtin(stmt) and not isinstance(stmt.cmd, ShowCommand)
+                              and stmt.cursor is None)
 
     def _is_builtin(self, stmt: Statement) -> bool:
         return stmt.empty or (stmt.cmd is not None and is_builtin(self.s, stmt.cmd))
@@ -373,6 +399,9 @@ class ExtendedProtocol:
         s = self.s
         portal = self._portal(msg.portal)
         check_failed_transaction(s, portal.stmt.cmd)
+        if s.txn == "I" and not self._implicit and self._is_builtin(portal.stmt):
+            self._implicit = True
+            s.settings.begin()
         if portal.stmt.empty:
             s.host.write(m.empty_query_response())
             return

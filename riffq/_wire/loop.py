@@ -20,7 +20,10 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Any, Callable, Deque, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+
+from .errors import ProtocolViolation
+from .tls import describe_certificate
 
 log = logging.getLogger("riffq")
 
@@ -37,7 +40,7 @@ class Connection:
 
     __slots__ = ("loop", "sock", "peer", "session", "_out", "_out_size", "_closing",
                  "_closed", "_writing", "_reading", "_events", "_tls", "_tls_in", "_tls_out",
-                 "_handshaking", "server_name", "__weakref__")
+                 "_handshaking", "_direct", "server_name", "client_cert", "__weakref__")
 
     def __init__(self, loop: "EventLoop", sock: socket.socket, peer: Tuple[Any, ...]) -> None:
         self.loop = loop
@@ -55,8 +58,11 @@ class Connection:
         self._tls_in: Optional[ssl.MemoryBIO] = None
         self._tls_out: Optional[ssl.MemoryBIO] = None
         self._handshaking = False
+        self._direct = False
         #: the TLS SNI name the client asked for, once the handshake is done
         self.server_name: Optional[str] = None
+        #: the client's verified certificate (see ``tls.describe_certificate``)
+        self.client_cert: Optional[Dict[str, Any]] = None
 
     # Host interface used by the Session --------------------------------
 
@@ -74,13 +80,20 @@ class Connection:
                 return
         self._send_raw(data)
 
-    def start_tls(self, context: ssl.SSLContext) -> None:
+    def start_tls(self, context: ssl.SSLContext, first_bytes: bytes = b"") -> None:
         """Wrap the connection in TLS (server side), with the handshake run
-        by the loop as bytes arrive; nothing here blocks."""
+        by the loop as bytes arrive; nothing here blocks. ``first_bytes``:
+        a ClientHello that arrived with no SSLRequest before it (PostgreSQL
+        17's direct TLS), which must then negotiate ALPN ``postgresql``."""
         self._tls_in = ssl.MemoryBIO()
         self._tls_out = ssl.MemoryBIO()
         self._tls = context.wrap_bio(self._tls_in, self._tls_out, server_side=True)
         self._handshaking = True
+        if first_bytes:
+            self._direct = True
+            plain = self._tls_feed(first_bytes)
+            if plain:
+                self.session.data_received(plain)
 
     @property
     def tls_active(self) -> bool:
@@ -108,6 +121,14 @@ class Connection:
         """Close once everything already written has been sent."""
         if self._closed:
             return
+        if self._tls is not None and not self._handshaking and not self._closing:
+            # close_notify, as PostgreSQL's SSL_shutdown sends: libpq 17+
+            # treats a bare EOF on TLS as an error (e.g. after a cancel)
+            try:
+                self._tls.unwrap()
+            except (ssl.SSLWantReadError, ssl.SSLError, ValueError):
+                pass
+            self._flush_tls()
         self._closing = True
         if not self._out:
             self._lost()
@@ -204,6 +225,14 @@ class Connection:
                 return b""
             self._handshaking = False
             self.server_name = self.loop.sni_names.pop(self._tls, None)
+            self.client_cert = describe_certificate(self._tls.getpeercert())
+            if self._direct and self._tls.selected_alpn_protocol() != "postgresql":
+                # PostgreSQL 17 insists on ALPN for direct TLS, so that a TLS
+                # connection meant for another protocol is never taken for ours
+                self.session.fatal(ProtocolViolation(
+                    "received direct SSL connection request without ALPN protocol "
+                    "negotiation extension"))
+                return b""
         chunks = []
         while True:
             try:

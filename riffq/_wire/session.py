@@ -142,6 +142,9 @@ class Session:
         self.user = ""
         self.database = ""
         self.server_name: Optional[str] = None
+        #: the client's verified TLS certificate (``tls.describe_certificate``)
+        self.client_cert: Optional[Dict[str, Any]] = None
+        self._seen_input = False
         self.auth: Any = None
         self.secret = b""
         self.codec = "utf-8"
@@ -156,6 +159,8 @@ class Session:
         self._token = 0
         self._send: Optional[list] = None
         self._pending_done: Optional[Callable[..., None]] = None
+        #: (token, done) of the user hook run_user is waiting for
+        self._user_done: Optional[Tuple[int, Callable[..., None]]] = None
         self._reports: Dict[str, str] = {}
         self._told: Dict[str, str] = {}
         self._waiting_drain = False
@@ -169,6 +174,12 @@ class Session:
     def data_received(self, data: bytes) -> None:
         if self.state == CLOSED:
             return
+        if not self._seen_input:
+            self._seen_input = True
+            # 0x16 opens a TLS ClientHello; as a length it would be >350 MB,
+            # so it can only be PostgreSQL 17's direct TLS
+            if data[:1] == b"\x16" and self.app.on_direct_tls(self, data):
+                return
         self.framer.feed(data)
         self._process()
 
@@ -286,6 +297,12 @@ class Session:
             raise PgError("28000", "no PostgreSQL user name specified in startup packet", severity="FATAL")
         self.user = user
         self.database = params.pop("database", "") or user
+        tls_on = getattr(self.host, "tls_active", False)
+        if self.app.require_tls and not tls_on:
+            # what a pg_hba.conf of only ``hostssl`` lines answers
+            raise PgError("28000", 'no pg_hba.conf entry for host "%s", user "%s", database "%s", '
+                          "no encryption" % (self.peer[0], user, self.database), severity="FATAL")
+        self.client_cert = getattr(self.host, "client_cert", None) if tls_on else None
         self.conn_id = self._next_pid()
         self.secret = secrets.token_bytes(4)
         self.settings = Settings(server_version=self.app.server_version, user=user)
@@ -300,11 +317,29 @@ class Session:
         if method == "trust":
             self._authorize()
             return
+        if method == "cert":
+            self._check_certificate()
+            self._authorize()
+            return
         from .authflow import Authenticator
         self.auth = Authenticator(self, method)
         self.state = PASSWORD
         self.framer.cap = MAX_AUTH_MESSAGE
         self.auth.start()
+
+    def _check_certificate(self) -> None:
+        """The ``cert`` method: a verified client certificate whose common
+        name is the user name, PostgreSQL's own rule and wording."""
+        cert = self.client_cert
+        if cert is None:
+            log.info("certificate authentication failed for user %r from %s: no client certificate",
+                     self.user, self.peer[0])
+            raise PgError("28000", "connection requires a valid client certificate", severity="FATAL")
+        if cert.get("common_name") != self.user:
+            log.info("certificate authentication failed for user %r from %s: certificate is for %r",
+                     self.user, self.peer[0], cert.get("common_name"))
+            raise PgError("28000", 'certificate authentication failed for user "%s"' % self.user,
+                          severity="FATAL")
 
     def check_password_with_hook(self, password: str) -> None:
         """The original riffq's way: the user's auth hook sees the password."""
@@ -376,6 +411,7 @@ class Session:
         exception)`` continues on the loop thread."""
         self._busy = True
         token = self._new_token()
+        self._user_done = (token, done)
 
         def job() -> None:
             try:
@@ -388,6 +424,7 @@ class Session:
                 if token != self._token or self.state == CLOSED:
                     return
                 self._busy = False
+                self._user_done = None
                 done(result, exc)
                 if not self._busy:
                     self._process()
@@ -540,6 +577,16 @@ class Session:
             self._send[0].close()
             self.app.cancel(self)
             self._finish_send(err, True, [])
+        elif self._user_done is not None and self._user_done[0] == self._token:
+            # a hook such as describe_parameters is still thinking
+            done = self._user_done[1]
+            self._user_done = None
+            self._token += 1
+            self._busy = False
+            self.app.cancel(self)
+            done(None, err)
+            if not self._busy:
+                self._process()
 
     def _deliver(self, token: int, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         if token != self._token or self.state == CLOSED:

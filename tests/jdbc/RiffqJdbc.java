@@ -26,15 +26,16 @@ public class RiffqJdbc {
         int port = Integer.parseInt(args[0]);
         String scenario = args[1];
         Properties p = new Properties();
-        for (int i = 2; i < args.length; i++) {
-            String[] kv = args[i].split("=", 2);
-            p.setProperty(kv[0], kv[1]);
-        }
         p.setProperty("user", "u");
         p.setProperty("sslmode", "disable");
         p.setProperty("connectTimeout", "10");
         p.setProperty("socketTimeout", "20");
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/d", p)) {
+        String host = "127.0.0.1";
+        for (int i = 2; i < args.length; i++) {     // key=value overrides; host= picks the host
+            String[] kv = args[i].split("=", 2);
+            if (kv[0].equals("host")) host = kv[1]; else p.setProperty(kv[0], kv[1]);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/d", p)) {
             switch (scenario) {
                 case "statement": statement(c); break;
                 case "prepared": prepared(c); break;
@@ -47,6 +48,8 @@ public class RiffqJdbc {
                 case "multi": multi(c); break;
                 case "params": params(c); break;
                 case "schemachange": schemaChange(c); break;
+                case "whoami": whoami(c); break;
+                case "cancel": cancel(c); break;
                 default: throw new IllegalArgumentException(scenario);
             }
         }
@@ -107,6 +110,32 @@ public class RiffqJdbc {
         }
         c.commit();
         c.setAutoCommit(true);
+    }
+
+    static void whoami(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            dump("row", st.executeQuery("select id, name from people"));
+        }
+    }
+
+    static void cancel(Connection c) throws Exception {
+        // Statement.cancel() from another thread, as a UI's stop button does
+        try (Statement st = c.createStatement()) {
+            Thread t = new Thread(() -> {
+                try { Thread.sleep(700); st.cancel(); } catch (Exception e) { out("cancel failed " + e); }
+            });
+            t.start();
+            long t0 = System.nanoTime();
+            try {
+                st.executeQuery("select slow");
+                out("no error");
+            } catch (SQLException e) {
+                out("error " + e.getSQLState() + " " + e.getMessage().split("\n")[0]);
+            }
+            t.join();
+            out("fast " + ((System.nanoTime() - t0) / 1000000 < 4000));
+            dump("after", st.executeQuery("select id, name from people"));
+        }
     }
 
     static void reuse(Connection c) throws SQLException {

@@ -9,6 +9,13 @@ const out = (label, value) => console.log(JSON.stringify([label, value]));
 const rowsOf = (res) => res.rows;
 
 async function main() {
+  // optional JSON overrides: {"user": ..., "password": ..., "host": ...,
+  // "ssl": {"caFile": path, "servername": ...}, "enableChannelBinding": true}
+  const extra = process.argv[4] ? JSON.parse(process.argv[4]) : {};
+  if (extra.ssl && extra.ssl.caFile) {
+    extra.ssl.ca = require('fs').readFileSync(extra.ssl.caFile);
+    delete extra.ssl.caFile;
+  }
   const client = new Client({
     host: '127.0.0.1', port, user: 'u', database: 'd', ssl: false,
     connectionTimeoutMillis: 10000,
@@ -16,10 +23,15 @@ async function main() {
     // for the full timeout after end() (PostgreSQL too); the Python side has
     // its own subprocess timeout anyway
     query_timeout: scenario === 'cursor' ? undefined : 10000,
+    ...extra,
   });
   await client.connect();
   try {
-    if (scenario === 'params') {
+    if (scenario === 'whoami') {
+      const res = await client.query('select id, name from people');
+      out('rows', rowsOf(res));
+      out('encrypted', Boolean(client.connection.stream.encrypted));
+    } else if (scenario === 'params') {
       let res = await client.query('select $1::int4 + $2::int4 as total', [40, 2]);
       out('sum', rowsOf(res));
       out('fields', res.fields.map((f) => [f.name, f.dataTypeID]));
