@@ -1,0 +1,162 @@
+"""PostgreSQL's result column names and the typing hints T gives the engine.
+
+PostgreSQL names an unaliased select item by a rule with strengths
+(``FigureColnameInternal`` in parse_target.c): column references and
+function calls name themselves strongly, a cast names the column after its
+argument when that is strong and after the type otherwise, CASE after its
+ELSE branch, and anything else is ``?column?``.  Drivers and tools look
+results up by these names, so both translator paths compute them here.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Tuple, Union
+
+from riffq._catalog import sqlast as A
+from riffq._catalog.translate_types import OutputColumn
+
+__all__ = ["figure_name", "literal_type", "output_column", "Scope"]
+
+# A derived table's columns (by name) or the catalog relation a FROM alias names.
+ScopeEntry = Union[str, List[OutputColumn]]
+Scope = Dict[str, ScopeEntry]
+
+_BOOL_BINARY = frozenset(["and", "or", "=", "<>", "<", ">", "<=", ">=", "~", "~*", "!~",
+                          "!~*", "~~", "~~*", "!~~", "!~~*"])
+_INT = re.compile(r"-?[0-9]+$")
+
+
+def figure_name(e: A.Expr) -> Tuple[str, int]:
+    """(name, strength): strength 2 names the column, 1 is a weak guess, 0 none."""
+    if isinstance(e, A.Col):
+        return e.parts[-1], 2
+    if isinstance(e, A.Func):
+        return e.name[-1], 2
+    if isinstance(e, A.Subscript):
+        return figure_name(e.expr)
+    if isinstance(e, A.Cast):
+        name, strength = figure_name(e.expr)
+        if strength <= 1:
+            return e.type.label, 1
+        return name, strength
+    if isinstance(e, A.Case):
+        if e.default is not None:
+            name, strength = figure_name(e.default)
+            if strength > 1:
+                return name, strength
+        return "case", 1
+    if isinstance(e, A.SubqueryExpr):
+        if e.kind == "exists":
+            return "exists", 2
+        if e.kind == "array":
+            return "array", 2
+        first = first_select(e.query)
+        if first is not None and first.items and not isinstance(first.items[0].expr, A.Star):
+            item = first.items[0]
+            if item.alias is not None:
+                return item.alias, 2
+            name, strength = figure_name(item.expr)
+            if strength > 0:
+                return name, 2
+        return "?column?", 0
+    if isinstance(e, A.ArrayLit):
+        return "array", 2
+    return "?column?", 0
+
+
+def first_select(q: A.Query) -> Optional[A.Select]:
+    body: object = q
+    while True:
+        if isinstance(body, A.Query):
+            body = body.body
+        elif isinstance(body, A.SetOp):
+            body = body.left
+        elif isinstance(body, A.Select):
+            return body
+        else:
+            return None
+
+
+def literal_type(lit: A.Lit) -> str:
+    """The PostgreSQL type of a bare constant in a select list."""
+    if lit.kind == "bool":
+        return "bool"
+    if lit.kind == "num":
+        text = str(lit.value)
+        if _INT.match(text):
+            n = int(text)
+            if -2**31 <= n < 2**31:
+                return "int4"
+            if -2**63 <= n < 2**63:
+                return "int8"
+        return "numeric"
+    return "text"  # strings and NULL: unknown resolves to text
+
+
+def evident_type(e: A.Expr) -> Optional[str]:
+    """A result type that follows from the syntax alone, when there is one."""
+    if isinstance(e, A.Cast):
+        return e.type.canonical
+    if isinstance(e, A.Lit):
+        return literal_type(e)
+    if isinstance(e, (A.IsTest, A.Distinct, A.Between, A.InList, A.InQuery, A.Like,
+                      A.Quantified)):
+        return "bool"
+    if isinstance(e, A.SubqueryExpr) and e.kind == "exists":
+        return "bool"
+    if isinstance(e, A.Unary) and e.op == "not":
+        return "bool"
+    if isinstance(e, A.Binary):
+        if e.op in _BOOL_BINARY:
+            return "bool"
+        if e.op == "||":
+            return "text"
+    if isinstance(e, A.Func) and e.name[-1] == "count" and e.over is None:
+        return "int8"
+    if isinstance(e, A.Case):
+        branches = [v for _, v in e.whens] + ([e.default] if e.default is not None else [])
+        types = {evident_type(v) for v in branches if not (isinstance(v, A.Lit)
+                                                            and v.kind == "null")}
+        if len(types) == 1:
+            return types.pop()
+    return None
+
+
+def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:
+    """What a column reference points at: a catalog column or a derived column."""
+    col = parts[-1]
+    if len(parts) >= 2:
+        entry = scope.get(parts[-2])
+        candidates = [entry] if entry is not None else []
+    else:
+        candidates = list(scope.values())
+    found: List[OutputColumn] = []
+    for entry in candidates:
+        if isinstance(entry, str):
+            found.append(OutputColumn(col, source=(entry, col)))
+        else:
+            found.extend(c for c in entry if c.name == col)
+    if len(found) == 1:
+        return found[0]
+    return None
+
+
+def output_column(item: A.SelectItem, scope: Scope) -> OutputColumn:
+    """The OutputColumn of one select item (name, cast, function, source, literal)."""
+    e = item.expr
+    name = item.alias if item.alias is not None else figure_name(e)[0]
+    out = OutputColumn(name)
+    if isinstance(e, A.Cast):
+        out.cast = e.type.canonical
+    elif isinstance(e, A.Func):
+        out.function = e.name[-1]
+    elif isinstance(e, A.Col):
+        ref = resolve_column(e.parts, scope)
+        if ref is not None:
+            out.source, out.cast, out.function = ref.source, ref.cast, ref.function
+            out.literal, out.pg_type = ref.literal, ref.pg_type
+    elif isinstance(e, A.Lit):
+        out.literal = literal_type(e)
+    if out.pg_type is None:
+        out.pg_type = evident_type(e)
+    return out
