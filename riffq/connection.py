@@ -148,8 +148,12 @@ class RiffqServer:
     def register_schema(self, database: str, schema: str) -> None:
         self._server.register_schema(database, schema)
 
-    def register_table(self, database: str, schema: str, table: str, columns: List[Dict[str, Any]]) -> None:
-        self._server.register_table(database, schema, table, columns)
+    def register_table(self, database: str, schema: str, table: str, columns: List[Dict[str, Any]],
+                       comment: Optional[str] = None, view_sql: Optional[str] = None) -> None:
+        """Declare a table for catalog emulation. Column specs may add
+        ``"primary_key": True``, ``"comment": "..."`` and ``"default": "expr"``;
+        ``comment`` describes the table, ``view_sql`` makes it a view."""
+        self._server.register_table(database, schema, table, columns, comment=comment, view_sql=view_sql)
 
     def set_lazy_catalog(self, source: Any) -> None:
         self._server.set_lazy_catalog(source)

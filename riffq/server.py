@@ -83,6 +83,7 @@ class Server:
         self.require_tls = False
         self.server_version = DEFAULT_SERVER_VERSION
         self.catalog_emulation = False
+        self._catalog_service: Any = None
         #: When True, BEGIN/COMMIT/ROLLBACK... reach the query handler instead
         #: of being answered by the server (the status still follows them).
         self.forward_transaction_control = False
@@ -131,8 +132,12 @@ class Server:
     def register_schema(self, database: str, schema: str) -> None:
         self.catalog.register_schema(database, schema)
 
-    def register_table(self, database: str, schema: str, table: str, columns: List[Dict[str, Any]]) -> None:
-        self.catalog.register_table(database, schema, table, columns)
+    def register_table(self, database: str, schema: str, table: str, columns: List[Dict[str, Any]],
+                       comment: Optional[str] = None, view_sql: Optional[str] = None) -> None:
+        """Declare a table for catalog emulation. Column specs may add
+        ``"primary_key": True``, ``"comment": "..."`` and ``"default": "expr"``;
+        ``comment`` describes the table, ``view_sql`` makes it a view."""
+        self.catalog.register_table(database, schema, table, columns, comment=comment, view_sql=view_sql)
 
     def set_lazy_catalog(self, source: Any) -> None:
         self.catalog.set_lazy_source(source)
@@ -226,6 +231,16 @@ class Server:
         session = self._live.get(pid)
         if session is not None and hmac.compare_digest(session.secret, secret):
             session.cancel()
+
+    # ------------------------------------------------------------ catalog
+
+    def is_catalog_statement(self, sql: str) -> bool:
+        """Whether the catalog answers ``sql`` rather than the handler."""
+        return self._catalog_service is not None and self._catalog_service.routes(sql)
+
+    def catalog_query(self, session: Session, sql: str, callback: Callable[..., None],
+                      kwargs: Dict[str, Any]) -> None:
+        self._catalog_service.answer(session, sql, callback, kwargs)
 
     def disconnect_deferred(self, session: Session) -> None:
         """The session's disconnect waits for its running handler."""
@@ -333,6 +348,10 @@ class Server:
                 raise ValueError("start(require_tls=True) needs tls=True")
             self.require_tls = bool(require_tls)
             self._configure_auth(auth_method, tls)
+            if self.catalog_emulation:
+                from ._catalog.service import CatalogService
+                self._catalog_service = CatalogService(
+                    self.catalog, lambda: list(self._live.values()), lambda: self.server_version)
             loop = EventLoop(self._new_session, self._pool, encode_pool)
             self._ssl_context = (make_server_context(self._tls[0], self._tls[1], loop.sni_names,
                                                      self._tls_ca, self._require_client_cert)

@@ -26,6 +26,7 @@ import glob
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -116,7 +117,21 @@ class OidIdentities:
 
 def connect(conninfo: str) -> "pq.PGconn":
     """A libpq connection (raw text results, no adaptation) or RuntimeError."""
-    conn = pq.PGconn.connect(conninfo.encode())
+    # connect_start + poll rather than the blocking PQconnectdb, which holds
+    # the GIL: a riffq server running in this process could not answer it
+    import select
+    conn = pq.PGconn.connect_start(conninfo.encode())
+    deadline = time.monotonic() + 30
+    while conn.status != pq.ConnStatus.BAD and time.monotonic() < deadline:
+        state = conn.connect_poll()
+        if state == pq.PollingStatus.OK:
+            break
+        if state == pq.PollingStatus.FAILED:
+            break
+        wait = [conn.socket], [], []
+        if state == pq.PollingStatus.WRITING:
+            wait = [], [conn.socket], []
+        select.select(*wait, 1.0)
     if conn.status != pq.ConnStatus.OK:
         message = conn.error_message.decode(errors="replace")
         conn.finish()

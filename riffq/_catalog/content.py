@@ -148,6 +148,8 @@ class UserRelation:
     comment: Optional[str] = None
     pk_index_oid: int = 0
     pk_constraint_oid: int = 0
+    #: a registered view's defining query
+    view_sql: Optional[str] = None
     #: filled on demand by Snapshot.columns()
     _columns: Optional[List[UserColumn]] = field(default=None, repr=False)
     _eager_columns: Optional[List[Dict[str, Any]]] = field(default=None, repr=False)
@@ -270,8 +272,10 @@ class Snapshot:
         for schema in sorted(db):
             for table, cols in sorted(dict(db[schema]).items()):
                 q = "%s.%s.%s" % (self.database, schema, table)
+                view = getattr(self.registry, "view_definitions", {}).get((self.database, schema, table))
                 rel = UserRelation(stable_oid("table:" + q, self._taken), table, schema,
-                                   schemas[schema])
+                                   schemas[schema], "v" if view is not None else "r")
+                rel.view_sql = view
                 rel.reltype = stable_oid("type:" + q, self._taken)
                 rel.array_type = stable_oid("arraytype:" + q, self._taken)
                 rel._eager_columns = list(cols)

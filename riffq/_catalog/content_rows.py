@@ -308,7 +308,7 @@ def views_view(ctx: RowContext) -> List[Dict[str, Any]]:
     out = [{"schemaname": r.schema, "viewname": r.name, "viewowner": "postgres"}
            for r in _catalog_rels(ctx, "v")]
     out.extend({"schemaname": rel.schema, "viewname": rel.name,
-                "viewowner": _role_name(ctx, rel.owner)}
+                "viewowner": _role_name(ctx, rel.owner), "definition": rel.view_sql}
                for rel in ctx.snap.relations() if rel.kind == "v")
     return out
 

@@ -114,7 +114,7 @@ class FunctionHost:
             set_config=self.set_config, pg_cast=self.pg_cast, format_type=self.format_type,
             pg_get_userbyid=self.get_userbyid, pg_get_expr=lambda e, *a: e,
             pg_get_indexdef=self.get_indexdef, pg_get_constraintdef=self.get_constraintdef,
-            pg_get_viewdef=lambda *a: None, pg_get_triggerdef=lambda *a: None,
+            pg_get_viewdef=self.get_viewdef, pg_get_triggerdef=lambda *a: None,
             pg_get_ruledef=lambda *a: None, pg_get_statisticsobjdef_columns=lambda *a: None,
             pg_get_partkeydef=lambda *a: None, pg_get_serial_sequence=lambda *a: None,
             pg_get_function_arguments=self.function_arguments,
@@ -254,6 +254,14 @@ class FunctionHost:
             if r["oid"] == int(oid):
                 return r["rolname"]
         return "unknown (OID=%d)" % int(oid)
+
+    def get_viewdef(self, oid: Any, *_pretty: Any) -> Optional[str]:
+        """A registered view's query as given (PostgreSQL would print its
+        own deparsed form, which riffq cannot reproduce)."""
+        if oid is None:
+            return None
+        rel = self.ctx.snap.relation_by_oid(int(oid))
+        return None if rel is None else rel.view_sql
 
     def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
         for rel in self.ctx.snap.relations() if oid is not None else ():

@@ -6,7 +6,7 @@ the catalog engine reads them when it answers a catalog statement.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 
 class CatalogRegistry:
@@ -15,6 +15,10 @@ class CatalogRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.databases: Dict[str, Dict[str, Dict[str, List[Dict[str, Any]]]]] = {}
+        #: (database, schema, table) -> the table's comment (pg_description)
+        self.table_comments: Dict[Tuple[str, str, str], str] = {}
+        #: (database, schema, table) -> the defining query of a view
+        self.view_definitions: Dict[Tuple[str, str, str], str] = {}
         self.lazy_source: Optional[Any] = None
 
     def register_database(self, database: str) -> None:
@@ -26,11 +30,20 @@ class CatalogRegistry:
             self.databases.setdefault(str(database), {}).setdefault(str(schema), {})
 
     def register_table(self, database: str, schema: str, table: str,
-                       columns: List[Dict[str, Any]]) -> None:
+                       columns: List[Dict[str, Any]], comment: Optional[str] = None,
+                       view_sql: Optional[str] = None) -> None:
+        """``comment`` becomes the table's description (``\\dt+``, ``obj_description``);
+        ``view_sql`` makes it a view (relkind ``v``) with that definition."""
         cols = _check_columns(table, columns)
+        key = (str(database), str(schema), str(table))
         with self._lock:
-            db = self.databases.setdefault(str(database), {})
-            db.setdefault(str(schema), {})[str(table)] = cols
+            db = self.databases.setdefault(key[0], {})
+            db.setdefault(key[1], {})[key[2]] = cols
+            for store, value in ((self.table_comments, comment), (self.view_definitions, view_sql)):
+                if value is None:
+                    store.pop(key, None)
+                else:
+                    store[key] = str(value)
 
     def set_lazy_source(self, source: Any) -> None:
         for name in ("databases", "schemas", "relations", "columns"):

@@ -22,7 +22,7 @@ from .session_sql import ShowCommand
 
 
 class Statement:
-    __slots__ = ("name", "sql", "cmd", "param_oids", "empty", "columns", "cursor")
+    __slots__ = ("name", "sql", "cmd", "param_oids", "empty", "columns", "cursor", "catalog")
 
     def __init__(self, name: str, sql: str, cmd: Any, param_oids: List[int], empty: bool) -> None:
         self.name = name
@@ -33,6 +33,8 @@ class Statement:
         self.columns: Optional[list] = None
         #: a DECLARE or FETCH (cursors.Declare / cursors.Fetch), else None
         self.cursor: Any = None
+        #: answered by the catalog engine rather than the handler
+        self.catalog = False
 
 
 class Portal:
@@ -190,7 +192,9 @@ class ExtendedProtocol:
         stmt = Statement(msg.name, msg.sql, cmd, oids, empty)
         if cmd is None and not empty:
             stmt.cursor = analysis.cursor_of(msg.sql)
-        if empty or (cmd is not None and is_builtin(self.s, cmd)) or not self.s.app.declares_parameter_types:
+            stmt.catalog = stmt.cursor is None and self.s.app.is_catalog_statement(msg.sql)
+        if empty or (cmd is not None and is_builtin(self.s, cmd)) or stmt.catalog \
+                or not self.s.app.declares_parameter_types:
             self._parsed(stmt)
             return
         # The handler may declare the parameter types itself; it is user
@@ -265,7 +269,8 @@ class ExtendedProtocol:
                 return
             kwargs = {"connection_id": s.conn_id, "do_describe": True, "query_args": None,
                       "param_types": list(stmt.param_oids)}
-            s.call_handler(stmt.sql, kwargs, lambda out, pre: self._described(stmt, out), eager=False)
+            s.call_handler(stmt.sql, kwargs, lambda out, pre: self._described(stmt, out), eager=False,
+                           catalog=stmt.catalog)
             return
         portal = self._portal(msg.name)
         if (self._is_builtin(portal.stmt) and not isinstance(portal.stmt.cmd, ShowCommand)) \
@@ -349,7 +354,8 @@ class ExtendedProtocol:
             portal.outcome = _check_cached_shape(portal.stmt, outcome)
             portal.queued = pre if portal.outcome.error is None else []
             then()
-        s.call_handler(portal.stmt.sql, kwargs, done, formats=portal.formats)
+        s.call_handler(portal.stmt.sql, kwargs, done, formats=portal.formats,
+                       catalog=portal.stmt.catalog)
 
     def _run_cursor_portal(self, portal: Portal, then: Any) -> None:
         """DECLARE runs the handler for the cursor's query; FETCH slices it."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import messages
 from .errors import PgError
@@ -216,9 +216,19 @@ def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
                                      % (type(exc).__name__, exc)))
 
 
+class TypedRows(NamedTuple):
+    """Rows whose PostgreSQL column types are already known (the catalog's
+    answers): no inference from a schema description."""
+    columns: List[Column]
+    rows: List[Sequence[Any]]
+
+
 def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
                 formats: Sequence[int] = ()) -> ResultStream:
     """Accept any supported result shape and prepare it for streaming."""
+    if isinstance(result, TypedRows):
+        fmts = column_formats(formats, len(result.columns))
+        return ResultStream(result.columns, _rows_chunks(result.columns, result.rows, ctx, encoding, fmts))
     if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
         from .rowsource import describe
         try:

@@ -17,6 +17,7 @@ CancelRequest, StartupMessage), ``PASSWORD`` (waiting for a 'p' message),
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import secrets
 import threading
@@ -142,6 +143,9 @@ class Session:
         self.user = ""
         self.database = ""
         self.server_name: Optional[str] = None
+        #: for pg_stat_activity: when the client connected, what it ran last
+        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.last_query = ""
         #: the client's verified TLS certificate (``tls.describe_certificate``)
         self.client_cert: Optional[Dict[str, Any]] = None
         self._seen_input = False
@@ -537,17 +541,21 @@ class Session:
 
     def call_handler(self, sql: str, kwargs: Dict[str, Any],
                      done: Callable[[Outcome, List[Tuple[bytes, int]]], None],
-                     eager: bool = True, formats: Tuple[int, ...] = ()) -> None:
-        """Run the query handler for ``sql``; ``done`` gets its checked answer
-        on the loop thread. Message processing pauses until then."""
+                     eager: bool = True, formats: Tuple[int, ...] = (),
+                     catalog: bool = False) -> None:
+        """Run the query handler for ``sql`` (or, with ``catalog``, the
+        catalog engine); ``done`` gets its checked answer on the loop thread.
+        Message processing pauses until then."""
         self._busy = True
         token = self._new_token()
         self._pending_done = done
+        self.last_query = sql
         cb = QueryCallback(self, token, eager, formats)
+        answer = self.app.catalog_query if catalog else self.app.query
 
         def job() -> None:
             try:
-                self.app.query(self, sql, cb, kwargs)
+                answer(self, sql, cb, kwargs)
             except Exception as exc:
                 log.exception("query handler raised")
                 if not cb.answered:

@@ -64,7 +64,8 @@ class SimpleQuery:
                 self._fail(exc)
                 break
             self._cmd = cmd
-            s.call_handler(stmt, {"connection_id": s.conn_id}, self._answered)
+            s.call_handler(stmt, {"connection_id": s.conn_id}, self._answered,
+                           catalog=cmd is None and s.app.is_catalog_statement(stmt))
             return
         self._end_implicit(failed=False)
         s.ready_for_query()

@@ -1,0 +1,127 @@
+"""The catalog engine as the server uses it: which statements it answers,
+and what it is told about the session that asked.
+
+The engine evaluates SQL; this module is the seam to the wire layer. It runs
+on handler threads, so anything that changes the session (``set_config``)
+is handed to the event loop and waited for, and the live connection list for
+``pg_stat_activity`` is copied, never iterated while the loop changes it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any, Callable, Dict, List, Optional
+
+from .._wire.errors import PgError
+from .._wire.results import TypedRows
+from .engine import CatalogEngine, CatalogSession
+from .router import is_catalog_statement
+
+log = logging.getLogger("riffq")
+
+#: How long a catalog statement waits for the event loop to apply set_config()
+SET_CONFIG_TIMEOUT = 10.0
+
+
+def _translator() -> Callable[[str], Any]:
+    """The built-in translator, or sqlglot's; ``RIFFQ_CATALOG_TRANSLATOR``
+    (``builtin`` / ``sqlglot``) forces one, as the tests of both paths do."""
+    from .translate import translate
+    choice = os.environ.get("RIFFQ_CATALOG_TRANSLATOR", "").strip().lower()
+    use = {"builtin": False, "sqlglot": True}.get(choice)
+    return lambda sql: translate(sql, use_sqlglot=use)
+
+
+class CatalogService:
+    """One per server: routes statements and runs them on the engine."""
+
+    def __init__(self, registry: Any, live_sessions: Callable[[], List[Any]],
+                 server_version: Callable[[], str]) -> None:
+        self.engine = CatalogEngine(registry, _translator())
+        self._live = live_sessions
+        self._version = server_version
+
+    @staticmethod
+    def routes(sql: str) -> bool:
+        return is_catalog_statement(sql)
+
+    def answer(self, session: Any, sql: str, callback: Callable[..., None],
+               kwargs: Dict[str, Any]) -> None:
+        """Answer like a query handler would, through ``callback``."""
+        view = self.session_view(session)
+        try:
+            if kwargs.get("do_describe"):
+                _, columns = self.engine.describe(sql, view)
+                rows: List[Any] = []
+            else:
+                columns, rows = self.engine.execute(sql, kwargs.get("query_args") or [], view)
+        except PgError as exc:
+            callback(exc, is_error=True)
+            return
+        callback(TypedRows(columns, rows))
+
+    # -- what the engine sees of a session ----------------------------------------
+    def session_view(self, session: Any) -> CatalogSession:
+        def get_setting(name: str) -> Optional[str]:
+            try:
+                return session.settings.get(name)
+            except Exception:       # unknown names: the engine says what PostgreSQL says
+                return None
+
+        return CatalogSession(
+            database=session.database, user=session.user, pid=session.conn_id or 0,
+            application_name=get_setting("application_name") or "",
+            get_setting=get_setting,
+            set_setting=lambda name, value, local: self._set_config(session, name, value, local),
+            activity=self._activity, server_version=self._version())
+
+    def _set_config(self, session: Any, name: str, value: str, local: bool) -> str:
+        """set_config() changes the session, which only the loop may touch."""
+        done = threading.Event()
+        box: Dict[str, Any] = {}
+
+        def apply() -> None:
+            try:
+                from .._wire.settings import SettingError
+                try:
+                    if local and not session.settings.in_transaction:
+                        # outside a block, is_local lasts for this statement only
+                        session.settings.begin()
+                        try:
+                            session.apply_setting(name, value, local=True)
+                            box["value"] = session.settings.get(name)
+                        finally:
+                            session._settings_changed(session.settings.rollback())
+                    else:
+                        session.apply_setting(name, value, local=local)
+                        box["value"] = session.settings.get(name)
+                except SettingError as exc:
+                    box["error"] = PgError(exc.sqlstate, exc.message)
+            except BaseException as exc:  # noqa: BLE001 - reported to the statement
+                box["error"] = PgError("XX000", "set_config failed: %s" % exc)
+            finally:
+                done.set()
+        session.post(apply)
+        if not done.wait(SET_CONFIG_TIMEOUT):
+            raise PgError("57014", "set_config() timed out waiting for the session")
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    def _activity(self) -> List[Dict[str, Any]]:
+        rows = []
+        for s in self._live():
+            busy = s.state == "READY" and s._busy
+            txn = getattr(s, "txn", "I")
+            state = "active" if busy else {"I": "idle", "T": "idle in transaction",
+                                            "E": "idle in transaction (aborted)"}.get(txn, "idle")
+            try:
+                app = s.settings.get("application_name")
+            except Exception:
+                app = ""
+            rows.append({"pid": s.conn_id, "usename": s.user, "datname": s.database,
+                         "application_name": app, "client_addr": s.peer[0] if s.peer else None,
+                         "client_port": s.peer[1] if s.peer and len(s.peer) > 1 else None,
+                         "backend_start": s.started, "state": state, "query": s.last_query})
+        return rows
