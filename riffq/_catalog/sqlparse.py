@@ -746,6 +746,10 @@ class Parser:
             if self.at("punct", ","):
                 raise unsupported("row constructors")
             self.expect("punct", ")")
+            while self.accept("punct", "."):
+                if self.accept("op", "*"):
+                    raise unsupported("(composite).*")
+                e = A.FieldSelect(e, self.any_name())
             return e
         if kind == "qword":
             return self.name_or_call()
