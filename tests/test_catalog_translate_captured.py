@@ -7,29 +7,28 @@ in-memory SQLite holding a copy of the catalog relations it reads (copied
 from a real PostgreSQL holding the corpus schema) with the test stand-in
 helper functions, must return PostgreSQL's rows and column names.
 Parameters are bound typed as PostgreSQL infers them, as the engine's
-describe step does.  Statements no translator can answer faithfully are
-expected failures with the reason, and strict: a fix makes them fail.
+describe step does.  Both translator paths run; the sqlglot path's known
+gaps (``SQLGLOT_GAPS``) are strict expected failures, so a fix shows.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import List
 
 import pytest
 
-from catalog_compare import bind_oids, create_schema_database, load_corpus, read_identities
+from catalog_compare import (bind_oids, create_schema_database, load_corpus, order_key_columns,
+                             read_identities)
 from catalog_sqlite_standin import (build_catalog_db, normalize_pg_result, normalize_sqlite_result,
                                     pg_result, sqlite_params)
+from catalog_translate_corpus import SQLGLOT_GAPS
 from riffq._catalog.router import is_catalog_statement
-from riffq._catalog.translate import UnsupportedSql, translate
+from riffq._catalog.translate import translate
 
 psycopg = pytest.importorskip("psycopg")
 
 CORPUS = load_corpus()
 
-# test_id prefix -> why the catalog refuses it (UnsupportedSql expected).
-REFUSED: Dict[str, str] = {}
-
-_PATHS = [pytest.param(False, id="builtin")]
+_PATHS = [pytest.param(False, id="builtin"), pytest.param(True, id="sqlglot")]
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +38,6 @@ def shop(real_pg):
     conn = psycopg.connect(conninfo, autocommit=True)
     yield conn, read_identities(conninfo)
     conn.close()
-
-
-def _refusal(test_id: str) -> Optional[str]:
-    for prefix, reason in REFUSED.items():
-        if test_id.startswith(prefix):
-            return reason
-    return None
 
 
 def _sort_groups(rows: List[tuple], keys: List[int]) -> List[tuple]:
@@ -74,7 +66,6 @@ def _check(entry, shop, use_sqlglot: bool) -> None:
     lite_rows = db.execute(translation.sql, sqlite_params(conn, sql, params)).fetchall()
     got = normalize_sqlite_result(conn, lite_rows, types)
     want = normalize_pg_result(pg_rows, types)
-    from catalog_compare import order_key_columns
     keys = order_key_columns(sql, [(n, 0) for n in names])
     if keys is None:
         assert sorted(got, key=repr) == sorted(want, key=repr), translation.sql
@@ -84,17 +75,9 @@ def _check(entry, shop, use_sqlglot: bool) -> None:
         assert [c.name for c in translation.columns] == names
 
 
-def _cases():
-    for entry in CORPUS:
-        reason = _refusal(entry.test_id)
-        marks = [pytest.mark.xfail(raises=UnsupportedSql, strict=True, reason=reason)] \
-            if reason else []
-        yield pytest.param(entry, marks=marks, id=entry.test_id)
-
-
 @pytest.mark.parametrize("use_sqlglot", _PATHS)
-@pytest.mark.parametrize("entry", list(_cases()))
-def test_captured_statement_matches_postgres(entry, shop, use_sqlglot):
-    if use_sqlglot:
-        pytest.importorskip("sqlglot")
+@pytest.mark.parametrize("entry", CORPUS, ids=[e.test_id for e in CORPUS])
+def test_captured_statement_matches_postgres(entry, shop, use_sqlglot, request):
+    if use_sqlglot and entry.test_id in SQLGLOT_GAPS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="sqlglot path gap"))
     _check(entry, shop, use_sqlglot)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from riffq._catalog import sqlast as A
 from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
                                     output_column, resolve_column)
-from riffq._catalog.translate_srf import (AGGREGATES, SrfCall, SrfElement, element_sql,
-                                          grouped_items_ok, plan_srfs, record_field_sql)
+from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
+                                          grouped_items_ok, has_aggregate, plan_srfs,
+                                          record_field_sql, walk_expr)
 from riffq._catalog.translate_types import OutputColumn, Translation, UnsupportedSql, unsupported
 
 __all__ = ["emit_translation", "quote_ident", "VECTOR_COLUMNS", "KEYWORD_FUNCTIONS",
@@ -233,7 +234,7 @@ class Emitter:
         if not any(alias in functions for alias in ([qual] if qual else scope)):
             return "*" if qual is None else quote_ident(qual) + ".*"
         parts = []
-        for alias in _from_aliases(from_):
+        for alias in from_aliases(from_):
             if qual is not None and alias != qual:
                 continue
             if alias in functions:
@@ -251,7 +252,7 @@ class Emitter:
             calls.extend((k, f) for f in _set_returning_calls(item.expr))
         if not calls:
             return None
-        if s.group_by or any(_has_aggregate(i.expr) for i in s.items) or s.having is not None:
+        if s.group_by or any(has_aggregate(i.expr) for i in s.items) or s.having is not None:
             ok = grouped_items_ok(
                 [i.alias for i in s.items], sorted({k for k, _ in calls}), list(s.group_by),
                 lambda g, a: isinstance(g, A.Col) and g.parts == [a],
@@ -625,61 +626,15 @@ class Emitter:
         return sql
 
 
-def _walk_expr(e: A.Expr) -> Iterator[A.Expr]:
-    """*e* and the expressions inside it, not entering subqueries."""
-    stack: List[object] = [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, tuple):
-            stack.extend(node)
-            continue
-        if not isinstance(node, A.Expr):
-            continue
-        yield node
-        if isinstance(node, (A.SubqueryExpr, A.InQuery)):
-            if isinstance(node, A.InQuery):
-                stack.append(node.expr)
-            continue
-        for value in vars(node).values():
-            if isinstance(value, list):
-                stack.extend(value)
-            elif isinstance(value, A.OrderItem):
-                stack.append(value.expr)
-            else:
-                stack.append(value)
-        if isinstance(node, A.Func):
-            stack.extend(o.expr for o in node.order)
-
-
 def _set_returning_calls(e: A.Expr) -> List[A.Func]:
     """The set-returning calls of a select item (outermost ones only)."""
-    found = [n for n in _walk_expr(e) if isinstance(n, A.Func) and n.name[-1] in SET_RETURNING
+    found = [n for n in walk_expr(e) if isinstance(n, A.Func) and n.name[-1] in SET_RETURNING
              and n.sql_syntax is None]
     for f in found:
         for a in f.args:
-            if any(isinstance(n, A.Func) and n.name[-1] in SET_RETURNING for n in _walk_expr(a)):
+            if any(isinstance(n, A.Func) and n.name[-1] in SET_RETURNING for n in walk_expr(a)):
                 raise unsupported("nested set-returning functions")
     return found
-
-
-def _has_aggregate(e: A.Expr) -> bool:
-    return any(isinstance(n, A.Func) and n.over is None and n.name[-1] in AGGREGATES
-               for n in _walk_expr(e))
-
-
-def _from_aliases(items: List[A.FromItem]) -> List[str]:
-    """The names FROM items are known by, in order (what ``*`` expands)."""
-    out: List[str] = []
-    for f in items:
-        if isinstance(f, A.Join):
-            out.extend(_from_aliases([f.left, f.right]))
-        elif isinstance(f, A.TableRef):
-            out.append(f.alias or f.name)
-        elif isinstance(f, A.FunctionRef):
-            out.append(f.alias or f.func.name[-1])
-        else:
-            out.append(f.alias or "subquery")
-    return out
 
 
 def _is_array(e: A.Expr) -> bool:

@@ -18,12 +18,15 @@ is refused rather than answered differently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
+
+from riffq._catalog import sqlast as A
 
 from riffq._catalog.translate_types import UnsupportedSql, unsupported
 
 __all__ = ["SrfCall", "SrfElement", "SELECT_LIST_SRFS", "AGGREGATES", "plan_srfs",
-           "element_sql", "record_field_sql", "grouped_items_ok"]
+           "element_sql", "record_field_sql", "grouped_items_ok", "walk_expr", "has_aggregate",
+           "from_aliases"]
 
 # Set-returning functions a select list may call, by the JSON array each expands.
 SELECT_LIST_SRFS = frozenset(["unnest", "generate_subscripts", "_pg_expandarray",
@@ -150,3 +153,48 @@ def grouped_items_ok(item_aliases: List[Optional[str]], srf_items: List[int],
             return False
     return True
 
+
+def walk_expr(e: A.Expr) -> Iterator[A.Expr]:
+    """*e* and the expressions inside it, not entering subqueries."""
+    stack: List[object] = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(node)
+            continue
+        if not isinstance(node, A.Expr):
+            continue
+        yield node
+        if isinstance(node, (A.SubqueryExpr, A.InQuery)):
+            if isinstance(node, A.InQuery):
+                stack.append(node.expr)
+            continue
+        for value in vars(node).values():
+            if isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, A.OrderItem):
+                stack.append(value.expr)
+            else:
+                stack.append(value)
+        if isinstance(node, A.Func):
+            stack.extend(o.expr for o in node.order)
+
+
+def has_aggregate(e: A.Expr) -> bool:
+    return any(isinstance(n, A.Func) and n.over is None and n.name[-1] in AGGREGATES
+               for n in walk_expr(e))
+
+
+def from_aliases(items: List[A.FromItem]) -> List[str]:
+    """The names FROM items are known by, in order (what ``*`` expands)."""
+    out: List[str] = []
+    for f in items:
+        if isinstance(f, A.Join):
+            out.extend(from_aliases([f.left, f.right]))
+        elif isinstance(f, A.TableRef):
+            out.append(f.alias or f.name)
+        elif isinstance(f, A.FunctionRef):
+            out.append(f.alias or f.func.name[-1])
+        else:
+            out.append(f.alias or "subquery")
+    return out
