@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 _NUMERIC_CATS = "NB"  # numeric and boolean type categories
 _VECTORS = {"int2vector": "int2[]", "oidvector": "oid[]"}
@@ -97,7 +97,8 @@ class StandinFunctions:
             "pg_any": (3, lambda x, op, arr: self.quant(x, op, arr, "ANY")),
             "pg_all": (3, lambda x, op, arr: self.quant(x, op, arr, "ALL")),
             "pg_array": (-1, lambda *xs: json.dumps(list(xs))),
-            "pg_array_json": (1, lambda x: x),
+            "pg_array_json": (1, self.array_json),
+            "pg_json_build_object": (-1, self.json_build_object),
             "pg_array_cat": (2, lambda a, b: b if a is None else a if b is None else
                              json.dumps(json.loads(a) + json.loads(b))),
             "pg_subscript": (3, self.subscript),
@@ -130,6 +131,7 @@ class StandinFunctions:
             "pg_get_indexdef": "pg_get_indexdef(%s::bigint::oid, %s::int, %s::int::bool)",
             "pg_get_constraintdef": "pg_get_constraintdef(%s::bigint::oid, %s::int::bool)",
             "obj_description": "obj_description(%s::bigint::oid, %s::name)",
+            "shobj_description": "shobj_description(%s::bigint::oid, %s::name)",
             "col_description": "col_description(%s::bigint::oid, %s::int)",
             "pg_get_statisticsobjdef_columns": "pg_get_statisticsobjdef_columns(%s::bigint::oid)",
             "pg_relation_is_publishable": "pg_relation_is_publishable(%s::text::oid)::int",
@@ -139,11 +141,17 @@ class StandinFunctions:
             "current_schemas": "to_json(current_schemas(%s::int::bool))::text",
             "version": "version()",
             "current_setting": "current_setting(%s)",
-            "has_table_privilege": "has_table_privilege(%s::bigint::oid, %s)::int",
-            "has_schema_privilege": "has_schema_privilege(%s::bigint::oid, %s)::int",
             "pg_get_viewdef": "pg_get_viewdef(%s::bigint::oid, %s::int::bool)",
             "pg_get_serial_sequence": "pg_get_serial_sequence(%s, %s)",
             "quote_ident": "quote_ident(%s)",
+            "set_config": "set_config(%s, %s, %s::int::bool)",
+            "pg_backend_pid": "pg_backend_pid()",
+            "pg_has_role": "pg_has_role(%s, %s)::int",
+            "to_regtype": "to_regtype(%s)::oid::bigint",
+            "regexp_split_to_array": "to_json(regexp_split_to_array(%s, %s))::text",
+            "pg_table_size": "pg_table_size(%s::bigint::oid)",
+            "pg_size_pretty": "pg_size_pretty(%s::bigint)",
+            "pg_collation_is_visible": "pg_collation_is_visible(%s::bigint::oid)::int",
         }
         for name, template in passthrough.items():
             nargs = template.count("%s")
@@ -156,31 +164,82 @@ class StandinFunctions:
                 db.create_function(name, nargs - 1, self._delegate(short))
             if name == "obj_description":
                 db.create_function(name, 1, self._delegate("obj_description(%s::bigint::oid)"))
+        for name in ("has_database_privilege", "has_table_privilege", "has_schema_privilege",
+                     "has_function_privilege", "has_type_privilege"):
+            db.create_function(name, 2, self._privilege(name))
+        db.create_function("pg_database_size", 1, lambda d: self.pg.value(
+            "SELECT pg_database_size(%%s%s)" % ("::bigint::oid" if isinstance(d, int) else
+                                                "::text::name"), d))
         db.create_function("pg_get_expr", 2, lambda tree, rel: self.get_expr(tree, rel, 0))
         db.create_function("pg_get_expr", 3, self.get_expr)
         db.create_function("pg_position", 2, lambda a, b: None if a is None or b is None
                            else str(b).find(str(a)) + 1)
         db.create_aggregate("pg_array_agg", 1, _ArrayAgg)
+        db.create_aggregate("pg_array_agg_ordered", -1, _OrderedArrayAgg)
+        db.create_aggregate("pg_string_agg_ordered", -1, _OrderedStringAgg)
         db.create_aggregate("string_agg", 2, _StringAgg)
         db.create_aggregate("bool_and", 1, _BoolAnd)
         db.create_aggregate("bool_or", 1, _BoolOr)
+
+    def _privilege(self, name: str):
+        def call(obj: Any, privilege: Any) -> Any:
+            cast = "::bigint::oid" if isinstance(obj, int) else "::text"
+            return self.pg.value("SELECT %s(%%s%s, %%s)::int" % (name, cast), obj, privilege)
+        return call
 
     def _delegate(self, template: str):
         def call(*args: Any) -> Any:
             return self.pg.value("SELECT " + template, *args)
         return call
 
+    def array_json(self, value: Any) -> Any:
+        """JSON arrays pass; PostgreSQL array text ('{a,b}', as a client sends a
+        parameter) becomes one, its elements as text."""
+        if value is None or (isinstance(value, str) and value.startswith("[")):
+            return value
+        return self.pg.value("SELECT to_json(%s::text[])::text", str(value))
+
+    def json_build_object(self, kinds: str, *args: Any) -> Any:
+        parts: List[str] = []
+        values: List[Any] = []
+        for k, (key, value) in enumerate(zip(args[0::2], args[1::2])):
+            parts.append("%s::text")
+            values.append(key)
+            if value is None:
+                parts.append("NULL")
+                continue
+            kind = kinds[k]
+            if kind == "b":
+                parts.append("%s::int::bool")
+            elif kind == "j":
+                parts.append("%s::json")
+            elif isinstance(value, int):
+                parts.append("%s::bigint")
+            elif isinstance(value, float):
+                parts.append("%s::float8")
+            else:
+                parts.append("%s::text")
+            values.append(value)
+        return self.pg.value("SELECT json_build_object(%s)::text" % ", ".join(parts), *values)
+
     def get_expr(self, tree: Any, rel: Any, pretty: Any) -> Any:
         """pg_node_tree values cannot be sent back, so find the stored one."""
         if tree is None:
             return None
-        return self.pg.value("SELECT pg_get_expr(adbin, %s::bigint::oid, %s::int::bool) "
-                             "FROM pg_attrdef WHERE adbin::text = %s LIMIT 1", rel, pretty, tree)
+        return self.pg.value(
+            "SELECT pg_get_expr(t, %s::bigint::oid, %s::int::bool) FROM ("
+            "SELECT adbin AS t FROM pg_attrdef UNION ALL SELECT proargdefaults FROM pg_proc "
+            "UNION ALL SELECT indpred FROM pg_index UNION ALL SELECT indexprs FROM pg_index "
+            "UNION ALL SELECT conbin FROM pg_constraint) s WHERE t::text = %s LIMIT 1",
+            rel, pretty, tree)
 
     def cast(self, value: Any, target: str, source: Optional[str] = None) -> Any:
         if value is None:
             return None
         if target.endswith("[]") and isinstance(value, str) and value.startswith("["):
+            if source and source.startswith("reg") and target in ("text[]", "name[]"):
+                return self.pg.value("SELECT to_json(%%s::bigint[]::oid[]::%s::text[])::text"
+                                     % source, json.loads(value))
             return value
         if isinstance(value, str) and value.isdigit() and _is_oid_type(target):
             value = int(value)  # reg* input accepts a numeric OID
@@ -231,6 +290,50 @@ class _ArrayAgg:
 
     def finalize(self) -> Any:
         return json.dumps(self.items) if self.items else None
+
+
+def _sort_rows(rows: List[Tuple[Any, ...]], spec: str) -> List[Any]:
+    """Sort (value..., key...) rows by the keys as the ORDER BY spec says:
+    per key a direction letter A/D and a NULL placement letter F/L."""
+    nkeys = len(spec) // 2
+    for k in reversed(range(nkeys)):
+        desc, nulls_first = spec[2 * k] == "D", spec[2 * k + 1] == "F"
+        col = len(rows[0]) - nkeys + k if rows else 0
+        present = [r for r in rows if r[col] is not None]
+        absent = [r for r in rows if r[col] is None]
+        present.sort(key=lambda r: (isinstance(r[col], str), r[col]), reverse=desc)
+        rows = absent + present if nulls_first else present + absent
+    return rows
+
+
+class _OrderedArrayAgg:
+    def __init__(self) -> None:
+        self.rows: List[Tuple[Any, ...]] = []
+        self.spec = ""
+
+    def step(self, value: Any, spec: str, *keys: Any) -> None:
+        self.spec = spec
+        self.rows.append((value,) + keys)
+
+    def finalize(self) -> Any:
+        if not self.rows:
+            return None
+        agg = _ArrayAgg()
+        for row in _sort_rows(self.rows, self.spec):
+            agg.step(row[0])
+        return agg.finalize()
+
+
+class _OrderedStringAgg(_OrderedArrayAgg):
+    def step(self, value: Any, sep: Any, spec: str, *keys: Any) -> None:  # type: ignore[override]
+        self.spec = spec
+        self.rows.append((value, sep) + keys)
+
+    def finalize(self) -> Any:
+        agg = _StringAgg()
+        for row in _sort_rows(self.rows, self.spec):
+            agg.step(row[0], row[1])
+        return agg.finalize()
 
 
 class _StringAgg:
@@ -346,3 +449,106 @@ def normalize_pg_value(value: Any, type_name: str) -> Any:
         inner = value[1:-1]
         return [] if not inner else inner.split(",")
     return value
+
+
+# ---- running a statement on both sides and comparing ------------------------
+
+def pg_result(pg, sql: str, params: Tuple[Any, ...]) -> Tuple[List[str], List[str], list]:
+    """Run in PostgreSQL with the server's own parameter typing ($n placeholders)."""
+    if params:
+        return run_raw(pg, sql, params)
+    cur = pg.cursor()
+    cur.execute(sql)
+    names = [d.name for d in cur.description]
+    types = [type_name_of(pg, d.type_code) for d in cur.description]
+    return names, types, cur.fetchall()
+
+
+def run_raw(pg, sql: str, params: Tuple[Any, ...]):
+    """Execute *sql* with $n placeholders through the extended protocol."""
+    import psycopg
+    pgconn = pg.pgconn
+    res = pgconn.exec_params(sql.encode(), [None if p is None else str(p).encode()
+                                            for p in params])
+    if res.status != 2:  # TUPLES_OK
+        raise AssertionError(res.error_message.decode())
+    names = [res.fname(i).decode() for i in range(res.nfields)]
+    types = [type_name_of(pg, res.ftype(i)) for i in range(res.nfields)]
+    loader = psycopg.adapt.Transformer(pg)
+    loader.set_pgresult(res)
+    rows = [loader.load_row(r, tuple) for r in range(res.ntuples)]
+    return names, types, rows
+
+
+_TYPE_CACHE: Dict[int, str] = {}
+
+
+def type_name_of(pg, oid: int) -> str:
+    if oid not in _TYPE_CACHE:
+        _TYPE_CACHE[oid] = pg.execute("SELECT format_type(%s, NULL)", (oid,)).fetchone()[0]
+    return _TYPE_CACHE[oid]
+
+
+def normalize_sqlite_cell(pg, value: Any, type_name: str) -> Any:
+    if value is None:
+        return None
+    if type_name.endswith("[]") or type_name in ("int2vector", "oidvector"):
+        if isinstance(value, str) and value.startswith("["):
+            items = json.loads(value)
+            if type_name in ("\"char\"[]", "text[]", "name[]", "aclitem[]"):
+                return [None if i is None else str(i) for i in items]
+            return items
+        return value
+    if type_name.startswith("reg") and isinstance(value, int):
+        return pg.execute("SELECT %%s::oid::%s::text" % type_name, (value,)).fetchone()[0]
+    if type_name == "boolean" and isinstance(value, int):
+        return value
+    if type_name == "numeric" and isinstance(value, (int, float)):
+        return float(value)
+    return value
+
+
+def normalize_pg_cell(value: Any, type_name: str) -> Any:
+    value = normalize_pg_value(value, type_name)
+    if type_name == "numeric" and value is not None:
+        return float(value)
+    if type_name in ("\"char\"[]", "text[]", "name[]", "aclitem[]") and isinstance(value, list):
+        return [None if i is None else str(i) for i in value]
+    return value
+
+
+def normalize_sqlite_result(pg, rows: Iterable[tuple], types: Sequence[str]) -> List[tuple]:
+    return [tuple(normalize_sqlite_cell(pg, v, t) for v, t in zip(row, types)) for row in rows]
+
+
+def normalize_pg_result(rows: Iterable[tuple], types: Sequence[str]) -> List[tuple]:
+    return [tuple(normalize_pg_cell(v, t) for v, t in zip(row, types)) for row in rows]
+
+
+_INT_PARAM_TYPES = frozenset(["smallint", "integer", "bigint", "oid"])
+
+
+def sqlite_params(pg, sql: str, params: Sequence[Optional[str]]) -> Tuple[Any, ...]:
+    """Text parameters as the engine binds them: typed the way PostgreSQL
+    infers each ``$n`` of *sql* (integers and oids as INTEGER, bool as 0/1,
+    floats as REAL, everything else as the text sent)."""
+    if not params:
+        return ()
+    res = pg.pgconn.prepare(b"", sql.encode())
+    if res.status != 1:  # COMMAND_OK
+        raise AssertionError(res.error_message.decode())
+    desc = pg.pgconn.describe_prepared(b"")
+    out: List[Any] = []
+    for i, value in enumerate(params):
+        kind = type_name_of(pg, desc.param_type(i))
+        if value is None:
+            out.append(None)
+        elif kind in _INT_PARAM_TYPES:
+            out.append(int(value))
+        elif kind == "boolean":
+            out.append(int(pg.execute("SELECT %s::bool", (value,)).fetchone()[0]))
+        elif kind in ("real", "double precision", "numeric"):
+            out.append(float(value))
+        else:
+            out.append(value)
+    return tuple(out)

@@ -15,7 +15,8 @@ from typing import Dict, List, Optional, Tuple, Union
 from riffq._catalog import sqlast as A
 from riffq._catalog.translate_types import OutputColumn
 
-__all__ = ["figure_name", "literal_type", "output_column", "Scope"]
+__all__ = ["figure_name", "literal_type", "output_column", "expr_type", "resolve_column",
+           "BOOL_COLUMNS", "Scope"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
 ScopeEntry = Union[str, List[OutputColumn]]
@@ -24,6 +25,26 @@ Scope = Dict[str, ScopeEntry]
 _BOOL_BINARY = frozenset(["and", "or", "=", "<>", "<", ">", "<=", ">=", "~", "~*", "!~",
                           "!~*", "~~", "~~*", "!~~", "!~~*"])
 _INT = re.compile(r"-?[0-9]+$")
+
+# Every boolean column of PostgreSQL 15's pg_catalog and information_schema
+# relations: JSON renders them true/false, so the translator must know them.
+BOOL_COLUMNS = frozenset("""
+active admin_option aggfinalextra aggmfinalextra applied attbyval atthasdef atthasmissing
+attisdropped attislocal attnotnull collisdeterministic condefault condeferrable condeferred
+conislocal connoinherit convalidated cycle datallowconn datistemplate encrypted extrelocatable
+fastpath from_sql granted gss_authenticated hasindexes hasrules hastriggers indcheckxmin
+indimmediate indisclustered indisexclusion indislive indisprimary indisready indisreplident
+indisunique indisvalid indnullsnotdistinct inhdetachpending inherited installed is_binary is_dst
+is_holdable is_instead is_scrollable ispopulated lanispl lanpltrusted opcdefault oprcanhash
+oprcanmerge pending_restart polpermissive proisstrict proleakproof proretset prosecdef
+puballtables pubdelete pubinsert pubtruncate pubupdate pubviaroot relforcerowsecurity
+relhasindex relhasrules relhassubclass relhastriggers relispartition relispopulated relisshared
+relocatable relrowsecurity rolbypassrls rolcanlogin rolcreatedb rolcreaterole rolinherit
+rolreplication rolsuper rowsecurity seqcycle ssl stainherit stxdinherit subbinary
+subdisableonerr subenabled substream superuser temporary tgdeferrable tginitdeferred
+tgisinternal trusted two_phase typbyval typisdefined typispreferred typnotnull usebypassrls
+usecreatedb userepl usesuper
+""".split())
 
 
 def figure_name(e: A.Expr) -> Tuple[str, int]:
@@ -61,6 +82,8 @@ def figure_name(e: A.Expr) -> Tuple[str, int]:
         return "?column?", 0
     if isinstance(e, A.ArrayLit):
         return "array", 2
+    if isinstance(e, A.FieldSelect):
+        return e.field, 2
     return "?column?", 0
 
 
@@ -113,6 +136,10 @@ def evident_type(e: A.Expr) -> Optional[str]:
             return "text"
     if isinstance(e, A.Func) and e.name[-1] == "count" and e.over is None:
         return "int8"
+    if isinstance(e, A.Func) and e.name[-1] in ("coalesce", "nullif") and e.args:
+        types = {evident_type(a) for a in e.args}
+        if len(types) == 1:
+            return types.pop()
     if isinstance(e, A.Case):
         branches = [v for _, v in e.whens] + ([e.default] if e.default is not None else [])
         types = {evident_type(v) for v in branches if not (isinstance(v, A.Lit)
@@ -120,6 +147,22 @@ def evident_type(e: A.Expr) -> Optional[str]:
         if len(types) == 1:
             return types.pop()
     return None
+
+
+def expr_type(e: A.Expr, scope: Scope) -> Optional[str]:
+    """:func:`evident_type`, plus boolean catalog columns read through *scope*."""
+    if isinstance(e, A.Col):
+        ref = resolve_column(e.parts, scope)
+        if ref is not None and ref.pg_type is not None:
+            return ref.pg_type
+        source = ref.source if ref is not None else None
+        if source is not None and source[1] in BOOL_COLUMNS:
+            return "bool"
+        return None
+    if isinstance(e, A.Func) and e.name[-1] in ("json_build_object", "to_json", "json_agg",
+                                                 "row_to_json", "json_build_array"):
+        return "json"
+    return evident_type(e)
 
 
 def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:
@@ -159,4 +202,6 @@ def output_column(item: A.SelectItem, scope: Scope) -> OutputColumn:
         out.literal = literal_type(e)
     if out.pg_type is None:
         out.pg_type = evident_type(e)
+    if out.pg_type is None and out.source is not None and out.source[1] in BOOL_COLUMNS:
+        out.pg_type = "bool"
     return out

@@ -159,6 +159,12 @@ class Subscript(Expr):
 
 
 @dataclass
+class FieldSelect(Expr):
+    expr: Expr           # (expr).field on a composite value
+    field: str
+
+
+@dataclass
 class OrderItem:
     expr: Expr
     descending: bool = False

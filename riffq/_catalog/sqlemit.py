@@ -15,7 +15,11 @@ import sqlite3
 from typing import Dict, List, Optional, Set, Tuple
 
 from riffq._catalog import sqlast as A
-from riffq._catalog.colnames import Scope, figure_name, first_select, literal_type, output_column
+from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
+                                    output_column, resolve_column)
+from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
+                                          grouped_items_ok, has_aggregate, plan_srfs,
+                                          record_field_sql, walk_expr)
 from riffq._catalog.translate_types import OutputColumn, Translation, UnsupportedSql, unsupported
 
 __all__ = ["emit_translation", "quote_ident", "VECTOR_COLUMNS", "KEYWORD_FUNCTIONS",
@@ -85,7 +89,6 @@ union unique update using vacuum values view virtual when where window with with
 """.split())
 
 _CATALOG_SCHEMAS = ("pg_catalog", "information_schema")
-_ORDERED_AGGREGATES = sqlite3.sqlite_version_info >= (3, 44, 0)
 _RIGHT_JOINS = sqlite3.sqlite_version_info >= (3, 39, 0)
 
 
@@ -110,6 +113,11 @@ class Emitter:
         # Per SELECT level: FROM alias -> {column name: SQLite expression} for
         # set-returning functions emitted as json_each.
         self.function_columns: List[Dict[str, Dict[str, str]]] = []
+        # FROM scopes of the SELECT levels being emitted, innermost last.
+        self.scopes: List[Scope] = []
+        # Set-returning calls of select lists: id(call) -> how it reads its row.
+        self.srf_elements: Dict[int, SrfElement] = {}
+        self.srf_count = 0
 
     # ---- queries --------------------------------------------------------
     def query(self, q: A.Query) -> Tuple[str, Optional[List[OutputColumn]]]:
@@ -171,20 +179,27 @@ class Emitter:
     def select(self, s: A.Select) -> Tuple[str, Optional[List[OutputColumn]]]:
         scope: Scope = {}
         stars: List[Tuple[str, str]] = []
-        from_sql = ", ".join(self.from_item(f, scope, stars) for f in s.from_)
+        self.scopes.append(scope)
+        try:
+            return self.select_in_scope(s, scope, stars)
+        finally:
+            self.scopes.pop()
+
+    def select_in_scope(self, s: A.Select, scope: Scope, stars: List[Tuple[str, str]]
+                        ) -> Tuple[str, Optional[List[OutputColumn]]]:
+        from_items = [self.from_item(f, scope, stars) for f in s.from_]
         if not s.items:
             raise unsupported("SELECT with an empty select list")
-        srf = self.trivial_set_returning(s)
-        if srf is not None:
-            return srf
+        srf_from = self.plan_select_list_srfs(s)
+        if srf_from is not None:
+            from_items.append(srf_from)
         items: List[str] = []
         cols: Optional[List[OutputColumn]] = []
         for item in s.items:
             if isinstance(item.expr, A.Star):
                 cols = None
-                items.append(self.star(item.expr, scope))
+                items.append(self.star(item.expr, scope, s.from_))
                 continue
-            self.refuse_set_returning(item.expr)
             col = output_column(item, scope)
             if cols is not None:
                 cols.append(col)
@@ -195,8 +210,8 @@ class Emitter:
                 sql += " AS " + quote_ident(col.name)
             items.append(sql)
         sql = "SELECT " + ("DISTINCT " if s.distinct else "") + ", ".join(items)
-        if s.from_:
-            sql += " FROM " + from_sql
+        if from_items:
+            sql += " FROM " + ", ".join(from_items)
         if s.where is not None:
             sql += " WHERE " + self.expr(s.where)
         if s.group_by:
@@ -209,45 +224,55 @@ class Emitter:
         self.stars[id(s)] = stars
         return sql, cols
 
-    def star(self, star: A.Star, scope: Scope) -> str:
-        if not star.qualifier:
-            return "*"
-        if star.qualifier[-1] not in scope:
-            raise UnsupportedSql("42P01", 'missing FROM-clause entry for table "%s"'
-                                 % star.qualifier[-1])
-        return quote_ident(star.qualifier[-1]) + ".*"
-
-    def trivial_set_returning(self, s: A.Select) -> Optional[Tuple[str, List[OutputColumn]]]:
-        """``SELECT unnest(x)`` / ``SELECT generate_series(a, b)`` with no FROM."""
-        if len(s.items) != 1 or s.from_ or s.where is not None or s.group_by or s.distinct:
-            return None
-        item = s.items[0]
-        f = item.expr
-        if not (isinstance(f, A.Func) and f.name[-1] in ("unnest", "generate_series",
-                                                         "pg_partition_ancestors")):
-            return None
-        name = item.alias or f.name[-1]
-        source = self.series_source(f)
-        col = OutputColumn(name, function=f.name[-1])
-        return "SELECT value AS %s FROM %s" % (quote_ident(name), source), [col]
-
-    def refuse_set_returning(self, e: A.Expr) -> None:
-        """Set-returning calls inside a select list multiply rows: refuse them."""
-        stack = [e]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, A.Func) and node.name[-1] in SET_RETURNING:
-                raise unsupported("set-returning function %s() in a select list"
-                                  % node.name[-1])
-            if isinstance(node, (A.SubqueryExpr, A.InQuery)):
+    def star(self, star: A.Star, scope: Scope, from_: List[A.FromItem]) -> str:
+        """``*`` / ``t.*``: spelled out where a FROM item is a json_each call,
+        whose own columns (key, value, type...) must not show."""
+        qual = star.qualifier[-1] if star.qualifier else None
+        if qual is not None and qual not in scope:
+            raise UnsupportedSql("42P01", 'missing FROM-clause entry for table "%s"' % qual)
+        functions = self.function_columns[-1]
+        if not any(alias in functions for alias in ([qual] if qual else scope)):
+            return "*" if qual is None else quote_ident(qual) + ".*"
+        parts = []
+        for alias in from_aliases(from_):
+            if qual is not None and alias != qual:
                 continue
-            if isinstance(node, A.Expr):
-                for value in vars(node).values():
-                    if isinstance(value, A.Expr):
-                        stack.append(value)
-                    elif isinstance(value, list):
-                        stack.extend(v for v in value if isinstance(v, A.Expr))
-                        stack.extend(x for t in value if isinstance(t, tuple) for x in t)
+            if alias in functions:
+                parts.extend("%s AS %s" % (sql, quote_ident(name))
+                             for name, sql in functions[alias].items())
+            else:
+                parts.append(quote_ident(alias) + ".*")
+        return ", ".join(parts)
+
+    def plan_select_list_srfs(self, s: A.Select) -> Optional[str]:
+        """The counter FROM item when the select list calls set-returning
+        functions (see ``translate_srf``); None when it calls none."""
+        calls: List[Tuple[int, A.Func]] = []
+        for k, item in enumerate(s.items):
+            calls.extend((k, f) for f in _set_returning_calls(item.expr))
+        if not calls:
+            return None
+        if s.group_by or any(has_aggregate(i.expr) for i in s.items) or s.having is not None:
+            ok = grouped_items_ok(
+                [i.alias for i in s.items], sorted({k for k, _ in calls}), list(s.group_by),
+                lambda g, a: isinstance(g, A.Col) and g.parts == [a],
+                lambda g, n: isinstance(g, A.Lit) and g.kind == "num" and g.value == str(n))
+            if not ok:
+                raise unsupported("a set-returning function in a select list with "
+                                  "aggregates it is not grouped by")
+        srf_calls = []
+        for _, f in calls:
+            if f.distinct or f.order or f.filter is not None or f.over is not None or f.star:
+                raise unsupported("this form of %s()" % f.name[-1])
+            lower = 1
+            if f.name[-1] == "generate_subscripts" and f.args and self.is_vector(f.args[0]):
+                lower = 0
+            srf_calls.append(SrfCall(f.name[-1], [self.expr(a) for a in f.args], lower))
+        self.srf_count += 1
+        source, elements = plan_srfs(srf_calls, "_srf%d" % self.srf_count)
+        for (_, f), elem in zip(calls, elements):
+            self.srf_elements[id(f)] = elem
+        return source
 
     # ---- FROM -----------------------------------------------------------
     def from_item(self, f: A.FromItem, scope: Scope, stars: List[Tuple[str, str]]) -> str:
@@ -405,9 +430,12 @@ class Emitter:
 
     def e_cast(self, e: A.Cast) -> str:
         inner = self.expr(e.expr)
-        if isinstance(e.expr, A.Cast):
+        source = None
+        if not isinstance(e.expr, (A.Lit, A.Param)):
+            source = expr_type(e.expr, self.scopes[-1] if self.scopes else {})
+        if source is not None:
             return "pg_cast(%s, %s, %s)" % (inner, quote_literal(e.type.canonical),
-                                            quote_literal(e.expr.type.canonical))
+                                            quote_literal(source))
         return "pg_cast(%s, %s)" % (inner, quote_literal(e.type.canonical))
 
     def e_unary(self, e: A.Unary) -> str:
@@ -471,8 +499,10 @@ class Emitter:
         op = QUANTIFIED_OPS.get(e.op)
         if op is None:
             raise unsupported("the operator %s with %s(array)" % (e.op, e.quantifier.upper()))
-        return "pg_%s(%s, %s, %s)" % (e.quantifier, self.expr(e.left), quote_literal(op),
-                                      self.expr(e.array))  # type: ignore[arg-type]
+        array = self.expr(e.array)  # type: ignore[arg-type]
+        if isinstance(e.array, A.Param) or (isinstance(e.array, A.Lit) and e.array.kind == "str"):
+            array = "pg_array_json(%s)" % array  # array text such as '{a,b}'
+        return "pg_%s(%s, %s, %s)" % (e.quantifier, self.expr(e.left), quote_literal(op), array)
 
     def e_case(self, e: A.Case) -> str:
         sql = "CASE"
@@ -501,8 +531,56 @@ class Emitter:
         base = e.expr
         while isinstance(base, A.Cast):
             base = base.expr
-        lower = 0 if isinstance(base, A.Col) and base.parts[-1] in VECTOR_COLUMNS else 1
+        lower = 0 if self.is_vector(base) else 1
         return "pg_subscript(%s, %s, %d)" % (self.expr(e.expr), self.expr(e.index), lower)
+
+    def is_vector(self, e: A.Expr) -> bool:
+        """True when *e* reads an int2vector/oidvector column (subscripted from 0),
+        directly or through derived-table columns."""
+        if not isinstance(e, A.Col):
+            return False
+        if e.parts[-1] in VECTOR_COLUMNS:
+            return True
+        ref = resolve_column(e.parts, self.scopes[-1]) if self.scopes else None
+        return ref is not None and ref.source is not None and ref.source[1] in VECTOR_COLUMNS
+
+    def e_fieldselect(self, e: A.FieldSelect) -> str:
+        if isinstance(e.expr, A.Func) and id(e.expr) in self.srf_elements:
+            return element_sql(self.srf_elements[id(e.expr)], e.field)
+        if isinstance(e.expr, A.Col) and self.scopes:
+            ref = resolve_column(e.expr.parts, self.scopes[-1])
+            if ref is not None and ref.function == "_pg_expandarray":
+                return record_field_sql(self.expr(e.expr), e.field)
+        raise unsupported("field selection from this value")
+
+    def ordered_aggregate(self, e: A.Func, name: str, args: List[str]) -> str:
+        """``array_agg(x ORDER BY k...)`` / ``string_agg(x, s ORDER BY k...)``:
+        SQLite before 3.44 has no ordered aggregates, so the sort keys travel
+        as extra arguments with a spec of one direction letter (A/D) and one
+        NULL placement letter (F/L) per key, and the engine sorts."""
+        if name not in ("array_agg", "string_agg") or e.distinct or e.over is not None:
+            raise unsupported("ORDER BY inside %s()" % name)
+        spec = "".join(("D" if o.descending else "A") +
+                       ((o.nulls or ("first" if o.descending else "last"))[0].upper())
+                       for o in e.order)
+        keys = [self.expr(o.expr) for o in e.order]
+        sql = "pg_%s_ordered(%s)" % (name, ", ".join(args + [quote_literal(spec)] + keys))
+        if e.filter is not None:
+            sql += " FILTER (WHERE %s)" % self.expr(e.filter)
+        return sql
+
+    def json_build_object(self, e: A.Func, args: List[str]) -> str:
+        """PostgreSQL's json_build_object: the engine renders true/false and
+        nested JSON only when told which values are booleans ('b') or JSON
+        ('j'); everything else ('v') is a number, a string or null."""
+        if len(args) % 2:
+            raise UnsupportedSql("22023", "argument list must have even number of elements")
+        scope = self.scopes[-1] if self.scopes else {}
+        kinds = ""
+        for value in e.args[1::2]:
+            kind = expr_type(value, scope)
+            kinds += "b" if kind == "bool" else "j" if kind in ("json", "jsonb") else "v"
+        return "pg_json_build_object(%s)" % ", ".join([quote_literal(kinds)] + args)
 
     def e_func(self, e: A.Func) -> str:
         name = e.name[-1]
@@ -515,7 +593,15 @@ class Emitter:
             raise UnsupportedSql("42883", "function %s() does not exist" % ".".join(e.name))
         if name in _REFUSED_FUNCTIONS:
             raise unsupported(_REFUSED_FUNCTIONS[name])
+        if id(e) in self.srf_elements:
+            return element_sql(self.srf_elements[id(e)])
+        if name in SET_RETURNING:
+            raise unsupported("set-returning function %s() here" % name)
         args = [self.expr(a) for a in e.args]
+        if e.order:
+            return self.ordered_aggregate(e, name, args)
+        if name == "json_build_object":
+            return self.json_build_object(e, args)
         if name == "substring" and any(isinstance(a, A.Lit) and a.kind == "str"
                                        for a in e.args[1:]):
             raise unsupported("substring() with a regular expression")
@@ -524,16 +610,11 @@ class Emitter:
                 if isinstance(e.args[0], A.Lit) else args[0]
         if name == "strpos":
             name, args = "position", [args[1], args[0]]
-        if e.order:
-            if not _ORDERED_AGGREGATES:
-                raise unsupported("ORDER BY inside %s() on SQLite < 3.44" % name)
         target = FUNCTION_RENAMES.get(name, name)
         if e.star:
             inner = "*"
         else:
             inner = ("DISTINCT " if e.distinct else "") + ", ".join(args)
-            if e.order:
-                inner += " ORDER BY " + ", ".join(self.order_item(o) for o in e.order)
         sql = "%s(%s)" % (quote_ident(target), inner)
         if e.filter is not None:
             sql += " FILTER (WHERE %s)" % self.expr(e.filter)
@@ -543,6 +624,17 @@ class Emitter:
             else:
                 sql += " OVER " + self.window(e.over)
         return sql
+
+
+def _set_returning_calls(e: A.Expr) -> List[A.Func]:
+    """The set-returning calls of a select item (outermost ones only)."""
+    found = [n for n in walk_expr(e) if isinstance(n, A.Func) and n.name[-1] in SET_RETURNING
+             and n.sql_syntax is None]
+    for f in found:
+        for a in f.args:
+            if any(isinstance(n, A.Func) and n.name[-1] in SET_RETURNING for n in walk_expr(a)):
+                raise unsupported("nested set-returning functions")
+    return found
 
 
 def _is_array(e: A.Expr) -> bool:
@@ -556,6 +648,8 @@ def emit_translation(q: A.Query) -> Translation:
     """SQLite SQL, result columns and relations for a parsed statement."""
     em = Emitter()
     sql, cols = em.query(q)
+    if cols and any(c.function == "_pg_expandarray" for c in cols):
+        raise unsupported("a record-valued result column")
     stars: List[str] = []
     first = first_select(q)
     if cols is None and first is not None:
