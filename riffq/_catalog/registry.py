@@ -32,6 +32,10 @@ class CatalogRegistry:
             db = self.databases.setdefault(str(database), {})
             db.setdefault(str(schema), {})[str(table)] = cols
 
+    def reset_after_fork(self) -> None:
+        """A forked worker: a thread of the parent may have held the lock."""
+        self._lock = threading.Lock()
+
     def set_lazy_source(self, source: Any) -> None:
         for name in ("databases", "schemas", "relations", "columns"):
             if not callable(getattr(source, name, None)):
