@@ -387,3 +387,27 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
     proc.wait(5)
     assert wait_gone(workers, timeout=10, zombie_ok=True) == []
     close_all(conns)
+
+
+def test_readme_example_serves_from_its_workers(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Using all cores\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    port = free_port()
+    script = tmp_path / "example.py"
+    script.write_text(code.replace("127.0.0.1:5433", "127.0.0.1:%d" % port))
+    proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_listening(port, proc)
+        pids = set()
+        for _ in range(40):
+            with connect(port) as conn:
+                pids.add(conn.execute("select 1").fetchone()[0])
+            if len(pids) == min(2, os.cpu_count() or 1):
+                break
+        assert len(pids) == min(2, os.cpu_count() or 1) and proc.pid not in pids
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0, proc.communicate()[0]
+    assert wait_gone(sorted(pids), timeout=0.5) == []
