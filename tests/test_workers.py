@@ -411,3 +411,18 @@ def test_readme_example_serves_from_its_workers(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0, proc.communicate()[0]
     assert wait_gone(sorted(pids), timeout=0.5) == []
+
+
+def test_one_shared_listening_socket_where_reuse_port_does_not_balance(serve, monkeypatch):
+    """What macOS gets: the workers accept from one socket made before the fork."""
+    monkeypatch.setattr(riffq.prefork, "reuse_port_balances", lambda: False)
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    conns = sessions_in_both_workers(bg.port, limit=200)
+    try:
+        ids = [who(c)[1] for c in conns]
+        assert len(set(ids)) == len(ids) == len(conns)
+        threading.Timer(0.2, conns[0].cancel_safe).start()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conns[0].execute("select slow")
+    finally:
+        close_all(conns)
