@@ -21,7 +21,7 @@ import psycopg
 import pytest
 
 import riffq
-from pgclient import RawClient, query, startup_packet
+from pgclient import RawClient, query
 from test_lifecycle import ROOT, free_port, wait_listening
 
 WHO_COLUMNS = [{"name": "pid", "type": "int"}, {"name": "conn_id", "type": "int"},
