@@ -116,6 +116,7 @@ class RiffqServer:
         self.connections: Dict[int, BaseConnection] = {}
         self.connection_cls = connection_cls
         self._lock = threading.Lock()
+        self._server.on_worker_start(self._after_fork)
         self._server.on_query(self.handle_query)
         self._server.on_disconnect(self.handle_disconnect)
         if getattr(connection_cls, "handle_connect", None) is not BaseConnection.handle_connect:
@@ -161,11 +162,24 @@ class RiffqServer:
     def handle_shutdown(self, callback: Callable[..., Any]) -> None:
         self._server.handle_shutdown(callback)
 
+    def on_worker_start(self, fn: Callable[[], Any]) -> None:
+        """With ``start(workers=N)``: ``fn()`` runs in each worker process
+        before it serves (see ``Server.on_worker_start``)."""
+        self._server.on_worker_start(fn)
+
     def start(self, tls: bool = False, catalog_emulation: bool = False,
-              server_version: Optional[str] = None, **kwargs: Any) -> None:
-        """Serve until SIGINT/SIGTERM or ``stop()``; see ``Server.start``."""
+              server_version: Optional[str] = None, workers: int = 1, **kwargs: Any) -> None:
+        """Serve until SIGINT/SIGTERM or ``stop()``; see ``Server.start``.
+        ``workers=N`` serves from N processes; each has its own instances."""
         self._server.start(tls=tls, catalog_emulation=catalog_emulation,
-                           server_version=server_version, **kwargs)
+                           server_version=server_version, workers=workers, **kwargs)
+
+    def _after_fork(self) -> None:
+        """A new worker process: the parent's executor threads did not come
+        along, so the executor (and the instances' lock) start afresh."""
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="riffq-executor")
+        self._lock = threading.Lock()
+        self.connections = {}
 
     def wait_started(self, timeout: float = 10.0) -> Any:
         return self._server.wait_started(timeout)

@@ -24,6 +24,7 @@ from ._wire.workers import DaemonPool
 from ._wire.calling import call_tolerantly
 from ._wire.loop import Connection, EventLoop
 from ._wire.session import Session
+from .prefork import Supervisor, check_worker_count
 
 log = logging.getLogger("riffq")
 
@@ -98,6 +99,11 @@ class Server:
         self._disconnects: "set[Any]" = set()
         self.stopping = False
         self._deferred_disconnects: "set[Session]" = set()
+        #: set in a worker process of ``start(workers=N)`` (a prefork.WorkerSlot)
+        self._worker: Any = None
+        #: set in the parent of ``start(workers=N)`` (a prefork.Supervisor)
+        self._supervisor: Any = None
+        self._worker_start_fns: List[Callable[[], Any]] = []
 
     # ------------------------------------------------------------ hooks
 
@@ -121,8 +127,16 @@ class Server:
 
     def handle_shutdown(self, fn: Callable[..., Any]) -> None:
         """Register ``fn`` to run once on SIGINT/SIGTERM (or ``stop()``), after
-        the server stops accepting and before ``start()`` returns."""
+        the server stops accepting and before ``start()`` returns. With
+        ``start(workers=N)`` it runs in each worker process, where the
+        handlers and their resources live, not in the parent."""
         self._shutdown_fns.append(fn)
+
+    def on_worker_start(self, fn: Callable[[], Any]) -> None:
+        """With ``start(workers=N)``, ``fn()`` runs in each worker process
+        right after it is forked, before it serves: the place to open what
+        must not be shared across a fork (database connections, threads)."""
+        self._worker_start_fns.append(fn)
 
     # ---------------------------------------------------------- catalog
 
@@ -227,7 +241,13 @@ class Server:
     def on_cancel_request(self, pid: int, secret: bytes) -> None:
         """Cancel the running statement of connection ``pid`` if ``secret``
         matches its BackendKeyData (compared in constant time). Wrong keys are
-        ignored silently and nothing is ever sent back, as in PostgreSQL."""
+        ignored silently and nothing is ever sent back, as in PostgreSQL.
+        With workers, a request for another worker's session goes there."""
+        if self._worker is not None and self._worker.forward_cancel(pid, secret):
+            return
+        self.cancel_here(pid, secret)
+
+    def cancel_here(self, pid: int, secret: bytes) -> None:
         session = self._live.get(pid)
         if session is not None and hmac.compare_digest(session.secret, secret):
             session.cancel()
@@ -323,7 +343,7 @@ class Server:
 
     def start(self, tls: bool = False, catalog_emulation: bool = False,
               server_version: Optional[str] = None, auth_method: Optional[str] = None,
-              require_tls: bool = False, **_future: Any) -> None:
+              require_tls: bool = False, workers: int = 1, **_future: Any) -> None:
         """Bind, serve, and block until SIGINT/SIGTERM or ``stop()``.
 
         ``auth_method``: ``"scram-sha-256"``, ``"md5"``, ``"password"``
@@ -332,7 +352,13 @@ class Server:
         admits a verified client certificate whose common name is the user
         name (needs ``set_tls(..., ca=...)``). ``require_tls``: plain
         connections are refused (FATAL 28000), as a ``hostssl``-only
-        pg_hba.conf does."""
+        pg_hba.conf does. ``workers``: serve from that many processes
+        sharing the port (see ``riffq.prefork``); needs ``os.fork``."""
+        if check_worker_count(workers) > 1 and self._worker is None:
+            self._start_workers(workers, dict(
+                tls=tls, catalog_emulation=catalog_emulation, server_version=server_version,
+                auth_method=auth_method, require_tls=require_tls, **_future))
+            return
         if server_version is not None:
             self.server_version = str(server_version)
         self.catalog_emulation = bool(catalog_emulation)
@@ -342,21 +368,18 @@ class Server:
         self._cancel_pool = DaemonPool(2, "riffq-cancel")
         loop = None
         try:
-            if tls and self._tls is None:
-                raise ValueError("start(tls=True) needs set_tls(crt, key) first")
-            if require_tls and not tls:
-                raise ValueError("start(require_tls=True) needs tls=True")
-            self.require_tls = bool(require_tls)
-            self._configure_auth(auth_method, tls)
+            self._check_start_options(tls, require_tls, auth_method)
             if self.catalog_emulation:
+                # per process: each worker has its own engine (SQLite connection)
                 from ._catalog.service import CatalogService
                 self._catalog_service = CatalogService(
                     self.catalog, lambda: list(self._live.values()), lambda: self.server_version)
             loop = EventLoop(self._new_session, self._pool, encode_pool)
-            self._ssl_context = (make_server_context(self._tls[0], self._tls[1], loop.sni_names,
-                                                     self._tls_ca, self._require_client_cert)
-                                 if tls else None)
-            self.host, self.port = loop.listen(self.host, self.port)
+            self._ssl_context = self._make_ssl_context(loop.sni_names) if tls else None
+            if self._worker is not None:
+                self.host, self.port = self._worker.attach(loop, self.cancel_here)
+            else:
+                self.host, self.port = loop.listen(self.host, self.port)
         except BaseException as exc:
             self._start_error = exc
             self._started.set()
@@ -392,6 +415,47 @@ class Server:
             wait_futures(self._disconnects, timeout=DISCONNECT_GRACE)
             self._pool.shutdown()
             encode_pool.shutdown()
+
+    def _check_start_options(self, tls: bool, require_tls: bool, auth_method: Optional[str]) -> None:
+        if tls and self._tls is None:
+            raise ValueError("start(tls=True) needs set_tls(crt, key) first")
+        if require_tls and not tls:
+            raise ValueError("start(require_tls=True) needs tls=True")
+        self.require_tls = bool(require_tls)
+        self._configure_auth(auth_method, tls)
+
+    def _make_ssl_context(self, sni_names: Any) -> Any:
+        return make_server_context(self._tls[0], self._tls[1], sni_names,
+                                   self._tls_ca, self._require_client_cert)
+
+    def _start_workers(self, count: int, start_kwargs: Dict[str, Any]) -> None:
+        """The parent of ``start(workers=N)``: options are checked here, so
+        mistakes raise in the caller, then ``prefork`` runs the workers."""
+        def listening(host: str, port: int) -> None:
+            self.host, self.port = host, port
+            self._started.set()
+        try:
+            self._check_start_options(start_kwargs["tls"], start_kwargs["require_tls"],
+                                      start_kwargs["auth_method"])
+            if start_kwargs["tls"]:
+                self._make_ssl_context({})      # a bad certificate or key fails now
+            self._supervisor = Supervisor(self, count, start_kwargs)
+            self._supervisor.run(listening)
+        except BaseException as exc:
+            if not self._started.is_set():
+                self._start_error = exc
+            raise
+        finally:
+            self._started.set()
+
+    def become_worker(self, slot: Any) -> None:
+        """Called by ``prefork`` in a freshly forked worker process."""
+        self._worker = slot
+        self._supervisor = None
+        self._ids = iter(slot.next_conn_id, None)
+        self.catalog.reset_after_fork()
+        for fn in self._worker_start_fns:
+            fn()
 
     def _configure_auth(self, method: Optional[str], tls: bool) -> None:
         from ._wire.authflow import METHODS
@@ -435,7 +499,8 @@ class Server:
 
         def stop(signum: int, frame: Any) -> None:
             loop.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        # a worker leaves Ctrl-C (sent to the whole process group) to its parent
+        for sig in (signal.SIGTERM,) if self._worker is not None else (signal.SIGINT, signal.SIGTERM):
             try:
                 previous[sig] = signal.signal(sig, stop)
             except (ValueError, OSError):
@@ -460,5 +525,7 @@ class Server:
 
     def stop(self) -> None:
         """Stop serving, as SIGTERM would; safe from any thread."""
+        if self._supervisor is not None:
+            self._supervisor.stop()
         if self._loop is not None:
             self._loop.stop()

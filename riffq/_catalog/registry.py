@@ -45,6 +45,10 @@ class CatalogRegistry:
                 else:
                     store[key] = str(value)
 
+    def reset_after_fork(self) -> None:
+        """A forked worker: a thread of the parent may have held the lock."""
+        self._lock = threading.Lock()
+
     def set_lazy_source(self, source: Any) -> None:
         for name in ("databases", "schemas", "relations", "columns"):
             if not callable(getattr(source, name, None)):

@@ -361,6 +361,49 @@ class Connection:
                 log.exception("error while releasing a connection")
 
 
+def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (not yet listening). With
+    ``reuse_port`` (SO_REUSEPORT), other sockets of this user may bind the
+    same address, and the kernel spreads new connections over those that
+    listen."""
+    infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                               flags=socket.AI_PASSIVE)
+    family, _, _, _, addr = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if family == socket.AF_INET6:
+            try:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            except OSError:
+                pass
+        sock.bind(addr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _Watch:
+    """Selector data for ``watch_readable``: it answers the loop the way a
+    Connection does, so the loop's dispatch needs no extra case."""
+
+    __slots__ = ("on_readable", "peer", "_closed")
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.on_readable = callback
+        self.peer = ("watched channel",)
+        self._closed = False
+
+    def on_writable(self) -> None:
+        return None
+
+    def _lost(self) -> None:
+        return None      # an error in the callback was logged; keep watching
+
+
 class EventLoop:
     """A ``selectors`` loop with cross-thread posting and simple timers."""
 
@@ -409,24 +452,28 @@ class EventLoop:
         """Run ``fn`` on the loop thread after ``delay`` seconds (loop thread only)."""
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
 
-    def listen(self, host: str, port: int, backlog: int = 1024) -> Tuple[str, int]:
-        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
-                                   flags=socket.AI_PASSIVE)
-        family, _, _, _, addr = infos[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family == socket.AF_INET6:
-            try:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            except OSError:
-                pass
-        sock.bind(addr)
+    def listen(self, host: str, port: int, backlog: int = 1024,
+               reuse_port: bool = False) -> Tuple[str, int]:
+        """Bind and accept on ``host:port``; ``reuse_port`` lets several
+        processes each bind their own socket there (see ``bind_socket``)."""
+        sock = bind_socket(host, port, reuse_port)
         sock.listen(backlog)
+        return self.add_listener(sock)
+
+    def add_listener(self, sock: socket.socket) -> Tuple[str, int]:
+        """Accept on a socket that already listens (one shared with other
+        processes, say); returns its bound (host, port)."""
         sock.setblocking(False)
         self.listeners.append(sock)
         self.sel.register(sock, selectors.EVENT_READ, "listener")
         bound = sock.getsockname()
         return bound[0], bound[1]
+
+    def watch_readable(self, sock: socket.socket, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` on the loop thread whenever ``sock`` has input:
+        a channel from outside the loop's connections (another process)."""
+        sock.setblocking(False)
+        self.sel.register(sock, selectors.EVENT_READ, _Watch(callback))
 
     def stop(self) -> None:
         """Ask the loop to stop; safe from any thread and signal handlers."""

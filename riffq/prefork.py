@@ -1,0 +1,484 @@
+"""Serving from several processes: ``start(workers=N)``.
+
+One Python process parses, encodes and runs its event loop on one core at
+a time (the GIL), so to use a machine's cores the server forks. The parent
+binds the address first (so port 0 resolves, and "address in use" reaches
+the caller as in a single process), forks N workers that each run the
+ordinary single-process server with their own loop and thread pools, and
+supervises them: a worker that dies is replaced, and ``stop()``, SIGINT or
+SIGTERM reach every worker as SIGTERM, after which the parent reaps them.
+
+Sharing the port. On Linux each worker binds its own SO_REUSEPORT socket
+and the kernel spreads new connections over them; the parent holds a bound
+socket of the same group that never listens (so it is never handed a
+connection) to keep the port reserved while a worker restarts. Elsewhere
+SO_REUSEPORT does not balance (on macOS the last socket bound takes every
+connection), so one listening socket made before the fork is shared and
+every worker accepts from it.
+
+Connection ids. Worker ``i`` of N issues ``i+1, i+1+N, i+1+2N...``, so the
+worker owning any id is ``(id-1) % N``. A CancelRequest may be accepted by
+any worker; one for a session elsewhere is forwarded to its owner over a
+datagram socket pair per worker, made before the fork, and the owner does
+the usual constant-time key check. Each position's next id lives in shared
+memory, so a replacement worker continues the sequence rather than
+reissuing the ids of the worker it replaces.
+"""
+from __future__ import annotations
+
+import logging
+import mmap
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ._wire.loop import EventLoop, bind_socket
+
+log = logging.getLogger("riffq")
+
+#: Largest id a client can hold: the PID field is a signed 32-bit integer.
+MAX_CONN_ID = 2 ** 31 - 1
+#: Seconds the parent waits for a worker to finish after SIGTERM (its
+#: goodbye flush and disconnect hooks take up to ~6 s) before SIGKILL.
+STOP_GRACE = 10.0
+#: Seconds all workers get to report that they listen.
+START_TIMEOUT = 30.0
+#: How often the parent looks for dead workers, and a worker for a dead parent.
+POLL_SECONDS = 0.2
+PARENT_CHECK_SECONDS = 1.0
+#: A worker dying sooner than this after its start is restarted with a
+#: growing delay (up to MAX_RESTART_DELAY), so a crash loop does not spin.
+QUICK_DEATH = 1.0
+MAX_RESTART_DELAY = 10.0
+_COUNTER = struct.Struct("<q")
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def reuse_port_balances() -> bool:
+    """True where SO_REUSEPORT spreads connections over the sockets bound
+    to a port (Linux); elsewhere workers share one listening socket."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def check_worker_count(workers: Any) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError("workers must be a positive integer, got %r" % (workers,))
+    if workers > 1 and not hasattr(os, "fork"):
+        raise ValueError("workers > 1 needs os.fork, which this platform lacks")
+    return workers
+
+
+class WorkerSlot:
+    """What one worker process knows of the others: its position, the
+    shared listening setup, the cancel channels and the id counters."""
+
+    def __init__(self, position: int, count: int, parent_pid: int, counters: mmap.mmap,
+                 channels: List[Tuple[socket.socket, socket.socket]],
+                 address: Tuple[str, int], shared_listener: Optional[socket.socket],
+                 ready_fd: int) -> None:
+        self.position = position
+        self.count = count
+        self.parent_pid = parent_pid
+        self._counters = counters
+        self._inbox = channels[position][0]
+        self._outboxes = [send for _, send in channels]
+        self._address = address
+        self._shared_listener = shared_listener
+        self._ready_fd: Optional[int] = ready_fd
+        self._cancel_here: Callable[[int, bytes], None] = lambda pid, secret: None
+
+    def next_conn_id(self) -> int:
+        offset = self.position * _COUNTER.size
+        step = _COUNTER.unpack_from(self._counters, offset)[0]
+        conn_id = self.position + 1 + self.count * step
+        if conn_id > MAX_CONN_ID:        # wrap, as PostgreSQL's PIDs do
+            step, conn_id = 0, self.position + 1
+        _COUNTER.pack_into(self._counters, offset, step + 1)
+        return conn_id
+
+    def attach(self, loop: EventLoop, cancel_here: Callable[[int, bytes], None]) -> Tuple[str, int]:
+        """Start accepting on the shared port, read forwarded cancels, watch
+        for the parent's death, and tell the parent once the loop runs."""
+        self._cancel_here = cancel_here
+        if self._shared_listener is not None:
+            bound = loop.add_listener(self._shared_listener)
+        else:
+            bound = loop.listen(self._address[0], self._address[1], reuse_port=True)
+        for send in self._outboxes:
+            send.setblocking(False)
+        loop.watch_readable(self._inbox, self._read_cancels)
+        loop.post(self._report_ready)
+
+        def check_parent() -> None:
+            if os.getppid() != self.parent_pid:
+                log.warning("riffq worker %d: the parent process is gone; stopping", os.getpid())
+                loop.stop()
+            else:
+                loop.call_later(PARENT_CHECK_SECONDS, check_parent)
+        loop.call_later(PARENT_CHECK_SECONDS, check_parent)
+        return bound
+
+    def forward_cancel(self, pid: int, secret: bytes) -> bool:
+        """Send the request to the worker owning ``pid``; False when that is
+        this one. Best effort, like PostgreSQL's: nothing is answered."""
+        owner = (pid - 1) % self.count
+        if owner == self.position:
+            return False
+        try:
+            self._outboxes[owner].send(pid.to_bytes(4, "big", signed=True) + bytes(secret))
+        except (OSError, OverflowError) as exc:
+            log.info("could not forward a cancel request to worker %d: %s", owner, exc)
+        return True
+
+    def _read_cancels(self) -> None:
+        while True:
+            try:
+                data = self._inbox.recv(1024)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            if len(data) >= 4:
+                self._cancel_here(int.from_bytes(data[:4], "big", signed=True), data[4:])
+
+    def _report_ready(self) -> None:
+        self._tell_parent(b"ok")
+
+    def report_failure(self, exc: BaseException) -> None:
+        self._tell_parent(("%s: %s" % (type(exc).__name__, exc)).encode("utf-8", "replace"))
+
+    def _tell_parent(self, message: bytes) -> None:
+        fd, self._ready_fd = self._ready_fd, None
+        if fd is None:
+            return
+        try:
+            os.write(fd, message[:4000])
+        except OSError:
+            pass
+        os.close(fd)
+
+
+class _Child:
+    __slots__ = ("pid", "position", "ready_fd", "started_at", "ready", "message")
+
+    def __init__(self, pid: int, position: int, ready_fd: int) -> None:
+        self.pid = pid
+        self.position = position
+        self.ready_fd: Optional[int] = ready_fd
+        self.started_at = time.monotonic()
+        self.ready = False
+        self.message = b""
+
+
+class Supervisor:
+    """The parent process of ``start(workers=N)``."""
+
+    def __init__(self, server: Any, count: int, start_kwargs: Dict[str, Any]) -> None:
+        self.server = server
+        self.count = count
+        self.start_kwargs = start_kwargs
+        self.children: Dict[int, _Child] = {}
+        self._stopping = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._sel = selectors.DefaultSelector()
+        self._sel.register(self._wake_r, selectors.EVENT_READ, None)
+        self._restart_at: Dict[int, float] = {}
+        self._restart_delay: Dict[int, float] = {}
+        self._port_holder: Optional[socket.socket] = None
+        self._shared_listener: Optional[socket.socket] = None
+        self._channels: List[Tuple[socket.socket, socket.socket]] = []
+        self._counters: Optional[mmap.mmap] = None
+        self.address: Tuple[str, int] = (server.host, server.port)
+        self._pid = os.getpid()
+
+    # ------------------------------------------------------------ public
+
+    def stop(self) -> None:
+        """Stop every worker and return from ``run``; safe from any thread
+        and from signal handlers."""
+        self._stopping.set()
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass
+
+    def run(self, on_listening: Callable[[str, int], None]) -> None:
+        """Bind, fork the workers, call ``on_listening`` once all accept,
+        and supervise them until ``stop()``."""
+        restore = lambda: None  # noqa: E731
+        try:
+            self._bind()
+            self._counters = mmap.mmap(-1, _COUNTER.size * self.count)
+            self._channels = [socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+                              for _ in range(self.count)]
+            for position in range(self.count):
+                self._spawn(position)
+            self._await_ready()
+            if self._stopping.is_set():
+                return
+            restore = self._install_signals()
+            log.info("riffq listening on %s:%s with %d worker processes", self.address[0],
+                     self.address[1], self.count)
+            on_listening(*self.address)
+            while not self._stopping.is_set():
+                self._wait(POLL_SECONDS)
+                self._reap(expected=False)
+                self._restart_due()
+        finally:
+            self._stop_children()
+            restore()
+            self._close()
+
+    # ------------------------------------------------------------- setup
+
+    def _bind(self) -> None:
+        host, port = self.address
+        if reuse_port_balances():
+            # A plain bind first: it fails, as one process would, when
+            # anything listens there, even another SO_REUSEPORT group.
+            probe = bind_socket(host, port)
+            host, port = probe.getsockname()[:2]
+            probe.close()
+            self._port_holder = bind_socket(host, port, reuse_port=True)
+        else:
+            self._shared_listener = bind_socket(host, port)
+            self._shared_listener.listen(1024)
+            host, port = self._shared_listener.getsockname()[:2]
+        self.address = (host, port)
+
+    def _spawn(self, position: int) -> None:
+        read_fd, write_fd = os.pipe()
+        # Signals wait until the child has set its own handlers: the
+        # parent's, run in the child, would swallow a stop request.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
+        if pid == 0:
+            os.close(read_fd)
+            self._run_child(position, write_fd, blocked)    # never returns
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(write_fd)
+        os.set_blocking(read_fd, False)
+        child = _Child(pid, position, read_fd)
+        self.children[position] = child
+        self._sel.register(read_fd, selectors.EVENT_READ, child)
+
+    def _run_child(self, position: int, ready_fd: int, blocked: Any) -> None:
+        code = 1
+        slot = None
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            # Ctrl-C reaches the whole process group: workers leave it to
+            # the parent, which stops them all in order.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            _exit_with_parent(self._pid)
+            self._sel.close()
+            self._wake_r.close()
+            self._wake_w.close()
+            for other in self.children.values():
+                if other.ready_fd is not None:
+                    os.close(other.ready_fd)
+            if self._port_holder is not None:
+                self._port_holder.close()
+            slot = WorkerSlot(position, self.count, self._pid, self._counters, self._channels,
+                              self.address, self._shared_listener, ready_fd)
+            self.server.become_worker(slot)
+            self.server.start(**self.start_kwargs)
+            code = 0
+        except BaseException as exc:
+            try:
+                log.exception("riffq worker %d failed", os.getpid())
+                if slot is not None:
+                    slot.report_failure(exc)
+            except BaseException:
+                pass
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except BaseException:
+                    pass
+            os._exit(code)
+
+    def _await_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not all(c.ready for c in self.children.values()):
+            if self._stopping.is_set():
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("riffq workers did not start within %ss" % START_TIMEOUT)
+            self._wait(POLL_SECONDS)
+            self._reap(expected=True)
+
+    def _install_signals(self) -> Callable[[], None]:
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {}
+        for sig in _STOP_SIGNALS:
+            try:
+                previous[sig] = signal.signal(sig, lambda signum, frame: self.stop())
+            except (ValueError, OSError):
+                pass
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                try:
+                    signal.signal(sig, handler)
+                except (ValueError, OSError):
+                    pass
+        return restore
+
+    # ------------------------------------------------------- supervision
+
+    def _wait(self, timeout: float) -> None:
+        """Sleep until ``timeout``, a stop, or a worker's ready report."""
+        for key, _ in self._sel.select(timeout):
+            child = key.data
+            if child is None:
+                try:
+                    while self._wake_r.recv(512):
+                        pass
+                except (BlockingIOError, InterruptedError):
+                    pass
+                continue
+            self._read_report(child)
+
+    def _read_report(self, child: _Child) -> None:
+        try:
+            data = os.read(child.ready_fd, 4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if data:
+            child.message += data
+            child.ready = child.message == b"ok"
+            return
+        self._sel.unregister(child.ready_fd)
+        os.close(child.ready_fd)
+        child.ready_fd = None
+
+    def _reap(self, expected: bool) -> None:
+        """Collect workers that exited. During startup (``expected``) that
+        is a failure to start; later the worker is replaced."""
+        for position, child in list(self.children.items()):
+            try:
+                pid, status = os.waitpid(child.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = child.pid, 0
+            if pid == 0:
+                continue
+            self._forget(position)
+            if child.ready_fd is not None:
+                self._read_report(child)
+            what = _describe_exit(status)
+            if expected:
+                reason = child.message.decode("utf-8", "replace") if child.message else what
+                raise RuntimeError("riffq worker %d could not start: %s" % (position, reason))
+            lived = time.monotonic() - child.started_at
+            delay = 0.0
+            if lived < QUICK_DEATH:
+                delay = min(max(0.5, 2 * self._restart_delay.get(position, 0.0)), MAX_RESTART_DELAY)
+            self._restart_delay[position] = delay
+            log.warning("riffq worker %d (pid %d) %s; starting a replacement%s", position,
+                        child.pid, what, " in %.1fs" % delay if delay else "")
+            self._restart_at[position] = time.monotonic() + delay
+
+    def _forget(self, position: int) -> None:
+        child = self.children.pop(position)
+        if child.ready_fd is not None:
+            try:
+                self._sel.unregister(child.ready_fd)
+            except (KeyError, ValueError):
+                pass
+
+    def _restart_due(self) -> None:
+        now = time.monotonic()
+        for position, when in list(self._restart_at.items()):
+            if when <= now and not self._stopping.is_set():
+                del self._restart_at[position]
+                self._spawn(position)
+
+    # ---------------------------------------------------------- shutdown
+
+    def _stop_children(self) -> None:
+        for child in self.children.values():
+            _signal(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        while self.children:
+            for position, child in list(self.children.items()):
+                try:
+                    pid, _ = os.waitpid(child.pid, os.WNOHANG)
+                except ChildProcessError:
+                    pid = child.pid
+                if pid:
+                    self._forget(position)
+                    if child.ready_fd is not None:
+                        os.close(child.ready_fd)
+            if not self.children:
+                break
+            if time.monotonic() > deadline:
+                for child in self.children.values():
+                    log.warning("riffq worker pid %d did not stop in %ss; killing it",
+                                child.pid, STOP_GRACE)
+                    _signal(child.pid, signal.SIGKILL)
+                deadline = float("inf")
+            time.sleep(0.02)
+
+    def _close(self) -> None:
+        for sock in (self._port_holder, self._shared_listener, self._wake_r, self._wake_w):
+            if sock is not None:
+                sock.close()
+        for recv, send in self._channels:
+            recv.close()
+            send.close()
+        self._sel.close()
+        if self._counters is not None:
+            self._counters.close()
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _describe_exit(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status
+    if code < 0:
+        try:
+            return "was killed by %s" % signal.Signals(-code).name
+        except ValueError:
+            return "was killed by signal %d" % -code
+    return "exited with code %d" % code
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel send SIGTERM when the parent dies, so a
+    SIGKILLed parent leaves no workers behind. (Elsewhere the worker's loop
+    polls ``getppid``.)"""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:      # it died before prctl took effect
+        os._exit(0)

@@ -1,0 +1,428 @@
+"""``start(workers=N)``: several server processes sharing one port.
+
+Each query answers with the worker's process id, the session's conn_id and
+whether the session was cancelled, so the tests can see which process
+served whom without any channel but the wire.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import psycopg
+import pytest
+
+import riffq
+from pgclient import RawClient, query
+from test_lifecycle import ROOT, free_port, wait_listening
+
+WHO_COLUMNS = [{"name": "pid", "type": "int"}, {"name": "conn_id", "type": "int"},
+               {"name": "cancels", "type": "int"}, {"name": "extra", "type": "str"}]
+
+
+class Who(riffq.BaseConnection):
+    """``select slow`` waits (up to 30 s) for a cancel; every query answers
+    (worker pid, conn_id, cancels seen, ``Who.extra``)."""
+    extra = ""
+
+    def __init__(self, conn_id, executor):
+        super().__init__(conn_id, executor)
+        self.wake = threading.Event()
+        self.cancels = 0
+
+    def handle_query(self, sql, callback=callable, **kwargs):
+        if "slow" in sql:
+            self.wake = threading.Event()
+            self.wake.wait(30)
+        callback((WHO_COLUMNS, [(os.getpid(), self.conn_id, self.cancels, Who.extra)]))
+
+    def handle_cancel(self):
+        self.cancels += 1
+        self.wake.set()
+
+
+def connect(port, **kw):
+    return psycopg.connect(host="127.0.0.1", port=port, user="u", dbname="d", autocommit=True,
+                           connect_timeout=10, **kw)
+
+
+def who(conn):
+    return conn.execute("select who").fetchone()
+
+
+def sessions_in_both_workers(port, limit=60, **kw):
+    """Open connections until two worker processes have answered; returns
+    all of them (the caller closes them)."""
+    conns, pids = [], set()
+    while len(pids) < 2:
+        assert len(conns) < limit, "only worker %s ever answered" % pids
+        conn = connect(port, **kw)
+        conns.append(conn)
+        pids.add(who(conn)[0])
+    return conns
+
+
+def exists(pid, zombie_ok):
+    """The process runs, or (unless ``zombie_ok``) waits to be reaped."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return not zombie_ok or "\nState:\tZ" not in f.read()
+    except FileNotFoundError:
+        return False
+
+
+def wait_gone(pids, timeout=15, zombie_ok=False):
+    """The pids still there after ``timeout``. Workers of a parent that was
+    killed are reaped by init, perhaps later: ``zombie_ok`` for them."""
+    deadline = time.monotonic() + timeout
+    while any(exists(p, zombie_ok) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [p for p in pids if exists(p, zombie_ok)]
+
+
+def close_all(conns):
+    for conn in conns:
+        conn.close()
+
+
+def test_two_workers_serve_clients_from_both_processes_with_distinct_conn_ids(serve):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    conns = sessions_in_both_workers(bg.port)
+    try:
+        conns += [connect(bg.port) for _ in range(4)]
+        rows = [who(c) for c in conns]
+        pids = {r[0] for r in rows}
+        assert len(pids) == 2 and os.getpid() not in pids
+        ids = [r[1] for r in rows]
+        assert len(set(ids)) == len(ids)
+        assert [c.info.backend_pid for c in conns] == ids
+        assert all(0 < i < 2 ** 31 for i in ids)
+        # the worker owning an id follows from the id: that is how a cancel
+        # accepted by one worker finds the other
+        owner = {}
+        for pid, conn_id, *_ in rows:
+            assert owner.setdefault((conn_id - 1) % 2, pid) == pid
+    finally:
+        close_all(conns)
+    bg.stop()
+    assert not bg.thread.is_alive()
+    assert wait_gone(pids, timeout=0.5) == []
+
+
+def test_stop_says_goodbye_to_the_clients_of_every_worker(serve):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    conns = sessions_in_both_workers(bg.port)
+    bg.stop()
+    for conn in conns:
+        with pytest.raises(psycopg.OperationalError, match="terminating connection due to administrator"):
+            who(conn)
+        conn.close()
+
+
+def raw_client(port, source_port):
+    """A RawClient connecting from ``source_port``."""
+    client = RawClient.__new__(RawClient)
+    client.buf = b""
+    client.sock = socket.socket()
+    client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    client.sock.settimeout(10)
+    client.sock.bind(("127.0.0.1", source_port))
+    client.sock.connect(("127.0.0.1", port))
+    return client
+
+
+def raw_session(port, source_port=None):
+    """A raw client with its session started; returns (client, BackendKeyData body)."""
+    client = RawClient(port) if source_port is None else raw_client(port, source_port)
+    (key,) = [b for t, b in client.connect(user="u", database="d") if t == b"K"]
+    return client, key
+
+
+def raw_who(client):
+    client.send(query("select who"))
+    (body,) = [b for t, b in client.read_until(b"Z") if t == b"D"]
+    values, pos = [], 2
+    for _ in range(struct.unpack("!h", body[:2])[0]):
+        n, = struct.unpack("!i", body[pos:pos + 4])
+        values.append(body[pos + 4:pos + 4 + n].decode())
+        pos += 4 + n
+    return int(values[0]), int(values[1]), int(values[2])
+
+
+def reset(client):
+    """Close with a reset: no TIME_WAIT keeps the source port from reuse."""
+    client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.sock.close()
+
+
+def worker_at(port, source_port):
+    client, _ = raw_session(port, source_port)
+    pid = raw_who(client)[0]
+    reset(client)
+    return pid
+
+
+def source_port_reaching_another_worker(port, worker_pid, tries=100):
+    """SO_REUSEPORT picks a worker by hashing the address pair, so
+    connections from one source port keep reaching the same worker: find a
+    port whose connections another worker accepts (checked twice)."""
+    for _ in range(tries):
+        source = free_port()
+        pid = worker_at(port, source)
+        if pid != worker_pid and worker_at(port, source) == pid:
+            return source
+    raise AssertionError("every connection reached worker %d" % worker_pid)
+
+
+@pytest.mark.skipif(not riffq.prefork.reuse_port_balances(),
+                    reason="steering a connection to a worker needs Linux SO_REUSEPORT")
+def test_cancel_accepted_by_another_worker_reaches_the_session(serve):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    target, key = raw_session(bg.port)
+    target_worker, conn_id, _ = raw_who(target)
+    assert struct.unpack("!i", key[:4])[0] == conn_id
+    cancel_from = source_port_reaching_another_worker(bg.port, target_worker)
+    target.send(query("select slow"))
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    canceller = raw_client(bg.port, cancel_from)
+    canceller.send(struct.pack("!iii", 16, 80877102, conn_id) + key[4:])
+    assert canceller.closed() and canceller.buf == b""
+    reply = target.read_until(b"Z")
+    assert time.monotonic() - t0 < 3
+    (error,) = [b for t, b in reply if t == b"E"]
+    assert b"C57014" in error and b"canceling statement due to user request" in error
+    # the session goes on in its worker, whose handler saw the cancel
+    assert raw_who(target) == (target_worker, conn_id, 1)
+    target.sock.close()
+
+
+def test_wrong_key_forwarded_to_another_worker_is_ignored(serve):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    conns = sessions_in_both_workers(bg.port)
+    try:
+        for conn in conns:     # every worker receives some of these
+            for _ in range(3):
+                c = RawClient(bg.port)
+                c.send(struct.pack("!iii", 16, 80877102, conn.info.backend_pid) + b"nope")
+                assert c.closed()
+        time.sleep(0.2)
+        assert all(who(c)[2] == 0 for c in conns)
+    finally:
+        close_all(conns)
+
+
+def test_psycopg_cancel_works_for_sessions_of_every_worker(serve):
+    """libpq's cancel connection lands on whichever worker the kernel picks."""
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    conns = sessions_in_both_workers(bg.port)
+    try:
+        for round_no in (1, 2):
+            for conn in conns[-2:]:        # one session of each worker
+                threading.Timer(0.2, conn.cancel_safe).start()
+                t0 = time.monotonic()
+                with pytest.raises(psycopg.errors.QueryCanceled):
+                    conn.execute("select slow")
+                assert time.monotonic() - t0 < 3
+                assert who(conn)[1:3] == (conn.info.backend_pid, round_no)
+    finally:
+        close_all(conns)
+
+
+def test_a_killed_worker_is_replaced_and_serving_goes_on(serve):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    conns = sessions_in_both_workers(bg.port)
+    rows = [who(c) for c in conns]
+    victim, survivor = rows[0][0], next(r[0] for r in rows if r[0] != rows[0][0])
+    os.kill(victim, signal.SIGKILL)
+    assert wait_gone([victim], timeout=5) == []
+    for conn, row in zip(conns, rows):
+        if row[0] == victim:
+            with pytest.raises(psycopg.OperationalError):
+                who(conn)
+        else:
+            assert who(conn) == row
+    close_all(conns)
+    # new connections reach the survivor and a replacement, whose ids do not
+    # repeat those the killed worker handed out
+    seen = {}
+    deadline = time.monotonic() + 15
+    while len(seen) < 2 and time.monotonic() < deadline:
+        with connect(bg.port) as conn:
+            pid, conn_id, _, _ = who(conn)
+            seen.setdefault(pid, []).append(conn_id)
+    assert survivor in seen and len(seen) == 2 and victim not in seen, seen
+    new_ids = [i for ids in seen.values() for i in ids]
+    assert not set(new_ids) & {r[1] for r in rows}
+    assert len(set(new_ids)) == len(new_ids)
+    bg.stop()
+    assert wait_gone(list(seen), timeout=0.5) == []
+
+
+def test_tls_with_workers(serve, tmp_path):
+    from certkit import Pki
+    pki = Pki(str(tmp_path))
+    cert = pki.server("server")
+    server = riffq.RiffqServer("127.0.0.1:0", connection_cls=Who)
+    server.set_tls(cert["crt"], cert["key"])
+    bg = serve(server, tls=True, require_tls=True, workers=2)
+    conns = sessions_in_both_workers(bg.port, sslmode="verify-full", sslrootcert=pki.ca)
+    try:
+        assert all(c.pgconn.ssl_in_use for c in conns)
+        with pytest.raises(psycopg.OperationalError, match="no encryption"):
+            connect(bg.port, sslmode="disable")
+    finally:
+        close_all(conns)
+
+
+def test_workers_1_serves_in_this_process(serve):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=1)
+    with connect(bg.port) as conn:
+        assert who(conn)[:2] == (os.getpid(), conn.info.backend_pid)
+
+
+@pytest.mark.parametrize("bad", [0, -2, "2", 2.0, True, None])
+def test_bad_worker_counts_are_refused(bad):
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        riffq.Server("127.0.0.1:0").start(workers=bad)
+
+
+def test_start_errors_reach_the_caller():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = riffq.RiffqServer("127.0.0.1:%d" % taken.getsockname()[1], connection_cls=Who)
+        with pytest.raises(OSError):
+            server.start(workers=2)
+    with pytest.raises(ValueError, match="set_tls"):
+        riffq.RiffqServer("127.0.0.1:0").start(tls=True, workers=2)
+
+
+def test_worker_start_hook_and_catalog_run_in_each_worker(serve):
+    server = riffq.RiffqServer("127.0.0.1:0", connection_cls=Who)
+    server.register_table("db", "public", "t", [{"id": {"type": "int"}}])
+    tables = server._server.catalog.databases
+
+    def in_worker():
+        Who.extra = "%d:%s" % (os.getpid(), sorted(tables["db"]["public"]))
+    server.on_worker_start(in_worker)
+    bg = serve(server, workers=2)
+    conns = sessions_in_both_workers(bg.port)
+    try:
+        for conn in conns:
+            pid, _, _, extra = who(conn)
+            assert extra == "%d:['t']" % pid
+        assert Who.extra == ""         # never ran here, in the parent
+    finally:
+        close_all(conns)
+
+
+WORKERS_SERVER = textwrap.dedent("""
+    import json, os, sys, riffq
+    sys.path.insert(0, sys.argv[3])
+    from test_workers import Who
+    log = open(sys.argv[2], "a")
+    def note(*what):
+        log.write(json.dumps(what) + "\\n"); log.flush()
+    class Noted(Who):
+        def handle_disconnect(self, ip, port, callback=callable):
+            note("disconnect", os.getpid(), self.conn_id)
+            callback()
+    server = riffq.RiffqServer("127.0.0.1:" + sys.argv[1], connection_cls=Noted)
+    server.handle_shutdown(lambda: note("shutdown", os.getpid()))
+    server.start(workers=2)
+    note("returned", os.getpid())
+""")
+
+
+def start_server_process(tmp_path):
+    port = free_port()
+    script = tmp_path / "server.py"
+    script.write_text(WORKERS_SERVER)
+    events = tmp_path / "events.jsonl"
+    proc = subprocess.Popen([sys.executable, str(script), str(port), str(events),
+                             os.path.dirname(__file__)],
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_listening(port, proc)
+    return proc, port, events
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_to_the_parent_stops_every_worker(tmp_path, sig):
+    proc, port, events = start_server_process(tmp_path)
+    conns = sessions_in_both_workers(port)
+    rows = [who(c) for c in conns]
+    workers = sorted({r[0] for r in rows})
+    proc.send_signal(sig)
+    assert proc.wait(15) == 0, proc.communicate()[0]
+    for conn in conns:
+        with pytest.raises(psycopg.OperationalError, match="terminating connection due to administrator"):
+            who(conn)
+        conn.close()
+    assert wait_gone(workers, timeout=0.5) == []
+    lines = [json.loads(x) for x in events.read_text().splitlines()]
+    # shutdown hooks and every session's disconnect ran in its own worker
+    assert sorted(pid for what, pid, *_ in lines if what == "shutdown") == workers
+    assert sorted((pid, cid) for what, pid, *cid in lines if what == "disconnect") == \
+        sorted((r[0], [r[1]]) for r in rows)
+    assert lines[-1] == ["returned", proc.pid]
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_workers_exit_when_the_parent_is_killed(tmp_path):
+    proc, port, _ = start_server_process(tmp_path)
+    conns = sessions_in_both_workers(port)
+    workers = {who(c)[0] for c in conns}
+    proc.kill()
+    proc.wait(5)
+    assert wait_gone(workers, timeout=10, zombie_ok=True) == []
+    close_all(conns)
+
+
+def test_readme_example_serves_from_its_workers(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Using all cores\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    port = free_port()
+    script = tmp_path / "example.py"
+    script.write_text(code.replace("127.0.0.1:5433", "127.0.0.1:%d" % port))
+    proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_listening(port, proc)
+        pids = set()
+        for _ in range(40):
+            with connect(port) as conn:
+                pids.add(conn.execute("select 1").fetchone()[0])
+            if len(pids) == min(2, os.cpu_count() or 1):
+                break
+        assert len(pids) == min(2, os.cpu_count() or 1) and proc.pid not in pids
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0, proc.communicate()[0]
+    assert wait_gone(sorted(pids), timeout=0.5) == []
+
+
+def test_one_shared_listening_socket_where_reuse_port_does_not_balance(serve, monkeypatch):
+    """What macOS gets: the workers accept from one socket made before the fork."""
+    monkeypatch.setattr(riffq.prefork, "reuse_port_balances", lambda: False)
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    conns = sessions_in_both_workers(bg.port, limit=200)
+    try:
+        ids = [who(c)[1] for c in conns]
+        assert len(set(ids)) == len(ids) == len(conns)
+        threading.Timer(0.2, conns[0].cancel_safe).start()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conns[0].execute("select slow")
+    finally:
+        close_all(conns)
