@@ -15,6 +15,7 @@ there, which would make the role listings depend on test order.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 
 import pytest
@@ -32,6 +33,17 @@ needs_engine = pytest.mark.skipif(not ENGINE_READY, reason="catalog engine not w
                                   "riffq._catalog.engine is not importable")
 
 CORPUS = load_corpus()
+
+#: Entries riffq does not answer like PostgreSQL yet, each with the reason:
+#: strict expected failures, so an entry that starts passing must leave the list.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalog_known_gaps.json"),
+          encoding="utf-8") as _f:
+    KNOWN_GAPS = json.load(_f)
+
+
+def expect_gap(request, key):
+    if key in KNOWN_GAPS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="known gap: " + KNOWN_GAPS[key]))
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +99,9 @@ def riffq_target(request, postgres_target):
 
 
 @needs_engine
-def test_riffq_knows_every_user_object(postgres_target, riffq_target):
+def test_riffq_knows_every_user_object(postgres_target, riffq_target, request):
     """Placeholders in the corpus need riffq to name the same objects."""
+    expect_gap(request, "%s:knows_every_user_object" % riffq_target.translator)
     assert not riffq_target.ids.failed, riffq_target.ids.failed
     wanted = {k for k in postgres_target.ids.by_identity if not k.startswith("class:pg_toast.")
               and not k.startswith("type:pg_toast.")}
@@ -98,7 +111,8 @@ def test_riffq_knows_every_user_object(postgres_target, riffq_target):
 
 @needs_engine
 @pytest.mark.parametrize("entry", CORPUS, ids=[e.test_id for e in CORPUS])
-def test_riffq_agrees_with_postgres(entry, postgres_target, riffq_target, monkeypatch):
+def test_riffq_agrees_with_postgres(entry, postgres_target, riffq_target, monkeypatch, request):
+    expect_gap(request, "%s:%s" % (riffq_target.translator, entry.test_id))
     monkeypatch.setenv(TRANSLATOR_ENV, riffq_target.translator)
     diffs = compare_entry(entry, postgres_target, riffq_target)
     assert not diffs, describe_failure(entry, diffs, postgres_target, riffq_target)
@@ -107,6 +121,7 @@ def test_riffq_agrees_with_postgres(entry, postgres_target, riffq_target, monkey
 @pytest.mark.skipif(importlib.util.find_spec("riffq._catalog.router") is None,
                     reason="catalog router not merged yet: riffq._catalog.router is not importable")
 @pytest.mark.parametrize("entry", CORPUS, ids=[e.test_id for e in CORPUS])
-def test_router_sends_corpus_statement_to_the_catalog(entry):
+def test_router_sends_corpus_statement_to_the_catalog(entry, request):
+    expect_gap(request, "router:%s" % entry.test_id)
     from riffq._catalog.router import is_catalog_statement
     assert is_catalog_statement(entry.sql), entry.sql
