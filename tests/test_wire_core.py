@@ -471,3 +471,35 @@ def test_no_handle_auth_override_means_no_password_asked(serve, psql):
     bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Conn))
     out = psql(bg.port, "-At", "-c", "q")     # -w: psql would fail if asked for a password
     assert out.returncode == 0 and out.stdout.strip() == "1", out.stderr
+
+
+def test_blocking_handlers_run_side_by_side_and_others_stay_quick(serve):
+    """Handlers run on the loop's own thread until one blocks; then another
+    thread takes the loop over. Ten handlers sleeping at once must not queue
+    behind each other, and quick queries keep their pace meanwhile."""
+    def handler(sql, callback, **kwargs):
+        if sql == "sleep":
+            time.sleep(1.0)
+        callback(([{"name": "x", "type": "str"}], [(sql,)]))
+    bg = serve(low_level(handler))
+    conns = [connect(bg.port) for _ in range(10)]
+    try:
+        threads = [threading.Thread(target=lambda c=c: c.execute("sleep").fetchall())
+                   for c in conns]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        with connect(bg.port) as other:
+            slowest = 0.0
+            for _ in range(20):
+                q0 = time.monotonic()
+                assert other.execute("quick").fetchone() == ("quick",)
+                slowest = max(slowest, time.monotonic() - q0)
+        for t in threads:
+            t.join(15)
+        elapsed = time.monotonic() - t0
+    finally:
+        for c in conns:
+            c.close()
+    assert elapsed < 5.0, "sleeping handlers ran one after another (%.1f s)" % elapsed
+    assert slowest < 0.5, "a quick query waited %.2f s behind blocked handlers" % slowest

@@ -22,6 +22,7 @@ import weakref
 from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
+from .baton import Baton
 from .errors import ProtocolViolation
 from .tls import describe_certificate
 
@@ -186,8 +187,13 @@ class Connection:
             self.loop.call_later(5.0, self._lost)
 
     def run(self, fn: Callable[[], None]) -> None:
-        """Run user code (handlers, hooks) on the handler pool."""
-        self.loop.pool.submit(fn)
+        """Run user code (handlers, hooks): between two loop turns on the
+        loop's own thread (see ``baton``), else on the handler pool."""
+        loop = self.loop
+        if loop.baton.can_inline():
+            loop.inline.append(fn)
+        else:
+            loop.pool.submit(fn)
 
     def run_internal(self, fn: Callable[[], None]) -> None:
         """Run our own short work (encoding result chunks) on a separate pool,
@@ -420,7 +426,9 @@ class EventLoop:
         self.paused: "set[Connection]" = set()
         #: connections with output written this turn, flushed before select
         self.dirty: List[Connection] = []
-        self._ident: Optional[int] = None
+        #: handlers to call between loop turns, and who runs the loop
+        self.inline: Deque[Callable[[], None]] = deque()
+        self.baton = Baton(self._serve, self._wake)
         self._posted: Deque[Callable[[], None]] = deque()
         self._woken = False
         self._wake_r, self._wake_w = socket.socketpair()
@@ -437,7 +445,7 @@ class EventLoop:
     def post(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the loop thread soon; safe from any thread."""
         self._posted.append(fn)
-        if threading.get_ident() == self._ident:
+        if threading.get_ident() == self.baton.holder:
             return          # the loop runs posted work before it selects again
         if not self._woken:
             self._woken = True
@@ -486,8 +494,22 @@ class EventLoop:
     # ---------------------------------------------------------------- run
 
     def run(self) -> None:
+        """Serve until ``stop()``; see ``baton`` for the threads doing it."""
         self.thread = threading.current_thread()
-        self._ident = threading.get_ident()
+        self.baton.run()
+        # handlers queued when the loop stopped still run (on the pool), as
+        # they would have had they been queued there
+        while self.inline:
+            self.pool.submit(self.inline.popleft())
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass    # full of wake-ups already, or closing
+
+    def _serve(self, me: int) -> bool:
+        """Loop turns until stopped (True) or the baton is lost (False)."""
         sel = self.sel
         while not self._stopping:
             if self.dirty:
@@ -495,8 +517,8 @@ class EventLoop:
             timeout = None
             if self._timers:
                 timeout = max(0.0, self._timers[0][0] - time.monotonic())
-            if self._posted:
-                timeout = 0
+            if self._posted or self.inline:
+                timeout = 0     # work left by a holder that lost the baton
             for key, mask in sel.select(timeout):
                 data = key.data
                 if data is None:
@@ -519,6 +541,11 @@ class EventLoop:
                 for conn in list(self.paused):
                     if conn.session is None or conn.session.wants_input():
                         conn.resume_reading()
+            inline = self.inline
+            while inline and not self._stopping:
+                if not self.baton.run_job(inline.popleft()):
+                    return False
+        return True
 
     def _flush_dirty(self) -> None:
         dirty, self.dirty = self.dirty, []

@@ -1,0 +1,164 @@
+"""The right to run the event loop, and handing it on.
+
+Most query handlers answer at once (a lookup, a cached frame, DuckDB on a
+small table). Sending each of them to a pool thread and its answer back
+costs two thread switches, more than the handler itself. So the thread that
+runs the loop calls handlers itself ("inline"), between two turns of the
+loop, where it holds no state of any connection.
+
+A handler may block instead (a sleep, a long query, waiting on a remote
+service). The other connections must not wait for it: a watcher thread
+notices a handler that has held the loop for longer than ``budget`` and takes
+the baton, becoming the loop thread while the blocked one finishes its
+handler. Whoever finishes a handler without the baton hands its results to
+the loop through ``post`` (as pool threads always did) and becomes a watcher.
+
+Invariants: exactly one thread holds the baton; only it touches loop and
+session state; the baton changes hands only while its holder is inside a
+handler, under the lock.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Optional
+
+log = logging.getLogger("riffq")
+
+#: How long an inline handler may hold the loop before another thread takes it.
+INLINE_BUDGET = 0.002
+#: A watcher with nothing to watch polls less and less often, down to this.
+IDLE_POLL = 0.010
+#: How often the thread that called ``run`` looks up from waiting (signals).
+SIGNAL_POLL = 0.1
+#: Threads allowed in the relay (the holder, watchers, and blocked handlers);
+#: past it, handlers go to the pool instead of running inline.
+MAX_THREADS = 64
+
+
+class Baton:
+    """Who runs the loop. ``serve(me)`` runs loop turns until the loop stops
+    (True) or ``me`` lost the baton in a handler (False)."""
+
+    def __init__(self, serve: Callable[[int], bool], wake: Callable[[], None],
+                 budget: float = INLINE_BUDGET) -> None:
+        self._serve = serve
+        self._wake = wake
+        self.budget = budget
+        self._lock = threading.Lock()
+        #: thread ident of the holder (read without the lock by ``post``)
+        self.holder: Optional[int] = None
+        self._job_started = 0.0       # monotonic start of the holder's handler, 0: none
+        self._jobs = 0                # handlers started inline, ever (activity for watchers)
+        self._threads = 0             # threads in the relay
+        self._watchers = 0            # of which polling
+        self._finished = False
+        self._done = threading.Event()
+
+    # -- the loop's side -----------------------------------------------------------
+    def run(self) -> None:
+        """Serve until the loop stops. The calling thread only waits: the
+        loop runs on relay threads, so a handler that blocks never holds up
+        the caller (which must see the end, handle signals and clean up)."""
+        self._done = threading.Event()
+        with self._lock:
+            self._finished = False
+            self._threads = 1
+        threading.Thread(target=self._first_holder, name="riffq-loop", daemon=True).start()
+        # Timed waits: a signal caught by another thread only runs its Python
+        # handler (stop) once the main thread is back in the interpreter
+        while not self._done.wait(SIGNAL_POLL):
+            pass
+
+    def _first_holder(self) -> None:
+        me = threading.get_ident()
+        with self._lock:
+            self.holder = me
+        self._spawn_watcher()
+        try:
+            if self._serve(me):
+                self._finish()
+            else:
+                self._watch(me)
+        except BaseException:
+            log.exception("event loop failed")
+            self._finish()
+        finally:
+            with self._lock:
+                self._threads -= 1
+
+    def can_inline(self) -> bool:
+        return not self._finished and self._threads < MAX_THREADS
+
+    def run_job(self, fn: Callable[[], None]) -> bool:
+        """Run a handler inline; False when the baton was taken meanwhile."""
+        me = threading.get_ident()
+        self._jobs += 1
+        self._job_started = time.monotonic()
+        try:
+            fn()
+        except Exception:
+            log.exception("internal error in an inline job")
+        with self._lock:
+            self._job_started = 0.0
+            if self.holder == me:
+                return True
+        # the new holder may be asleep in select, unaware of what fn posted
+        self._wake()
+        return False
+
+    # -- watchers --------------------------------------------------------------------
+    def _spawn_watcher(self) -> None:
+        with self._lock:
+            if self._watchers or self._threads >= MAX_THREADS or self._finished:
+                return
+            self._threads += 1
+        threading.Thread(target=self._watch_thread, name="riffq-loop", daemon=True).start()
+
+    def _watch_thread(self) -> None:
+        try:
+            self._watch(threading.get_ident())
+        finally:
+            with self._lock:
+                self._threads -= 1
+
+    def _watch(self, me: int) -> None:
+        """Poll the holder's handler; take the baton from one that runs past
+        the budget. A spare watcher (another one polls already) leaves."""
+        with self._lock:
+            self._watchers += 1
+        pause, seen = self.budget, -1
+        while True:
+            time.sleep(pause)
+            with self._lock:
+                if self._finished or self._watchers > 1:
+                    self._watchers -= 1       # in the same breath, so two spares
+                    return                    # never both leave
+                started = self._job_started
+                if not started or time.monotonic() - started < self.budget:
+                    # nothing to take: poll less often while nothing happens
+                    pause = self.budget if self._jobs != seen else min(pause * 2, IDLE_POLL)
+                    seen = self._jobs
+                    continue
+                self.holder = me
+                self._job_started = 0.0
+                self._watchers -= 1
+            self._spawn_watcher()       # someone must watch the new holder
+            try:
+                stopped = self._serve(me)
+            except BaseException:
+                log.exception("event loop failed")
+                stopped = True
+            if stopped:
+                self._finish()
+                return
+            with self._lock:
+                self._watchers += 1
+            pause, seen = self.budget, -1
+
+    def _finish(self) -> None:
+        with self._lock:
+            self._finished = True
+            self.holder = None
+        self._done.set()
