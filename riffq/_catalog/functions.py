@@ -17,7 +17,9 @@ from .._wire.errors import PgError
 from . import functions_sql as F
 from .functions_agg import ArrayAgg, OrderedArrayAgg, OrderedStringAgg, pg_json_build_object
 from .content import BUILTIN_SCHEMAS, PG_CATALOG_OID
-from .content_rows import RowContext, all_types, index_def, pk_def, roles
+from .content_builtin import DATABASE_DESCRIPTIONS, NAMESPACE_DESCRIPTIONS
+from .content_rows import (RowContext, all_types, index_def, pk_def, relation_visible, roles,
+                           search_path)
 from .pgnames import format_type, quote_ident
 
 _ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1", 16: "LATIN9", 24: "WIN1252"}
@@ -131,7 +133,7 @@ class FunctionHost:
             pg_conversion_is_visible=lambda oid: None if oid is None else 1,
             pg_ts_config_is_visible=lambda oid: None if oid is None else 1,
             obj_description=self.obj_description, col_description=self.col_description,
-            shobj_description=lambda *a: None,
+            shobj_description=self.shobj_description,
             pg_postmaster_start_time=lambda: self.started.isoformat(),
             pg_conf_load_time=lambda: self.started.isoformat(),
             pg_relation_size=lambda *a: 0, pg_total_relation_size=lambda *a: 0,
@@ -187,19 +189,7 @@ class FunctionHost:
         return self.ctx.session.user
 
     def search_path(self) -> List[str]:
-        raw = self.ctx.session.get_setting("search_path") or '"$user", public'
-        out = []
-        for part in raw.split(","):
-            name = part.strip()
-            if name.startswith('"') and name.endswith('"'):
-                name = name[1:-1].replace('""', '"')
-            else:
-                name = name.lower()
-            if name == "$user":
-                name = self.ctx.session.user
-            if name:
-                out.append(name)
-        return out
+        return search_path(self.ctx)
 
     def _schema_oids(self) -> Dict[str, int]:
         return {name: oid for oid, name in self.ctx.snap.schemas()}
@@ -349,13 +339,7 @@ class FunctionHost:
                     rel = r
             if rel is None:
                 return None
-        path = self.search_path()
-        if rel.schema not in path:
-            return 0
-        # hidden when an earlier schema on the path has a relation of that name
-        earlier = set(path[:path.index(rel.schema)])
-        return 0 if any(r.name == rel.name and r.schema in earlier
-                        for r in self.ctx.snap.relations()) else 1
+        return int(relation_visible(self.ctx, rel))
 
     def type_is_visible(self, oid: Any) -> Optional[int]:
         if oid is None:
@@ -378,10 +362,18 @@ class FunctionHost:
             cache["descriptions"] = out
         return cache["descriptions"]
 
-    def obj_description(self, oid: Any, catalog: Any = None) -> Optional[str]:
-        if oid is None or int(oid) < 16384:
+    @staticmethod
+    def shobj_description(oid: Any, catalog: Any) -> Optional[str]:
+        if oid is None or catalog is None or str(catalog) != "pg_database":
             return None
-        if catalog is not None and str(catalog) != "pg_class":
+        return DATABASE_DESCRIPTIONS.get(int(oid))
+
+    def obj_description(self, oid: Any, catalog: Any = None) -> Optional[str]:
+        if oid is None:
+            return None
+        if catalog is not None and str(catalog) == "pg_namespace":
+            return NAMESPACE_DESCRIPTIONS.get(int(oid))
+        if int(oid) < 16384 or catalog is not None and str(catalog) != "pg_class":
             return None
         return self._descriptions().get((int(oid), 0))
 
