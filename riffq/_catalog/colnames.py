@@ -13,11 +13,12 @@ import re
 from typing import Dict, List, Optional, Tuple, Union
 
 from riffq._catalog import sqlast as A
-from riffq._catalog.coltypes import (array_type, catalog_column_type, element_type,
-                                     function_type, subquery_type)
+from riffq._catalog.coltypes import (array_type, catalog_column_type, catalog_columns,
+                                     element_type, function_type, subquery_type)
+from riffq._catalog.translate_srf import from_aliases
 from riffq._catalog.translate_types import OutputColumn
 
-__all__ = ["figure_name", "literal_type", "output_column", "expr_type", "resolve_column",
+__all__ = ["star_columns", "figure_name", "literal_type", "output_column", "expr_type", "resolve_column",
            "BOOL_COLUMNS", "Scope"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
@@ -260,3 +261,35 @@ def output_column(item: A.SelectItem, scope: Scope, subqueries: Optional[Subquer
     if out.pg_type is None:
         out.pg_type = expr_type(e, scope, subqueries)
     return out
+
+
+def star_columns(star: A.Star, scope: Scope, from_: List[A.FromItem]
+                 ) -> Optional[List[OutputColumn]]:
+    """The columns ``*`` / ``t.*`` stands for, in order, when the FROM items
+    tell them all (catalog relations, subqueries, CTEs); None otherwise,
+    e.g. after JOIN ... USING, which merges columns."""
+    if any(_has_using(f) for f in from_):
+        return None
+    qual = star.qualifier[-1] if star.qualifier else None
+    out: List[OutputColumn] = []
+    for alias in from_aliases(from_):
+        if qual is not None and alias != qual:
+            continue
+        entry = scope.get(alias)
+        if isinstance(entry, str):
+            names = catalog_columns(entry)
+            if names is None:
+                return None
+            out.extend(output_column(A.SelectItem(A.Col([alias, n]), None), scope)
+                       for n in names)
+        elif isinstance(entry, list) and entry:
+            out.extend(OutputColumn(c.name, c.cast, c.function, c.source, c.literal, c.pg_type)
+                       for c in entry)
+        else:
+            return None
+    return out
+
+
+def _has_using(f: A.FromItem) -> bool:
+    return isinstance(f, A.Join) and (bool(f.using) or _has_using(f.left) or
+                                      _has_using(f.right))

@@ -15,9 +15,9 @@ import sqlite3
 from typing import Dict, List, Optional, Set, Tuple
 
 from riffq._catalog import sqlast as A
-from riffq._catalog.coltypes import catalog_columns, function_type
+from riffq._catalog.coltypes import function_type
 from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
-                                    output_column, resolve_column)
+                                    output_column, resolve_column, star_columns)
 from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
                                           grouped_items_ok, has_aggregate, plan_srfs,
                                           record_field_sql, walk_expr)
@@ -634,38 +634,6 @@ class Emitter:
             else:
                 sql += " OVER " + self.window(e.over)
         return sql
-
-
-def star_columns(star: A.Star, scope: Scope, from_: List[A.FromItem]
-                 ) -> Optional[List[OutputColumn]]:
-    """The columns ``*`` / ``t.*`` stands for, in order, when the FROM items
-    tell them all (catalog relations, subqueries, CTEs); None otherwise,
-    e.g. after JOIN ... USING, which merges columns."""
-    if any(_has_using(f) for f in from_):
-        return None
-    qual = star.qualifier[-1] if star.qualifier else None
-    out: List[OutputColumn] = []
-    for alias in from_aliases(from_):
-        if qual is not None and alias != qual:
-            continue
-        entry = scope.get(alias)
-        if isinstance(entry, str):
-            names = catalog_columns(entry)
-            if names is None:
-                return None
-            out.extend(output_column(A.SelectItem(A.Col([alias, n]), None), scope)
-                       for n in names)
-        elif isinstance(entry, list) and entry:
-            out.extend(OutputColumn(c.name, c.cast, c.function, c.source, c.literal, c.pg_type)
-                       for c in entry)
-        else:
-            return None
-    return out
-
-
-def _has_using(f: A.FromItem) -> bool:
-    return isinstance(f, A.Join) and (bool(f.using) or _has_using(f.left) or
-                                      _has_using(f.right))
 
 
 def _set_returning_calls(e: A.Expr) -> List[A.Func]:
