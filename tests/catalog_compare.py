@@ -293,7 +293,8 @@ def _own_pid(value: str, ctx: ServerContext) -> str:
     return "<other backend pid>"
 
 
-_VERSION = re.compile(r"^PostgreSQL (\d+)(\.\d+)?\S* on .*$", re.S)
+# the version may carry a distributor's suffix with spaces ("15.18 (Debian 15.18-0+deb12u1)")
+_VERSION = re.compile(r"^PostgreSQL (\d+)(\.\d+)?[^\n]*? on .*$", re.S)
 
 RULES: Tuple[Rule, ...] = (
     Rule("user-oid",

@@ -130,7 +130,7 @@ def test_primary_key_and_comments(registry, tl) -> None:
     assert [t.name for _, t in cols] == ["name", "char", "_int2", "text", "text", "int2vector",
                                          "bool", "text", "text"]
     assert rows == [("orders_pkey", "p", [1], "PRIMARY KEY (id)",
-                     "CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)", [1], True,
+                     "CREATE UNIQUE INDEX orders_pkey ON orders USING btree (id)", [1], True,
                      "order id", None)]
 
 

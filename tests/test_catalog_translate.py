@@ -141,8 +141,12 @@ def test_sources_resolve_through_derived_tables():
 def test_star_reports_expanded_relations():
     t = translate("SELECT c.*, n.* FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
                   use_sqlglot=False)
-    assert t.columns is None
     assert t.star_relations == ["pg_class", "pg_namespace"]
+    # the columns are known too: each relation's, in order, typed from the catalog
+    names = [c.name for c in t.columns]
+    assert names[0] == "oid" and names[1] == "relname" and names.count("oid") == 2
+    assert ("pg_namespace", "nspname") in [c.source for c in t.columns]
+    assert t.columns[1].pg_type == "name"
     t = translate("SELECT * FROM information_schema.tables", use_sqlglot=False)
     assert t.star_relations == ["tables"] and t.relations == {"tables"}
     assert "information_schema.tables" in t.sql

@@ -68,6 +68,10 @@ class Recorder(RecordingHandler):
                       [tuple(v for _, _, v in TYPED_COLUMNS), tuple(None for _ in TYPED_COLUMNS)]))
         elif q.startswith("select ia from int4_array"):
             callback(([{"name": "ia", "type": "int4[]"}], [([1, None, 3],)]))
+        elif q.startswith("select arrays from typed_arrays"):
+            callback(([{"name": "i8a", "type": "int8[]"}, {"name": "numa", "type": "numeric[]"},
+                       {"name": "da", "type": "date[]"}],
+                      [([2 ** 40, None, -1], [Decimal("1.50"), None], [dt.date(2024, 2, 29)])]))
         elif q.startswith("insert into people"):
             if args and args[0] == 13:
                 callback(("ERROR", "23505", "duplicate key value violates unique constraint"),
@@ -448,27 +452,38 @@ def test_every_common_type_decodes_from_binary(rec_server):
     assert all(v is None for v in rows[1].values())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "riffq has no pg_catalog: asyncpg has no built-in codec for int4[] (OID 1007), so on "
-    "seeing it in a RowDescription it runs its type introspection -- first "
-    "`SELECT current_setting('jit') AS cur, set_config('jit', 'off', false) AS new`, then a "
-    "pg_catalog.pg_type query -- and riffq forwards both to the handler instead of answering "
-    "them (start(catalog_emulation=True) is accepted but changes nothing)"))
-def test_int4_array_result_needs_type_introspection(rec_server):
-    rec, port = rec_server
+@pytest.fixture
+def catalog_rec_server(serve):
+    """rec_server's handler behind a server that emulates the catalog."""
+    rec = Recorder()
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(rec)
+    bg = serve(server, catalog_emulation=True)
+    yield rec, bg.port
+    rec.release.set()
+
+
+def test_array_results_decode_through_type_introspection(catalog_rec_server):
+    """asyncpg has no built-in codec for int4[], int8[] or numeric[]: on seeing
+    one in a RowDescription it introspects pg_type (set_config('jit'), then a
+    WITH RECURSIVE typeinfo_tree query), which the catalog emulation answers,
+    so the handler sees only the user's own statements."""
+    rec, port = catalog_rec_server
 
     async def main():
         conn = await connect(port)
         try:
-            return await conn.fetchval("select ia from int4_array", timeout=T)
+            ints = await conn.fetchval("select ia from int4_array", timeout=T)
+            row = await conn.fetchrow("select arrays from typed_arrays", timeout=T)
+            return ints, row
         finally:
             await conn.close(timeout=T)
-    try:
-        assert run(main()) == [1, None, 3]
-    finally:
-        # what reached the handler besides our own statement
-        extra = [s for s, _ in rec.calls if "int4_array" not in s]
-        print("handler also received:", [" ".join(s.split())[:80] for s in extra])
+    ints, row = run(main())
+    assert ints == [1, None, 3]
+    assert list(row.values()) == [[2 ** 40, None, -1], [Decimal("1.50"), None],
+                                  [dt.date(2024, 2, 29)]]
+    reached = [s for s, _ in rec.calls]
+    assert all("int4_array" in s or "typed_arrays" in s for s in reached), reached
 
 
 def test_handler_error_raises_with_sqlstate_and_connection_survives(rec_server):

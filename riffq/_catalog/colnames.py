@@ -13,14 +13,19 @@ import re
 from typing import Dict, List, Optional, Tuple, Union
 
 from riffq._catalog import sqlast as A
+from riffq._catalog.coltypes import (array_type, catalog_column_type, catalog_columns,
+                                     element_type, function_type, subquery_type)
+from riffq._catalog.translate_srf import from_aliases
 from riffq._catalog.translate_types import OutputColumn
 
-__all__ = ["figure_name", "literal_type", "output_column", "expr_type", "resolve_column",
+__all__ = ["star_columns", "figure_name", "literal_type", "output_column", "expr_type", "resolve_column",
            "BOOL_COLUMNS", "Scope"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
 ScopeEntry = Union[str, List[OutputColumn]]
 Scope = Dict[str, ScopeEntry]
+# The output columns of subqueries already emitted, by id() of their Query.
+Subqueries = Dict[int, Optional[List[OutputColumn]]]
 
 _BOOL_BINARY = frozenset(["and", "or", "=", "<>", "<", ">", "<=", ">=", "~", "~*", "!~",
                           "!~*", "~~", "~~*", "!~~", "!~~*"])
@@ -149,20 +154,72 @@ def evident_type(e: A.Expr) -> Optional[str]:
     return None
 
 
-def expr_type(e: A.Expr, scope: Scope) -> Optional[str]:
-    """:func:`evident_type`, plus boolean catalog columns read through *scope*."""
+def expr_type(e: A.Expr, scope: Scope, subqueries: Optional[Subqueries] = None
+              ) -> Optional[str]:
+    """:func:`evident_type`, plus what the catalog tells: the types of catalog
+    columns read through *scope*, of built-in functions' results and of
+    already emitted subqueries (*subqueries*)."""
+    subqueries = subqueries if subqueries is not None else {}
     if isinstance(e, A.Col):
         ref = resolve_column(e.parts, scope)
-        if ref is not None and ref.pg_type is not None:
+        if ref is None:
+            return None
+        if ref.pg_type is not None:
             return ref.pg_type
-        source = ref.source if ref is not None else None
-        if source is not None and source[1] in BOOL_COLUMNS:
-            return "bool"
+        if ref.cast is not None:
+            return ref.cast
+        source = ref.source
+        if source is not None:
+            if source[1] in BOOL_COLUMNS:
+                return "bool"
+            return catalog_column_type(source[0], source[1])
         return None
-    if isinstance(e, A.Func) and e.name[-1] in ("json_build_object", "to_json", "json_agg",
-                                                 "row_to_json", "json_build_array"):
-        return "json"
+    if isinstance(e, A.Func) and e.sql_syntax != "keyword" and e.name[-1] not in (
+            "count", "coalesce", "nullif"):
+        return function_type(e.name[-1], [expr_type(a, scope, subqueries) for a in e.args])
+    if isinstance(e, A.Func) and e.sql_syntax == "keyword":
+        return function_type(e.name[-1], [])
+    if isinstance(e, A.Func) and e.name[-1] in ("coalesce", "nullif"):
+        return next((t for t in (expr_type(a, scope, subqueries) for a in e.args)
+                     if t is not None), None)
+    if isinstance(e, A.Subscript):
+        return element_type(expr_type(e.expr, scope, subqueries))
+    if isinstance(e, A.FieldSelect) and isinstance(e.expr, A.Func) and \
+            e.expr.name[-1] == "_pg_expandarray" and e.expr.args:
+        # information_schema._pg_expandarray(arr) returns (x element, n int4)
+        return "int4" if e.field == "n" else element_type(
+            expr_type(e.expr.args[0], scope, subqueries)) if e.field == "x" else None
+    if isinstance(e, A.SubqueryExpr) and e.kind in ("scalar", "array") and id(e.query) in \
+            subqueries:
+        t = subquery_type(subqueries[id(e.query)])
+        return t if e.kind == "scalar" else array_type(t)
+    if isinstance(e, A.ArrayLit) and e.items:
+        return array_type(next((t for t in (expr_type(i, scope, subqueries) for i in e.items)
+                                if t is not None), None))
+    if isinstance(e, A.Case):
+        branches = [v for _, v in e.whens] + ([e.default] if e.default is not None else [])
+        types = [expr_type(v, scope, subqueries) for v in branches
+                 if not (isinstance(v, A.Lit) and v.kind == "null")]
+        known = [t for t in types if t is not None]
+        if known and all(isinstance(v, A.Lit) or t is not None for v, t in zip(
+                [v for v in branches if not (isinstance(v, A.Lit) and v.kind == "null")],
+                types)):
+            return _common_type(known)
+        return evident_type(e)
     return evident_type(e)
+
+
+def _common_type(types: List[str]) -> str:
+    """PostgreSQL's CASE/UNION resolution, for the types catalog queries mix:
+    the first non-text type wins over unknown-typed literals."""
+    if len(set(types)) == 1:
+        return types[0]
+    numeric = ("int2", "int4", "int8", "numeric", "float4", "float8")
+    if all(t in numeric for t in types):
+        return max(types, key=numeric.index)
+    if all(t in ("text", "name", "varchar", "char", "bpchar") for t in types):
+        return "text"
+    return types[0]
 
 
 def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:
@@ -184,7 +241,8 @@ def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:
     return None
 
 
-def output_column(item: A.SelectItem, scope: Scope) -> OutputColumn:
+def output_column(item: A.SelectItem, scope: Scope, subqueries: Optional[Subqueries] = None
+                  ) -> OutputColumn:
     """The OutputColumn of one select item (name, cast, function, source, literal)."""
     e = item.expr
     name = item.alias if item.alias is not None else figure_name(e)[0]
@@ -201,7 +259,37 @@ def output_column(item: A.SelectItem, scope: Scope) -> OutputColumn:
     elif isinstance(e, A.Lit):
         out.literal = literal_type(e)
     if out.pg_type is None:
-        out.pg_type = evident_type(e)
-    if out.pg_type is None and out.source is not None and out.source[1] in BOOL_COLUMNS:
-        out.pg_type = "bool"
+        out.pg_type = expr_type(e, scope, subqueries)
     return out
+
+
+def star_columns(star: A.Star, scope: Scope, from_: List[A.FromItem]
+                 ) -> Optional[List[OutputColumn]]:
+    """The columns ``*`` / ``t.*`` stands for, in order, when the FROM items
+    tell them all (catalog relations, subqueries, CTEs); None otherwise,
+    e.g. after JOIN ... USING, which merges columns."""
+    if any(_has_using(f) for f in from_):
+        return None
+    qual = star.qualifier[-1] if star.qualifier else None
+    out: List[OutputColumn] = []
+    for alias in from_aliases(from_):
+        if qual is not None and alias != qual:
+            continue
+        entry = scope.get(alias)
+        if isinstance(entry, str):
+            names = catalog_columns(entry)
+            if names is None:
+                return None
+            out.extend(output_column(A.SelectItem(A.Col([alias, n]), None), scope)
+                       for n in names)
+        elif isinstance(entry, list) and entry:
+            out.extend(OutputColumn(c.name, c.cast, c.function, c.source, c.literal, c.pg_type)
+                       for c in entry)
+        else:
+            return None
+    return out
+
+
+def _has_using(f: A.FromItem) -> bool:
+    return isinstance(f, A.Join) and (bool(f.using) or _has_using(f.left) or
+                                      _has_using(f.right))

@@ -13,6 +13,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
+from .content_builtin import (auth_members, namespace_descriptions,
+                              predefined_roles, rewrite_rules, shared_descriptions)
 from .pgnames import format_type, quote_ident, sql_data_type
 
 PG_CLASS_OID = 1259
@@ -62,7 +64,8 @@ def class_row(oid: int, name: str, nsp: int, reltype: int, kind: str, natts: int
     return {
         "oid": oid, "relname": name, "relnamespace": nsp, "reltype": reltype, "reloftype": 0,
         "relowner": owner, "relam": {"r": _HEAP_AM, "m": _HEAP_AM, "i": _BTREE_AM}.get(kind, 0),
-        "relfilenode": oid if storage else 0, "reltablespace": 0, "relpages": 0,
+        # an empty btree index still has its metapage: PostgreSQL reports 1 page
+        "relfilenode": oid if storage else 0, "reltablespace": 0, "relpages": int(kind == "i"),
         "reltuples": -1.0 if kind in ("r", "m") else 0.0, "relallvisible": 0,
         "reltoastrelid": 0, "relhasindex": has_index, "relisshared": False,
         "relpersistence": "p", "relkind": kind, "relnatts": natts, "relchecks": 0,
@@ -95,12 +98,13 @@ def _role_name(ctx: RowContext, oid: int) -> str:
 
 
 def roles(ctx: RowContext) -> List[Dict[str, Any]]:
-    """pg_roles: the bootstrap superuser and the connected user."""
+    """pg_roles: the bootstrap superuser, PostgreSQL's predefined roles and
+    the connected user."""
     cols = [c[0] for c in ctx.static.relations["pg_roles"].columns]
     template = dict(zip(cols, ctx.static.rows["pg_roles"][0]))
-    out = [template]
+    out = [template] + predefined_roles(template)
     user = ctx.session.user
-    if user and user != template["rolname"]:
+    if user and all(user != r["rolname"] for r in out):
         out.append(dict(template, rolname=user, oid=role_oid(ctx, user)))
     return out
 
@@ -114,12 +118,23 @@ def role_oid(ctx: RowContext, name: str) -> int:
 def users(ctx: RowContext) -> List[Dict[str, Any]]:
     cols = [c[0] for c in ctx.static.relations["pg_user"].columns]
     template = dict(zip(cols, ctx.static.rows["pg_user"][0]))
-    return [dict(template, usename=r["rolname"], usesysid=r["oid"]) for r in roles(ctx)]
+    return [dict(template, usename=r["rolname"], usesysid=r["oid"]) for r in roles(ctx)
+            if r["rolcanlogin"]]
 
 
 def namespaces(ctx: RowContext) -> List[Dict[str, Any]]:
-    return [{"oid": oid, "nspname": name, "nspowner": BOOTSTRAP_SUPERUSER_OID,
-             "nspacl": None} for oid, name in ctx.snap.schemas()]
+    """Built-in schemas keep PostgreSQL's owner and privileges (public
+    belongs to pg_database_owner); the user's belong to the superuser."""
+    builtin = {r[0]: r for r in ctx.static.rows["pg_namespace"]}
+    out = []
+    for oid, name in ctx.snap.schemas():
+        known = builtin.get(oid)
+        if known is not None and known[1] == name:
+            out.append({"oid": oid, "nspname": name, "nspowner": known[2], "nspacl": known[3]})
+        else:
+            out.append({"oid": oid, "nspname": name, "nspowner": BOOTSTRAP_SUPERUSER_OID,
+                        "nspacl": None})
+    return out
 
 
 def databases(ctx: RowContext) -> List[Dict[str, Any]]:
@@ -148,9 +163,11 @@ def _natts(ctx: RowContext, rel: UserRelation) -> int:
 def classes(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in ctx.snap.relations():
+        # a view is its _RETURN rule: relhasrules is always true for one
         out.append(class_row(rel.oid, rel.name, rel.schema_oid, rel.reltype, rel.kind,
-                             _natts(ctx, rel), rel.owner, rel.has_index, rel.has_rules,
-                             rel.has_triggers, rel.row_security))
+                             _natts(ctx, rel), rel.owner, rel.has_index,
+                             rel.has_rules or rel.kind in ("v", "m"), rel.has_triggers,
+                             rel.row_security))
         if rel.pk_index_oid:
             out.append(class_row(rel.pk_index_oid, rel.name + "_pkey", rel.schema_oid, 0, "i",
                                  len(_pk_columns(ctx, rel))))
@@ -249,7 +266,7 @@ def constraints(ctx: RowContext) -> List[Dict[str, Any]]:
 
 
 def descriptions(ctx: RowContext) -> List[Dict[str, Any]]:
-    out = []
+    out = namespace_descriptions()
     for rel in ctx.snap.relations():
         if rel.comment is not None:
             out.append({"objoid": rel.oid, "classoid": PG_CLASS_OID, "objsubid": 0,
@@ -271,11 +288,41 @@ def attrdefs(ctx: RowContext) -> List[Dict[str, Any]]:
     return out
 
 
+def search_path(ctx: RowContext) -> List[str]:
+    """The session's search_path as schema names (``$user`` resolved)."""
+    raw = ctx.session.get_setting("search_path") or '"$user", public'
+    out = []
+    for part in raw.split(","):
+        name = part.strip()
+        if name.startswith('"') and name.endswith('"'):
+            name = name[1:-1].replace('""', '"')
+        else:
+            name = name.lower()
+        if name == "$user":
+            name = ctx.session.user
+        if name:
+            out.append(name)
+    return out
+
+
+def relation_visible(ctx: RowContext, rel: UserRelation) -> bool:
+    """pg_table_is_visible for a user relation: its schema is on the path and
+    no earlier schema there has a relation of the same name."""
+    path = search_path(ctx)
+    if rel.schema not in path:
+        return False
+    earlier = set(path[:path.index(rel.schema)])
+    return not any(r.name == rel.name and r.schema in earlier for r in ctx.snap.relations())
+
+
 def index_def(ctx: RowContext, rel: UserRelation) -> str:
+    """pg_get_indexdef: the table is schema-qualified only when not visible."""
     cols = ctx.snap.columns(rel)
     names = ", ".join(quote_ident(cols[k - 1].name) for k in _pk_columns(ctx, rel))
-    return "CREATE UNIQUE INDEX %s ON %s.%s USING btree (%s)" % (
-        quote_ident(rel.name + "_pkey"), quote_ident(rel.schema), quote_ident(rel.name), names)
+    table = quote_ident(rel.name) if relation_visible(ctx, rel) else \
+        "%s.%s" % (quote_ident(rel.schema), quote_ident(rel.name))
+    return "CREATE UNIQUE INDEX %s ON %s USING btree (%s)" % (
+        quote_ident(rel.name + "_pkey"), table, names)
 
 
 def pk_def(ctx: RowContext, rel: UserRelation) -> str:
@@ -575,6 +622,9 @@ BUILDERS: Dict[str, Callable[[RowContext], List[Dict[str, Any]]]] = {
     "pg_indexes": indexes_view,
     "pg_settings": settings,
     "pg_stat_activity": activity,
+    "pg_auth_members": auth_members,
+    "pg_shdescription": shared_descriptions,
+    "pg_rewrite": rewrite_rules,
     "information_schema.schemata": is_schemata,
     "information_schema.tables": is_tables,
     "information_schema.views": is_views,
@@ -590,4 +640,4 @@ BUILDERS: Dict[str, Callable[[RowContext], List[Dict[str, Any]]]] = {
 
 # static pg_class rows are the dump's; format_type is re-exported for functions
 __all__ = ["BUILDERS", "RowContext", "static_rows", "all_types", "format_type", "index_def",
-           "pk_def", "roles", "UserColumn"]
+           "pk_def", "roles", "UserColumn", "search_path", "relation_visible"]

@@ -286,6 +286,8 @@ class CatalogEngine:
             return None
         if getattr(oc, "cast", None):
             return self._type_named(oc.cast)
+        if getattr(oc, "pg_type", None):
+            return self._type_named(oc.pg_type)
         if getattr(oc, "function", None):
             t = self._proc_types.get(oc.function.lower())
             if t is not None:

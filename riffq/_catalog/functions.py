@@ -15,8 +15,11 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .._wire.errors import PgError
 from . import functions_sql as F
+from .functions_agg import ArrayAgg, OrderedArrayAgg, OrderedStringAgg, pg_json_build_object
 from .content import BUILTIN_SCHEMAS, PG_CATALOG_OID
-from .content_rows import RowContext, all_types, index_def, pk_def, roles
+from .content_builtin import DATABASE_DESCRIPTIONS, NAMESPACE_DESCRIPTIONS
+from .content_rows import (RowContext, all_types, index_def, pk_def, relation_visible, roles,
+                           search_path)
 from .pgnames import format_type, quote_ident
 
 _ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1", 16: "LATIN9", 24: "WIN1252"}
@@ -94,6 +97,8 @@ class FunctionHost:
             array_length=F.array_length, array_upper=F.array_length, array_lower=F.array_lower,
             cardinality=F.cardinality, array_position=F.array_position,
             regexp_replace=F.regexp_replace, regexp_match=F.regexp_match,
+            regexp_split_to_array=F.regexp_split_to_array, pg_array_cat=F.pg_array_cat,
+            pg_json_build_object=pg_json_build_object,
             split_part=F.split_part, left=F.left, right=F.right, lpad=F.lpad, rpad=F.rpad,
             # LEFT and RIGHT are join keywords in SQLite: callable only under these names
             pg_left=F.left, pg_right=F.right,
@@ -128,7 +133,7 @@ class FunctionHost:
             pg_conversion_is_visible=lambda oid: None if oid is None else 1,
             pg_ts_config_is_visible=lambda oid: None if oid is None else 1,
             obj_description=self.obj_description, col_description=self.col_description,
-            shobj_description=lambda *a: None,
+            shobj_description=self.shobj_description,
             pg_postmaster_start_time=lambda: self.started.isoformat(),
             pg_conf_load_time=lambda: self.started.isoformat(),
             pg_relation_size=lambda *a: 0, pg_total_relation_size=lambda *a: 0,
@@ -140,7 +145,8 @@ class FunctionHost:
             pg_is_in_recovery=lambda: 0, pg_tablespace_location=lambda oid: "",
             pg_now=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(),
             pg_current_date=lambda: _dt.date.today().isoformat(),
-            pg_typeof=self.unsupported("pg_typeof"),
+            pg_typeof=self.unsupported("pg_typeof"), to_regtype=self.to_regtype,
+            pg_database_size=self.database_size,
             pg_has_role=lambda *a: 1, has_any_column_privilege=lambda *a: 1,
             to_char=lambda v, fmt=None: None if v is None else str(v),
         )
@@ -153,8 +159,10 @@ class FunctionHost:
         # one function with an effect, so it runs wherever SQLite puts it.
         for name, fn in session.items():
             conn.create_function(name, -1, self._wrap(fn), deterministic=name != "set_config")
-        conn.create_aggregate("pg_array_agg", 1, F.ArrayAgg)
-        conn.create_aggregate("array_agg", 1, F.ArrayAgg)
+        conn.create_aggregate("pg_array_agg", 1, ArrayAgg)
+        conn.create_aggregate("array_agg", 1, ArrayAgg)
+        conn.create_aggregate("pg_array_agg_ordered", -1, OrderedArrayAgg)
+        conn.create_aggregate("pg_string_agg_ordered", -1, OrderedStringAgg)
         conn.create_aggregate("string_agg", 2, F.StringAgg)
         conn.create_aggregate("bool_and", 1, type("BoolAnd", (F.BoolAgg,), {
             "__init__": lambda s: F.BoolAgg.__init__(s, True)}))
@@ -181,19 +189,7 @@ class FunctionHost:
         return self.ctx.session.user
 
     def search_path(self) -> List[str]:
-        raw = self.ctx.session.get_setting("search_path") or '"$user", public'
-        out = []
-        for part in raw.split(","):
-            name = part.strip()
-            if name.startswith('"') and name.endswith('"'):
-                name = name[1:-1].replace('""', '"')
-            else:
-                name = name.lower()
-            if name == "$user":
-                name = self.ctx.session.user
-            if name:
-                out.append(name)
-        return out
+        return search_path(self.ctx)
 
     def _schema_oids(self) -> Dict[str, int]:
         return {name: oid for oid, name in self.ctx.snap.schemas()}
@@ -246,6 +242,26 @@ class FunctionHost:
         names = {oid_: n for oid_, n in self.ctx.snap.schemas()} if int(oid) >= 16384 else None
         return format_type(int(oid), None if typmod is None else int(typmod), types,
                            self._visible() if names else (PG_CATALOG_OID, 2200), names)
+
+    def to_regtype(self, text: Any) -> Optional[int]:
+        if text is None:
+            return None
+        try:
+            return self._type_lookup(str(text))
+        except PgError:
+            return None
+
+    def database_size(self, database: Any) -> Optional[int]:
+        """riffq stores nothing: every database it knows is empty (0 bytes);
+        an unknown name or OID is PostgreSQL's error."""
+        if database is None:
+            return None
+        for row in self.ctx.snap.databases():
+            if str(database) in (str(row[0]), row[1]):
+                return 0
+        if isinstance(database, int) or str(database).isdigit():
+            return None
+        raise PgError("3D000", 'database "%s" does not exist' % database)
 
     def get_userbyid(self, oid: Any) -> Optional[str]:
         if oid is None:
@@ -323,13 +339,7 @@ class FunctionHost:
                     rel = r
             if rel is None:
                 return None
-        path = self.search_path()
-        if rel.schema not in path:
-            return 0
-        # hidden when an earlier schema on the path has a relation of that name
-        earlier = set(path[:path.index(rel.schema)])
-        return 0 if any(r.name == rel.name and r.schema in earlier
-                        for r in self.ctx.snap.relations()) else 1
+        return int(relation_visible(self.ctx, rel))
 
     def type_is_visible(self, oid: Any) -> Optional[int]:
         if oid is None:
@@ -352,10 +362,18 @@ class FunctionHost:
             cache["descriptions"] = out
         return cache["descriptions"]
 
-    def obj_description(self, oid: Any, catalog: Any = None) -> Optional[str]:
-        if oid is None or int(oid) < 16384:
+    @staticmethod
+    def shobj_description(oid: Any, catalog: Any) -> Optional[str]:
+        if oid is None or catalog is None or str(catalog) != "pg_database":
             return None
-        if catalog is not None and str(catalog) != "pg_class":
+        return DATABASE_DESCRIPTIONS.get(int(oid))
+
+    def obj_description(self, oid: Any, catalog: Any = None) -> Optional[str]:
+        if oid is None:
+            return None
+        if catalog is not None and str(catalog) == "pg_namespace":
+            return NAMESPACE_DESCRIPTIONS.get(int(oid))
+        if int(oid) < 16384 or catalog is not None and str(catalog) != "pg_class":
             return None
         return self._descriptions().get((int(oid), 0))
 
@@ -375,7 +393,8 @@ class FunctionHost:
                 else F.to_list(value.strip())
             elem = target[:-2] if target.endswith("[]") else ("int2" if target == "int2vector"
                                                               else "oid")
-            return F.to_json([None if v is None else self.pg_cast(v, elem) for v in items])
+            src = source[:-2] if source and source.endswith("[]") else None
+            return F.to_json([None if v is None else self.pg_cast(v, elem, src) for v in items])
         if target in REG_NAMES:
             if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
                 return self.reg_lookup(target, value)
@@ -493,9 +512,13 @@ class FunctionHost:
             raise PgError("42704", 'role "%s" does not exist' % name)
         if kind in ("regproc", "regprocedure"):
             base = name.split("(")[0]
-            for p in ctx.static.procs:
-                if p["proname"] == base:
-                    return p["oid"]
+            if schema in (None, "pg_catalog"):
+                for p in ctx.static.procs:
+                    if p["proname"] == base:
+                        return p["oid"]
+                for oid, proname in sorted(ctx.static.regproc.items()):
+                    if proname == base:
+                        return oid
             raise PgError("42883", 'function "%s" does not exist' % text)
         path = [schema] if schema else ["pg_catalog"] + self.search_path()
         for s in path:

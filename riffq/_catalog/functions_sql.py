@@ -114,7 +114,16 @@ def pg_array(*args: Any) -> str:
 
 
 def pg_array_json(value: Any) -> Optional[str]:
+    """JSON arrays pass; PostgreSQL array text (``'{a,b,""}'``, as a client
+    sends an array parameter) becomes a JSON array of its text elements."""
     return to_json(to_list(value))
+
+
+def pg_array_cat(a: Any, b: Any) -> Optional[str]:
+    """``array || array``: NULL on one side yields the other."""
+    if a is None or b is None:
+        return pg_array_json(b if a is None else a)
+    return to_json(to_list(a) + to_list(b))
 
 
 def pg_subscript(arr: Any, index: Any, lower: Any = 1) -> Any:
@@ -295,6 +304,28 @@ def regexp_replace(value: Any, pattern: Any, repl: Any, flags: Any = "") -> Opti
                      else ("\\\\" if m.group(0) == "\\\\" else
                            ("\\g<0>" if m.group(0) == "\\&" else "&")), str(repl))
     return rx.sub(py_repl, str(value), count=0 if "g" in flags else 1)
+
+
+def regexp_split_to_array(value: Any, pattern: Any, flags: Any = "") -> Optional[str]:
+    """The pieces between matches, with PostgreSQL's rule for empty
+    matches: a match counts only when it starts before the end of the
+    string and ends after the previous match did."""
+    if value is None or pattern is None:
+        return None
+    text = str(value)
+    rx = compile_are(str(pattern), "i" in (flags or ""))
+    pieces, piece_start, prev_end, pos = [], 0, 0, 0
+    while pos <= len(text):
+        m = rx.search(text, pos)
+        if m is None:
+            break
+        if m.start() < len(text) and m.end() > prev_end:
+            pieces.append(text[piece_start:m.start()])
+            piece_start = m.end()
+        prev_end = m.end()
+        pos = m.end() + (1 if m.end() == m.start() else 0)
+    pieces.append(text[piece_start:])
+    return to_json(pieces)
 
 
 def regexp_match(value: Any, pattern: Any, flags: Any = "") -> Optional[str]:
@@ -534,19 +565,6 @@ def pg_size_pretty(n: Any) -> Optional[str]:
         shift = nxt[3] - bits - int(nxt[2]) + int(rnd)
         size = _cdiv(size, 1 << shift)
     return None
-
-
-class ArrayAgg:
-    """array_agg as JSON text (NULL for no rows, like PostgreSQL)."""
-
-    def __init__(self) -> None:
-        self.items: List[Any] = []
-
-    def step(self, value: Any) -> None:
-        self.items.append(value)
-
-    def finalize(self) -> Optional[str]:
-        return to_json(self.items) if self.items else None
 
 
 class StringAgg:

@@ -15,8 +15,9 @@ import sqlite3
 from typing import Dict, List, Optional, Set, Tuple
 
 from riffq._catalog import sqlast as A
+from riffq._catalog.coltypes import function_type
 from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
-                                    output_column, resolve_column)
+                                    output_column, resolve_column, star_columns)
 from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
                                           grouped_items_ok, has_aggregate, plan_srfs,
                                           record_field_sql, walk_expr)
@@ -42,7 +43,7 @@ KEYWORD_FUNCTIONS: Dict[str, Optional[str]] = {
 FUNCTION_RENAMES = {
     "now": "pg_now", "transaction_timestamp": "pg_now", "statement_timestamp": "pg_now",
     "array_agg": "pg_array_agg", "every": "bool_and", "date_part": "pg_extract",
-    "btrim": "trim", "substring": "substr", "position": "pg_position", "extract": "pg_extract",
+    "btrim": "trim", "substring": "substr", "left": "pg_left", "right": "pg_right", "position": "pg_position", "extract": "pg_extract",
 }
 
 # Functions the engine cannot answer faithfully whatever their arguments.
@@ -118,6 +119,8 @@ class Emitter:
         # Set-returning calls of select lists: id(call) -> how it reads its row.
         self.srf_elements: Dict[int, SrfElement] = {}
         self.srf_count = 0
+        # Output columns of the subqueries emitted so far, for result typing.
+        self.subquery_cols: Dict[int, Optional[List[OutputColumn]]] = {}
 
     # ---- queries --------------------------------------------------------
     def query(self, q: A.Query) -> Tuple[str, Optional[List[OutputColumn]]]:
@@ -133,7 +136,10 @@ class Emitter:
                         frame[cte.name] = [OutputColumn(c) for c in cte.columns]
                     sql, cols = self.query(cte.query)
                     if cte.columns:
-                        cols = [OutputColumn(c) for c in cte.columns]
+                        inner = cols if cols is not None and len(cols) == len(cte.columns) \
+                            else [OutputColumn(c) for c in cte.columns]
+                        cols = [OutputColumn(a, c.cast, c.function, c.source, c.literal,
+                                             c.pg_type) for c, a in zip(inner, cte.columns)]
                     frame[cte.name] = cols or []
                     names = "(%s)" % ", ".join(map(quote_ident, cte.columns)) if cte.columns else ""
                     parts.append("%s%s AS (%s)" % (quote_ident(cte.name), names, sql))
@@ -197,13 +203,14 @@ class Emitter:
         cols: Optional[List[OutputColumn]] = []
         for item in s.items:
             if isinstance(item.expr, A.Star):
-                cols = None
                 items.append(self.star(item.expr, scope, s.from_))
+                expanded = star_columns(item.expr, scope, s.from_)
+                cols = None if cols is None or expanded is None else cols + expanded
                 continue
-            col = output_column(item, scope)
+            sql = self.expr(item.expr)
+            col = output_column(item, scope, self.subquery_cols)
             if cols is not None:
                 cols.append(col)
-            sql = self.expr(item.expr)
             natural = isinstance(item.expr, A.Col) and sql == ".".join(
                 quote_ident(p) for p in item.expr.parts[-3:])
             if item.alias is not None or not natural:
@@ -343,7 +350,8 @@ class Emitter:
         ordinality = f.column_aliases[1] if len(f.column_aliases) > 1 else "ordinality"
         if len(f.column_aliases) > (2 if f.ordinality else 1):
             raise unsupported("more column aliases than %s() returns" % name)
-        cols = [OutputColumn(first, function=name)]
+        cols = [OutputColumn(first, function=name, pg_type=function_type(
+            name, [expr_type(a, scope, self.subquery_cols) for a in func.args]))]
         if name in ("unnest", "generate_series", "pg_partition_ancestors"):
             # A table-valued json_each, not a subquery: its argument may refer to
             # earlier FROM items (PostgreSQL's implicit LATERAL), which SQLite
@@ -432,8 +440,9 @@ class Emitter:
         inner = self.expr(e.expr)
         source = None
         if not isinstance(e.expr, (A.Lit, A.Param)):
-            source = expr_type(e.expr, self.scopes[-1] if self.scopes else {})
-        if source is not None:
+            source = expr_type(e.expr, self.scopes[-1] if self.scopes else {},
+                               self.subquery_cols)
+        if source is not None and _text_depends_on_type(source):
             return "pg_cast(%s, %s, %s)" % (inner, quote_literal(e.type.canonical),
                                             quote_literal(source))
         return "pg_cast(%s, %s)" % (inner, quote_literal(e.type.canonical))
@@ -516,6 +525,7 @@ class Emitter:
 
     def e_subqueryexpr(self, e: A.SubqueryExpr) -> str:
         sql, cols = self.query(e.query)
+        self.subquery_cols[id(e.query)] = cols
         if e.kind == "exists":
             return "EXISTS (%s)" % sql
         if e.kind == "scalar":
@@ -578,7 +588,7 @@ class Emitter:
         scope = self.scopes[-1] if self.scopes else {}
         kinds = ""
         for value in e.args[1::2]:
-            kind = expr_type(value, scope)
+            kind = expr_type(value, scope, self.subquery_cols)
             kinds += "b" if kind == "bool" else "j" if kind in ("json", "jsonb") else "v"
         return "pg_json_build_object(%s)" % ", ".join([quote_literal(kinds)] + args)
 
@@ -637,6 +647,13 @@ def _set_returning_calls(e: A.Expr) -> List[A.Func]:
     return found
 
 
+def _text_depends_on_type(t: str) -> bool:
+    """Whether a value's text form needs its source type: SQLite holds reg*
+    values as OIDs, booleans as 0/1 and arrays as JSON."""
+    return t.startswith("reg") or t == "bool" or t.endswith("[]") or t in (
+        "int2vector", "oidvector")
+
+
 def _is_array(e: A.Expr) -> bool:
     """True when the syntax shows *e* is an array (so ``||`` concatenates arrays)."""
     if isinstance(e, A.ArrayLit) or (isinstance(e, A.SubqueryExpr) and e.kind == "array"):
@@ -652,7 +669,7 @@ def emit_translation(q: A.Query) -> Translation:
         raise unsupported("a record-valued result column")
     stars: List[str] = []
     first = first_select(q)
-    if cols is None and first is not None:
+    if first is not None:
         relations = em.stars.get(id(first), [])
         for item in first.items:
             if isinstance(item.expr, A.Star):

@@ -546,6 +546,8 @@ class ExprParser:
             if self.peek()[0] == "str":
                 return A.Cast(A.Lit("str", self.next()[1]), t)
             self.i = start
+        if word in ("left", "right") and self.at("punct", "(", 1):
+            return self.name_or_call()  # type_func_name keywords: callable as functions
         if word in _RESERVED:
             self.error()
         return self.name_or_call()
