@@ -16,14 +16,15 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from riffq._catalog.colnames import Scope
 from riffq._catalog.sqlemit import SET_RETURNING
-from riffq._catalog.translate_srf import (SrfCall, SrfElement, grouped_items_ok, plan_srfs)
+from riffq._catalog.translate_srf import (AGGREGATES, SrfCall, SrfElement, grouped_items_ok,
+                                          plan_srfs)
 from riffq._catalog.translate_types import OutputColumn, Translation, UnsupportedSql, unsupported
 
 try:
     import sqlglot
     from sqlglot import exp
     from sqlglot.dialects.postgres import Postgres
-    from sqlglot.errors import SqlglotError
+    from sqlglot.errors import ErrorLevel, SqlglotError
     from sqlglot.tokens import TokenType
     AVAILABLE = True
 except ImportError:  # pragma: no cover - the optional extra is missing
@@ -35,12 +36,9 @@ _CATALOG_SCHEMAS = ("pg_catalog", "information_schema")
 # FROM functions read as a table-valued json_each (columns rewritten to its value/key).
 _FROM_SERIES = {"unnest": "pg_array_json", "generate_series": "pg_series",
                 "pg_partition_ancestors": "pg_partition_ancestors"}
-_AGGREGATES = frozenset(["count", "sum", "avg", "min", "max", "array_agg", "string_agg",
-                         "bool_and", "bool_or", "every", "json_agg", "jsonb_agg",
-                         "json_object_agg", "jsonb_object_agg", "group_concat"])
 
 if AVAILABLE:
-    from riffq._compat.sqlglot_translate_expr import ExprRewriter, call, raw
+    from riffq._compat.sqlglot_translate_expr import ExprRewriter, call
     from riffq._compat.sqlglot_translate_names import (figure_name, folded, function_name,
                                                        is_call, literal_of, output_column)
     from riffq._catalog.colnames import literal_type
@@ -81,7 +79,12 @@ def translate_with_sqlglot(sql: str) -> Translation:
     while isinstance(first, (exp.SetOperation, exp.Subquery)):
         first = first.this
     stars = tr.stars.get(id(first), []) if cols is None else []
-    return Translation(tree.sql(dialect="sqlite"), cols, tr.relations, stars)
+    try:
+        # RAISE: a construct SQLite's generator would drop or approximate is refused.
+        text = tree.sql(dialect="sqlite", unsupported_level=ErrorLevel.RAISE)
+    except SqlglotError as exc:
+        raise unsupported("%s (sqlglot)" % str(exc).splitlines()[0].rstrip(".")) from None
+    return Translation(text, cols, tr.relations, stars)
 
 
 class _Translator(ExprRewriter):
@@ -182,6 +185,8 @@ class _Translator(ExprRewriter):
             self.join(join, scope, stars)
         if not s.expressions:
             raise unsupported("SELECT with an empty select list")
+        if s.args.get("locks"):
+            raise unsupported("SELECT ... FOR UPDATE/SHARE")
         aliases = self.from_aliases(s)
         cols: Optional[List[OutputColumn]] = []
         star_rels: List[str] = []
@@ -241,8 +246,6 @@ class _Translator(ExprRewriter):
         j.set("this", self.from_item(j.this, scope, stars))
         if j.args.get("on") is not None:
             j.set("on", self.expr(j.args["on"]))
-        if j.args.get("using"):
-            pass  # identifiers only
 
     def table(self, t: "exp.Table", scope: Scope, stars: List[Tuple[str, str]]
               ) -> "exp.Expression":
@@ -298,9 +301,8 @@ class _Translator(ExprRewriter):
         ordinality = f.args.get("ordinality")
         if isinstance(f, exp.Unnest):
             func: exp.Expression = f
-            offset = f.args.get("offset")
-            if offset is not None:
-                ordinality = True
+            offset = f.args.get("offset")  # sqlglot's spelling of WITH ORDINALITY
+            ordinality = offset is True or isinstance(offset, exp.Identifier)
         else:
             func = f.this
             offset = None
@@ -344,8 +346,7 @@ class _Translator(ExprRewriter):
         if isinstance(func, (exp.Unnest, exp.Explode)):
             args = func.expressions if isinstance(func, exp.Unnest) else [func.this]
         elif isinstance(func, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
-            args = [a for a in (func.args.get("start"), func.args.get("end"),
-                                func.args.get("step")) if a is not None]
+            args = _series_args(func)
         elif isinstance(func, exp.Anonymous):
             args = func.expressions
         else:
@@ -470,9 +471,18 @@ def _srf_name_args(e: "exp.Expression") -> Tuple[str, List["exp.Expression"]]:
     if isinstance(e, exp.Unnest):
         return name, list(e.expressions)
     if isinstance(e, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
-        return name, [a for a in (e.args.get("start"), e.args.get("end"), e.args.get("step"))
-                      if a is not None]
+        return name, _series_args(e)
     return name, list(e.expressions)
+
+
+def _series_args(e: "exp.Expression") -> List["exp.Expression"]:
+    """generate_series's arguments as written (sqlglot files a 4th one as a flag)."""
+    args = [e.args.get(k) for k in ("start", "end", "step", "is_end_exclusive")]
+    written = [a for a in args if isinstance(a, exp.Expression)]
+    if len(written) not in (2, 3):
+        raise UnsupportedSql("42883", "function generate_series with %d arguments does not "
+                             "exist" % len(written))
+    return written
 
 
 def _walk(e: "exp.Expression"):
@@ -508,5 +518,5 @@ def _set_returning_calls(item: "exp.Expression") -> List["exp.Expression"]:
 
 
 def _has_aggregate(e: "exp.Expression") -> bool:
-    return any(is_call(n) and function_name(n) in _AGGREGATES and
+    return any(is_call(n) and function_name(n) in AGGREGATES and
                not isinstance(n.parent, exp.Window) for n in _walk(e))

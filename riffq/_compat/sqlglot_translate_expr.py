@@ -80,7 +80,7 @@ def _unicode_text(e: "exp.UnicodeString") -> str:
             start = i + 2 if width == 6 else i + 1
             digits = s[start:start + width]
             if len(digits) != width or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                raise UnsupportedSql("22025", "invalid Unicode escape value")
+                raise UnsupportedSql("42601", "invalid Unicode escape")
             out.append(chr(int(digits, 16)))
             i = start + width
     return "".join(out)
@@ -423,6 +423,13 @@ def _is_array(e: "exp.Expression") -> bool:
         for x in e.this.expressions)
 
 
+def _substring(e: "exp.Substring") -> "exp.Expression":
+    args = [a for a in (e.this, e.args.get("start"), e.args.get("length")) if a is not None]
+    if any(isinstance(a, exp.Literal) and a.is_string for a in args[1:]):
+        raise unsupported("substring() with a regular expression")
+    return call("substr", *args)
+
+
 def _trim(e: "exp.Trim") -> "exp.Expression":
     side = (e.args.get("position") or "BOTH").upper()
     name = {"BOTH": "trim", "LEADING": "ltrim", "TRAILING": "rtrim"}[side]
@@ -433,8 +440,7 @@ def _trim(e: "exp.Trim") -> "exp.Expression":
 _SPECIAL = {
     exp.CurrentVersion: lambda e: call("version"),
     exp.StrPosition: lambda e: call("pg_position", e.args["substr"], e.this),
-    exp.Substring: lambda e: call("substr", *[a for a in (e.this, e.args.get("start"),
-                                                          e.args.get("length")) if a]),
+    exp.Substring: lambda e: _substring(e),
     exp.GroupConcat: lambda e: call("string_agg", e.this, e.args.get("separator")),
     exp.ArrayAgg: lambda e: call("pg_array_agg", e.this),
     exp.Extract: lambda e: call("pg_extract", _lit(e.this.name.lower()), e.expression),

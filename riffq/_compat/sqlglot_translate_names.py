@@ -19,13 +19,15 @@ from riffq._catalog.translate_types import OutputColumn
 from sqlglot import exp
 
 __all__ = ["figure_name", "output_column", "expr_type", "evident_type", "type_name",
-           "type_label", "folded", "keyword_value", "column_parts", "is_call", "function_name", "literal_of",
-           "KEYWORD_NODES"]
+           "type_label", "folded", "keyword_value", "column_parts", "is_call", "function_name",
+           "literal_of", "KEYWORD_NODES"]
 
 # sqlglot nodes for PostgreSQL's SQL value keywords, by the keyword.
 KEYWORD_NODES = {exp.CurrentUser: "current_user", exp.CurrentSchema: "current_schema",
                  exp.SessionUser: "session_user", exp.CurrentCatalog: "current_catalog",
-                 exp.CurrentDate: "current_date", exp.CurrentTimestamp: "current_timestamp"}
+                 exp.CurrentDate: "current_date", exp.CurrentTimestamp: "current_timestamp",
+                 exp.CurrentTime: "current_time", exp.Localtime: "localtime",
+                 exp.Localtimestamp: "localtimestamp"}
 
 # sqlglot Func subclasses that are not function calls in PostgreSQL's syntax.
 _NOT_CALLS = (exp.Case, exp.If, exp.Cast, exp.Exists, exp.Array, exp.Binary, exp.Unary,
@@ -34,7 +36,7 @@ _NOT_CALLS = (exp.Case, exp.If, exp.Cast, exp.Exists, exp.Array, exp.Binary, exp
 # Typed sqlglot nodes whose PostgreSQL spelling is not their generated head.
 _CALL_NAMES = {exp.StrPosition: "position", exp.Substring: "substring",
                exp.CurrentVersion: "version", exp.GroupConcat: "string_agg",
-               exp.ArrayAgg: "array_agg", exp.Extract: "extract", exp.Trim: "trim",
+               exp.ArrayAgg: "array_agg", exp.Extract: "extract",
                exp.Explode: "unnest", exp.Unnest: "unnest",
                exp.ExplodingGenerateSeries: "generate_series",
                exp.GenerateSeries: "generate_series", exp.ArrayToString: "array_to_string",
@@ -112,6 +114,9 @@ def function_name(e: "exp.Expression") -> str:
         return e.name.lower()
     if type(e) in KEYWORD_NODES:
         return KEYWORD_NODES[type(e)]
+    if isinstance(e, exp.Trim):  # PostgreSQL names the column after the function it calls
+        side = (e.args.get("position") or "BOTH").upper()
+        return {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(side, "btrim")
     for cls in type(e).__mro__:
         if cls in _CALL_NAMES:
             return _CALL_NAMES[cls]
