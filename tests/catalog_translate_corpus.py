@@ -509,62 +509,6 @@ WHERE typ.typtype IN ('b', 'r', 'm', 'e', 'd') AND ns.nspname IN ('pg_catalog', 
 
 
 # Statements (corpus ids of this module and of the captured corpus) the sqlglot
-# path does not translate yet: set-returning functions, ordered string_agg,
-# json_build_object, (record).field, typed-literal and ORDINALITY forms among
-# them.  Their sqlglot runs are strict expected failures, so a fix shows.
-SQLGLOT_GAPS = frozenset("""
-asyncpg-001-int8_result
-asyncpg-003-numeric_result
-asyncpg-004-composite_public.customers
-jdbc-009-getPrimaryKeys
-jdbc-010-getPrimaryKeys
-jdbc-011-getIndexInfo
-jdbc-012-getIndexInfo
-jdbc-014-getImportedKeys
-jdbc-015-getExportedKeys
-jdbc-017-getTypeInfo
-jdbc-026-getBestRowIdentifier
-jdbc-027-ResultSetMetaData
-pgcli-000-search_path
-pgcli-004-table_columns
-pgcli-005-view_columns
-pgcli-007-functions
-pgcli-009-foreignkeys
-pgcli-010-casing
-pgcli-028-\\du
-pgcli-030-\\l
-psql-008-\\du
-psql-014-\\d_sales.orders
-psql-016-\\d_sales.orders
-psql-020-\\d+_public.customers
-psql-023-\\d+_public.customers
-psql-025-\\d+_public.customers
-psql-029-\\d+_sales.order_lines
-psql-032-\\d+_sales.order_lines
-psql-034-\\d+_sales.order_lines
-sqlalchemy+psycopg-007-get_columns
-sqlalchemy+psycopg-008-get_columns
-sqlalchemy+psycopg-010-get_pk_constraint
-sqlalchemy+psycopg-015-get_indexes
-sqlalchemy+psycopg-016-get_unique_constraints
-sqlalchemy+psycopg2-031-get_columns
-sqlalchemy+psycopg2-032-get_columns
-sqlalchemy+psycopg2-034-get_pk_constraint
-sqlalchemy+psycopg2-039-get_indexes
-sqlalchemy+psycopg2-040-get_unique_constraints
-psql_du_0
-psql_d_users_6
-psql_d_users_8
-psql_d_users_9
-psql_dplus_users_1
-psql_d_orders_6
-psql_d_orders_8
-psql_d_orders_9
-jdbc_typeByName
-asyncpg_types
-grafana_tables
-misc_unnest_ordinality
-misc_array_ctor
-misc_estring_dollar
-misc_param_limit
-""".split())
+# path does not translate yet; their sqlglot runs are strict expected failures,
+# so a fix shows.  Empty: both paths pass the same corpus.
+SQLGLOT_GAPS: frozenset = frozenset()

@@ -2,27 +2,30 @@
 
 sqlglot parses the statement with its PostgreSQL dialect (array subscripts
 kept as written: PostgreSQL's own bounds matter for int2vector/oidvector),
-the tree is rewritten node by node into the contract's SQLite form (casts,
-regexes, LIKE, ANY/ALL, arrays and subscripts become the engine's ``pg_*``
-calls; functions sqlglot typed are given back their PostgreSQL names) and
-sqlglot's SQLite generator writes the result.  What this path cannot map
-faithfully raises ``UnsupportedSql``; the built-in translator is the
-reference both paths are tested against.
+and the tree is rewritten, query level by query level with the FROM scope
+of each, into the SQLite form the built-in emitter (``sqlemit``) writes:
+the same engine calls, the same set-returning-function plans (the shared
+``translate_srf`` planner), the same result column metadata.  sqlglot's
+SQLite generator writes the result.  What this path cannot map faithfully
+raises ``UnsupportedSql``; the built-in translator is the reference both
+paths are tested against.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
-from riffq._catalog.colnames import BOOL_COLUMNS
-from riffq._catalog.sqlemit import KEYWORD_FUNCTIONS, QUANTIFIED_OPS, VECTOR_COLUMNS
-from riffq._catalog.sqlparse_expr import canonical_type
+from riffq._catalog.colnames import Scope
+from riffq._catalog.sqlemit import SET_RETURNING
+from riffq._catalog.translate_srf import (AGGREGATES, SrfCall, SrfElement, grouped_items_ok,
+                                          plan_srfs)
 from riffq._catalog.translate_types import OutputColumn, Translation, UnsupportedSql, unsupported
 
 try:
     import sqlglot
     from sqlglot import exp
     from sqlglot.dialects.postgres import Postgres
-    from sqlglot.errors import SqlglotError
+    from sqlglot.errors import ErrorLevel, SqlglotError
+    from sqlglot.tokens import TokenType
     AVAILABLE = True
 except ImportError:  # pragma: no cover - the optional extra is missing
     AVAILABLE = False
@@ -30,17 +33,31 @@ except ImportError:  # pragma: no cover - the optional extra is missing
 __all__ = ["AVAILABLE", "translate_with_sqlglot"]
 
 _CATALOG_SCHEMAS = ("pg_catalog", "information_schema")
+# FROM functions read as a table-valued json_each (columns rewritten to its value/key).
+_FROM_SERIES = {"unnest": "pg_array_json", "generate_series": "pg_series",
+                "pg_partition_ancestors": "pg_partition_ancestors"}
 
 if AVAILABLE:
+    from riffq._compat.sqlglot_translate_expr import ExprRewriter, call
+    from riffq._compat.sqlglot_translate_names import (figure_name, folded, function_name,
+                                                       is_call, literal_of, output_column)
+    from riffq._catalog.colnames import literal_type
+
     class _Dialect(Postgres):
-        """PostgreSQL as written: subscripts are not shifted to 0-based."""
+        """PostgreSQL as written: subscripts are not shifted to 0-based, and
+        object identifier types take array brackets (``::regtype[]``)."""
         INDEX_OFFSET = 0
 
-    _REGEX_NODES = {exp.RegexpLike: 0, exp.RegexpILike: 1}
-    _COMPARISONS = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">",
-                    exp.GTE: ">="}
-    _NATIVE = (exp.Count, exp.Min, exp.Max, exp.Sum, exp.Avg, exp.Upper, exp.Lower,
-               exp.Coalesce, exp.Case, exp.If, exp.Cast, exp.Anonymous, exp.Length)
+        class Parser(Postgres.Parser):
+            def _parse_types(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+                this = super()._parse_types(*args, **kwargs)
+                if isinstance(this, exp.ObjectIdentifier):
+                    while self._match_pair(TokenType.L_BRACKET, TokenType.R_BRACKET):
+                        this = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[this],
+                                            nested=True)
+                return this
+else:  # pragma: no cover
+    ExprRewriter = object  # type: ignore[misc,assignment]
 
 
 def translate_with_sqlglot(sql: str) -> Translation:
@@ -54,346 +71,452 @@ def translate_with_sqlglot(sql: str) -> Translation:
     if len(trees) != 1 or not isinstance(trees[0], (exp.Select, exp.SetOperation,
                                                     exp.Values)):
         raise unsupported("this statement on the sqlglot path")
-    tree = trees[0]
-    rewriter = _Rewriter()
-    columns = _output_columns(tree)
-    out = rewriter.rewrite(tree)
-    return Translation(out.sql(dialect="sqlite"), columns, rewriter.relations, [])
+    tr = _Translator()
+    tree, cols = tr.query(trees[0].copy())
+    if cols and any(c.function == "_pg_expandarray" for c in cols):
+        raise unsupported("a record-valued result column")
+    first = tree
+    while isinstance(first, (exp.SetOperation, exp.Subquery)):
+        first = first.this
+    stars = tr.stars.get(id(first), []) if cols is None else []
+    try:
+        # RAISE: a construct SQLite's generator would drop or approximate is refused.
+        text = tree.sql(dialect="sqlite", unsupported_level=ErrorLevel.RAISE)
+    except SqlglotError as exc:
+        raise unsupported("%s (sqlglot)" % str(exc).splitlines()[0].rstrip(".")) from None
+    return Translation(text, cols, tr.relations, stars)
 
 
-class _Rewriter:
-    """One statement's rewrite: relations read, CTE names in scope."""
+class _Translator(ExprRewriter):
+    """One statement's rewrite: relations read, CTEs and FROM scopes in force."""
 
     def __init__(self) -> None:
         self.relations: Set[str] = set()
-        self.ctes: Set[str] = set()
+        self.ctes: List[Dict[str, List[OutputColumn]]] = []
+        self.scopes: List[Scope] = []
+        self.function_columns: List[Dict[str, Dict[str, exp.Expression]]] = []
+        self.srf_elements: Dict[int, SrfElement] = {}
+        self.srf_count = 0
+        self.stars: Dict[int, List[str]] = {}
 
-    def rewrite(self, tree: "exp.Expression") -> "exp.Expression":
-        for cte in tree.find_all(exp.CTE):
-            self.ctes.add(cte.alias_or_name)
-        for table in tree.find_all(exp.Table):
-            self.table(table)
-        return self.bottom_up(tree.copy())
+    # ---- queries --------------------------------------------------------
+    def query(self, q: "exp.Expression") -> Tuple["exp.Expression",
+                                                  Optional[List[OutputColumn]]]:
+        """*q* (a Select, set operation or VALUES) rewritten, with its result columns."""
+        frame: Dict[str, List[OutputColumn]] = {}
+        self.ctes.append(frame)
+        self.function_columns.append({})
+        try:
+            with_ = q.args.get("with_")
+            if with_ is not None:
+                self.with_clause(with_, frame)
+            if isinstance(q, exp.Select):
+                cols = self.select(q)
+            elif isinstance(q, exp.SetOperation):
+                cols = self.set_operation(q)
+            elif isinstance(q, exp.Values):
+                cols = self.values(q)
+            elif isinstance(q, exp.Subquery):
+                inner, cols = self.query(q.this)
+                q.set("this", inner)
+            else:
+                raise unsupported("%s as a query" % type(q).__name__)
+            for key in ("order", "limit", "offset"):
+                if q.args.get(key) is not None:
+                    q.set(key, self.expr(q.args[key]))
+            return q, cols
+        finally:
+            self.ctes.pop()
+            self.function_columns.pop()
 
-    def bottom_up(self, e: "exp.Expression") -> "exp.Expression":
-        """Rewrite children first, so every rewrite sees rewritten operands."""
-        for key, value in list(e.args.items()):
-            if isinstance(value, exp.Expression):
-                e.set(key, self.bottom_up(value))
-            elif isinstance(value, list):
-                e.set(key, [self.bottom_up(v) if isinstance(v, exp.Expression) else v
-                            for v in value])
-        return self.node(e)
+    def with_clause(self, with_: "exp.With", frame: Dict[str, List[OutputColumn]]) -> None:
+        recursive = bool(with_.args.get("recursive"))
+        for cte in with_.expressions:
+            name = folded(cte.args["alias"].this)
+            names = [folded(c) for c in cte.args["alias"].columns]
+            if recursive:
+                frame[name] = [OutputColumn(c) for c in names]
+            inner, cols = self.query(cte.this)
+            cte.set("this", inner)
+            if names:
+                cols = [OutputColumn(c) for c in names]
+            frame[name] = cols or []
 
-    def table(self, t: "exp.Table") -> None:
-        if not isinstance(t.this, exp.Identifier):
-            return
-        schema = t.db or None
-        name = t.name
-        if schema is None and name in self.ctes:
-            return
+    def set_operation(self, q: "exp.SetOperation") -> Optional[List[OutputColumn]]:
+        left, cols = self.query(q.this)
+        q.set("this", left)
+        right = q.expression
+        wrap = isinstance(right, (exp.SetOperation, exp.Subquery)) or any(
+            right.args.get(k) is not None for k in ("with_", "order", "limit", "offset"))
+        inner = right.this if isinstance(right, exp.Subquery) else right
+        rewritten, _ = self.query(inner)
+        if wrap:
+            rewritten = exp.select("*").from_(exp.Subquery(this=rewritten))
+        q.set("expression", rewritten)
+        return cols
+
+    def values(self, q: "exp.Values") -> Optional[List[OutputColumn]]:
+        rows = q.expressions
+        if len({len(r.expressions) for r in rows}) != 1:
+            raise UnsupportedSql("42601", "VALUES lists must all be the same length")
+        cols = []
+        for i, e in enumerate(rows[0].expressions):
+            lit = literal_of(e)
+            cols.append(OutputColumn("column%d" % (i + 1),
+                                     literal=literal_type(lit) if lit is not None else None))
+        q.set("expressions", [self.expr(r) for r in rows])
+        return cols
+
+    def select(self, s: "exp.Select") -> Optional[List[OutputColumn]]:
+        scope: Scope = {}
+        stars: List[Tuple[str, str]] = []
+        self.scopes.append(scope)
+        try:
+            return self.select_in_scope(s, scope, stars)
+        finally:
+            self.scopes.pop()
+
+    def select_in_scope(self, s: "exp.Select", scope: Scope, stars: List[Tuple[str, str]]
+                        ) -> Optional[List[OutputColumn]]:
+        from_ = s.args.get("from_")
+        if from_ is not None:
+            from_.set("this", self.from_item(from_.this, scope, stars))
+        for join in s.args.get("joins") or []:
+            self.join(join, scope, stars)
+        if not s.expressions:
+            raise unsupported("SELECT with an empty select list")
+        if s.args.get("locks"):
+            raise unsupported("SELECT ... FOR UPDATE/SHARE")
+        aliases = self.from_aliases(s)
+        cols: Optional[List[OutputColumn]] = []
+        star_rels: List[str] = []
+        for item in s.expressions:
+            if _is_star(item):
+                cols = None
+                qual = _star_qualifier(item)
+                star_rels.extend(rel for alias, rel in stars if qual is None or alias == qual)
+            elif cols is not None:
+                cols.append(output_column(item, scope))
+        srf_source = self.plan_select_list_srfs(s)
+        items: List[exp.Expression] = []
+        for item in s.expressions:
+            if _is_star(item):
+                items.extend(self.star(item, scope, aliases))
+                continue
+            expr = item.this if isinstance(item, exp.Alias) else item
+            name = folded(item.args["alias"]) if isinstance(item, exp.Alias) \
+                else figure_name(expr)[0]
+            sql = self.expr(expr)
+            natural = isinstance(expr, exp.Column) and isinstance(sql, exp.Column) and \
+                not isinstance(item, exp.Alias) and sql is expr
+            items.append(sql if natural else exp.alias_(sql, name, quoted=True))
+        s.set("expressions", items)
+        self.stars[id(s)] = star_rels
+        if srf_source is not None:
+            if from_ is None:
+                s.set("from_", exp.From(this=srf_source))
+            else:
+                s.append("joins", exp.Join(this=srf_source))
+        for key in ("where", "group", "having", "windows", "qualify"):
+            value = s.args.get(key)
+            if isinstance(value, list):
+                s.set(key, [self.expr(v) for v in value])
+            elif value is not None:
+                s.set(key, self.expr(value))
+        return cols
+
+    # ---- FROM -----------------------------------------------------------
+    def from_item(self, f: "exp.Expression", scope: Scope, stars: List[Tuple[str, str]]
+                  ) -> "exp.Expression":
+        if isinstance(f, exp.Table) and isinstance(f.this, exp.Identifier):
+            return self.table(f, scope, stars)
+        if isinstance(f, exp.Subquery):
+            return self.derived(f, scope)
+        if isinstance(f, exp.Values):
+            alias = f.args.get("alias")
+            sub = exp.Subquery(this=f.copy(), alias=alias)
+            sub.this.set("alias", None)
+            return self.derived(sub, scope)
+        if isinstance(f, exp.Unnest) or (isinstance(f, exp.Table) and not isinstance(
+                f.this, exp.Identifier)):
+            return self.function_from(f, scope)
+        raise unsupported("%s in FROM" % type(f).__name__)
+
+    def join(self, j: "exp.Join", scope: Scope, stars: List[Tuple[str, str]]) -> None:
+        j.set("this", self.from_item(j.this, scope, stars))
+        if j.args.get("on") is not None:
+            j.set("on", self.expr(j.args["on"]))
+
+    def table(self, t: "exp.Table", scope: Scope, stars: List[Tuple[str, str]]
+              ) -> "exp.Expression":
+        alias_node = t.args.get("alias")
+        if alias_node is not None and alias_node.columns:
+            raise unsupported("column aliases on catalog relations")
+        schema = folded(t.args["db"]) if t.args.get("db") is not None else None
+        name = folded(t.this)
+        alias = folded(alias_node.this) if alias_node is not None else None
+        cte = None if schema else self.find_cte(name)
+        if cte is not None:
+            scope[alias or name] = cte
+            return t
         if schema is not None and schema not in _CATALOG_SCHEMAS:
             raise UnsupportedSql("42P01", 'relation "%s.%s" is not a catalog relation'
                                  % (schema, name))
         if schema is None and not name.startswith("pg_"):
             raise UnsupportedSql("42P01", 'relation "%s" does not exist' % name)
         self.relations.add(name)
+        stars.append((alias or name, name))
+        scope[alias or name] = name
+        return t
 
-    # ---- node rewrites ----------------------------------------------------
-    def node(self, e: "exp.Expression") -> "exp.Expression":
-        if isinstance(e, exp.Parameter):
-            return exp.Var(this="?%s" % e.name)
-        if isinstance(e, (exp.ByteString, exp.RawString)):
-            return exp.Literal.string(e.this)
-        if isinstance(e, exp.Boolean):
-            return exp.Literal.number(1 if e.this else 0)
-        if isinstance(e, exp.Collate):
-            return e.this
-        if isinstance(e, exp.Cast):
-            return self.cast(e)
-        if type(e) in _REGEX_NODES:
-            return _call("pg_regex", e.this, e.expression, exp.Literal.number(_REGEX_NODES[type(e)]))
-        if isinstance(e, exp.Operator):
-            return self.operator(e)
-        if isinstance(e, (exp.Like, exp.ILike)):
-            return self.like(e, None)
-        if isinstance(e, exp.Escape):
-            call = e.this.this if isinstance(e.this, exp.Not) else e.this
-            if not (isinstance(call, exp.Anonymous) and call.name == "pg_like"):
-                raise unsupported("ESCAPE here")
-            call.set("expressions", call.expressions + [e.expression])
-            return e.this
-        if isinstance(e, exp.SimilarTo):
-            return _call("pg_similar", e.this, e.expression)
-        if type(e) in _COMPARISONS and isinstance(e.expression, (exp.Any, exp.All)):
-            return self.quantified(_COMPARISONS[type(e)], e.this, e.expression)
-        if isinstance(e, exp.Array):
-            return _call("pg_array", *e.expressions)
-        if isinstance(e, exp.Bracket):
-            return self.subscript(e)
-        if isinstance(e, exp.NullSafeEQ):
-            return exp.Is(this=e.this, expression=e.expression)
-        if isinstance(e, exp.NullSafeNEQ):
-            return exp.Not(this=exp.Is(this=e.this, expression=e.expression))
-        if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Func):
-            if e.this.name not in _CATALOG_SCHEMAS:
-                raise UnsupportedSql("42883", "function %s() does not exist" % e.sql("postgres"))
-            return e.expression
-        if isinstance(e, (exp.Unnest, exp.Explode, exp.Lateral, exp.Pivot, exp.JSONObject,
-                          exp.ExplodingGenerateSeries, exp.GenerateSeries)):
-            raise unsupported("set-returning functions on the sqlglot path")
-        if isinstance(e, exp.Limit) and isinstance(e.expression, exp.Var):
-            raise unsupported("LIMIT %s" % e.expression.name)
-        if isinstance(e, exp.Func) and not isinstance(e, (exp.Binary, exp.Unary,
-                                                            exp.Connector)):
-            return self.function(e)
-        return e
-
-    def cast(self, e: "exp.Cast") -> "exp.Expression":
-        target = _type_name(e.to)
-        inner = e.this
-        if isinstance(inner, exp.Anonymous) and inner.name == "pg_cast":
-            source = inner.expressions[1]
-            return _call("pg_cast", inner, exp.Literal.string(target), source.copy())
-        return _call("pg_cast", inner, exp.Literal.string(target))
-
-    def operator(self, e: "exp.Operator") -> "exp.Expression":
-        op = str(e.args.get("operator")).split(".")[-1].strip()
-        regex = {"~": (0, False), "~*": (1, False), "!~": (0, True), "!~*": (1, True)}
-        if op in regex:
-            flag, neg = regex[op]
-            call = _call("pg_regex", e.this, e.expression, exp.Literal.number(flag))
-            return exp.Not(this=call) if neg else call
-        simple = {"=": exp.EQ, "<>": exp.NEQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE,
-                  ">": exp.GT, ">=": exp.GTE}
-        if op in simple:
-            return simple[op](this=e.this, expression=e.expression)
-        raise unsupported("OPERATOR(%s)" % op)
-
-    def like(self, e: "exp.Expression", escape: Optional["exp.Expression"]) -> "exp.Expression":
-        args = [e.this, e.expression, exp.Literal.number(1 if isinstance(e, exp.ILike) else 0)]
-        if escape is not None:
-            args.append(escape)
-        call = _call("pg_like", *args)
-        return exp.Not(this=call) if e.args.get("negate") else call
-
-    def quantified(self, op: str, left: "exp.Expression", q: "exp.Expression") -> "exp.Expression":
-        inner = q.this.this if isinstance(q.this, exp.Paren) else q.this
-        quant = "any" if isinstance(q, exp.Any) else "all"
-        if isinstance(inner, (exp.Select, exp.SetOperation, exp.Subquery)):
-            query = inner.this if isinstance(inner, exp.Subquery) else inner
-            if op == "=" and quant == "any":
-                return exp.In(this=left, query=exp.Subquery(this=query))
-            if op == "<>" and quant == "all":
-                return exp.Not(this=exp.In(this=left, query=exp.Subquery(this=query)))
-            raise unsupported("%s %s(subquery)" % (op, quant.upper()))
-        if op not in QUANTIFIED_OPS:
-            raise unsupported("the operator %s with %s(array)" % (op, quant.upper()))
-        if isinstance(inner, exp.Var) or (isinstance(inner, exp.Literal) and inner.is_string):
-            inner = _call("pg_array_json", inner)
-        return _call("pg_" + quant, left, exp.Literal.string(QUANTIFIED_OPS[op]), inner)
-
-    def subscript(self, e: "exp.Bracket") -> "exp.Expression":
-        if len(e.expressions) != 1 or isinstance(e.expressions[0], exp.Slice):
-            raise unsupported("array slices")
-        base = e.this
-        while isinstance(base, exp.Anonymous) and base.name == "pg_cast":
-            base = base.expressions[0]
-        lower = 0 if isinstance(base, exp.Column) and base.name in VECTOR_COLUMNS else 1
-        return _call("pg_subscript", e.this, e.expressions[0], exp.Literal.number(lower))
-
-    def function(self, e: "exp.Func") -> "exp.Expression":
-        keyword = _KEYWORD_NODES.get(type(e))
-        if keyword is not None:
-            target = KEYWORD_FUNCTIONS.get(keyword, keyword)
-            if target is None:
-                raise unsupported(keyword.upper())
-            return _call(target)
-        special = _SPECIAL.get(type(e))
-        if special is not None:
-            return special(e)
-        if isinstance(e, _NATIVE):
-            if isinstance(e, exp.Anonymous):
-                name = e.name.lower()
-                if name in _REFUSED:
-                    raise unsupported("%s()" % name)
-                if e.name != name:
-                    return exp.Anonymous(this=name, expressions=e.expressions)
-            return e
-        if isinstance(e, exp.AggFunc) and e.find(exp.Order):
-            raise unsupported("ORDER BY inside an aggregate on the sqlglot path")
-        name = e.sql(dialect="postgres").split("(", 1)[0].lower()
-        if not name.replace("_", "").isalnum():
-            raise unsupported("%s on the sqlglot path" % type(e).__name__)
-        args: List[exp.Expression] = []
-        for key in e.arg_types:
-            value = e.args.get(key)
-            if isinstance(value, list):
-                args.extend(value)
-            elif isinstance(value, exp.Expression):
-                args.append(value)
-        return exp.Anonymous(this=name, expressions=args)
-
-
-_REFUSED = frozenset(["greatest", "least", "pg_typeof", "clock_timestamp", "timeofday"])
-
-
-def _call(name: str, *args: "exp.Expression") -> "exp.Expression":
-    return exp.Anonymous(this=name, expressions=list(args))
-
-
-def _type_name(dt: "exp.Expression") -> str:
-    """The contract's canonical PostgreSQL type name of a cast target."""
-    text = dt.sql(dialect="postgres").lower()
-    if "(" in text:
-        head, _, rest = text.partition("(")
-        text = head + rest.partition(")")[2]
-    text = text.strip().replace('"', "")
-    return canonical_type(text, quoted=text == "char")
-
-
-if AVAILABLE:
-    _KEYWORD_NODES = {exp.CurrentUser: "current_user", exp.CurrentSchema: "current_schema",
-                      exp.SessionUser: "session_user", exp.CurrentCatalog: "current_catalog",
-                      exp.CurrentDate: "current_date", exp.CurrentTimestamp: "current_timestamp"}
-
-    _SPECIAL = {
-        exp.CurrentVersion: lambda e: _call("version"),
-        exp.StrPosition: lambda e: _call("pg_position", e.args["substr"], e.this),
-        exp.Substring: lambda e: _call("substr", *[a for a in (e.this, e.args.get("start"),
-                                                               e.args.get("length")) if a]),
-        exp.GroupConcat: lambda e: _call("string_agg", e.this, e.args.get("separator")),
-        exp.ArrayAgg: lambda e: (_call("pg_array_agg", e.this) if not isinstance(e.this, exp.Order)
-                                 else _ordered_array_agg(e.this)),
-        exp.Extract: lambda e: _call("pg_extract", exp.Literal.string(e.this.name.lower()),
-                                     e.expression),
-        exp.Trim: lambda e: _trim(e),
-        exp.Left: lambda e: _call("left", e.this, e.expression),
-        exp.Right: lambda e: _call("right", e.this, e.expression),
-        exp.ArrayToString: lambda e: _call("array_to_string", e.this, e.expression,
-                                           *([e.args["null"]] if e.args.get("null") else [])),
-    }
-
-
-def _trim(e: "exp.Trim") -> "exp.Expression":
-    side = (e.args.get("position") or "BOTH").upper()
-    name = {"BOTH": "trim", "LEADING": "ltrim", "TRAILING": "rtrim"}[side]
-    chars = e.expression
-    return _call(name, e.this, *([chars] if chars is not None else []))
-
-
-def _ordered_array_agg(order: "exp.Order") -> "exp.Expression":
-    spec = ""
-    keys = []
-    for o in order.expressions:
-        desc = bool(o.args.get("desc"))
-        nulls_first = o.args.get("nulls_first")
-        if nulls_first is None:
-            nulls_first = desc
-        spec += ("D" if desc else "A") + ("F" if nulls_first else "L")
-        keys.append(o.this)
-    return _call("pg_array_agg_ordered", order.this, exp.Literal.string(spec), *keys)
-
-
-# ---- result column names (PostgreSQL's FigureColname on sqlglot's tree) ----------
-
-def _output_columns(tree: "exp.Expression") -> Optional[List[OutputColumn]]:
-    select = tree
-    while isinstance(select, exp.SetOperation):
-        select = select.this
-    if isinstance(select, exp.Subquery):
-        select = select.this
-    if not isinstance(select, exp.Select):
+    def find_cte(self, name: str) -> Optional[List[OutputColumn]]:
+        for frame in reversed(self.ctes):
+            if name in frame:
+                return frame[name]
         return None
-    aliases: Dict[str, str] = {}
-    for t in select.find_all(exp.Table):
-        if t.find_ancestor(exp.Select) is select:
-            aliases[t.alias_or_name] = t.name
-    out: List[OutputColumn] = []
-    for item in select.expressions:
-        if isinstance(item, exp.Star) or (isinstance(item, exp.Column) and
-                                          isinstance(item.this, exp.Star)):
+
+    def derived(self, f: "exp.Subquery", scope: Scope) -> "exp.Expression":
+        inner, cols = self.query(f.this)
+        alias_node = f.args.get("alias")
+        alias = folded(alias_node.this) if alias_node is not None and alias_node.this else \
+            "subquery"
+        names = [folded(c) for c in alias_node.columns] if alias_node is not None else []
+        if names:
+            if cols is None or len(names) > len(cols):
+                raise unsupported("column aliases on this subquery")
+            renamed = [exp.alias_(exp.column(c.name, quoted=True), a, quoted=True)
+                       for c, a in zip(cols, names)]
+            renamed += [exp.column(c.name, quoted=True) for c in cols[len(names):]]
+            inner = exp.select(*renamed).from_(exp.Subquery(this=inner))
+            cols = [OutputColumn(a, c.cast, c.function, c.source, c.literal, c.pg_type)
+                    for c, a in zip(cols, names)] + cols[len(names):]
+        scope[alias] = cols or []
+        return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(
+            alias, quoted=True)))
+
+    def function_from(self, f: "exp.Expression", scope: Scope) -> "exp.Expression":
+        """A function in FROM: unnest/generate_series as json_each (columns
+        rewritten to its value and key), a scalar function as a one-row subquery."""
+        alias_node = f.args.get("alias")
+        ordinality = f.args.get("ordinality")
+        if isinstance(f, exp.Unnest):
+            func: exp.Expression = f
+            offset = f.args.get("offset")  # sqlglot's spelling of WITH ORDINALITY
+            ordinality = offset is True or isinstance(offset, exp.Identifier)
+        else:
+            func = f.this
+            offset = None
+        name = function_name(func)
+        qualified = isinstance(func, exp.Dot)
+        if qualified and func.this.name not in _CATALOG_SCHEMAS:
+            raise UnsupportedSql("42883", "function %s does not exist"
+                                 % func.sql("postgres").split("(", 1)[0])
+        alias = folded(alias_node.this) if alias_node is not None and alias_node.this else name
+        names = [folded(c) for c in alias_node.columns] if alias_node is not None else []
+        if isinstance(offset, exp.Identifier):
+            names.append(folded(offset))
+        first = names[0] if names else alias
+        ord_name = names[1] if len(names) > 1 else "ordinality"
+        if len(names) > (2 if ordinality else 1):
+            raise unsupported("more column aliases than %s() returns" % name)
+        cols = [OutputColumn(first, function=name)]
+        quoted_alias = exp.TableAlias(this=exp.to_identifier(alias, quoted=True))
+        if name in _FROM_SERIES:
+            rewrites: Dict[str, exp.Expression] = {first: exp.column("value", alias, quoted=True)}
+            if ordinality:
+                rewrites[ord_name] = exp.Paren(this=exp.Add(
+                    this=exp.column("key", alias, quoted=True), expression=exp.Literal.number(1)))
+                cols.append(OutputColumn(ord_name, pg_type="int8"))
+            self.function_columns[-1][alias] = rewrites
+            scope[alias] = cols
+            source = self.series_source(func, name)
+            return exp.Table(this=source, alias=quoted_alias)
+        if name in SET_RETURNING:
+            raise unsupported("set-returning function %s() in FROM" % name)
+        if ordinality:
+            raise unsupported("WITH ORDINALITY on %s()" % name)
+        value = self.expr(func)
+        scope[alias] = cols
+        return exp.Subquery(this=exp.select(exp.alias_(value, first, quoted=True)),
+                            alias=quoted_alias)
+
+    def series_source(self, func: "exp.Expression", name: str) -> "exp.Expression":
+        if isinstance(func, exp.Dot):
+            func = func.expression
+        if isinstance(func, (exp.Unnest, exp.Explode)):
+            args = func.expressions if isinstance(func, exp.Unnest) else [func.this]
+        elif isinstance(func, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
+            args = _series_args(func)
+        elif isinstance(func, exp.Anonymous):
+            args = func.expressions
+        else:
+            raise unsupported("this form of %s()" % name)
+        if name == "unnest" and len(args) != 1:
+            raise unsupported("unnest() with several arrays")
+        if name == "generate_series" and len(args) not in (2, 3):
+            raise UnsupportedSql("42883", "function generate_series with %d arguments does "
+                                 "not exist" % len(args))
+        return call("json_each", call(_FROM_SERIES[name], *self.exprs(args)))
+
+    def from_aliases(self, s: "exp.Select") -> List[str]:
+        """The names the FROM items are known by, in order (what ``*`` expands)."""
+        items = []
+        if s.args.get("from_") is not None:
+            items.append(s.args["from_"].this)
+        items.extend(j.this for j in s.args.get("joins") or [])
+        out = []
+        for f in items:
+            alias = f.args.get("alias")
+            if alias is not None and alias.this:
+                out.append(alias.name)
+            elif isinstance(f, exp.Table) and isinstance(f.this, exp.Identifier):
+                out.append(folded(f.this))
+            else:
+                out.append("subquery")
+        return out
+
+    def star(self, item: "exp.Expression", scope: Scope, aliases: List[str]
+             ) -> List["exp.Expression"]:
+        """``*`` / ``t.*``: spelled out where a FROM item is a json_each call,
+        whose own columns (key, value, type...) must not show."""
+        qual = _star_qualifier(item)
+        if qual is not None and qual not in scope:
+            raise UnsupportedSql("42P01", 'missing FROM-clause entry for table "%s"' % qual)
+        functions = self.function_columns[-1]
+        if not any(alias in functions for alias in ([qual] if qual else scope)):
+            return [item]
+        parts: List[exp.Expression] = []
+        for alias in aliases:
+            if qual is not None and alias != qual:
+                continue
+            if alias in functions:
+                parts.extend(exp.alias_(sql.copy(), name, quoted=True)
+                             for name, sql in functions[alias].items())
+            else:
+                parts.append(exp.Column(this=exp.Star(), table=exp.to_identifier(alias,
+                                                                                 quoted=True)))
+        return parts
+
+    # ---- set-returning functions in a select list ---------------------------
+    def plan_select_list_srfs(self, s: "exp.Select") -> Optional["exp.Expression"]:
+        """The counter FROM item when the select list calls set-returning
+        functions (see ``translate_srf``); None when it calls none."""
+        calls: List[Tuple[int, exp.Expression]] = []
+        for k, item in enumerate(s.expressions):
+            calls.extend((k, f) for f in _set_returning_calls(item))
+        if not calls:
             return None
-        expr = item.this if isinstance(item, exp.Alias) else item
-        name = _folded(item.args["alias"]) if isinstance(item, exp.Alias) else \
-            _figure_name(expr)[0]
-        col = OutputColumn(name)
-        if isinstance(expr, exp.Cast):
-            col.cast = _type_name(expr.to)
-        elif isinstance(expr, exp.Column):
-            rel = aliases.get(expr.table) if expr.table else (
-                next(iter(aliases.values())) if len(aliases) == 1 else None)
-            if rel is not None:
-                col.source = (rel, expr.name)
-                if expr.name in BOOL_COLUMNS:
-                    col.pg_type = "bool"
-        elif isinstance(expr, exp.Func):
-            col.function = _function_name(expr)
-        elif isinstance(expr, exp.Literal):
-            col.literal = "text" if expr.is_string else ("int4" if expr.is_int else "numeric")
-        out.append(col)
-    return out
+        group = s.args.get("group")
+        group_refs = list(group.expressions) if group is not None else []
+        if group_refs or s.args.get("having") is not None or any(
+                _has_aggregate(i) for i in s.expressions):
+            item_aliases = [folded(i.args["alias"]) if isinstance(i, exp.Alias) else None
+                            for i in s.expressions]
+            ok = grouped_items_ok(
+                item_aliases, sorted({k for k, _ in calls}), group_refs,
+                lambda g, a: isinstance(g, exp.Column) and not g.table and folded(g.this) == a,
+                lambda g, n: isinstance(g, exp.Literal) and not g.is_string and g.this == str(n))
+            if not ok:
+                raise unsupported("a set-returning function in a select list with "
+                                  "aggregates it is not grouped by")
+        srf_calls = []
+        for _, f in calls:
+            name, args = _srf_name_args(f)
+            lower = 1
+            if name == "generate_subscripts" and args and self.is_vector(args[0]):
+                lower = 0
+            srf_calls.append(SrfCall(name, [self.expr(a).sql(dialect="sqlite") for a in args],
+                                     lower))
+        self.srf_count += 1
+        source, elements = plan_srfs(srf_calls, "_srf%d" % self.srf_count)
+        for (_, f), elem in zip(calls, elements):
+            self.srf_elements[id(f)] = elem
+        return exp.Var(this=source)
 
 
-def _folded(ident: "exp.Expression") -> str:
-    """An identifier as PostgreSQL names it: unquoted ones fold to lower case."""
-    if isinstance(ident, exp.Identifier) and not ident.quoted:
-        return ident.name.lower()
-    return ident.name
+def _is_star(item: "exp.Expression") -> bool:
+    return isinstance(item, exp.Star) or (isinstance(item, exp.Column) and
+                                          isinstance(item.this, exp.Star))
 
 
-def _function_name(e: "exp.Expression") -> str:
-    if isinstance(e, exp.Anonymous):
+def _star_qualifier(item: "exp.Expression") -> Optional[str]:
+    if isinstance(item, exp.Column) and item.args.get("table") is not None:
+        return folded(item.args["table"])
+    return None
+
+
+def _srf_call(e: "exp.Expression") -> Optional[str]:
+    """The name of the set-returning function *e* calls, None when it is not one."""
+    if isinstance(e, (exp.Explode, exp.Unnest)):
+        return "unnest"
+    if isinstance(e, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
+        return "generate_series"
+    if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Anonymous):
+        return _srf_call(e.expression)
+    if isinstance(e, exp.Anonymous) and e.name.lower() in SET_RETURNING:
         return e.name.lower()
-    return e.sql(dialect="postgres").split("(", 1)[0].lower()
+    return None
 
 
-def _figure_name(e: "exp.Expression") -> "tuple[str, int]":
-    if isinstance(e, exp.Column):
-        return _folded(e.this), 2
+def _srf_name_args(e: "exp.Expression") -> Tuple[str, List["exp.Expression"]]:
+    name = _srf_call(e)
+    assert name is not None
     if isinstance(e, exp.Dot):
-        if isinstance(e.expression, exp.Func):
-            return _function_name(e.expression), 2
-        return e.expression.name, 2
-    if isinstance(e, exp.Paren):
-        return _figure_name(e.this)
-    if isinstance(e, exp.Bracket):
-        return _figure_name(e.this)
-    if isinstance(e, exp.Cast):
-        name, strength = _figure_name(e.this)
-        if strength <= 1:
-            return _type_name(e.to).replace("[]", ""), 1
-        return name, strength
-    if isinstance(e, exp.Case):
-        default = e.args.get("default")
-        if default is not None:
-            name, strength = _figure_name(default)
-            if strength > 1:
-                return name, strength
-        return "case", 1
-    if isinstance(e, exp.Exists):
-        return "exists", 2
-    if isinstance(e, exp.Array):
-        return "array", 2
-    if isinstance(e, exp.Subquery):
-        inner = e.this
-        if isinstance(inner, exp.Select) and inner.expressions:
-            first = inner.expressions[0]
-            if isinstance(first, exp.Alias):
-                return first.alias, 2
-            name, strength = _figure_name(first)
-            if strength > 0:
-                return name, 2
-        return "?column?", 0
-    if type(e) in _KEYWORD_FUNCS_NAMES:
-        return _KEYWORD_FUNCS_NAMES[type(e)], 2
-    if isinstance(e, exp.Func):
-        return _function_name(e), 2
-    return "?column?", 0
+        if e.this.name not in _CATALOG_SCHEMAS:
+            raise UnsupportedSql("42883", "function %s() does not exist"
+                                 % e.sql("postgres").split("(", 1)[0])
+        e = e.expression
+    if isinstance(e, exp.Explode):
+        return name, [e.this]
+    if isinstance(e, exp.Unnest):
+        return name, list(e.expressions)
+    if isinstance(e, (exp.ExplodingGenerateSeries, exp.GenerateSeries)):
+        return name, _series_args(e)
+    return name, list(e.expressions)
 
 
-if AVAILABLE:
-    _KEYWORD_FUNCS_NAMES = {exp.CurrentUser: "current_user", exp.CurrentSchema: "current_schema",
-                            exp.CurrentDate: "current_date",
-                            exp.CurrentTimestamp: "current_timestamp",
-                            exp.CurrentVersion: "version"}
+def _series_args(e: "exp.Expression") -> List["exp.Expression"]:
+    """generate_series's arguments as written (sqlglot files a 4th one as a flag)."""
+    args = [e.args.get(k) for k in ("start", "end", "step", "is_end_exclusive")]
+    written = [a for a in args if isinstance(a, exp.Expression)]
+    if len(written) not in (2, 3):
+        raise UnsupportedSql("42883", "function generate_series with %d arguments does not "
+                             "exist" % len(written))
+    return written
+
+
+def _walk(e: "exp.Expression"):
+    """*e* and the nodes inside it, not entering subqueries."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (exp.Select, exp.SetOperation, exp.Subquery)) and node is not e:
+            continue
+        for value in node.args.values():
+            if isinstance(value, exp.Expression):
+                if not isinstance(value, (exp.Select, exp.SetOperation, exp.Subquery)):
+                    stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, exp.Expression) and
+                             not isinstance(v, (exp.Select, exp.SetOperation, exp.Subquery)))
+
+
+def _set_returning_calls(item: "exp.Expression") -> List["exp.Expression"]:
+    """The set-returning calls of a select item (outermost ones only)."""
+    found = []
+    for node in _walk(item):
+        if _srf_call(node) is not None and not (isinstance(node.parent, exp.Dot) and
+                                                node.parent.expression is node):
+            found.append(node)
+    for f in found:
+        inner = [n for n in _walk(f) if n is not f and _srf_call(n) is not None and
+                 n is not getattr(f, "expression", None)]
+        if inner:
+            raise unsupported("nested set-returning functions")
+    return found
+
+
+def _has_aggregate(e: "exp.Expression") -> bool:
+    return any(is_call(n) and function_name(n) in AGGREGATES and
+               not isinstance(n.parent, exp.Window) for n in _walk(e))
