@@ -112,9 +112,9 @@ def exec_block(code: str) -> dict:
 
 
 @contextlib.contextmanager
-def run_script(tmp_path: pathlib.Path, code: str, cwd=None) -> Iterator[int]:
+def run_script(tmp_path: pathlib.Path, code: str, cwd=None, stop_with=signal.SIGTERM) -> Iterator[int]:
     """Run ``code`` as ``python example.py`` listening on a free port; yields the port.
-    On exit it must stop cleanly on SIGTERM."""
+    On exit it must stop cleanly on ``stop_with``."""
     port = free_port()
     address = "127.0.0.1:%d" % port
     assert "127.0.0.1:5433" in code or "0.0.0.0:5433" in code
@@ -128,12 +128,12 @@ def run_script(tmp_path: pathlib.Path, code: str, cwd=None) -> Iterator[int]:
         yield port
     finally:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(stop_with)
         try:
             rc = proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
-            raise AssertionError("the example did not stop on SIGTERM")
+            raise AssertionError("the example did not stop on %s" % signal.Signals(stop_with).name)
         assert rc == 0, proc.communicate()[0]
 
 
@@ -233,7 +233,7 @@ def test_demo_psql_line_against_make_run(tmp_path):
 # -------------------------------------------------------------- Quickstart
 
 def test_quickstart_answers_select_1_for_user_with_password(tmp_path):
-    with run_script(tmp_path, block("Quickstart")) as port:
+    with run_script(tmp_path, block("Quickstart"), stop_with=signal.SIGINT) as port:   # Ctrl-C
         # what the README says to type: psql -U user, password secret, then select 1;
         out = run_psql(port, user="user", password="secret", input="select 1;\n")
         assert out.returncode == 0, out.stderr
