@@ -384,6 +384,11 @@ def test_low_level_server_block(tmp_path):
             assert conn.execute("select whatever").description[0].name == "x"
         with pytest.raises(psycopg.OperationalError, match='password authentication failed for user "anyone"'):
             pg(port, user="anyone", password="guess")
+        # a handler that answers with rows serves COPY TO STDOUT and cursors too
+        copy = run_psql(port, "-c", r"\copy (select whatever) to stdout", password="secret")
+        assert copy.returncode == 0 and copy.stdout == "1\n", copy.stdout + copy.stderr
+        fetched = run_psql(port, "-At", "-v", "FETCH_COUNT=1", "-c", "select whatever", password="secret")
+        assert fetched.returncode == 0 and fetched.stdout == "1\n", fetched.stdout + fetched.stderr
 
 
 # ----------------------------------------------------------- serve_in_thread
