@@ -61,7 +61,7 @@ def cursor_of(stmt: str) -> Any:
 
 @_cached
 def parameter_types(sql: str, declared: Tuple[int, ...]) -> Tuple[int, ...]:
-    from .params import infer_param_types
+    from .paraminfer import infer_param_types
     return tuple(infer_param_types(sql, declared))
 
 
