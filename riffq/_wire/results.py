@@ -21,7 +21,10 @@ log = logging.getLogger("riffq")
 #: Rows encoded per chunk: large enough to amortise per-chunk costs, small
 #: enough that one chunk never holds much memory.
 CHUNK_ROWS = 4096
-#: ...and at most about this many bytes of Arrow data per chunk, so a chunk
+#: Arrow results are encoded by kernels whose cost per call, not per row,
+#: dominates small slices: more rows per chunk...
+ARROW_CHUNK_ROWS = 65536
+#: ...but at most about this many bytes of Arrow data per chunk, so a chunk
 #: of very wide rows stays small too.
 CHUNK_BYTES = 1 << 20
 
@@ -157,22 +160,19 @@ def _rows_chunks(columns, rows, ctx, encoding, fmts) -> Iterator[Tuple[bytes, in
             yield _encode_values(columns, binary, by_col, len(part)), len(part)
 
 
-def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[bytes, int]]:
-    from .._compat.arrow import column_values, encode_batch_text
-    binary = _binary_encoders(columns, fmts, ctx, encoding) if any(fmts) else None
+def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[Any, int]]:
+    """DataRows of an Arrow result, encoded a slice of a batch at a time by
+    Arrow kernels (``_compat.arrow_datarows``); each chunk is a memoryview
+    over Arrow memory that goes to the socket without another copy."""
+    from .._compat.arrow_datarows import encode_datarows
     for batch in reader:
         n = batch.num_rows
-        step = CHUNK_ROWS
+        step = ARROW_CHUNK_ROWS
         if n and batch.nbytes > CHUNK_BYTES:
-            step = max(1, min(CHUNK_ROWS, CHUNK_BYTES * n // batch.nbytes))
+            step = max(1, min(step, CHUNK_BYTES * n // batch.nbytes))
         for start in range(0, n, step):
             part = batch.slice(start, step) if n > step else batch
-            if binary is None:
-                rows = encode_batch_text(part, columns, ctx, encoding)
-                yield messages.data_rows(rows), part.num_rows
-            else:
-                by_col = [column_values(part.column(i), t) for i, (_, t) in enumerate(columns)]
-                yield _encode_values(columns, binary, by_col, part.num_rows), part.num_rows
+            yield encode_datarows(part, columns, ctx, encoding, fmts), part.num_rows
 
 
 def _error_from(value: Any) -> PgError:
