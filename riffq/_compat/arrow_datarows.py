@@ -10,7 +10,7 @@ is handed on as a memoryview without being copied again.
 from __future__ import annotations
 
 import struct
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .._wire.errors import PgError
 from .._wire.pgtypes import PgType
@@ -115,7 +115,46 @@ def encode_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
         head = [b"D", big_endian(total).cast(p.binary()), struct.pack(">h", ncols)]
     else:
         head = [b"D" + struct.pack(">ih", fixed, ncols)]
-    rows = pc.binary_join_element_wise(*head, *pieces, b"")
+    return _interleave(p, pc, head + pieces, n)
+
+
+def _merge_constants(pieces: List[Any]) -> List[Any]:
+    out: List[Any] = []
+    for piece in pieces:
+        if isinstance(piece, bytes) and out and isinstance(out[-1], bytes):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
+#: (rows, pieces) -> take() indices; batches come in few sizes.
+_INDEX_CACHE: Dict[Tuple[int, int], Any] = {}
+
+
+def _row_major_indices(p: Any, pc: Any, n: int, k: int) -> Any:
+    """Indices that read k column-major blocks of n values row by row."""
+    idx = _INDEX_CACHE.get((n, k))
+    if idx is None:
+        r = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, p.int32()), n * k)), 1)
+        row = pc.divide(r, k)
+        idx = pc.add(pc.multiply(pc.subtract(r, pc.multiply(row, k)), n), row).cast(p.int32())
+        if len(_INDEX_CACHE) >= 4:
+            _INDEX_CACHE.clear()
+        _INDEX_CACHE[(n, k)] = idx
+    return idx
+
+
+def _interleave(p: Any, pc: Any, pieces: List[Any], n: int) -> Any:
+    """Concatenate row i of every piece, for every row, into one buffer.
+
+    The pieces are laid end to end and then taken row by row: ``take`` on
+    a binary array writes the values in index order, so its value buffer
+    is exactly the DataRows (cheaper than a join element by element).
+    """
+    arrays = [p.repeat(p.scalar(x, p.binary()), n) if isinstance(x, bytes) else x
+              for x in _merge_constants(pieces)]
+    rows = p.concat_arrays(arrays).take(_row_major_indices(p, pc, n, len(arrays)))
     offsets = memoryview(rows.buffers()[1]).cast("i")
     start, end = offsets[rows.offset], offsets[rows.offset + len(rows)]
     return memoryview(rows.buffers()[2])[start:end]
