@@ -12,6 +12,7 @@ PostgreSQL's are sent to the per-value encoders, for the whole column or
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any, Optional, Tuple
 
 from .._wire import pgtypes as T
@@ -82,10 +83,26 @@ def _float_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
     s = pc.cast(arr, p.string())
     lo, hi = _FIXED_RANGE[t.oid]
     a = pc.abs(arr)
-    fixed = pc.and_(pc.greater_equal(a, lo), pc.less(a, hi))
+    fixed = pc.or_(pc.and_(pc.greater_equal(a, lo), pc.less(a, hi)), pc.equal(a, 0))
+    if not _has_letters(s) and pc.all(fixed).as_py() is not False:
+        return s  # the common case, checked without a pass over every string
     good = pc.or_(pc.and_not(fixed, pc.match_substring(s, "e")), pc.equal(a, 0))
     bad = pc.invert(pc.fill_null(good, True))
     return patch_rows(s, arr, bad, encoder_for(t, ctx))
+
+
+_LETTER = re.compile(rb"[a-z]")
+
+
+def _has_letters(s: Any) -> bool:
+    """Any exponent, nan or inf anywhere in a string array's characters
+    (one scan of its value buffer, at memchr speed)."""
+    data = s.buffers()[2]
+    if data is None:
+        return False
+    offsets = memoryview(s.buffers()[1]).cast("i")
+    start, end = offsets[s.offset], offsets[s.offset + len(s)]
+    return _LETTER.search(memoryview(data)[start:end]) is not None
 
 
 def _tz_suffix(ctx: TextContext) -> Optional[str]:
