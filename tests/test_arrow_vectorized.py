@@ -95,6 +95,14 @@ KINDS = [
     (pa.list_(pa.int64()), st.lists(st.one_of(st.none(), _ints(64)), max_size=4)),
     (pa.list_(pa.string()), st.lists(st.one_of(st.none(), TEXT), max_size=3)),
     (pa.list_(pa.list_(pa.float64())), st.lists(st.lists(FLOATS, min_size=2, max_size=2), max_size=2)),
+    (pa.list_(pa.int32(), 2), st.lists(st.one_of(st.none(), _ints(32)), min_size=2, max_size=2)),
+    (pa.large_list(pa.float32()), st.lists(st.one_of(st.none(), FLOATS.filter(
+        lambda f: math.isnan(f) or abs(f) < 3.4e38)), max_size=3)),
+    (pa.list_(pa.bool_()), st.lists(st.one_of(st.none(), st.booleans()), max_size=3)),
+    (pa.list_(pa.binary()), st.lists(st.one_of(st.none(), st.binary(max_size=4)), max_size=3)),
+    (pa.list_(pa.date32()), st.lists(st.one_of(st.none(), st.dates()), max_size=3)),
+    (pa.list_(pa.timestamp("us")), st.lists(st.one_of(st.none(), st.datetimes()), max_size=3)),
+    (pa.large_binary(), st.binary(max_size=10)),
     (pa.struct([("a", pa.int32()), ("b", pa.string())]),
      st.fixed_dictionaries({"a": _ints(32), "b": TEXT})),
 ]
@@ -192,6 +200,8 @@ VECTOR_COLUMNS = [
     pa.array([0, None, 19000], pa.date32()),
     pa.array([0, None, 10 ** 15], pa.timestamp("us")), pa.array([0, None, 10 ** 18], pa.timestamp("ns", "UTC")),
     pa.array([0, None, 10 ** 10], pa.time64("us")),
+    pa.array([b"\x00\xff", None, b""]), pa.array([[1, None], None, []], pa.list_(pa.int64())),
+    pa.array([["a b", None, "NULL"], None], pa.list_(pa.string())),
 ]
 
 

@@ -106,7 +106,11 @@ def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Opt
     p, pc = _mods()
     dt = arr.type
     ty = p.types
-    oid = t.oid if t.elem is None else -1
+    if t.elem is not None:
+        from .arrow_lists import array_binary
+
+        return array_binary(arr, t, ctx, encoding)
+    oid = t.oid
     if _is_uuid_type(p, dt):
         return arr.storage if oid == T.UUID.oid else None
     if ty.is_string(dt) or ty.is_large_string(dt) or (

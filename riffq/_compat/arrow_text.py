@@ -70,6 +70,40 @@ def patch_rows(fields: Any, arr: Any, mask: Any, encode: Any) -> Any:
     return pc.replace_with_mask(fields, mask, repl)
 
 
+_HEX_TABLE = ["%02x" % b for b in range(256)]
+
+
+def _is_bytes(p: Any, dt: Any) -> bool:
+    ty = p.types
+    return bool(ty.is_binary(dt) or ty.is_large_binary(dt) or ty.is_fixed_size_binary(dt)
+                or (hasattr(ty, "is_binary_view") and ty.is_binary_view(dt)))
+
+
+def map_bytes(arr: Any, table: Any) -> Any:
+    """A string per binary value: each byte replaced by ``table[byte]``.
+
+    The bytes are viewed as uint8 indices into the table (``take`` writes
+    the pieces end to end), and each value's run of pieces is found from
+    its byte offsets, so no value is visited from Python.
+    """
+    p, pc = _mods()
+    if not p.types.is_binary(arr.type):
+        arr = arr.cast(p.binary())
+    n = len(arr)
+    offsets = p.Array.from_buffers(p.int32(), n + 1, [None, arr.buffers()[1]], offset=arr.offset)
+    base = offsets[0].as_py()
+    total = offsets[n].as_py() - base
+    data = arr.buffers()[2].slice(base, total) if total else p.py_buffer(b"")
+    codes = p.Array.from_buffers(p.uint8(), total, [None, data])
+    pieces = p.array(table, p.string()).take(codes)
+    piece_offsets = p.Array.from_buffers(p.int32(), total + 1, [None, pieces.buffers()[1]],
+                                         offset=pieces.offset)
+    starts = piece_offsets.take(pc.subtract(offsets, base))
+    validity = pc.is_valid(arr).buffers()[1] if arr.null_count else None
+    chars = pieces.buffers()[2] if pieces.buffers()[2] is not None else p.py_buffer(b"")
+    return p.Array.from_buffers(p.string(), n, [validity, starts.buffers()[1], chars], arr.null_count)
+
+
 def _float_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
     """Arrow prints the same shortest round-trip digits as PostgreSQL's Ryu
     but lays them out differently outside the fixed-notation range (and
@@ -162,7 +196,11 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
     p, pc = _mods()
     dt = arr.type
     ty = p.types
-    oid = t.oid if t.elem is None else -1
+    if t.elem is not None:
+        from .arrow_lists import array_text
+
+        return array_text(arr, t, ctx, encoding)
+    oid = t.oid
     if ty.is_string(dt) or ty.is_large_string(dt) or (
         hasattr(ty, "is_string_view") and ty.is_string_view(dt)
     ):
@@ -171,6 +209,8 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
         return None
     if ty.is_integer(dt) and oid in _INT_OUT:
         return pc.cast(arr, p.string())
+    if oid == T.BYTEA.oid and ctx.bytea_output == "hex" and _is_bytes(p, dt):
+        return pc.binary_join_element_wise("\\x", map_bytes(arr, _HEX_TABLE), "")
     if ty.is_boolean(dt) and oid == T.BOOL.oid:
         return pc.if_else(arr, "t", "f")
     if ty.is_floating(dt) and oid in _FIXED_RANGE:
