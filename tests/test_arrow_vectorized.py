@@ -103,6 +103,7 @@ KINDS = [
     (pa.list_(pa.date32()), st.lists(st.one_of(st.none(), st.dates()), max_size=3)),
     (pa.list_(pa.timestamp("us")), st.lists(st.one_of(st.none(), st.datetimes()), max_size=3)),
     (pa.large_binary(), st.binary(max_size=10)),
+    (pa.uuid(), st.uuids().map(lambda u: u.bytes)),
     (pa.struct([("a", pa.int32()), ("b", pa.string())]),
      st.fixed_dictionaries({"a": _ints(32), "b": TEXT})),
 ]
@@ -202,6 +203,7 @@ VECTOR_COLUMNS = [
     pa.array([0, None, 10 ** 10], pa.time64("us")),
     pa.array([b"\x00\xff", None, b""]), pa.array([[1, None], None, []], pa.list_(pa.int64())),
     pa.array([["a b", None, "NULL"], None], pa.list_(pa.string())),
+    pa.array([uuid.UUID(int=7).bytes, None], pa.uuid()),
 ]
 
 
@@ -215,6 +217,7 @@ def test_kernel_paths_step_aside_where_output_would_differ():
     floats = pa.array([0.1])
     assert _kernel_text(floats, TextContext(extra_float_digits=0)) is None
     assert _kernel_text(pa.array([0], pa.date32()), TextContext(datestyle="SQL, DMY")) is None
+    assert _kernel_text(pa.array([[[1]]])) is None  # two dimensions
     assert _kernel_text(pa.array([0], pa.timestamp("us", "UTC")), CONTEXTS["new_york_efd3"]) is None
     assert _kernel_text(pa.array([DAY_MAX + 1], pa.int32()).cast(pa.date32())) is None
     assert _kernel_binary(pa.array([US_MAX + 1], pa.int64()).cast(pa.timestamp("us"))) is None
@@ -246,10 +249,10 @@ def test_uuid_and_interval_binary():
     enc = binary_encoder_for(t)
     want = [None if v is None else enc(v) for v in A.column_values(durations, t)]
     assert binary_fields(durations, t, TextContext()).to_pylist() == want
-    if hasattr(pa, "uuid"):
-        u = uuid.UUID(int=12345)
-        arr = pa.array([u.bytes, None], pa.uuid())
-        assert binary_fields(arr, T.UUID, TextContext()).to_pylist() == [u.bytes, None]
+    u = uuid.UUID(int=12345)
+    arr = pa.array([u.bytes, None], pa.uuid())
+    assert binary_fields(arr, T.UUID, TextContext()).to_pylist() == [u.bytes, None]
+    assert text_fields(arr, T.UUID, TextContext()).to_pylist() == [str(u), None]
 
 
 def test_result_is_a_view_of_arrow_memory():

@@ -17,7 +17,7 @@ from typing import Any, Optional, Tuple
 
 from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
-from .._wire.textformat import TextContext, encoder_for
+from .._wire.textformat import _BYTEA_ESCAPE, TextContext, encoder_for
 
 __all__ = ["text_fields", "patch_rows"]
 
@@ -71,6 +71,7 @@ def patch_rows(fields: Any, arr: Any, mask: Any, encode: Any) -> Any:
 
 
 _HEX_TABLE = ["%02x" % b for b in range(256)]
+_UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
 
 
 def _is_bytes(p: Any, dt: Any) -> bool:
@@ -193,6 +194,8 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
     Output other than strings is ASCII, the same bytes in every client
     encoding; strings pass through only when the client speaks UTF-8.
     """
+    from .arrow import _is_uuid_type
+
     p, pc = _mods()
     dt = arr.type
     ty = p.types
@@ -209,8 +212,14 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
         return None
     if ty.is_integer(dt) and oid in _INT_OUT:
         return pc.cast(arr, p.string())
-    if oid == T.BYTEA.oid and ctx.bytea_output == "hex" and _is_bytes(p, dt):
-        return pc.binary_join_element_wise("\\x", map_bytes(arr, _HEX_TABLE), "")
+    if oid == T.BYTEA.oid and _is_bytes(p, dt):
+        if ctx.bytea_output == "hex":
+            return pc.binary_join_element_wise("\\x", map_bytes(arr, _HEX_TABLE), "")
+        return map_bytes(arr, _BYTEA_ESCAPE)
+    if oid == T.UUID.oid and _is_uuid_type(p, dt):
+        digits = map_bytes(arr.storage, _HEX_TABLE)
+        groups = [pc.utf8_slice_codeunits(digits, a, b) for a, b in _UUID_GROUPS]
+        return pc.binary_join_element_wise(*groups, "-")
     if ty.is_boolean(dt) and oid == T.BOOL.oid:
         return pc.if_else(arr, "t", "f")
     if ty.is_floating(dt) and oid in _FIXED_RANGE:
