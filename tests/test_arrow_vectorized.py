@@ -87,6 +87,9 @@ KINDS = [
     (pa.timestamp("ns"), _ints(64)),
     (pa.timestamp("us", tz="UTC"), _temporal(1, US_MIN + 86400 * 10 ** 6, US_MAX - 86400 * 10 ** 6)),
     (pa.timestamp("ns", tz="Asia/Kolkata"), _ints(64)),
+    # a span of months around DST changes: zones with rules take the kernel path
+    (pa.timestamp("us", tz="UTC"), _temporal(1, 1698000000 * 10 ** 6, 1730000000 * 10 ** 6)),
+    (pa.timestamp("s", tz="UTC"), st.sampled_from([1711846800 + k * 900 for k in range(-8, 8)])),
     (pa.time64("us"), _temporal(1, 0, 86400 * 10 ** 6 - 1)),
     (pa.time64("ns"), _temporal(1, 0, 86400 * 10 ** 9 - 1)),
     (pa.time32("ms"), _temporal(1, 0, 86400 * 10 ** 3 - 1)),
@@ -218,11 +221,20 @@ def test_kernel_paths_step_aside_where_output_would_differ():
     assert _kernel_text(floats, TextContext(extra_float_digits=0)) is None
     assert _kernel_text(pa.array([0], pa.date32()), TextContext(datestyle="SQL, DMY")) is None
     assert _kernel_text(pa.array([[[1]]])) is None  # two dimensions
-    assert _kernel_text(pa.array([0], pa.timestamp("us", "UTC")), CONTEXTS["new_york_efd3"]) is None
+    decades = pa.array([0, 40 * 365 * 86400 * 10 ** 6], pa.timestamp("us", "UTC"))
+    assert _kernel_text(decades, CONTEXTS["new_york_efd3"]) is None  # zone transitions: too many to look up
+    assert _kernel_text(decades, CONTEXTS["fixed_minus_0330"]) is not None
     assert _kernel_text(pa.array([DAY_MAX + 1], pa.int32()).cast(pa.date32())) is None
     assert _kernel_binary(pa.array([US_MAX + 1], pa.int64()).cast(pa.timestamp("us"))) is None
     assert _kernel_binary(pa.array([1], pa.decimal128(5, 1))) is None
     assert text_fields(pa.array(["x"]), T.TEXT, TextContext(), "latin-1") is None
+
+
+def test_named_zone_offsets_follow_daylight_saving():
+    # Berlin moves from +01 to +02 at 2024-03-31 01:00 UTC
+    arr = pa.array([1711846800 - 1, 1711846800, None], pa.timestamp("s", "UTC"))
+    ctx = TextContext(timezone_from_name("Europe/Berlin"))
+    assert _kernel_text(arr, ctx).to_pylist() == ["2024-03-31 01:59:59+01", "2024-03-31 03:00:00+02", None]
 
 
 def test_float_rows_outside_fixed_notation_are_patched():

@@ -11,7 +11,6 @@ PostgreSQL's are sent to the per-value encoders, for the whole column or
 """
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from typing import Any, Optional, Tuple
 
@@ -140,48 +139,28 @@ def _has_letters(s: Any) -> bool:
     return _LETTER.search(memoryview(data)[start:end]) is not None
 
 
-def _tz_suffix(ctx: TextContext) -> Optional[str]:
-    """The offset PostgreSQL appends in a fixed-offset session zone."""
-    tz = ctx.tz
-    if tz is _dt.timezone.utc:
-        return "+00"
-    if not isinstance(tz, _dt.timezone):
-        return None  # zones with rules: per value
-    off = tz.utcoffset(None)
-    secs = off.days * 86400 + off.seconds
-    sign = "-" if secs < 0 else "+"
-    secs = abs(secs)
-    h, rest = divmod(secs, 3600)
-    m, sec = divmod(rest, 60)
-    out = "%s%02d" % (sign, h)
-    if m or sec:
-        out += ":%02d" % m
-    if sec:
-        out += ":%02d" % sec
-    return out
-
-
 def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
     from .arrow import _floor_us
+    from .arrow_zones import zone_offsets
 
     p, pc = _mods()
     dt = arr.type
-    if t.oid == T.TIMESTAMP.oid and dt.tz is None:
-        suffix, shift = None, 0
-    elif t.oid == T.TIMESTAMPTZ.oid and dt.tz is not None:
-        suffix = _tz_suffix(ctx)
-        if suffix is None:
+    if (dt.tz is None) != (t.oid == T.TIMESTAMP.oid) or t.oid not in (T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid):
+        return None
+    us = (_floor_us(p, arr) if dt.unit == "ns" else arr.cast(p.timestamp("us", dt.tz))).cast(p.int64())
+    suffix = None
+    if dt.tz is not None:
+        if not in_range(us, p.int64(), US_RANGE):
             return None
-        off = ctx.tz.utcoffset(None)
-        shift = (off.days * 86400 + off.seconds) * 1000000 + off.microseconds
-    else:
+        zone = zone_offsets(us, ctx.tz)
+        if zone is None:
+            return None
+        shift, suffix = zone
+        if not isinstance(shift, int) or shift:
+            us = pc.add(us, shift)
+    if not in_range(us, p.int64(), US_RANGE):
         return None
-    naive = (_floor_us(p, arr) if dt.unit == "ns" else arr).cast(p.timestamp("us"))
-    if shift:
-        naive = pc.add(naive.cast(p.int64()), shift).cast(p.timestamp("us"))
-    if not in_range(naive, p.int64(), US_RANGE):
-        return None
-    s = _strip_fraction(pc.cast(naive, p.string()))
+    s = _strip_fraction(pc.cast(us.cast(p.timestamp("us")), p.string()))
     if suffix is not None:
         s = pc.binary_join_element_wise(s, suffix, "")
     return s
