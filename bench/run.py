@@ -38,9 +38,9 @@ MB = 1024 * 1024
 
 
 def row(label: str, riffq_value: float, pg_value: float, unit: str, higher_is_better: bool) -> None:
-    ratio = riffq_value / pg_value if pg_value else float("nan")
+    ratio = "%7.2fx" % (riffq_value / pg_value) if pg_value else "    n/a "
     better = "higher" if higher_is_better else "lower"
-    print("%-52s %12.3f %12.3f  %7.2fx   (%s, %s is better)"
+    print("%-52s %12.3f %12.3f  %s   (%s, %s is better)"
           % (label, riffq_value, pg_value, ratio, unit, better), flush=True)
 
 

@@ -139,8 +139,8 @@ def _row_major_indices(p: Any, pc: Any, n: int, k: int) -> Any:
         r = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, p.int32()), n * k)), 1)
         row = pc.divide(r, k)
         idx = pc.add(pc.multiply(pc.subtract(r, pc.multiply(row, k)), n), row).cast(p.int32())
-        if len(_INDEX_CACHE) >= 4:
-            _INDEX_CACHE.clear()
+        while len(_INDEX_CACHE) >= 8:
+            _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)), None)  # the oldest
         _INDEX_CACHE[(n, k)] = idx
     return idx
 

@@ -11,7 +11,6 @@ PostgreSQL's are sent to the per-value encoders, for the whole column or
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Optional, Tuple
 
 from .._wire import pgtypes as T
@@ -125,18 +124,16 @@ def _float_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
     return patch_rows(s, arr, bad, encoder_for(t, ctx))
 
 
-_LETTER = re.compile(rb"[a-z]")
-
-
 def _has_letters(s: Any) -> bool:
-    """Any exponent, nan or inf anywhere in a string array's characters
-    (one scan of its value buffer, at memchr speed)."""
+    """Any exponent, nan or inf anywhere in a string array of Arrow-printed
+    floats (whose only letters are those): a memchr over one copy of its
+    characters, far cheaper than a kernel or regex pass per string."""
     data = s.buffers()[2]
     if data is None:
         return False
     offsets = memoryview(s.buffers()[1]).cast("i")
-    start, end = offsets[s.offset], offsets[s.offset + len(s)]
-    return _LETTER.search(memoryview(data)[start:end]) is not None
+    chars = memoryview(data)[offsets[s.offset]:offsets[s.offset + len(s)]].tobytes()
+    return b"e" in chars or b"n" in chars
 
 
 def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
