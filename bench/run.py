@@ -14,7 +14,7 @@ Every fetch is checked (row count and a checksum over every column, psql's
 output byte for byte) so that nothing wrong can look fast. Figures, not
 assertions: the tests check correctness, this prints speed.
 Environment: RIFFQ_BENCH_ROWS (1000000), RIFFQ_BENCH_STREAM_ROWS (10000000),
-RIFFQ_BENCH_STREAM_SECONDS (20), RIFFQ_BENCH_IDLE (2000), RIFFQ_BENCH_REPEAT (3).
+RIFFQ_BENCH_STREAM_SECONDS (20), RIFFQ_BENCH_IDLE (2000), RIFFQ_BENCH_REPEAT (5).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ WIDE_ROWS = int(os.environ.get("RIFFQ_BENCH_ROWS", "1000000"))
 STREAM_ROWS = int(os.environ.get("RIFFQ_BENCH_STREAM_ROWS", "10000000"))
 STREAM_SECONDS = float(os.environ.get("RIFFQ_BENCH_STREAM_SECONDS", "20"))
 IDLE = int(os.environ.get("RIFFQ_BENCH_IDLE", "2000"))
-REPEAT = int(os.environ.get("RIFFQ_BENCH_REPEAT", "3"))
+REPEAT = int(os.environ.get("RIFFQ_BENCH_REPEAT", "5"))
 MB = 1024 * 1024
 
 
