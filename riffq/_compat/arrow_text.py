@@ -157,7 +157,11 @@ def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
             us = pc.add(us, shift)
     if not in_range(us, p.int64(), US_RANGE):
         return None
-    s = _strip_fraction(pc.cast(us.cast(p.timestamp("us")), p.string()))
+    secs = pc.divide(us, 1000000)  # truncates, so exact only for whole seconds
+    if pc.all(pc.equal(us, pc.multiply(secs, 1000000))).as_py() is not False:
+        s = pc.cast(secs.cast(p.timestamp("s")), p.string())  # no fraction to strip
+    else:
+        s = _strip_fraction(pc.cast(us.cast(p.timestamp("us")), p.string()))
     if suffix is not None:
         s = pc.binary_join_element_wise(s, suffix, "")
     return s
