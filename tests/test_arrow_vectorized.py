@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pa = pytest.importorskip("pyarrow")
-import pyarrow.compute as pc  # noqa: E402
 
 from riffq._compat import arrow as A  # noqa: E402
 from riffq._compat.arrow_binary import binary_fields  # noqa: E402
