@@ -2,157 +2,118 @@
 
 Starts a throwaway PostgreSQL (the machine's binaries) and a riffq server in
 a subprocess, serves the same rows from both, and prints each figure side by
-side with the ratio riffq/PostgreSQL. Every result is checked (row counts and
-a checksum) so that nothing wrong can look fast. Figures, not assertions:
-the tests check correctness, this prints speed.
+side with the ratio riffq/PostgreSQL:
+
+(a) ``select * from wide`` fetched by psycopg (text, binary), asyncpg and psql;
+(b) pgbench ``select 1``, simple and extended protocol;
+(c) server memory: per idle connection, and while a big result streams to a
+    client reading 1 MB/s;
+(d) connections per second (trust authentication on both).
+
+Every fetch is checked (row count and a checksum over every column, psql's
+output byte for byte) so that nothing wrong can look fast. Figures, not
+assertions: the tests check correctness, this prints speed.
+Environment: RIFFQ_BENCH_ROWS (1000000), RIFFQ_BENCH_STREAM_ROWS (10000000),
+RIFFQ_BENCH_STREAM_SECONDS (20), RIFFQ_BENCH_IDLE (2000), RIFFQ_BENCH_REPEAT (5).
 """
 from __future__ import annotations
 
 import os
-import re
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import psycopg  # noqa: E402
-
-from pg_fixture import find_bin_dir, start_postgres, stop_postgres  # noqa: E402
+import servers  # noqa: E402  (puts tests/ on sys.path)
+import clients  # noqa: E402
+import connrate  # noqa: E402
+import memory  # noqa: E402
 
 WIDE_ROWS = int(os.environ.get("RIFFQ_BENCH_ROWS", "1000000"))
-REPEAT = 3
-
-SERVER = r"""
-import sys, datetime as dt
-import pyarrow as pa, pyarrow.compute as pc
-import riffq
-n = int(sys.argv[2])
-ids = pa.array(range(n), pa.int64())
-base = dt.datetime(2024, 1, 1)
-wide = pa.table({
-    "id": ids,
-    "x": pc.divide(pc.cast(ids, pa.float64()), 7.0),
-    "label": pc.binary_join_element_wise("row ", pc.cast(ids, pa.string()), ""),
-    "ts": pc.cast(pc.add(pc.multiply(ids, 1000000), 1704067200000000), pa.timestamp("us")),
-    "flag": pc.equal(pc.bit_wise_and(ids, 1), 0),
-})
-ONE = ([{"name": "?column?", "type": "int4"}], [(1,)])
-def handle(sql, callback, **kw):
-    if "wide" in sql:
-        callback(wide.to_reader(max_chunksize=65536))
-    else:
-        callback(ONE)
-s = riffq.Server("127.0.0.1:" + sys.argv[1])
-s.on_query(handle)
-s.start()
-"""
-
-WIDE_SQL = ("create table wide as select i::bigint as id, i / 7.0::float8 as x, 'row ' || i as label, "
-            "timestamp '2024-01-01' + i * interval '1 second' as ts, i % 2 = 0 as flag "
-            "from generate_series(0, {n}) i")
+STREAM_ROWS = int(os.environ.get("RIFFQ_BENCH_STREAM_ROWS", "10000000"))
+STREAM_SECONDS = float(os.environ.get("RIFFQ_BENCH_STREAM_SECONDS", "20"))
+IDLE = int(os.environ.get("RIFFQ_BENCH_IDLE", "2000"))
+REPEAT = int(os.environ.get("RIFFQ_BENCH_REPEAT", "5"))
+MB = 1024 * 1024
 
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def timed(fn, repeat=REPEAT):
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
-
-
-def fetch_psycopg(dsn_kw, binary):
-    with psycopg.connect(**dsn_kw) as conn:
-        cur = conn.cursor(binary=binary)
-        cur.execute("select * from wide")
-        rows = cur.fetchall()
-    return len(rows), sum(r[0] for r in rows)
-
-
-def fetch_psql(bin_dir, port, user):
-    out = subprocess.run([os.path.join(bin_dir, "psql"), "-X", "-h", "127.0.0.1", "-p", str(port),
-                          "-U", user, "-d", "postgres", "-At", "-c", "select * from wide"],
-                         capture_output=True, text=True, check=True)
-    lines = out.stdout.splitlines()
-    return len(lines), sum(int(line.split("|", 1)[0]) for line in lines)
-
-
-def pgbench_tps(bin_dir, port, user, clients, mode):
-    script = tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False)
-    script.write("select 1;\n")
-    script.close()
-    out = subprocess.run([os.path.join(bin_dir, "pgbench"), "-h", "127.0.0.1", "-p", str(port), "-U", user,
-                          "-n", "-f", script.name, "-c", str(clients), "-j", str(min(clients, 2)),
-                          "-T", "5", "-M", mode, "postgres"], capture_output=True, text=True)
-    os.unlink(script.name)
-    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
-    tps = re.search(r"tps = ([\d.]+)", out.stdout)
-    if not tps or (failed and failed.group(1) != "0"):
-        raise RuntimeError("pgbench failed:\n" + out.stdout + out.stderr)
-    return float(tps.group(1))
-
-
-def row(label, riffq_value, pg_value, unit, higher_is_better):
-    ratio = riffq_value / pg_value if pg_value else float("nan")
+def row(label: str, riffq_value: float, pg_value: float, unit: str, higher_is_better: bool) -> None:
+    ratio = "%7.2fx" % (riffq_value / pg_value) if pg_value else "    n/a "
     better = "higher" if higher_is_better else "lower"
-    print("%-44s %12.3f %12.3f  %7.2fx   (%s, %s is better)" % (label, riffq_value, pg_value, ratio, unit, better))
+    print("%-52s %12.3f %12.3f  %s   (%s, %s is better)"
+          % (label, riffq_value, pg_value, ratio, unit, better), flush=True)
+
+
+def compare_fetch(label: str, fetch, rq_kw, pg_kw) -> None:
+    """Alternate riffq and PostgreSQL runs; every result must match."""
+    t_rq, t_pg = [], []
+    for _ in range(REPEAT):
+        secs, got_rq = fetch(rq_kw)
+        t_rq.append(secs)
+        secs, got_pg = fetch(pg_kw)
+        t_pg.append(secs)
+        if got_rq != got_pg or got_rq[0] != WIDE_ROWS:
+            raise SystemExit("%s: results differ: riffq %r, PostgreSQL %r" % (label, got_rq, got_pg))
+    row(label, statistics.median(t_rq), statistics.median(t_pg), "seconds", False)
 
 
 def main() -> None:
-    bin_dir = find_bin_dir()
+    bin_dir = servers.find_bin_dir()
     if bin_dir is None:
         sys.exit("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin (make bench installs them)")
-    pg = start_postgres(bin_dir)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(WIDE_ROWS)],
-                            env=dict(os.environ, PYTHONPATH=ROOT))
+    servers.raise_fd_limit()
+    pg = servers.start_postgres(bin_dir)
+    proc = None
     try:
-        pg.psql(WIDE_SQL.format(n=WIDE_ROWS - 1))
-        for _ in range(300):
-            try:
-                psycopg.connect(host="127.0.0.1", port=port, user="bench", dbname="postgres").close()
-                break
-            except psycopg.OperationalError:
-                time.sleep(0.1)
+        proc, port = servers.start_riffq(WIDE_ROWS, STREAM_ROWS)
+        pg.psql(servers.WIDE_SQL.format(last=WIDE_ROWS - 1))
+        pg.psql("vacuum analyze wide")
         pg_kw = dict(host="127.0.0.1", port=pg.port, user=pg.user, dbname="postgres")
         rq_kw = dict(host="127.0.0.1", port=port, user="bench", dbname="postgres")
-        print("riffq %s vs PostgreSQL (%s), %d-row table, medians of %d runs"
+        print("riffq (Python %s) vs PostgreSQL (%s), %d-row table, medians of %d runs"
               % (sys.version.split()[0], bin_dir, WIDE_ROWS, REPEAT))
-        print("%-44s %12s %12s  %8s" % ("", "riffq", "PostgreSQL", "ratio"))
-        expected = (WIDE_ROWS, WIDE_ROWS * (WIDE_ROWS - 1) // 2)
-        for label, fn in [
-            ("select * from wide, psycopg text (s)", lambda kw: fetch_psycopg(kw, False)),
-            ("select * from wide, psycopg binary (s)", lambda kw: fetch_psycopg(kw, True)),
-        ]:
-            t_rq, got_rq = timed(lambda: fn(rq_kw))
-            t_pg, got_pg = timed(lambda: fn(pg_kw))
-            assert got_rq == got_pg == expected, (got_rq, got_pg, expected)
-            row(label, t_rq, t_pg, "seconds", False)
-        t_rq, got_rq = timed(lambda: fetch_psql(bin_dir, port, "bench"))
-        t_pg, got_pg = timed(lambda: fetch_psql(bin_dir, pg.port, pg.user))
-        assert got_rq == got_pg == expected, (got_rq, got_pg)
-        row("select * from wide, psql > /dev/null (s)", t_rq, t_pg, "seconds", False)
-        for clients in (1, 8):
+        print("%-52s %12s %12s  %8s" % ("", "riffq", "PostgreSQL", "ratio"))
+
+        print("(a) select * from wide")
+        compare_fetch("  psycopg text (s)", lambda kw: clients.fetch_psycopg(kw, False), rq_kw, pg_kw)
+        compare_fetch("  psycopg binary (s)", lambda kw: clients.fetch_psycopg(kw, True), rq_kw, pg_kw)
+        compare_fetch("  asyncpg (s)", clients.fetch_asyncpg, rq_kw, pg_kw)
+        compare_fetch("  psql -At, output digested (s)", lambda kw: clients.fetch_psql(bin_dir, kw),
+                      rq_kw, pg_kw)
+
+        print("(b) pgbench select 1")
+        for n in (1, 8, 64):
             for mode in ("simple", "extended"):
-                tps_rq = pgbench_tps(bin_dir, port, "bench", clients, mode)
-                tps_pg = pgbench_tps(bin_dir, pg.port, pg.user, clients, mode)
-                row("pgbench select 1, %d clients, %s (tps)" % (clients, mode), tps_rq, tps_pg, "tps", True)
+                tps_rq = clients.pgbench_tps(bin_dir, rq_kw, n, mode, 3)
+                tps_pg = clients.pgbench_tps(bin_dir, pg_kw, n, mode, 3)
+                row("  %d clients, %s (tps)" % (n, mode), tps_rq, tps_pg, "tps", True)
+
+        print("(c) server memory")
+        idle = memory.riffq_idle_bytes(proc.pid, port, IDLE)
+        backend = memory.pg_backend_bytes(pg.port, pg.user)
+        row("  per idle connection, riffq RSS growth / %d conns vs" % IDLE, idle["per_conn"] / 1024,
+            backend["pss"] / 1024, "KiB", False)
+        print("  %-50s %12.1f %12.1f  (MiB; PostgreSQL: Rss of one idle backend)"
+              % ("", idle["total"] / MB, backend["rss"] / MB))
+        rq_stream, pg_stream = memory.parallel(
+            lambda: memory.slow_stream(port, "bench", "select * from stream", lambda r: proc.pid,
+                                       MB, STREAM_SECONDS),
+            lambda: memory.slow_stream(pg.port, pg.user,
+                                       servers.STREAM_SQL.format(last=STREAM_ROWS - 1),
+                                       lambda r: r.pid, MB, STREAM_SECONDS))
+        row("  RSS growth streaming %dM rows at 1 MB/s, %gs (MiB)" % (STREAM_ROWS // 10 ** 6, STREAM_SECONDS),
+            rq_stream["growth"] / MB, pg_stream["growth"] / MB, "MiB", False)
+        print("  %-50s %12d %12d  (rows received and checked in order)"
+              % ("", rq_stream["rows"], pg_stream["rows"]))
+
+        print("(d) connections per second, trust")
+        row("  connect+startup+terminate, 2 client processes", connrate.connections_per_second(port, "bench"),
+            connrate.connections_per_second(pg.port, pg.user), "conn/s", True)
     finally:
-        proc.terminate()
-        proc.wait(10)
-        stop_postgres(pg)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
+        servers.stop_postgres(pg)
 
 
 if __name__ == "__main__":

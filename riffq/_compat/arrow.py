@@ -322,72 +322,6 @@ def _py_converter(p: Any, dt: Any) -> Optional[Callable[[Any], Any]]:
     return None
 
 
-# Fast, vectorised paths.  Each returns an Arrow string array whose values
-# are byte-identical to what the per-value encoders produce, or None when
-# the column has to go through Python objects.  They assume the default
-# session settings where those matter: dates and timestamps only take the
-# fast path in DateStyle ISO (floats, bytea and intervals have none, so
-# extra_float_digits, bytea_output and IntervalStyle always reach the
-# per-value encoders).
-
-_INT_OUT = (T.INT2.oid, T.INT4.oid, T.INT8.oid, T.OID.oid, T.NUMERIC.oid)
-_DAY_RANGE = (-719162, 2932896)  # 0001-01-01 .. 9999-12-31 in days since 1970
-_US_RANGE = (-62135596800000000, 253402300799999999)
-
-
-def _in_range(p: Any, pc: Any, arr: Any, as_type: Any, bounds: Tuple[int, int]) -> bool:
-    mm = pc.min_max(arr.cast(as_type))
-    lo, hi = mm["min"].as_py(), mm["max"].as_py()
-    return lo is None or (bounds[0] <= lo and hi <= bounds[1])
-
-
-def _strip_fraction_zeros(pc: Any, s: Any) -> Any:
-    s = pc.replace_substring_regex(s, pattern=r"\.0+$", replacement="")
-    return pc.replace_substring_regex(s, pattern=r"(\.\d*[1-9])0+$", replacement=r"\1")
-
-
-def _fast_strings(p: Any, arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
-    pc = _pc()
-    dt = arr.type
-    ty = p.types
-    oid = t.oid if t.elem is None else -1
-    if ty.is_string(dt) or ty.is_large_string(dt) or _is(ty, "is_string_view", dt):
-        return arr  # str values pass through every encoder unchanged
-    if ty.is_integer(dt) and oid in _INT_OUT:
-        return pc.cast(arr, p.string())
-    if ty.is_boolean(dt) and oid == T.BOOL.oid:
-        return pc.if_else(arr, "t", "f")
-    if ty.is_decimal(dt) and oid == T.NUMERIC.oid and dt.scale >= 0:
-        s = pc.cast(arr, p.string())
-        # Arrow switches to "1.0E-7" style for tiny values and scaled zeros
-        if s.null_count < len(s) and pc.any(pc.match_substring(s, "E")).as_py():
-            return None
-        return s
-    # DateStyle ISO only: other styles go through the per-value encoders
-    iso = ctx.iso_dates if isinstance(ctx, TextContext) else True
-    if ty.is_date32(dt) and oid == T.DATE.oid and iso:
-        if _in_range(p, pc, arr, p.int32(), _DAY_RANGE):
-            return pc.cast(arr, p.string())
-        return None
-    if ty.is_timestamp(dt) and iso and (
-        (oid == T.TIMESTAMP.oid and dt.tz is None)
-        or (oid == T.TIMESTAMPTZ.oid and ctx.tz is _dt.timezone.utc)
-    ):
-        naive = (_floor_us(p, arr) if dt.unit == "ns" else arr).cast(p.timestamp("us"))
-        if not _in_range(p, pc, naive, p.int64(), _US_RANGE):
-            return None
-        s = _strip_fraction_zeros(pc, pc.cast(naive, p.string()))
-        if oid == T.TIMESTAMPTZ.oid:
-            s = pc.binary_join_element_wise(s, "+00", "")
-        return s
-    if ty.is_time(dt) and oid == T.TIME.oid:
-        us = arr.cast(p.time64("us"), safe=False)
-        if not _in_range(p, pc, us, p.int64(), (0, 86400 * 1000000 - 1)):
-            return None
-        return _strip_fraction_zeros(pc, pc.cast(us, p.string()))
-    return None
-
-
 def _strings_to_bytes(p: Any, s: Any, encoding: str, utf8: bool) -> List[Optional[bytes]]:
     if utf8:
         dt = s.type
@@ -472,8 +406,10 @@ def _encode_column(
     if p.types.is_null(arr.type):
         return [None] * len(arr)
     if fast:
+        from .arrow_text import text_fields
+
         try:
-            s = _fast_strings(p, arr, t, ctx)
+            s = text_fields(arr, t, ctx, encoding)
         except (p.ArrowInvalid, p.ArrowNotImplementedError):
             s = None  # e.g. overflow scaling seconds to microseconds
         if s is not None:

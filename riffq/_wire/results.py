@@ -10,20 +10,29 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from collections import deque
+from typing import Any, Deque, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import messages
 from .errors import PgError
 from .pgtypes import PgType
+from .workers import DaemonPool
 
 log = logging.getLogger("riffq")
 
 #: Rows encoded per chunk: large enough to amortise per-chunk costs, small
 #: enough that one chunk never holds much memory.
 CHUNK_ROWS = 4096
-#: ...and at most about this many bytes of Arrow data per chunk, so a chunk
+#: Arrow results are encoded by kernels whose cost per call, not per row,
+#: dominates small slices: more rows per chunk...
+ARROW_CHUNK_ROWS = 65536
+#: ...but at most about this many bytes of Arrow data per chunk, so a chunk
 #: of very wide rows stays small too.
 CHUNK_BYTES = 1 << 20
+#: Threads encoding Arrow chunks ahead of the sending, shared by all results,
+#: and how many chunks one result may have encoded (or encoding) ahead.
+PREFETCH_THREADS = 2
+PREFETCH_DEPTH = 2
 
 Column = Tuple[str, PgType]
 
@@ -157,22 +166,56 @@ def _rows_chunks(columns, rows, ctx, encoding, fmts) -> Iterator[Tuple[bytes, in
             yield _encode_values(columns, binary, by_col, len(part)), len(part)
 
 
-def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[bytes, int]]:
-    from .._compat.arrow import column_values, encode_batch_text
-    binary = _binary_encoders(columns, fmts, ctx, encoding) if any(fmts) else None
+def _arrow_slices(reader) -> Iterator[Any]:
+    """The reader's batches cut to chunk size."""
     for batch in reader:
         n = batch.num_rows
-        step = CHUNK_ROWS
+        step = ARROW_CHUNK_ROWS
         if n and batch.nbytes > CHUNK_BYTES:
-            step = max(1, min(CHUNK_ROWS, CHUNK_BYTES * n // batch.nbytes))
+            step = max(1, min(step, CHUNK_BYTES * n // batch.nbytes))
         for start in range(0, n, step):
-            part = batch.slice(start, step) if n > step else batch
-            if binary is None:
-                rows = encode_batch_text(part, columns, ctx, encoding)
-                yield messages.data_rows(rows), part.num_rows
-            else:
-                by_col = [column_values(part.column(i), t) for i, (_, t) in enumerate(columns)]
-                yield _encode_values(columns, binary, by_col, part.num_rows), part.num_rows
+            yield batch.slice(start, step) if n > step else batch
+
+
+_prefetch_pool: Optional[DaemonPool] = None
+_prefetch_lock = threading.Lock()
+
+
+def _prefetcher() -> DaemonPool:
+    global _prefetch_pool
+    with _prefetch_lock:
+        if _prefetch_pool is None:
+            _prefetch_pool = DaemonPool(PREFETCH_THREADS, "riffq-arrow-encode")
+        return _prefetch_pool
+
+
+def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[Any, int]]:
+    """DataRows of an Arrow result, encoded by Arrow kernels
+    (``_compat.arrow_datarows``); each chunk is a memoryview over Arrow
+    memory that goes to the socket without another copy.
+
+    While one chunk is being sent the next ones are already being encoded
+    on helper threads (the kernels run without the GIL), so encoding
+    overlaps sending and uses more than one core. Only encoding moves
+    there: the reader is read only by the thread consuming this generator,
+    as ResultStream requires, and at most PREFETCH_DEPTH chunks are encoded
+    ahead, so memory stays bounded.
+    """
+    from .._compat.arrow_datarows import encode_datarows
+    pool = _prefetcher()
+    ahead: Deque[Tuple[Any, int]] = deque()
+    try:
+        for part in _arrow_slices(reader):
+            ahead.append((pool.submit(encode_datarows, part, columns, ctx, encoding, fmts), part.num_rows))
+            if len(ahead) > PREFETCH_DEPTH:
+                fut, rows = ahead.popleft()
+                yield fut.result(), rows
+        while ahead:
+            fut, rows = ahead.popleft()
+            yield fut.result(), rows
+    finally:
+        for fut, _ in ahead:
+            fut.cancel()
 
 
 def _error_from(value: Any) -> PgError:

@@ -1,0 +1,227 @@
+"""PostgreSQL text output for whole Arrow columns, computed by Arrow kernels.
+
+Each function here turns one Arrow column into an Arrow array of field
+values (strings, NULL where the column is NULL) that is byte-identical to
+what the per-value encoders of ``riffq._wire.textformat`` print, or gives
+up (returns None) so the caller uses those encoders.  Giving up is always
+safe; printing something different never is, so every path is narrow:
+settings and value ranges where Arrow's own formatting differs from
+PostgreSQL's are sent to the per-value encoders, for the whole column or
+(floats) just for the rows concerned.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Tuple
+
+from .._wire import pgtypes as T
+from .._wire.pgtypes import PgType
+from .._wire.textformat import _BYTEA_ESCAPE, TextContext, encoder_for
+
+__all__ = ["text_fields", "patch_rows"]
+
+_INT_OUT = (T.INT2.oid, T.INT4.oid, T.INT8.oid, T.OID.oid, T.NUMERIC.oid)
+#: 0001-01-01 .. 9999-12-31 in days / microseconds since 1970: Arrow
+#: prints other years differently (and Python's datetime cannot hold them).
+DAY_RANGE = (-719162, 2932896)
+US_RANGE = (-62135596800000000, 253402300799999999)
+#: |v| in [lo, hi) is printed in fixed notation by PostgreSQL (exponent
+#: -4 .. DBL_DIG-1 for float8, FLT_DIG-1 for float4).
+_FIXED_RANGE = {T.FLOAT8.oid: (1e-4, 1e15), T.FLOAT4.oid: (1e-4, 1e6)}
+
+
+def _mods() -> Tuple[Any, Any]:
+    from .arrow import pa
+
+    p = pa()
+    import pyarrow.compute as pc
+
+    return p, pc
+
+
+def in_range(arr: Any, as_type: Any, bounds: Tuple[int, int]) -> bool:
+    """All non-null values of ``arr`` (viewed as ``as_type``) within bounds."""
+    _, pc = _mods()
+    mm = pc.min_max(arr.cast(as_type))
+    lo, hi = mm["min"].as_py(), mm["max"].as_py()
+    return lo is None or (bounds[0] <= lo and hi <= bounds[1])
+
+
+def _strip_fraction(s: Any) -> Any:
+    """``'... 12:00:00.120000'`` -> ``'... 12:00:00.12'``; ``'.000000'`` goes.
+
+    Arrow always prints six fraction digits, so stripping zeros stops at
+    the point at the latest, and a bare point left over goes next.
+    """
+    _, pc = _mods()
+    return pc.ascii_rtrim(pc.ascii_rtrim(s, "0"), ".")
+
+
+def patch_rows(fields: Any, arr: Any, mask: Any, encode: Any) -> Any:
+    """``fields`` with the rows selected by ``mask`` re-encoded one by one by
+    ``encode`` (a per-value encoder taking Python values, returning str or
+    bytes): the exact path for the few values a kernel gets wrong."""
+    p, pc = _mods()
+    if not pc.any(mask).as_py():
+        return fields
+    values = pc.filter(arr, mask).to_pylist()
+    repl = p.array([encode(v) for v in values], fields.type)
+    return pc.replace_with_mask(fields, mask, repl)
+
+
+_HEX_TABLE = ["%02x" % b for b in range(256)]
+_UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
+
+
+def _is_bytes(p: Any, dt: Any) -> bool:
+    ty = p.types
+    return bool(ty.is_binary(dt) or ty.is_large_binary(dt) or ty.is_fixed_size_binary(dt)
+                or (hasattr(ty, "is_binary_view") and ty.is_binary_view(dt)))
+
+
+def map_bytes(arr: Any, table: Any) -> Any:
+    """A string per binary value: each byte replaced by ``table[byte]``.
+
+    The bytes are viewed as uint8 indices into the table (``take`` writes
+    the pieces end to end), and each value's run of pieces is found from
+    its byte offsets, so no value is visited from Python.
+    """
+    p, pc = _mods()
+    if not p.types.is_binary(arr.type):
+        arr = arr.cast(p.binary())
+    n = len(arr)
+    offsets = p.Array.from_buffers(p.int32(), n + 1, [None, arr.buffers()[1]], offset=arr.offset)
+    base = offsets[0].as_py()
+    total = offsets[n].as_py() - base
+    data = arr.buffers()[2].slice(base, total) if total else p.py_buffer(b"")
+    codes = p.Array.from_buffers(p.uint8(), total, [None, data])
+    pieces = p.array(table, p.string()).take(codes)
+    piece_offsets = p.Array.from_buffers(p.int32(), total + 1, [None, pieces.buffers()[1]],
+                                         offset=pieces.offset)
+    starts = piece_offsets.take(pc.subtract(offsets, base))
+    validity = pc.is_valid(arr).buffers()[1] if arr.null_count else None
+    chars = pieces.buffers()[2] if pieces.buffers()[2] is not None else p.py_buffer(b"")
+    return p.Array.from_buffers(p.string(), n, [validity, starts.buffers()[1], chars], arr.null_count)
+
+
+def _float_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
+    """Arrow prints the same shortest round-trip digits as PostgreSQL's Ryu
+    but lays them out differently outside the fixed-notation range (and
+    spells NaN/Infinity otherwise): those rows are re-encoded per value."""
+    p, pc = _mods()
+    if ctx.extra_float_digits <= 0:
+        return None  # %.Ng output: no kernel prints that
+    dt = arr.type
+    if p.types.is_float16(dt):
+        arr = arr.cast(p.float32())
+    s = pc.cast(arr, p.string())
+    lo, hi = _FIXED_RANGE[t.oid]
+    a = pc.abs(arr)
+    fixed = pc.or_(pc.and_(pc.greater_equal(a, lo), pc.less(a, hi)), pc.equal(a, 0))
+    if not _has_letters(s) and pc.all(fixed).as_py() is not False:
+        return s  # the common case, checked without a pass over every string
+    good = pc.or_(pc.and_not(fixed, pc.match_substring(s, "e")), pc.equal(a, 0))
+    bad = pc.invert(pc.fill_null(good, True))
+    return patch_rows(s, arr, bad, encoder_for(t, ctx))
+
+
+def _has_letters(s: Any) -> bool:
+    """Any exponent, nan or inf anywhere in a string array of Arrow-printed
+    floats (whose only letters are those): a memchr over one copy of its
+    characters, far cheaper than a kernel or regex pass per string."""
+    data = s.buffers()[2]
+    if data is None:
+        return False
+    offsets = memoryview(s.buffers()[1]).cast("i")
+    chars = memoryview(data)[offsets[s.offset]:offsets[s.offset + len(s)]].tobytes()
+    return b"e" in chars or b"n" in chars
+
+
+def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
+    from .arrow import _floor_us
+    from .arrow_zones import zone_offsets
+
+    p, pc = _mods()
+    dt = arr.type
+    if (dt.tz is None) != (t.oid == T.TIMESTAMP.oid) or t.oid not in (T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid):
+        return None
+    us = (_floor_us(p, arr) if dt.unit == "ns" else arr.cast(p.timestamp("us", dt.tz))).cast(p.int64())
+    suffix = None
+    if dt.tz is not None:
+        if not in_range(us, p.int64(), US_RANGE):
+            return None
+        zone = zone_offsets(us, ctx.tz)
+        if zone is None:
+            return None
+        shift, suffix = zone
+        if not isinstance(shift, int) or shift:
+            us = pc.add(us, shift)
+    if not in_range(us, p.int64(), US_RANGE):
+        return None
+    secs = pc.divide(us, 1000000)  # truncates, so exact only for whole seconds
+    if pc.all(pc.equal(us, pc.multiply(secs, 1000000))).as_py() is not False:
+        s = pc.cast(secs.cast(p.timestamp("s")), p.string())  # no fraction to strip
+    else:
+        s = _strip_fraction(pc.cast(us.cast(p.timestamp("us")), p.string()))
+    if suffix is not None:
+        s = pc.binary_join_element_wise(s, suffix, "")
+    return s
+
+
+def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") -> Optional[Any]:
+    """Text field values of a plain (decoded) Arrow column, or None.
+
+    ``arr`` has no dictionary/extension wrapper (see ``arrow._plain_array``).
+    Output other than strings is ASCII, the same bytes in every client
+    encoding; strings pass through only when the client speaks UTF-8.
+    """
+    from .arrow import _is_uuid_type
+
+    p, pc = _mods()
+    dt = arr.type
+    ty = p.types
+    if t.elem is not None:
+        from .arrow_lists import array_text
+
+        return array_text(arr, t, ctx, encoding)
+    oid = t.oid
+    if ty.is_string(dt) or ty.is_large_string(dt) or (
+        hasattr(ty, "is_string_view") and ty.is_string_view(dt)
+    ):
+        if oid in (T.TEXT.oid, T.VARCHAR.oid) and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+            return arr
+        return None
+    if ty.is_integer(dt) and oid in _INT_OUT:
+        return pc.cast(arr, p.string())
+    if oid == T.BYTEA.oid and _is_bytes(p, dt):
+        if ctx.bytea_output == "hex":
+            return pc.binary_join_element_wise("\\x", map_bytes(arr, _HEX_TABLE), "")
+        return map_bytes(arr, _BYTEA_ESCAPE)
+    if oid == T.UUID.oid and _is_uuid_type(p, dt):
+        digits = map_bytes(arr.storage, _HEX_TABLE)
+        groups = [pc.utf8_slice_codeunits(digits, a, b) for a, b in _UUID_GROUPS]
+        return pc.binary_join_element_wise(*groups, "-")
+    if ty.is_boolean(dt) and oid == T.BOOL.oid:
+        return pc.if_else(arr, "t", "f")
+    if ty.is_floating(dt) and oid in _FIXED_RANGE:
+        return _float_strings(arr, t, ctx)
+    if ty.is_decimal(dt) and oid == T.NUMERIC.oid and dt.scale >= 0:
+        s = pc.cast(arr, p.string())
+        # Arrow switches to "1.0E-7" style for tiny values and scaled zeros
+        if s.null_count < len(s) and pc.any(pc.match_substring(s, "E")).as_py():
+            return None
+        return s
+    if not ctx.iso_dates:
+        if ty.is_date(dt) or ty.is_timestamp(dt):
+            return None  # DateStyle other than ISO: per value
+    if ty.is_date32(dt) and oid == T.DATE.oid:
+        if in_range(arr, p.int32(), DAY_RANGE):
+            return pc.cast(arr, p.string())
+        return None
+    if ty.is_timestamp(dt):
+        return _timestamp_strings(arr, t, ctx)
+    if ty.is_time(dt) and oid == T.TIME.oid:
+        us = arr.cast(p.time64("us"), safe=False)
+        if not in_range(us, p.int64(), (0, 86400 * 1000000 - 1)):
+            return None
+        return _strip_fraction(pc.cast(us, p.string()))
+    return None

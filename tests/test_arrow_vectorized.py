@@ -1,0 +1,279 @@
+"""Vectorized Arrow encoders against the per-value encoders, byte for byte.
+
+The reference is built without the vectorized code at all: every value
+goes through ``textformat``/``binformat`` and ``messages.data_rows``.
+Random batches cover NULLs, unicode, extremes, NaN/Infinity, time zones
+and nested lists, under several session settings, in text and binary.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import struct
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pa = pytest.importorskip("pyarrow")
+
+from riffq._compat import arrow as A  # noqa: E402
+from riffq._compat.arrow_binary import binary_fields  # noqa: E402
+from riffq._compat.arrow_datarows import encode_datarows  # noqa: E402
+from riffq._compat.arrow_text import text_fields  # noqa: E402
+from riffq._wire import messages  # noqa: E402
+from riffq._wire import pgtypes as T  # noqa: E402
+from riffq._wire import results  # noqa: E402
+from riffq._wire.binformat import binary_encoder_for  # noqa: E402
+from riffq._wire.errors import PgError  # noqa: E402
+from riffq._wire.textformat import TextContext, timezone_from_name  # noqa: E402
+
+CONTEXTS = {
+    "default": TextContext(),
+    "kolkata": TextContext(timezone_from_name("Asia/Kolkata")),
+    "fixed_minus_0330": TextContext(dt.timezone(-dt.timedelta(hours=3, minutes=30))),
+    "new_york_efd3": TextContext(timezone_from_name("America/New_York"), extra_float_digits=3),
+    "sql_dmy_efd0": TextContext(datestyle="SQL, DMY", intervalstyle="sql_standard", extra_float_digits=0,
+                                bytea_output="escape"),
+    "german_efd_neg": TextContext(datestyle="German, DMY", intervalstyle="iso_8601", extra_float_digits=-7),
+}
+
+US_MIN, US_MAX = -62135596800000000, 253402300799999999
+DAY_MIN, DAY_MAX = -719162, 2932896
+INT_BOUNDS = {"int8": 7, "int16": 15, "int32": 31, "int64": 63}
+
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e15, 1e-4, 9.999999999999998e14, 1e14, 1e16, 1e-5, 123456.0, 2.0 ** 53,
+                     5e-324, 1.7976931348623157e308, 0.1, 1 / 3, 100.0, 1e6, 999999.94, 1e22]),
+    st.integers(-10 ** 6, 10 ** 6).map(lambda i: i / 7.0),
+)
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+
+
+def _ints(bits, signed=True):
+    if signed:
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    else:
+        lo, hi = 0, (1 << bits) - 1
+    return st.one_of(st.integers(lo, hi), st.sampled_from([lo, hi, 0]))
+
+
+def _temporal(unit_scale, lo, hi):
+    """Integers in a unit's valid range, biased to the extremes."""
+    lo, hi = lo // unit_scale, hi // unit_scale
+    return st.one_of(st.integers(lo, hi), st.sampled_from([lo, hi, 0, -1, 1]))
+
+
+def _kind(arrow_type, values):
+    return st.just(arrow_type), values
+
+
+KINDS = [
+    (pa.int8(), _ints(8)), (pa.int16(), _ints(16)), (pa.int32(), _ints(32)), (pa.int64(), _ints(64)),
+    (pa.uint8(), _ints(8, False)), (pa.uint16(), _ints(16, False)), (pa.uint32(), _ints(32, False)),
+    (pa.uint64(), _ints(64, False)),
+    (pa.float64(), FLOATS), (pa.float32(), FLOATS.filter(lambda f: math.isnan(f) or abs(f) < 3.4e38)),
+    (pa.bool_(), st.booleans()),
+    (pa.string(), TEXT), (pa.large_string(), TEXT),
+    (pa.binary(), st.binary(max_size=10)), (pa.binary(3), st.binary(min_size=3, max_size=3)),
+    (pa.decimal128(12, 3), st.decimals(-10 ** 8, 10 ** 8, places=3, allow_nan=False)),
+    (pa.date32(), _temporal(1, DAY_MIN, DAY_MAX)),
+    (pa.timestamp("s"), _temporal(10 ** 6, US_MIN, US_MAX)),
+    (pa.timestamp("ms"), _temporal(10 ** 3, US_MIN, US_MAX)),
+    (pa.timestamp("us"), _temporal(1, US_MIN, US_MAX)),
+    (pa.timestamp("ns"), _ints(64)),
+    (pa.timestamp("us", tz="UTC"), _temporal(1, US_MIN + 86400 * 10 ** 6, US_MAX - 86400 * 10 ** 6)),
+    (pa.timestamp("ns", tz="Asia/Kolkata"), _ints(64)),
+    # a span of months around DST changes: zones with rules take the kernel path
+    (pa.timestamp("us", tz="UTC"), _temporal(1, 1698000000 * 10 ** 6, 1730000000 * 10 ** 6)),
+    (pa.timestamp("s", tz="UTC"), st.sampled_from([1711846800 + k * 900 for k in range(-8, 8)])),
+    (pa.time64("us"), _temporal(1, 0, 86400 * 10 ** 6 - 1)),
+    (pa.time64("ns"), _temporal(1, 0, 86400 * 10 ** 9 - 1)),
+    (pa.time32("ms"), _temporal(1, 0, 86400 * 10 ** 3 - 1)),
+    (pa.duration("us"), _ints(64)), (pa.duration("s"), _ints(64)),
+    (pa.duration("ns"), _ints(64)),
+    (pa.list_(pa.int64()), st.lists(st.one_of(st.none(), _ints(64)), max_size=4)),
+    (pa.list_(pa.string()), st.lists(st.one_of(st.none(), TEXT), max_size=3)),
+    (pa.list_(pa.list_(pa.float64())), st.lists(st.lists(FLOATS, min_size=2, max_size=2), max_size=2)),
+    (pa.list_(pa.int32(), 2), st.lists(st.one_of(st.none(), _ints(32)), min_size=2, max_size=2)),
+    (pa.large_list(pa.float32()), st.lists(st.one_of(st.none(), FLOATS.filter(
+        lambda f: math.isnan(f) or abs(f) < 3.4e38)), max_size=3)),
+    (pa.list_(pa.bool_()), st.lists(st.one_of(st.none(), st.booleans()), max_size=3)),
+    (pa.list_(pa.binary()), st.lists(st.one_of(st.none(), st.binary(max_size=4)), max_size=3)),
+    (pa.list_(pa.date32()), st.lists(st.one_of(st.none(), st.dates()), max_size=3)),
+    (pa.list_(pa.timestamp("us")), st.lists(st.one_of(st.none(), st.datetimes()), max_size=3)),
+    (pa.large_binary(), st.binary(max_size=10)),
+    (pa.uuid(), st.uuids().map(lambda u: u.bytes)),
+    (pa.struct([("a", pa.int32()), ("b", pa.string())]),
+     st.fixed_dictionaries({"a": _ints(32), "b": TEXT})),
+]
+
+TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date32, pa.types.is_time, pa.types.is_duration)
+
+
+def _array(arrow_type, values):
+    """Temporal columns are built from their integer storage."""
+    if any(f(arrow_type) for f in TEMPORAL_INT):
+        storage = pa.int32() if arrow_type.bit_width == 32 else pa.int64()
+        return pa.array(values, storage).cast(arrow_type)
+    return pa.array(values, arrow_type)
+
+
+@st.composite
+def batches(draw):
+    nrows = draw(st.integers(0, 12))
+    picks = draw(st.lists(st.integers(0, len(KINDS) - 1), min_size=1, max_size=5))
+    arrays, names = [], []
+    for n, k in enumerate(picks):
+        arrow_type, values = KINDS[k]
+        col = draw(st.lists(st.one_of(st.none(), values) if draw(st.booleans()) else values,
+                            min_size=nrows, max_size=nrows))
+        arrays.append(_array(arrow_type, col))
+        names.append("c%d" % n)
+    batch = pa.RecordBatch.from_arrays(arrays, names)
+    if nrows > 2 and draw(st.booleans()):  # a slice: non-zero offsets in every buffer
+        start = draw(st.integers(0, nrows - 1))
+        batch = batch.slice(start, draw(st.integers(0, nrows - start)))
+    return batch
+
+
+def reference_datarows(batch, columns, ctx, encoding, fmts):
+    """Every value through the per-value encoders, rows by ``messages``
+    (with any binary column: the pre-vectorized result code itself)."""
+    if any(fmts):
+        encoders = results._binary_encoders(columns, fmts, ctx, encoding)
+        by_col = [A.column_values(batch.column(i), t) for i, (_, t) in enumerate(columns)]
+        return results._encode_values(columns, encoders, by_col, batch.num_rows)
+    cols = [A._encode_column(batch.column(i), t, ctx, encoding, fast=False, name=name)
+            for i, (name, t) in enumerate(columns)]
+    return messages.data_rows(list(zip(*cols)))
+
+
+def _outcome(fn):
+    """The bytes, or that the batch cannot be sent (which error class says
+    so differs by where the per-value encoders are called from)."""
+    try:
+        return bytes(fn())
+    except (ValueError, OverflowError, PgError):
+        return "cannot encode"
+
+
+@pytest.mark.parametrize("ctx_name", sorted(CONTEXTS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=batches(), binary=st.sampled_from(["text", "binary", "mixed"]))
+def test_vectorized_datarows_match_per_value(ctx_name, batch, binary):
+    ctx = CONTEXTS[ctx_name]
+    columns = A.columns_for_schema(batch.schema)
+    fmts = {"text": [0], "binary": [1], "mixed": [1, 0]}[binary] * len(columns)
+    fmts = fmts[:len(columns)]
+    want = _outcome(lambda: reference_datarows(batch, columns, ctx, "utf-8", fmts))
+    got = _outcome(lambda: encode_datarows(batch, columns, ctx, "utf-8", fmts))
+    assert got == want
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "shift_jis"])
+@settings(max_examples=40, deadline=None)
+@given(batch=batches())
+def test_other_client_encoding_matches_per_value(encoding, batch):
+    ctx = CONTEXTS["default"]
+    columns = A.columns_for_schema(batch.schema)
+    for fmts in ([0] * len(columns), [1] * len(columns)):
+        want = _outcome(lambda: reference_datarows(batch, columns, ctx, encoding, fmts))
+        got = _outcome(lambda: encode_datarows(batch, columns, ctx, encoding, fmts))
+        assert got == want
+
+
+# The point of the module: the common types really take the kernel path
+# (a per-value fallback would also pass the identity tests above).
+
+def _kernel_text(arr, ctx=TextContext()):
+    return text_fields(arr, A.pg_type_for_arrow(arr.type), ctx)
+
+
+def _kernel_binary(arr, ctx=TextContext()):
+    return binary_fields(arr, A.pg_type_for_arrow(arr.type), ctx)
+
+
+VECTOR_COLUMNS = [
+    pa.array([1, None, -(2 ** 63)], pa.int64()), pa.array([1, None, 255], pa.uint8()),
+    pa.array([0.5, None, 1 / 3], pa.float64()), pa.array([0.5, None, 1.25], pa.float32()),
+    pa.array(["x", None, "ünï"]), pa.array([True, None, False]),
+    pa.array([0, None, 19000], pa.date32()),
+    pa.array([0, None, 10 ** 15], pa.timestamp("us")), pa.array([0, None, 10 ** 18], pa.timestamp("ns", "UTC")),
+    pa.array([0, None, 10 ** 10], pa.time64("us")),
+    pa.array([b"\x00\xff", None, b""]), pa.array([[1, None], None, []], pa.list_(pa.int64())),
+    pa.array([["a b", None, "NULL"], None], pa.list_(pa.string())),
+    pa.array([uuid.UUID(int=7).bytes, None], pa.uuid()),
+]
+
+
+@pytest.mark.parametrize("arr", VECTOR_COLUMNS, ids=[str(a.type) for a in VECTOR_COLUMNS])
+def test_common_types_take_the_kernel_path(arr):
+    assert _kernel_text(arr) is not None
+    assert _kernel_binary(arr) is not None
+
+
+def test_kernel_paths_step_aside_where_output_would_differ():
+    floats = pa.array([0.1])
+    assert _kernel_text(floats, TextContext(extra_float_digits=0)) is None
+    assert _kernel_text(pa.array([0], pa.date32()), TextContext(datestyle="SQL, DMY")) is None
+    assert _kernel_text(pa.array([[[1]]])) is None  # two dimensions
+    decades = pa.array([0, 40 * 365 * 86400 * 10 ** 6], pa.timestamp("us", "UTC"))
+    assert _kernel_text(decades, CONTEXTS["new_york_efd3"]) is None  # zone transitions: too many to look up
+    assert _kernel_text(decades, CONTEXTS["fixed_minus_0330"]) is not None
+    assert _kernel_text(pa.array([DAY_MAX + 1], pa.int32()).cast(pa.date32())) is None
+    assert _kernel_binary(pa.array([US_MAX + 1], pa.int64()).cast(pa.timestamp("us"))) is None
+    assert _kernel_binary(pa.array([1], pa.decimal128(5, 1))) is None
+    assert text_fields(pa.array(["x"]), T.TEXT, TextContext(), "latin-1") is None
+
+
+def test_named_zone_offsets_follow_daylight_saving():
+    # Berlin moves from +01 to +02 at 2024-03-31 01:00 UTC
+    arr = pa.array([1711846800 - 1, 1711846800, None], pa.timestamp("s", "UTC"))
+    ctx = TextContext(timezone_from_name("Europe/Berlin"))
+    assert _kernel_text(arr, ctx).to_pylist() == ["2024-03-31 01:59:59+01", "2024-03-31 03:00:00+02", None]
+
+
+def test_float_rows_outside_fixed_notation_are_patched():
+    values = [0.1, 1e16, float("nan"), float("-inf"), 1e-5, 1e14, None, -0.0]
+    got = _kernel_text(pa.array(values)).to_pylist()
+    assert got == ["0.1", "1e+16", "NaN", "-Infinity", "1e-05", "100000000000000", None, "-0"]
+
+
+def test_datarow_layout_by_hand():
+    """The framing itself, spelled out: 'D', length, count, then each field
+    as length + bytes, NULL as -1 without bytes."""
+    batch = pa.RecordBatch.from_pydict({"a": pa.array([7, None], pa.int32()), "b": ["hé", None]})
+    columns = A.columns_for_schema(batch.schema)
+    got = bytes(encode_datarows(batch, columns, TextContext(), "utf-8", [1, 0]))
+    row1 = struct.pack(">hi", 2, 4) + struct.pack(">i", 7) + struct.pack(">i", 3) + "hé".encode()
+    row2 = struct.pack(">hii", 2, -1, -1)
+    assert got == (b"D" + struct.pack(">i", len(row1) + 4) + row1
+                   + b"D" + struct.pack(">i", len(row2) + 4) + row2)
+
+
+def test_uuid_and_interval_binary():
+    durations = pa.array([-1, 86400 * 10 ** 6 + 5, None], pa.duration("us"))
+    t = A.pg_type_for_arrow(durations.type)
+    enc = binary_encoder_for(t)
+    want = [None if v is None else enc(v) for v in A.column_values(durations, t)]
+    assert binary_fields(durations, t, TextContext()).to_pylist() == want
+    u = uuid.UUID(int=12345)
+    arr = pa.array([u.bytes, None], pa.uuid())
+    assert binary_fields(arr, T.UUID, TextContext()).to_pylist() == [u.bytes, None]
+    assert text_fields(arr, T.UUID, TextContext()).to_pylist() == [str(u), None]
+
+
+def test_result_is_a_view_of_arrow_memory():
+    batch = pa.RecordBatch.from_pydict({"a": pa.array(range(1000), pa.int64())})
+    out = encode_datarows(batch, A.columns_for_schema(batch.schema), TextContext())
+    assert isinstance(out, memoryview) and isinstance(out.obj, pa.Buffer)
+    values, pos = [], 0
+    while pos < len(out):
+        length, ncols, flen = struct.unpack_from(">ihi", out, pos + 1)
+        assert ncols == 1
+        values.append(int(bytes(out[pos + 11:pos + 11 + flen])))
+        pos += 1 + length
+    assert values == list(range(1000))
