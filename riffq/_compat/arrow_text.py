@@ -15,7 +15,8 @@ from typing import Any, Optional, Tuple
 
 from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
-from .._wire.textformat import _BYTEA_ESCAPE, TextContext, encoder_for
+from .._wire.textformat import TextContext, encoder_for
+from .._wire.textformat_scalars import _BYTEA_ESCAPE
 
 __all__ = ["text_fields", "patch_rows"]
 

@@ -101,9 +101,10 @@ class Baton:
         except Exception:
             log.exception("internal error in an inline job")
         with self._lock:
-            self._job_started = 0.0
             if self.holder == me:
+                self._job_started = 0.0
                 return True
+            # (the clock now times the new holder's handler: leave it alone)
         # the new holder may be asleep in select, unaware of what fn posted
         self._wake()
         return False

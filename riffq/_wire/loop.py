@@ -186,11 +186,12 @@ class Connection:
         else:
             self.loop.call_later(5.0, self._lost)
 
-    def run(self, fn: Callable[[], None]) -> None:
+    def run(self, fn: Callable[[], None], inline: bool = True) -> None:
         """Run user code (handlers, hooks): between two loop turns on the
-        loop's own thread (see ``baton``), else on the handler pool."""
+        loop's own thread (see ``baton``), else, or when the work is known
+        to take long (``inline=False``), on the handler pool."""
         loop = self.loop
-        if loop.baton.can_inline():
+        if inline and loop.baton.can_inline():
             loop.inline.append(fn)
         else:
             loop.pool.submit(fn)

@@ -51,7 +51,7 @@ class Host:
 
     def write(self, data: bytes) -> None: ...
     def close(self) -> None: ...
-    def run(self, fn: Callable[[], None]) -> None: ...
+    def run(self, fn: Callable[[], None], inline: bool = True) -> None: ...
     def run_internal(self, fn: Callable[[], None]) -> None: ...
     def post(self, fn: Callable[[], None]) -> None: ...
     def buffered(self) -> int: ...
@@ -511,7 +511,7 @@ class Session:
 
     # --------------------------------------------------------------- handlers
 
-    def spawn(self, job: Callable[[], None]) -> None:
+    def spawn(self, job: Callable[[], None], inline: bool = True) -> None:
         """Run user code on the handler pool, counting it: the disconnect hook
         waits until no user code of this connection is running any more."""
         self._jobs += 1
@@ -521,7 +521,7 @@ class Session:
                 job()
             finally:
                 self.host.post(self._job_finished)
-        self.host.run(run)
+        self.host.run(run, inline)
 
     def _job_finished(self) -> None:
         self._jobs -= 1
@@ -566,7 +566,8 @@ class Session:
             # next one waits for it, so a connection never runs two at once.
             self._deferred_job = job
         else:
-            self.spawn(job)
+            # the catalog engine can take tens of milliseconds: not inline
+            self.spawn(job, inline=not catalog)
 
     def cancel(self) -> None:
         """A matching CancelRequest arrived: end the running statement now
