@@ -87,6 +87,16 @@ def main() -> None:
                 tps_rq = clients.pgbench_tps(bin_dir, rq_kw, n, mode, 3)
                 tps_pg = clients.pgbench_tps(bin_dir, pg_kw, n, mode, 3)
                 row("  %d clients, %s (tps)" % (n, mode), tps_rq, tps_pg, "tps", True)
+        multi, multi_port = servers.start_riffq(1, 1, workers=2)
+        try:
+            multi_kw = dict(rq_kw, port=multi_port)
+            for mode in ("simple", "extended"):
+                tps_rq = clients.pgbench_tps(bin_dir, multi_kw, 8, mode, 3)
+                tps_pg = clients.pgbench_tps(bin_dir, pg_kw, 8, mode, 3)
+                row("  8 clients, %s, riffq workers=2 (tps)" % mode, tps_rq, tps_pg, "tps", True)
+        finally:
+            multi.terminate()
+            multi.wait(10)
 
         print("(c) server memory")
         idle = memory.riffq_idle_bytes(proc.pid, port, IDLE)

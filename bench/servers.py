@@ -56,7 +56,7 @@ def handle(sql, callback, **kw):
 
 s = riffq.Server("127.0.0.1:" + sys.argv[1])
 s.on_query(handle)
-s.start(auth_method="trust")
+s.start(auth_method="trust", workers=int(sys.argv[4]) if len(sys.argv) > 4 else 1)
 """
 
 WIDE_SQL = ("create table wide as select i::bigint as id, i / 7.0::float8 as x, 'row ' || i as label, "
@@ -79,10 +79,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_riffq(rows: int, stream_rows: int) -> "tuple[subprocess.Popen[Any], int]":
+def start_riffq(rows: int, stream_rows: int, workers: int = 1) -> "tuple[subprocess.Popen[Any], int]":
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", RIFFQ_SERVER, str(port), str(rows), str(stream_rows)],
-                            env=dict(os.environ, PYTHONPATH=ROOT))
+    proc = subprocess.Popen([sys.executable, "-c", RIFFQ_SERVER, str(port), str(rows), str(stream_rows),
+                             str(workers)], env=dict(os.environ, PYTHONPATH=ROOT))
     deadline = time.monotonic() + 120
     while True:
         try:
