@@ -58,15 +58,7 @@ def test_sqlglot_path_describes_results_as_builtin_path(entry):
         return
     (g_cols, g_rel, g_star), (b_cols, b_rel, b_star) = _described(glot), _described(builtin)
     assert (g_rel, g_star) == (b_rel, b_star)
-    if g_cols != b_cols and (g_cols is None or _untyped(g_cols) == _untyped(b_cols)):
-        # names and sources agree; only the result types coltypes.py gives
-        # the built-in path are missing (SELECT * typed, pg_type hints)
-        pytest.xfail("known gap: the sqlglot path lacks the built-in path's result types")
     assert g_cols == b_cols
-
-
-def _untyped(cols):
-    return None if cols is None else [{k: v for k, v in c.items() if k != "pg_type"} for c in cols]
 
 
 @pytest.fixture(scope="module")
