@@ -44,12 +44,26 @@ if AVAILABLE:
     from riffq._compat.sqlglot_translate_types import Described, Typed
     from riffq._catalog.colnames import literal_type
 
+    # Functions sqlglot would read as another one (now() as CURRENT_TIMESTAMP,
+    # strpos() as POSITION, pow() as an operator...): PostgreSQL names their
+    # result columns after the name written, and the engine has them as written.
+    _AS_WRITTEN = frozenset(("NOW", "DATE_PART", "STRPOS", "SUBSTR", "CHAR_LENGTH",
+                             "CHARACTER_LENGTH", "CEILING", "POW", "POWER", "VARIANCE",
+                             "TO_HEX", "MOD", "DIV", "ARRAY_POSITION"))
+
     class _Dialect(Postgres):
-        """PostgreSQL as written: subscripts are not shifted to 0-based, and
-        object identifier types take array brackets (``::regtype[]``)."""
+        """PostgreSQL as written: subscripts are not shifted to 0-based,
+        object identifier types take array brackets (``::regtype[]``) and
+        function calls keep the name written."""
         INDEX_OFFSET = 0
 
         class Parser(Postgres.Parser):
+            FUNCTIONS = {name: build for name, build in Postgres.Parser.FUNCTIONS.items()
+                         if name not in _AS_WRITTEN}
+            FUNCTION_PARSERS = {name: build for name, build in
+                                Postgres.Parser.FUNCTION_PARSERS.items()
+                                if name not in _AS_WRITTEN}
+
             def _parse_types(self, *args, **kwargs):  # type: ignore[no-untyped-def]
                 this = super()._parse_types(*args, **kwargs)
                 if isinstance(this, exp.ObjectIdentifier):

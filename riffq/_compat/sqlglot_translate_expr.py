@@ -392,7 +392,12 @@ class ExprRewriter:
         if isinstance(e, _NATIVE):
             return e
         if isinstance(e, exp.Anonymous):
-            return call(FUNCTION_RENAMES.get(name, name), *e.expressions)
+            args = list(e.expressions)
+            if name == "strpos" and len(args) == 2:  # strpos(s, sub) is position(sub IN s)
+                return call("pg_position", args[1], args[0])
+            if name == "date_part" and args and isinstance(args[0], exp.Literal):
+                args[0] = _lit(args[0].this.lower())  # the field name, case-insensitive
+            return call(FUNCTION_RENAMES.get(name, name), *args)
         if not name.replace("_", "").isalnum():
             raise unsupported("%s on the sqlglot path" % type(e).__name__)
         if isinstance(e, exp.AggFunc) and e.find(exp.Order):

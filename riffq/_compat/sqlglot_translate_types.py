@@ -70,9 +70,11 @@ class Typed:
         self._queries.append((stub, q))
         return stub
 
-    def _read(self, e: "exp.Expression") -> A.Expr:
+    def _read(self, e: Optional["exp.Expression"]) -> A.Expr:
         while isinstance(e, (exp.Paren, exp.Collate)):  # COLLATE: dropped by both paths
             e = e.this
+        if not isinstance(e, exp.Expression):
+            return A.Expr()  # a part sqlglot left empty: untyped
         lit = literal_of(e)
         if lit is not None:
             return lit
