@@ -18,8 +18,8 @@ from riffq._catalog.coltypes import (array_type, catalog_column_type, catalog_co
 from riffq._catalog.translate_srf import from_aliases
 from riffq._catalog.translate_types import OutputColumn
 
-__all__ = ["star_columns", "figure_name", "literal_type", "output_column", "expr_type", "resolve_column",
-           "BOOL_COLUMNS", "Scope"]
+__all__ = ["star_columns", "expand_star", "figure_name", "literal_type", "output_column",
+           "expr_type", "resolve_column", "BOOL_COLUMNS", "Scope", "Subqueries"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
 ScopeEntry = Union[str, List[OutputColumn]]
@@ -270,10 +270,18 @@ def star_columns(star: A.Star, scope: Scope, from_: List[A.FromItem]
     e.g. after JOIN ... USING, which merges columns."""
     if any(_has_using(f) for f in from_):
         return None
-    qual = star.qualifier[-1] if star.qualifier else None
+    return expand_star(star.qualifier[-1] if star.qualifier else None, from_aliases(from_),
+                       scope)
+
+
+def expand_star(qualifier: Optional[str], aliases: List[str], scope: Scope
+                ) -> Optional[List[OutputColumn]]:
+    """The columns of the FROM items known by *aliases* (only *qualifier*'s
+    when given), in order; None when one of them does not tell its columns.
+    Shared by both translator paths, whose FROM trees differ."""
     out: List[OutputColumn] = []
-    for alias in from_aliases(from_):
-        if qual is not None and alias != qual:
+    for alias in aliases:
+        if qualifier is not None and alias != qualifier:
             continue
         entry = scope.get(alias)
         if isinstance(entry, str):

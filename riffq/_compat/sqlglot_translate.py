@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Set, Tuple
 
-from riffq._catalog.colnames import Scope
+from riffq._catalog.colnames import Scope, expand_star
 from riffq._catalog.sqlemit import SET_RETURNING
 from riffq._catalog.translate_srf import (AGGREGATES, SrfCall, SrfElement, grouped_items_ok,
                                           plan_srfs)
@@ -40,15 +40,30 @@ _FROM_SERIES = {"unnest": "pg_array_json", "generate_series": "pg_series",
 if AVAILABLE:
     from riffq._compat.sqlglot_translate_expr import ExprRewriter, call
     from riffq._compat.sqlglot_translate_names import (figure_name, folded, function_name,
-                                                       is_call, literal_of, output_column)
+                                                       is_call, literal_of)
+    from riffq._compat.sqlglot_translate_types import Described, Typed
     from riffq._catalog.colnames import literal_type
 
+    # Functions sqlglot would read as another one (now() as CURRENT_TIMESTAMP,
+    # strpos() as POSITION, pow() as an operator...): PostgreSQL names their
+    # result columns after the name written, and the engine has them as written.
+    _AS_WRITTEN = frozenset(("NOW", "DATE_PART", "STRPOS", "SUBSTR", "CHAR_LENGTH",
+                             "CHARACTER_LENGTH", "CEILING", "POW", "POWER", "VARIANCE",
+                             "TO_HEX", "MOD", "DIV", "ARRAY_POSITION"))
+
     class _Dialect(Postgres):
-        """PostgreSQL as written: subscripts are not shifted to 0-based, and
-        object identifier types take array brackets (``::regtype[]``)."""
+        """PostgreSQL as written: subscripts are not shifted to 0-based,
+        object identifier types take array brackets (``::regtype[]``) and
+        function calls keep the name written."""
         INDEX_OFFSET = 0
 
         class Parser(Postgres.Parser):
+            FUNCTIONS = {name: build for name, build in Postgres.Parser.FUNCTIONS.items()
+                         if name not in _AS_WRITTEN}
+            FUNCTION_PARSERS = {name: build for name, build in
+                                Postgres.Parser.FUNCTION_PARSERS.items()
+                                if name not in _AS_WRITTEN}
+
             def _parse_types(self, *args, **kwargs):  # type: ignore[no-untyped-def]
                 this = super()._parse_types(*args, **kwargs)
                 if isinstance(this, exp.ObjectIdentifier):
@@ -78,7 +93,7 @@ def translate_with_sqlglot(sql: str) -> Translation:
     first = tree
     while isinstance(first, (exp.SetOperation, exp.Subquery)):
         first = first.this
-    stars = tr.stars.get(id(first), []) if cols is None else []
+    stars = tr.stars.get(id(first), [])
     try:
         # RAISE: a construct SQLite's generator would drop or approximate is refused.
         text = tree.sql(dialect="sqlite", unsupported_level=ErrorLevel.RAISE)
@@ -98,6 +113,8 @@ class _Translator(ExprRewriter):
         self.srf_elements: Dict[int, SrfElement] = {}
         self.srf_count = 0
         self.stars: Dict[int, List[str]] = {}
+        # Output columns of every query rewritten so far, for result typing.
+        self.described: Described = {}
 
     # ---- queries --------------------------------------------------------
     def query(self, q: "exp.Expression") -> Tuple["exp.Expression",
@@ -124,6 +141,7 @@ class _Translator(ExprRewriter):
             for key in ("order", "limit", "offset"):
                 if q.args.get(key) is not None:
                     q.set(key, self.expr(q.args[key]))
+            self.described[id(q)] = cols
             return q, cols
         finally:
             self.ctes.pop()
@@ -139,7 +157,10 @@ class _Translator(ExprRewriter):
             inner, cols = self.query(cte.this)
             cte.set("this", inner)
             if names:
-                cols = [OutputColumn(c) for c in names]
+                typed = cols if cols is not None and len(cols) == len(names) \
+                    else [OutputColumn(c) for c in names]
+                cols = [OutputColumn(a, c.cast, c.function, c.source, c.literal, c.pg_type)
+                        for c, a in zip(typed, names)]
             frame[name] = cols or []
 
     def set_operation(self, q: "exp.SetOperation") -> Optional[List[OutputColumn]]:
@@ -188,25 +209,28 @@ class _Translator(ExprRewriter):
         if s.args.get("locks"):
             raise unsupported("SELECT ... FOR UPDATE/SHARE")
         aliases = self.from_aliases(s)
+        using = any(j.args.get("using") for j in s.args.get("joins") or [])
         cols: Optional[List[OutputColumn]] = []
         star_rels: List[str] = []
-        for item in s.expressions:
-            if _is_star(item):
-                cols = None
-                qual = _star_qualifier(item)
-                star_rels.extend(rel for alias, rel in stars if qual is None or alias == qual)
-            elif cols is not None:
-                cols.append(output_column(item, scope))
+        # Read for typing before the rewrite below changes the items in place.
+        typed = [None if _is_star(item) else Typed(
+            item.this if isinstance(item, exp.Alias) else item) for item in s.expressions]
         srf_source = self.plan_select_list_srfs(s)
         items: List[exp.Expression] = []
-        for item in s.expressions:
-            if _is_star(item):
+        for item, reading in zip(s.expressions, typed):
+            if reading is None:
+                qual = _star_qualifier(item)
+                star_rels.extend(rel for alias, rel in stars if qual is None or alias == qual)
                 items.extend(self.star(item, scope, aliases))
+                expanded = None if using else expand_star(qual, aliases, scope)
+                cols = None if cols is None or expanded is None else cols + expanded
                 continue
             expr = item.this if isinstance(item, exp.Alias) else item
             name = folded(item.args["alias"]) if isinstance(item, exp.Alias) \
                 else figure_name(expr)[0]
             sql = self.expr(expr)
+            if cols is not None:
+                cols.append(reading.output_column(name, scope, self.described))
             natural = isinstance(expr, exp.Column) and isinstance(sql, exp.Column) and \
                 not isinstance(item, exp.Alias) and sql is expr
             items.append(sql if natural else exp.alias_(sql, name, quoted=True))
@@ -319,7 +343,9 @@ class _Translator(ExprRewriter):
         ord_name = names[1] if len(names) > 1 else "ordinality"
         if len(names) > (2 if ordinality else 1):
             raise unsupported("more column aliases than %s() returns" % name)
-        cols = [OutputColumn(first, function=name)]
+        # The call's type is the function's result (the built-in path types it alike).
+        cols = [OutputColumn(first, function=name,
+                             pg_type=Typed(func).pg_type(scope, self.described))]
         quoted_alias = exp.TableAlias(this=exp.to_identifier(alias, quoted=True))
         if name in _FROM_SERIES:
             rewrites: Dict[str, exp.Expression] = {first: exp.column("value", alias, quoted=True)}
@@ -371,6 +397,8 @@ class _Translator(ExprRewriter):
                 out.append(alias.name)
             elif isinstance(f, exp.Table) and isinstance(f.this, exp.Identifier):
                 out.append(folded(f.this))
+            elif isinstance(f, exp.Unnest) or isinstance(f, exp.Table):
+                out.append(function_name(f if isinstance(f, exp.Unnest) else f.this))
             else:
                 out.append("subquery")
         return out

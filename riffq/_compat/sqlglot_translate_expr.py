@@ -16,9 +16,12 @@ from typing import Dict, List, Optional, Tuple
 from riffq._catalog.colnames import Scope, resolve_column
 from riffq._catalog.sqlemit import (FUNCTION_RENAMES, KEYWORD_FUNCTIONS, QUANTIFIED_OPS,
                                     SET_RETURNING, VECTOR_COLUMNS)
+# The built-in emitter's rule for when a cast needs its operand's type.
+from riffq._catalog.sqlemit import _text_depends_on_type
 from riffq._catalog.translate_srf import SrfElement, element_sql, record_field_sql
 from riffq._catalog.translate_types import UnsupportedSql, unsupported
-from riffq._compat.sqlglot_translate_names import (KEYWORD_NODES, column_parts, expr_type,
+from riffq._compat.sqlglot_translate_types import Described, Typed
+from riffq._compat.sqlglot_translate_names import (KEYWORD_NODES, column_parts,
                                                    function_name, is_call, keyword_value,
                                                    type_name)
 
@@ -91,13 +94,15 @@ class ExprRewriter:
 
     The host class provides ``scopes`` (FROM scopes, innermost last),
     ``function_columns`` (per level: FROM alias -> column -> SQLite node),
-    ``srf_elements`` (id of a select-list set-returning call -> its element)
+    ``srf_elements`` (id of a select-list set-returning call -> its element),
+    ``described`` (the columns of the queries rewritten so far, for typing)
     and ``query(node)`` for subqueries.
     """
 
     scopes: List[Scope]
     function_columns: List[Dict[str, Dict[str, "exp.Expression"]]]
     srf_elements: Dict[int, SrfElement]
+    described: Described
 
     def query(self, q: "exp.Expression") -> "tuple":  # pragma: no cover - host provides
         raise NotImplementedError
@@ -189,13 +194,14 @@ class ExprRewriter:
     def cast(self, e: "exp.Cast") -> "exp.Expression":
         target = type_name(e.to)
         operand = e.this
-        source = None
+        reading = None
         if not isinstance(operand, (exp.Literal, exp.Parameter, exp.Placeholder, exp.Null,
                                     exp.Boolean, exp.ByteString, exp.RawString,
                                     exp.UnicodeString, exp.National)):
-            source = expr_type(operand, self.scope)
+            reading = Typed(operand)  # read before the rewrite changes it
         args = [self.expr(operand), _lit(target)]
-        if source is not None:
+        source = reading.pg_type(self.scope, self.described) if reading is not None else None
+        if source is not None and _text_depends_on_type(source):
             args.append(_lit(source))
         return call("pg_cast", *args)
 
@@ -279,11 +285,13 @@ class ExprRewriter:
             args = list(e.expressions)
         if len(args) % 2:
             raise UnsupportedSql("22023", "argument list must have even number of elements")
+        readings = [Typed(value) for value in args[1::2]]  # read before the rewrite
+        rewritten = self.exprs(args)
         kinds = ""
-        for value in args[1::2]:
-            kind = expr_type(value, self.scope)
+        for reading in readings:
+            kind = reading.pg_type(self.scope, self.described)
             kinds += "b" if kind == "bool" else "j" if kind in ("json", "jsonb") else "v"
-        return call("pg_json_build_object", _lit(kinds), *self.exprs(args))
+        return call("pg_json_build_object", _lit(kinds), *rewritten)
 
     def ordered_aggregate(self, e: "exp.Expression") -> "exp.Expression":
         """array_agg/string_agg(... ORDER BY k...): the sort keys travel as extra
@@ -384,7 +392,12 @@ class ExprRewriter:
         if isinstance(e, _NATIVE):
             return e
         if isinstance(e, exp.Anonymous):
-            return call(FUNCTION_RENAMES.get(name, name), *e.expressions)
+            args = list(e.expressions)
+            if name == "strpos" and len(args) == 2:  # strpos(s, sub) is position(sub IN s)
+                return call("pg_position", args[1], args[0])
+            if name == "date_part" and args and isinstance(args[0], exp.Literal):
+                args[0] = _lit(args[0].this.lower())  # the field name, case-insensitive
+            return call(FUNCTION_RENAMES.get(name, name), *args)
         if not name.replace("_", "").isalnum():
             raise unsupported("%s on the sqlglot path" % type(e).__name__)
         if isinstance(e, exp.AggFunc) and e.find(exp.Order):

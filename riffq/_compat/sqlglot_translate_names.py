@@ -1,26 +1,23 @@
-"""Result column names and typing hints for the sqlglot path, on sqlglot's tree.
+"""Result column names for the sqlglot path, and how it reads sqlglot's nodes.
 
-The same rules as the built-in path's ``colnames`` (PostgreSQL's
-``FigureColnameInternal`` strengths, the types the syntax alone shows,
-boolean catalog columns read through a FROM scope), applied to sqlglot's
-nodes, so both paths hand the engine the same ``OutputColumn`` list.
-Scopes and column resolution are ``colnames``' own.
+PostgreSQL names an unaliased select item by ``FigureColnameInternal``'s
+strengths (the built-in path's ``colnames``); :func:`figure_name` applies
+them to sqlglot's nodes, which spell PostgreSQL's syntax differently (typed
+function nodes, keywords read as columns).  The readers here (function
+names, cast type names, constants) serve the typing module too.
 """
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
 from riffq._catalog import sqlast as A
-from riffq._catalog.colnames import BOOL_COLUMNS, Scope, literal_type, resolve_column
 from riffq._catalog.sqlemit import KEYWORD_FUNCTIONS
 from riffq._catalog.sqlparse_expr import canonical_type
-from riffq._catalog.translate_types import OutputColumn
 
 from sqlglot import exp
 
-__all__ = ["figure_name", "output_column", "expr_type", "evident_type", "type_name",
-           "type_label", "folded", "keyword_value", "column_parts", "is_call", "function_name",
-           "literal_of", "KEYWORD_NODES"]
+__all__ = ["figure_name", "type_name", "type_label", "folded", "keyword_value", "column_parts",
+           "is_call", "function_name", "literal_of", "KEYWORD_NODES"]
 
 # sqlglot nodes for PostgreSQL's SQL value keywords, by the keyword.
 KEYWORD_NODES = {exp.CurrentUser: "current_user", exp.CurrentSchema: "current_schema",
@@ -44,15 +41,6 @@ _CALL_NAMES = {exp.StrPosition: "position", exp.Substring: "substring",
                exp.Max: "max", exp.Sum: "sum", exp.Avg: "avg", exp.Coalesce: "coalesce",
                exp.Nullif: "nullif", exp.Upper: "upper", exp.Lower: "lower",
                exp.Length: "length", exp.RowNumber: "row_number"}
-
-_BOOL_NODES = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.And, exp.Or, exp.Not,
-               exp.Is, exp.In, exp.Between, exp.Like, exp.ILike, exp.SimilarTo, exp.Exists,
-               exp.RegexpLike, exp.RegexpILike, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Any,
-               exp.All)
-
-_JSON_FUNCTIONS = frozenset(["json_build_object", "to_json", "json_agg", "row_to_json",
-                             "json_build_array"])
-
 
 def folded(ident: "exp.Expression") -> str:
     """An identifier as PostgreSQL names it: unquoted ones fold to lower case."""
@@ -187,74 +175,3 @@ def figure_name(e: "exp.Expression") -> Tuple[str, int]:
     if is_call(e):
         return function_name(e), 2
     return "?column?", 0
-
-
-def evident_type(e: "exp.Expression") -> Optional[str]:
-    """A result type that follows from the syntax alone, when there is one."""
-    e = _unwrap(e)
-    if isinstance(e, exp.Cast):
-        return type_name(e.to)
-    lit = literal_of(e)
-    if lit is not None:
-        return literal_type(lit)
-    if isinstance(e, _BOOL_NODES):
-        return "bool"
-    if isinstance(e, exp.DPipe):
-        return "text"
-    if isinstance(e, exp.Count):  # not a window: that is an exp.Window around it
-        return "int8"
-    if isinstance(e, (exp.Coalesce, exp.Nullif)):
-        args = [e.this] + list(e.expressions) + ([e.expression] if e.args.get("expression")
-                                                 else [])
-        types = {evident_type(a) for a in args}
-        if len(types) == 1:
-            return types.pop()
-    if isinstance(e, exp.Case):
-        branches = [i.args["true"] for i in e.args.get("ifs") or []]
-        if e.args.get("default") is not None:
-            branches.append(e.args["default"])
-        types = {evident_type(v) for v in branches if not isinstance(_unwrap(v), exp.Null)}
-        if len(types) == 1:
-            return types.pop()
-    return None
-
-
-def expr_type(e: "exp.Expression", scope: Scope) -> Optional[str]:
-    """:func:`evident_type`, plus boolean catalog columns read through *scope*."""
-    e = _unwrap(e)
-    if isinstance(e, exp.Column) and keyword_value(e) is None:
-        ref = resolve_column(column_parts(e), scope)
-        if ref is not None and ref.pg_type is not None:
-            return ref.pg_type
-        source = ref.source if ref is not None else None
-        if source is not None and source[1] in BOOL_COLUMNS:
-            return "bool"
-        return None
-    if is_call(e) and function_name(e) in _JSON_FUNCTIONS:
-        return "json"
-    return evident_type(e)
-
-
-def output_column(item: "exp.Expression", scope: Scope) -> OutputColumn:
-    """The OutputColumn of one select item (name, cast, function, source, literal)."""
-    e = item.this if isinstance(item, exp.Alias) else item
-    name = folded(item.args["alias"]) if isinstance(item, exp.Alias) else figure_name(e)[0]
-    out = OutputColumn(name)
-    bare = _unwrap(e)
-    lit = literal_of(bare)
-    if isinstance(bare, exp.Cast):
-        out.cast = type_name(bare.to)
-    elif is_call(bare):
-        out.function = function_name(bare)
-    elif isinstance(bare, exp.Column):
-        ref = resolve_column(column_parts(bare), scope)
-        if ref is not None:
-            out.source, out.cast, out.function = ref.source, ref.cast, ref.function
-            out.literal, out.pg_type = ref.literal, ref.pg_type
-    elif lit is not None:
-        out.literal = literal_type(lit)
-    if out.pg_type is None:
-        out.pg_type = evident_type(bare)
-    if out.pg_type is None and out.source is not None and out.source[1] in BOOL_COLUMNS:
-        out.pg_type = "bool"
-    return out
