@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import riffq
@@ -187,7 +188,7 @@ def test_core_imports_only_the_standard_library():
         import socket
         server = riffq.Server("127.0.0.1:0")
         server.on_query(lambda sql, callback, **kw: callback(([{"name": "x", "type": "int"}], [(1,)])))
-        bg = riffq.testing.serve_in_thread(server)
+        bg = riffq.testing.serve_in_thread(server, catalog_emulation=True)
         s = socket.create_connection(("127.0.0.1", bg.port))
         body = b"\\0\\3\\0\\0user\\0u\\0\\0"
         s.sendall((len(body) + 4).to_bytes(4, "big") + body)
@@ -196,6 +197,12 @@ def test_core_imports_only_the_standard_library():
         while data.count(b"Z\\0\\0\\0\\x05") < 2:
             data += s.recv(65536)
         assert b"D\\0\\0\\0\\x0b\\0\\x01\\0\\0\\0\\x011" in data, data
+        # the catalog answers with the built-in translator (sqlglot is blocked)
+        q = b"select typname from pg_type where oid = 16\\0"
+        s.sendall(b"Q" + (len(q) + 4).to_bytes(4, "big") + q)
+        while data.count(b"Z\\0\\0\\0\\x05") < 3:
+            data += s.recv(65536)
+        assert b"\\0\\x01\\0\\0\\0\\x04bool" in data, data
         bg.stop()
         import sysconfig
         site_dirs = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
@@ -224,3 +231,29 @@ def test_wide_rows_are_encoded_in_small_chunks():
         sizes.append(len(chunk[0]))
     assert sum(sizes) > 10_000_000
     assert max(sizes) <= CHUNK_BYTES + 200_000
+
+
+def test_large_result_to_a_fast_reader_completes(serve):
+    """Output written in one loop turn can pass the high-water mark and then
+    leave in a single send: the session waiting for a drain must still be
+    told, or the rest of the result never goes (a regression once)."""
+    n = 200_000
+    ids = pa.array(range(n), pa.int64())
+    table = pa.table({"id": ids, "label": pc.cast(ids, pa.string()),
+                      "x": pc.divide(pc.cast(ids, pa.float64()), 7.0)})
+
+    def handle(sql, callback, **kwargs):
+        callback(table.to_reader(max_chunksize=65536))
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(handle)
+    bg = serve(server)
+    got = []
+
+    def fetch():
+        for binary in (False, True):
+            with psycopg.connect(host="127.0.0.1", port=bg.port, user="u", dbname="d") as conn:
+                got.append(len(conn.cursor(binary=binary).execute("select *").fetchall()))
+    t = threading.Thread(target=fetch, daemon=True)
+    t.start()
+    t.join(60)
+    assert got == [n, n]

@@ -25,16 +25,14 @@ SET_CONFIG_TIMEOUT = 10.0
 
 
 def _translator() -> Callable[[str], Any]:
-    """The built-in translator unless ``RIFFQ_CATALOG_TRANSLATOR=sqlglot``.
-
-    The sqlglot path exists and is tested on the same corpus, but it still
-    refuses or mistranslates statements the built-in one handles, so it is
-    opt-in until the two agree."""
+    """sqlglot's translator when the ``sqlglot`` extra is installed, the
+    built-in one otherwise; ``RIFFQ_CATALOG_TRANSLATOR=builtin|sqlglot``
+    forces one (the tests run the corpus through both)."""
     from .translate import translate
-    choice = os.environ.get("RIFFQ_CATALOG_TRANSLATOR", "builtin").strip().lower()
-    if choice not in ("builtin", "sqlglot"):
+    choice = os.environ.get("RIFFQ_CATALOG_TRANSLATOR", "").strip().lower()
+    if choice not in ("", "builtin", "sqlglot"):
         raise ValueError("RIFFQ_CATALOG_TRANSLATOR must be builtin or sqlglot, got %r" % choice)
-    use = choice == "sqlglot"
+    use = None if not choice else choice == "sqlglot"
     return lambda sql: translate(sql, use_sqlglot=use)
 
 

@@ -91,6 +91,17 @@ class Connection:
         self._dirty = False
         if not self._pending or self._closed:
             return
+        was = self._out_size + self._pending_size
+        try:
+            self._send_pending()
+        finally:
+            # a session that saw this output as backlog waits for a drain;
+            # sent at once, it never reaches on_writable, so say it here
+            if was >= LOW_WATER > self._out_size and self.session is not None \
+                    and not self._closed:
+                self.session.on_drain()
+
+    def _send_pending(self) -> None:
         pending, self._pending = self._pending, []
         self._pending_size = 0
         if self._tls is not None:
@@ -549,13 +560,14 @@ class EventLoop:
         return True
 
     def _flush_dirty(self) -> None:
-        dirty, self.dirty = self.dirty, []
-        for conn in dirty:
-            try:
-                conn.flush()
-            except Exception:
-                log.exception("internal error while sending to %s", conn.peer)
-                conn._lost()
+        while self.dirty:       # a flush can let a session write more (on_drain)
+            dirty, self.dirty = self.dirty, []
+            for conn in dirty:
+                try:
+                    conn.flush()
+                except Exception:
+                    log.exception("internal error while sending to %s", conn.peer)
+                    conn._lost()
 
     def _drain_wake(self) -> None:
         try:
