@@ -38,6 +38,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ._wire.signals import stop_on
 from ._wire.loop import EventLoop, bind_socket
 
 log = logging.getLogger("riffq")
@@ -325,22 +326,7 @@ class Supervisor:
             self._reap(expected=True)
 
     def _install_signals(self) -> Callable[[], None]:
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {}
-        for sig in _STOP_SIGNALS:
-            try:
-                previous[sig] = signal.signal(sig, lambda signum, frame: self.stop())
-            except (ValueError, OSError):
-                pass
-
-        def restore() -> None:
-            for sig, handler in previous.items():
-                try:
-                    signal.signal(sig, handler)
-                except (ValueError, OSError):
-                    pass
-        return restore
+        return stop_on(_STOP_SIGNALS, self.stop)
 
     # ------------------------------------------------------- supervision
 

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ._catalog.registry import CatalogRegistry
 from ._wire import messages as m
 from ._wire.errors import PgError, ProtocolViolation
+from ._wire.signals import stop_on
 from ._wire.tls import make_server_context
 from ._wire.workers import DaemonPool
 from ._wire.calling import call_tolerantly
@@ -493,26 +494,9 @@ class Server:
         return Session(self, conn, conn.peer, self.next_conn_id)
 
     def _install_signals(self, loop: EventLoop) -> Callable[[], None]:
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {}
-
-        def stop(signum: int, frame: Any) -> None:
-            loop.stop()
         # a worker leaves Ctrl-C (sent to the whole process group) to its parent
-        for sig in (signal.SIGTERM,) if self._worker is not None else (signal.SIGINT, signal.SIGTERM):
-            try:
-                previous[sig] = signal.signal(sig, stop)
-            except (ValueError, OSError):
-                pass
-
-        def restore() -> None:
-            for sig, handler in previous.items():
-                try:
-                    signal.signal(sig, handler)
-                except (ValueError, OSError):
-                    pass
-        return restore
+        sigs = (signal.SIGTERM,) if self._worker is not None else (signal.SIGINT, signal.SIGTERM)
+        return stop_on(sigs, loop.stop)
 
     def wait_started(self, timeout: float = 10.0) -> Tuple[str, int]:
         """Block until ``start()`` (in another thread) is listening; returns
