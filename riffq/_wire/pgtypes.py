@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import decimal
+import functools
 import numbers
 import re
 import uuid
@@ -406,6 +407,13 @@ def type_from_name(spec: str) -> PgType:
         return spec
     if not isinstance(spec, str):
         raise ValueError("type must be a string, got %r" % (spec,))
+    return _type_from_text(spec)
+
+
+@functools.lru_cache(maxsize=512)
+def _type_from_text(spec: str) -> PgType:
+    """Remembered: handlers describe the same few column types on every
+    statement (PgType values are frozen, so sharing them is safe)."""
     s = " ".join(spec.strip().lower().split())
     if not s:
         raise _bad(spec, "empty type name")
