@@ -2,11 +2,15 @@
 
 Run once against a real PostgreSQL 15 (a throwaway one is started with the
 test fixture's helpers unless ``--dsn`` is given); it writes
-``riffq/_catalog/data/pg15_catalog.json``.  The file holds facts, not code:
-the column lists and types of every catalog relation riffq provides, and the
-built-in rows that do not depend on the user's schema (``pg_type``,
-``pg_namespace``, ``pg_am``, the ``pg_proc`` rows of the functions riffq
-implements, ``pg_settings`` metadata, ...).  Values are stored the way the
+``riffq/_catalog/data/pg15_catalog.json.gz`` (gzip-compressed JSON).  The
+file holds facts, not code: the column lists and types of every built-in
+relation of ``pg_catalog`` and ``information_schema`` (so tools listing
+system tables see PostgreSQL's), and the built-in rows that do not depend
+on the user's schema (``pg_type``, ``pg_namespace``, ``pg_am``, every
+built-in ``pg_class`` and ``pg_proc`` row, the descriptions of stored
+built-in objects, ``pg_settings`` metadata, ...).  Catalogs holding
+secrets or server-local state (``pg_authid``, ``pg_statistic``, ...) are
+stored as relations without rows.  Values are stored the way the
 engine keeps them in SQLite: vectors and arrays as lists, reg* values as
 OIDs (with a separate OID -> name map for regproc), xids as integers.
 
@@ -15,49 +19,31 @@ Usage: python tools/dump_pg_catalog_data.py [--dsn DSN] [--out PATH]
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import sys
 from typing import Any, Dict, List
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUT = os.path.join(ROOT, "riffq", "_catalog", "data", "pg15_catalog.json")
+DEFAULT_OUT = os.path.join(ROOT, "riffq", "_catalog", "data", "pg15_catalog.json.gz")
 
-# Relations riffq does not provide: they expose passwords, server files or
-# internals that have no meaning for an emulated catalog.
-SKIPPED = {
+#: Built-in objects have OIDs below this; user objects (none in a fresh
+#: cluster, but be safe) start here.
+FIRST_USER_OID = 16384
+
+#: Catalogs holding secrets or server-local state: the relations exist (tools
+#: list them) but no rows are stored.  Every relation not in STATIC_ROWS is
+#: stored without rows; this set only documents the ones that must stay so.
+SECRET_OR_LOCAL = {
     "pg_authid", "pg_shadow", "pg_hba_file_rules", "pg_ident_file_mappings",
-    "pg_file_settings", "pg_backend_memory_contexts", "pg_shmem_allocations",
-    "pg_statistic", "pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_largeobject",
-    "pg_statistic_ext_data",
+    "pg_file_settings", "pg_statistic", "pg_largeobject", "pg_statistic_ext_data",
 }
 
-# information_schema views: everything except the SQL standard's feature tables
-IS_SKIPPED = {"sql_features", "sql_implementation_info", "sql_parts", "sql_sizing"}
-
-# Functions whose pg_proc rows are stored: the ones riffq implements plus
-# common built-ins tools call (their return types type result columns).
-PROC_NAMES = """
-version current_database current_schema current_schemas current_user session_user
-pg_backend_pid current_setting set_config has_table_privilege has_schema_privilege
-has_database_privilege has_function_privilege has_column_privilege has_type_privilege
-has_sequence_privilege pg_has_role format_type pg_get_expr pg_get_indexdef
-pg_get_constraintdef pg_get_viewdef pg_get_userbyid pg_get_function_arguments
-pg_get_function_result pg_get_function_identity_arguments pg_get_triggerdef pg_get_ruledef
-pg_get_statisticsobjdef_columns pg_get_partkeydef pg_get_serial_sequence pg_table_is_visible
-pg_type_is_visible pg_function_is_visible pg_opclass_is_visible pg_collation_is_visible
-pg_statistics_obj_is_visible pg_conversion_is_visible pg_ts_config_is_visible obj_description
-col_description shobj_description pg_encoding_to_char pg_char_to_encoding
-pg_postmaster_start_time pg_conf_load_time pg_relation_size pg_total_relation_size
-pg_table_size pg_indexes_size pg_size_pretty pg_relation_is_publishable txid_current
-pg_current_xact_id inet_server_addr inet_server_port inet_client_addr pg_is_in_recovery
-quote_ident quote_literal array_to_string array_length array_upper array_lower cardinality
-array_position string_agg bool_and bool_or regexp_replace regexp_match split_part left right
-lpad rpad starts_with concat concat_ws to_char count sum min max avg array_agg now lower upper
-length char_length octet_length substr substring strpos replace trim btrim ltrim rtrim abs
-round coalesce pg_typeof unnest generate_series array_to_json to_json json_agg
-row_to_json pg_get_keywords pg_tablespace_location pg_get_function_arguments
-""".split()
+#: Catalogs whose objects' built-in descriptions are stored (the objects
+#: themselves are stored rows, so a description never names a missing one).
+DESCRIBED = ("pg_proc", "pg_type", "pg_am", "pg_language", "pg_extension", "pg_collation",
+             "pg_opclass", "pg_opfamily")
 
 
 def _col_expr(name: str, typname: str) -> str:
@@ -92,22 +78,20 @@ def _relations(cur: Any) -> Dict[str, Dict[str, Any]]:
         ORDER BY n.nspname, c.relname""")
     rels = {}
     for oid, nsp, relname, kind, reltype in cur.fetchall():
-        if relname in SKIPPED or (nsp == "information_schema" and relname in IS_SKIPPED):
-            continue
-        if nsp == "information_schema" and relname.startswith("_pg_"):
-            continue
         cur.execute("""
-            SELECT a.attname, t.typname, a.atttypmod, bt.typname, t.typtypmod, a.attnotnull
+            SELECT a.attname, t.typname, a.atttypmod, bt.typname, t.typtypmod, t.oid, a.attnotnull
             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_type bt ON bt.oid = t.typbasetype AND t.typtype = 'd'
             WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""",
                     (oid,))
         cols = []
-        for attname, typname, typmod, basename, basetypmod, notnull in cur.fetchall():
-            # RowDescription carries a domain's base type, so store that.
+        for attname, typname, typmod, basename, basetypmod, domain, notnull in cur.fetchall():
+            # RowDescription carries a domain's base type, so store that;
+            # pg_attribute names the domain itself (a fifth element).
             if basename is not None:
-                typname, typmod = basename, basetypmod
-            cols.append([attname, typname, typmod, bool(notnull)])
+                cols.append([attname, basename, basetypmod, bool(notnull), domain])
+            else:
+                cols.append([attname, typname, typmod, bool(notnull)])
         rels[relname if nsp == "pg_catalog" else "information_schema." + relname] = {
             "schema": nsp, "oid": oid, "kind": kind, "reltype": reltype, "columns": cols}
     return rels
@@ -136,8 +120,9 @@ STATIC_ROWS = {
     "pg_roles": "WHERE rolname = 'postgres'",
     "pg_user": "WHERE usename = 'postgres'",
     "pg_settings": "ORDER BY name",
-    "pg_class": "",  # filled below: rows of the provided catalog relations
-    "pg_proc": "",   # filled below: PROC_NAMES
+    "pg_class": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,  # indexes, TOAST too
+    "pg_proc": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,
+    "pg_description": "",  # filled below: DESCRIBED
 }
 
 
@@ -151,12 +136,9 @@ def dump(dsn: str, out: str) -> None:
         rels = _relations(cur)
         rows: Dict[str, List[List[Any]]] = {}
         for relname, where in STATIC_ROWS.items():
-            if relname == "pg_class":
-                oids = ",".join(str(r["oid"]) for r in rels.values())
-                where = "WHERE oid IN (%s) ORDER BY oid" % oids
-            elif relname == "pg_proc":
-                where = "WHERE proname IN (%s) AND pronamespace = 11 ORDER BY oid" % ", ".join(
-                    "'%s'" % n for n in sorted(set(PROC_NAMES)))
+            if relname == "pg_description":
+                rows[relname] = _descriptions(cur, rels, rows)
+                continue
             rows[relname] = _rows(cur, rels[relname], relname, where)
         _normalise_settings(rels["pg_settings"], rows["pg_settings"])
         regproc = _regproc_names(cur, rels, rows)
@@ -164,6 +146,19 @@ def dump(dsn: str, out: str) -> None:
         cur.execute("SELECT word FROM pg_get_keywords() WHERE catcode <> 'U' ORDER BY word")
         keywords = [r[0] for r in cur.fetchall()]
     _write(out, version, rels, rows, regproc, keywords)
+
+
+def _descriptions(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]]
+                  ) -> List[List[Any]]:
+    """pg_description rows of the stored built-in objects of DESCRIBED."""
+    out: List[List[Any]] = []
+    for catalog in DESCRIBED:
+        oid_col = [c[0] for c in rels[catalog]["columns"]].index("oid")
+        oids = sorted(r[oid_col] for r in rows[catalog] if r[oid_col] < FIRST_USER_OID)
+        out += _rows(cur, rels["pg_description"], "pg_description",
+                     "WHERE classoid = %d AND objoid = ANY('{%s}'::oid[]) ORDER BY objoid, objsubid"
+                     % (rels[catalog]["oid"], ",".join(map(str, oids))))
+    return out
 
 
 def _normalise_settings(rel: Dict[str, Any], rows: List[List[Any]]) -> None:
@@ -208,8 +203,11 @@ def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[Li
             lines.append(dumps(row) + ("," if j < len(body) - 1 else ""))
         lines.append("]" + ("," if i < len(rel_names) - 1 else ""))
     lines.append("}}")
-    with open(out, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    # gzip: the JSON is ~2.5 MB, mostly pg_proc's; compressed it is a tenth of
+    # that and decompressing costs a few milliseconds of the first load.
+    # mtime=0 keeps the file byte-identical when the facts do not change.
+    with open(out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+        f.write(("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """What the emulated catalog contains: PostgreSQL 15's built-in facts plus
 the user's databases, schemas and tables.
 
-Built-in facts (``data/pg15_catalog.json``, dumped from a real server by
+Built-in facts (``data/pg15_catalog.json.gz``, dumped from a real server by
 ``tools/dump_pg_catalog_data.py``) never change and are loaded once.  The
 user's part comes from the registry's ``register_*`` calls or from the lazy
 source, and is read afresh for every catalog statement: a
@@ -10,6 +10,7 @@ source, and is read afresh for every catalog statement: a
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import threading
@@ -21,7 +22,7 @@ from .._wire import pgtypes
 from .._wire.errors import PgError
 from .._wire.pgtypes import PgType
 
-DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "pg15_catalog.json")
+DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "pg15_catalog.json.gz")
 
 #: OIDs below this are PostgreSQL's own; user objects get OIDs from here up.
 FIRST_USER_OID = 16384
@@ -50,6 +51,9 @@ class CatalogRelation:
     reltype: int
     columns: List[Tuple[str, PgType]]
     notnull: List[bool]
+    #: pg_attribute's atttypid where a column's type is a domain (else None);
+    #: ``columns`` holds the base type, which is what results carry
+    domains: List[Optional[int]] = field(default_factory=list)
 
     @property
     def column_types(self) -> Dict[str, PgType]:
@@ -61,6 +65,8 @@ class StaticCatalog:
 
     def __init__(self, raw: Dict[str, Any]) -> None:
         self.server_version: str = raw["server_version"]
+        #: identifiers quote_ident() must quote: every keyword not unreserved
+        self.quoted_keywords = frozenset(raw["quoted_keywords"])
         self.rows: Dict[str, List[List[Any]]] = raw["rows"]
         self.regproc: Dict[int, str] = {int(k): v for k, v in raw["regproc"].items()}
         type_cols = [c[0] for c in raw["relations"]["pg_type"]["columns"]]
@@ -76,11 +82,16 @@ class StaticCatalog:
             cols = [(c[0], self.pg_type(c[1], c[2])) for c in rel["columns"]]
             self.relations[key] = CatalogRelation(
                 key, rel["schema"], key.split(".")[-1], rel["oid"], rel["kind"], rel["reltype"],
-                cols, [bool(c[3]) for c in rel["columns"]])
+                cols, [bool(c[3]) for c in rel["columns"]],
+                [c[4] if len(c) > 4 else None for c in rel["columns"]])
         proc_cols = [c[0] for c in raw["relations"]["pg_proc"]["columns"]]
         self.procs: List[Dict[str, Any]] = [dict(zip(proc_cols, r)) for r in self.rows["pg_proc"]]
+        self.proc_by_oid: Dict[int, Dict[str, Any]] = {p["oid"]: p for p in self.procs}
         for p in self.procs:
             self.regproc.setdefault(p["oid"], p["proname"])
+        #: (classoid, objoid, objsubid) -> description of a built-in object
+        self.descriptions: Dict[Tuple[int, int, int], str] = {
+            (r[1], r[0], r[2]): r[3] for r in self.rows.get("pg_description", ())}
 
     def pg_type(self, typname: str, typmod: int = -1) -> PgType:
         """PgType for a built-in type name (``int4``, ``_aclitem``, ``regclass``)."""
@@ -112,9 +123,15 @@ def static_catalog() -> StaticCatalog:
     global _data
     with _data_lock:
         if _data is None:
-            with open(DATA_FILE, encoding="utf-8") as f:
-                _data = StaticCatalog(json.load(f))
+            _data = StaticCatalog(load_data_file())
         return _data
+
+
+def load_data_file() -> Dict[str, Any]:
+    """The dump's JSON document (gzip-compressed on disk: pg_proc alone is
+    over a megabyte as text)."""
+    with gzip.open(DATA_FILE, "rt", encoding="utf-8") as f:
+        return json.load(f)
 
 
 # --- the user's objects -------------------------------------------------------

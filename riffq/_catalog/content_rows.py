@@ -82,8 +82,9 @@ def static_rows(static: StaticCatalog) -> Dict[str, List[Dict[str, Any]]]:
     attrs: List[Dict[str, Any]] = []
     for rel in static.relations.values():
         for i, (name, t) in enumerate(rel.columns):
-            attrs.append(attribute_row(static, rel.oid, i + 1, name, t.oid, t.typmod,
-                                       rel.notnull[i]))
+            domain = rel.domains[i] if rel.domains else None
+            attrs.append(attribute_row(static, rel.oid, i + 1, name, domain or t.oid,
+                                       -1 if domain else t.typmod, rel.notnull[i]))
     return {"pg_attribute": attrs}
 
 

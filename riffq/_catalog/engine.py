@@ -115,7 +115,7 @@ class CatalogEngine:
                 cols = ", ".join('"%s" %s' % (name, self._affinity(t)) for name, t in rel.columns)
                 self._conn.execute("CREATE TABLE %s (%s)" % (self._table(key), cols))
                 rows = [[_sqlite_value(v) for v in r] for r in self._static.rows.get(key, ())
-                        if key not in BUILDERS or key in ("pg_class", "pg_type")]
+                        if key not in BUILDERS or key in ("pg_class", "pg_type", "pg_description")]
                 rows += [self._ordered(rel, d) for d in derived.get(key, ())]
                 if rows:
                     marks = ", ".join("?" * len(rel.columns))

@@ -299,10 +299,7 @@ class FunctionHost:
     def _proc(self, oid: Any) -> Optional[Dict[str, Any]]:
         if oid is None:
             return None
-        for p in self.ctx.static.procs:
-            if p["oid"] == int(oid):
-                return p
-        return None
+        return self.ctx.static.proc_by_oid.get(int(oid))
 
     def function_arguments(self, oid: Any) -> Optional[str]:
         p = self._proc(oid)
@@ -373,9 +370,20 @@ class FunctionHost:
             return None
         if catalog is not None and str(catalog) == "pg_namespace":
             return NAMESPACE_DESCRIPTIONS.get(int(oid))
-        if int(oid) < 16384 or catalog is not None and str(catalog) != "pg_class":
+        if int(oid) < 16384:
+            return self._builtin_description(int(oid), catalog)
+        if catalog is not None and str(catalog) != "pg_class":
             return None
         return self._descriptions().get((int(oid), 0))
+
+    def _builtin_description(self, oid: int, catalog: Any) -> Optional[str]:
+        """A built-in object's description from the dump (pg_proc's, pg_type's, ...)."""
+        static = self.ctx.static
+        if catalog is None:  # the deprecated one-argument form: any catalog
+            return next((text for (_, objoid, sub), text in static.descriptions.items()
+                         if objoid == oid and sub == 0), None)
+        rel = static.relations.get(str(catalog))
+        return None if rel is None else static.descriptions.get((rel.oid, oid, 0))
 
     def col_description(self, oid: Any, attnum: Any) -> Optional[str]:
         if oid is None or attnum is None or int(oid) < 16384:

@@ -21,11 +21,8 @@ def quote_ident(name: str) -> str:
     """Quote ``name`` where PostgreSQL's quote_identifier would."""
     global _keywords
     if _keywords is None:
-        import json
-
-        from .content import DATA_FILE
-        with open(DATA_FILE, encoding="utf-8") as f:
-            _keywords = frozenset(json.load(f)["quoted_keywords"])
+        from .content import static_catalog
+        _keywords = static_catalog().quoted_keywords
     if _PLAIN_IDENT.match(name) and name not in _keywords:
         return name
     return '"' + name.replace('"', '""') + '"'
