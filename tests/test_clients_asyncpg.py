@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -20,31 +19,12 @@ asyncpg = pytest.importorskip("asyncpg", reason="asyncpg is not installed in the
                               "(pip install asyncpg)")
 
 import riffq  # noqa: E402
-from clientkit import RecordingHandler  # noqa: E402
+from clientkit import RecordingHandler, typed_samples  # noqa: E402
 
 T = 10  # seconds: every client call gets this timeout, so a server bug fails, never hangs
 
 UTC = dt.timezone.utc
-TYPED_COLUMNS = [
-    ("i2", "int2", 7),
-    ("i4", "int4", -123456),
-    ("i8", "int8", 2 ** 40),
-    ("f4", "float4", 1.5),
-    ("f8", "float8", 0.1),
-    ("num", "numeric", Decimal("12345.678900")),
-    ("txt", "text", "héllo wörld"),
-    ("flag", "bool", True),
-    ("blob", "bytea", b"\x00\x01\xfe\xff"),
-    ("d", "date", dt.date(2024, 2, 29)),
-    ("t", "time", dt.time(13, 14, 15, 123456)),
-    ("ts", "timestamp", dt.datetime(2024, 1, 2, 3, 4, 5, 6)),
-    ("tstz", "timestamptz", dt.datetime(2024, 1, 2, 3, 4, 5, 600000, tzinfo=UTC)),
-    ("iv", "interval", dt.timedelta(days=3, seconds=7, microseconds=8)),
-    ("u", "uuid", uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")),
-    ("j", "json", {"a": [1, 2, None]}),
-    ("jb", "jsonb", {"k": "v"}),
-    ("ta", "text[]", ["a", "b c", None, 'q"uote']),
-]
+TYPED_COLUMNS = typed_samples() + [("ta", "text[]", ["a", "b c", None, 'q"uote'])]
 
 
 class Recorder(RecordingHandler):

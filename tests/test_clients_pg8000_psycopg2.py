@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 import riffq
-from clientkit import RecordingHandler, serve_recorder
+from clientkit import RecordingHandler, serve_recorder, typed_samples
 
 pg8000_native = pytest.importorskip("pg8000.native", reason="pg8000 is not installed in the venv "
                                     "(pip install pg8000)")
@@ -21,24 +21,7 @@ psycopg2 = pytest.importorskip("psycopg2", reason="psycopg2 is not installed in 
 T = 10  # seconds: pg8000 socket timeout, psycopg2 connect timeout
 
 UTC = dt.timezone.utc
-TYPED = [
-    ("i2", "int2", 7),
-    ("i4", "int4", -123456),
-    ("i8", "int8", 2 ** 40),
-    ("f4", "float4", 1.5),
-    ("f8", "float8", 0.1),
-    ("num", "numeric", Decimal("12345.678900")),
-    ("txt", "text", "héllo 'wörld'"),
-    ("flag", "bool", False),
-    ("blob", "bytea", b"\x00\x01\xfe\xff"),
-    ("d", "date", dt.date(2024, 2, 29)),
-    ("t", "time", dt.time(13, 14, 15, 123456)),
-    ("ts", "timestamp", dt.datetime(2024, 1, 2, 3, 4, 5, 6)),
-    ("tstz", "timestamptz", dt.datetime(2024, 1, 2, 3, 4, 5, 600000, tzinfo=UTC)),
-    ("iv", "interval", dt.timedelta(days=3, seconds=7, microseconds=8)),
-    ("u", "uuid", uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")),
-    ("j", "json", {"a": [1, 2, None]}),
-    ("jb", "jsonb", {"k": "v"}),
+TYPED = typed_samples(text="héllo 'wörld'", flag=False) + [
     ("ia", "int4[]", [1, None, 3]),
     ("ta", "text[]", ["a", "b c", None]),
 ]
