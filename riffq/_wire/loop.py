@@ -450,7 +450,6 @@ class EventLoop:
         self._timers: List[Tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._stopping = False
-        self.thread: Optional[threading.Thread] = None
 
     # ----------------------------------------------------------- plumbing
 
@@ -507,7 +506,6 @@ class EventLoop:
 
     def run(self) -> None:
         """Serve until ``stop()``; see ``baton`` for the threads doing it."""
-        self.thread = threading.current_thread()
         self.baton.run()
         # handlers queued when the loop stopped still run (on the pool), as
         # they would have had they been queued there
