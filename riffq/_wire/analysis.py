@@ -67,3 +67,14 @@ def parameter_types(sql: str, declared: Tuple[int, ...]) -> Tuple[int, ...]:
 
 def inferred_types(sql: str, declared: Sequence[int]) -> Tuple[int, ...]:
     return parameter_types(sql, tuple(declared))
+
+
+@_cached
+def prepared(sql: str) -> Tuple[bool, bool, Any, Optional[str], Any]:
+    """What Parse needs of a text, in one lookup: ``(several statements,
+    empty, command, COPY direction, cursor)``."""
+    is_empty = empty(sql)
+    cmd = None if is_empty else command(sql)
+    return (len(statements(sql)) > 1, is_empty, cmd,
+            None if is_empty else copy_of(sql),
+            cursor_of(sql) if cmd is None and not is_empty else None)

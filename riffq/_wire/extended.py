@@ -17,6 +17,7 @@ from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
 from .cursors import CursorSlice, Fetch
 from .errors import PgError
+from .params import ParamError, decode_params
 from .results import Outcome, fields_for
 from .session_sql import ShowCommand
 
@@ -129,22 +130,14 @@ class ExtendedProtocol:
     # ------------------------------------------------------------ dispatch
 
     def handle(self, msg: Any) -> None:
-        if isinstance(msg, m.Sync):
-            self._sync()
-            return
-        if isinstance(msg, m.Flush):
+        step = _STEPS[type(msg)]
+        if step is None:
+            return          # Flush: everything is sent at the end of the turn anyway
+        if step is ExtendedProtocol._sync:
+            self._sync()    # never "fails": it ends the failure
             return
         try:
-            if isinstance(msg, m.Parse):
-                self._parse(msg)
-            elif isinstance(msg, m.Bind):
-                self._bind(msg)
-            elif isinstance(msg, m.Describe):
-                self._describe(msg)
-            elif isinstance(msg, m.Execute):
-                self._execute(msg)
-            elif isinstance(msg, m.Close):
-                self._close(msg)
+            step(self, msg)
         except PgError as exc:
             if exc.fatal:
                 raise
@@ -156,7 +149,7 @@ class ExtendedProtocol:
         self.skipping = True
         self._implicit_failed = True
 
-    def _sync(self) -> None:
+    def _sync(self, msg: Any = None) -> None:
         s = self.s
         self.skipping = False
         if self._implicit:
@@ -177,13 +170,12 @@ class ExtendedProtocol:
     def _parse(self, msg: m.Parse) -> None:
         if msg.name and msg.name in self.statements:
             raise PgError("42P05", 'prepared statement "%s" already exists' % msg.name)
-        if len(analysis.statements(msg.sql)) > 1:
+        several, empty, cmd, copy, cursor = analysis.prepared(msg.sql)
+        if several:
             raise PgError("42601", "cannot insert multiple commands into a prepared statement")
-        empty = analysis.empty(msg.sql)
-        cmd = None if empty else analysis.command(msg.sql)
         if not empty:
             check_failed_transaction(self.s, cmd)
-        if not empty and analysis.copy_of(msg.sql) is not None:
+        if copy is not None:
             raise PgError("0A000", "COPY to or from the client is supported through the simple "
                           "query protocol only")
         oids = list(analysis.inferred_types(msg.sql, msg.param_types))
@@ -191,8 +183,8 @@ class ExtendedProtocol:
             raise PgError("54000", "number of parameters must be between 0 and 65535")
         stmt = Statement(msg.name, msg.sql, cmd, oids, empty)
         if cmd is None and not empty:
-            stmt.cursor = analysis.cursor_of(msg.sql)
-            stmt.catalog = stmt.cursor is None and self.s.app.is_catalog_statement(msg.sql)
+            stmt.cursor = cursor
+            stmt.catalog = cursor is None and self.s.app.is_catalog_statement(msg.sql)
         if empty or (cmd is not None and is_builtin(self.s, cmd)) or stmt.catalog \
                 or not self.s.app.declares_parameter_types:
             self._parsed(stmt)
@@ -235,13 +227,15 @@ class ExtendedProtocol:
         if len(msg.params) != len(stmt.param_oids):
             raise PgError("08P01", 'bind message supplies %d parameters, but prepared statement '
                           '"%s" requires %d' % (len(msg.params), msg.statement, len(stmt.param_oids)))
-        from .params import ParamError, decode_params
-        try:
-            args = decode_params(stmt.param_oids, msg.param_formats, msg.params, self.s.codec)
-            if self.s.app.parse_json_parameters:
-                args = [_parsed_json(oid, v) for oid, v in zip(stmt.param_oids, args)]
-        except ParamError as exc:
-            raise PgError(exc.sqlstate, exc.message)
+        if not msg.params and not msg.param_formats:
+            args: List[Any] = []
+        else:
+            try:
+                args = decode_params(stmt.param_oids, msg.param_formats, msg.params, self.s.codec)
+                if self.s.app.parse_json_parameters:
+                    args = [_parsed_json(oid, v) for oid, v in zip(stmt.param_oids, args)]
+            except ParamError as exc:
+                raise PgError(exc.sqlstate, exc.message)
         old = self.portals.pop(msg.portal, None)
         if old is not None:
             old.close()
@@ -516,3 +510,9 @@ class ExtendedProtocol:
 
     def release_all(self) -> None:
         self._drop_portals(keep_holdable=False)
+
+
+#: what each extended-protocol message does
+_STEPS = {m.Parse: ExtendedProtocol._parse, m.Bind: ExtendedProtocol._bind,
+          m.Describe: ExtendedProtocol._describe, m.Execute: ExtendedProtocol._execute,
+          m.Close: ExtendedProtocol._close, m.Sync: ExtendedProtocol._sync, m.Flush: None}

@@ -24,6 +24,10 @@ MAX_LARGE_MESSAGE = (1 << 30) - 1
 _SMALL_TYPES = frozenset(b"SHXDCcE")
 
 
+#: the one-byte ``bytes`` of each message type, made once
+_TYPE_BYTES = [bytes((i,)) for i in range(256)]
+
+
 class Framer:
     """Accumulates bytes and yields whole message bodies, one at a time."""
 
@@ -75,7 +79,7 @@ class Framer:
             return None
         body = bytes(buf[pos + 5:pos + 1 + length])
         self._advance(length + 1)
-        return bytes((type_byte,)), body
+        return _TYPE_BYTES[type_byte], body
 
     def _advance(self, n: int) -> None:
         self._pos += n

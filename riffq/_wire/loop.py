@@ -522,6 +522,10 @@ class EventLoop:
         """Loop turns until stopped (True) or the baton is lost (False)."""
         sel = self.sel
         while not self._stopping:
+            if self._posted:
+                # answers that inline handlers just posted: they leave in the
+                # same send as what the turn wrote before them
+                self._run_posted()
             if self.dirty:
                 self._flush_dirty()
             timeout = None

@@ -333,14 +333,35 @@ _PARSERS = {
 }
 
 
+#: Message types whose parsed form may be remembered by body: drivers send
+#: the same Parse/Bind/Describe/Execute/Sync bodies for every call of a
+#: statement, and the parsed messages are immutable values.
+_REMEMBERED_TYPES = frozenset((b"Q", b"P", b"B", b"D", b"E", b"C", b"S", b"H"))
+#: bodies longer than this are parsed every time, and at most this many are
+#: remembered; a Bind is remembered only when it carries no values
+_REMEMBER_BODY = 512
+_REMEMBER_COUNT = 2048
+_remembered: Dict[Tuple[bytes, bytes, str], FrontendMessage] = {}
+
+
 def parse_typed(type_byte: bytes, body: bytes, encoding: str = "utf-8") -> FrontendMessage:
     """Parse one typed frontend message; unknown types violate the protocol."""
+    key = (type_byte, body, encoding)
+    msg = _remembered.get(key)
+    if msg is not None:
+        return msg
     entry = _PARSERS.get(type_byte)
     if entry is None:
         shown = type_byte.decode("latin-1")
         raise ProtocolViolation("invalid frontend message type %d" % ord(shown))
     what, parse = entry
-    return parse(_Reader(body, what, encoding))
+    msg = parse(_Reader(body, what, encoding))
+    if len(body) <= _REMEMBER_BODY and type_byte in _REMEMBERED_TYPES \
+            and (type_byte != b"B" or not msg.params):   # values are not kept
+        if len(_remembered) >= _REMEMBER_COUNT:
+            _remembered.clear()
+        _remembered[key] = msg
+    return msg
 
 
 # --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, Deque, Iterator, List, NamedTuple, Optional, Sequence, T
 from . import messages
 from .errors import PgError
 from .pgtypes import PgType
+from .rowsource import describe, encode_rows
 from .workers import DaemonPool
 
 log = logging.getLogger("riffq")
@@ -104,6 +105,42 @@ class ResultStream:
                     log.debug("closing a result reader failed", exc_info=True)
 
 
+class EncodedRows(ResultStream):
+    """A small result, encoded as soon as the handler answered (in its
+    thread): the stream machinery of a large result would cost more than
+    the rows themselves."""
+
+    def __init__(self, columns: List[Column], chunks: List[Tuple[bytes, int]]) -> None:
+        self.columns = columns
+        self._encoded = chunks
+
+    def take(self) -> List[Tuple[bytes, int]]:
+        """All the chunks with the end marker (``n == -1``), once."""
+        chunks, self._encoded = self._encoded, []
+        chunks.append((b"", -1))
+        return chunks
+
+    def next_chunk(self) -> Optional[Tuple[bytes, int]]:
+        return self._encoded.pop(0) if self._encoded else None
+
+    def close(self) -> None:
+        self._encoded = []
+
+
+def encode_error(exc: BaseException) -> PgError:
+    """What the client is told when a result's values cannot be encoded."""
+    if isinstance(exc, PgError):
+        return exc
+    if isinstance(exc, UnicodeEncodeError):
+        from .pgencodings import pg_name_for_codec
+        raw = str(exc.object[exc.start:exc.start + 1]).encode("utf-8")
+        return PgError("22P05", 'character with byte sequence %s in encoding "UTF8" has no '
+                       'equivalent in encoding "%s"' % (" ".join("0x%02x" % b for b in raw),
+                                                        pg_name_for_codec(exc.encoding)))
+    log.exception("encoding a result failed")
+    return PgError("XX000", "could not encode the result: %s: %s" % (type(exc).__name__, exc))
+
+
 class Outcome:
     """The checked answer of one handler call."""
     __slots__ = ("error", "tag", "stream")
@@ -155,7 +192,6 @@ def _encode_values(columns: Sequence[Column], encoders: list, values_by_column: 
 
 
 def _rows_chunks(columns, rows, ctx, encoding, fmts) -> Iterator[Tuple[bytes, int]]:
-    from .rowsource import encode_rows
     binary = _binary_encoders(columns, fmts, ctx, encoding) if any(fmts) else None
     for start in range(0, len(rows), CHUNK_ROWS):
         part = rows[start:start + CHUNK_ROWS]
@@ -239,8 +275,9 @@ def _error_from(value: Any) -> PgError:
 
 
 def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
-              encoding: str = "utf-8", formats: Sequence[int] = ()) -> Outcome:
-    """Check a handler's answer; never raises, unusable answers become XX000."""
+              encoding: str = "utf-8", formats: Sequence[int] = (), eager: bool = False) -> Outcome:
+    """Check a handler's answer; never raises, unusable answers become XX000.
+    ``eager``: the rows will be sent, so a small list of them is encoded now."""
     if is_error:
         return Outcome(error=_error_from(result))
     if is_tag:
@@ -250,7 +287,7 @@ def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
                                          "'INSERT 0 1'" % (result,)))
         return Outcome(tag=result.strip())
     try:
-        return Outcome(stream=open_stream(result, ctx, encoding, formats))
+        return Outcome(stream=open_stream(result, ctx, encoding, formats, eager))
     except PgError as exc:
         return Outcome(error=exc)
     except Exception as exc:
@@ -267,19 +304,28 @@ class TypedRows(NamedTuple):
 
 
 def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
-                formats: Sequence[int] = ()) -> ResultStream:
+                formats: Sequence[int] = (), eager: bool = False) -> ResultStream:
     """Accept any supported result shape and prepare it for streaming."""
     if isinstance(result, TypedRows):
-        fmts = column_formats(formats, len(result.columns))
-        return ResultStream(result.columns, _rows_chunks(result.columns, result.rows, ctx, encoding, fmts))
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
-        from .rowsource import describe
+        columns, rows = result.columns, result.rows
+    elif isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
         try:
             columns, rows = describe(result[0], result[1])
         except ValueError as exc:
             raise PgError("XX000", "query handler returned malformed rows: %s" % exc)
-        fmts = column_formats(formats, len(columns))
-        return ResultStream(columns, _rows_chunks(columns, rows, ctx, encoding, fmts))
+    else:
+        return _open_other(result, ctx, encoding, formats)
+    fmts = column_formats(formats, len(columns))
+    chunks = _rows_chunks(columns, rows, ctx, encoding, fmts)
+    if eager and len(rows) <= CHUNK_ROWS:
+        try:
+            return EncodedRows(columns, list(chunks))
+        except Exception as exc:
+            raise encode_error(exc)
+    return ResultStream(columns, chunks)
+
+
+def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int]) -> ResultStream:
     from .._compat import arrow
     if arrow.is_arrow_result(result):
         reader = arrow.open_reader(result)

@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from . import messages as m
 from .errors import PgError, ProtocolViolation
 from .framing import Framer
-from .results import Outcome, ResultStream, interpret
+from .results import EncodedRows, Outcome, ResultStream, encode_error, interpret
 from .settings import Settings, SettingError
 from .textformat import TextContext
 
@@ -55,6 +55,10 @@ class Host:
     def run_internal(self, fn: Callable[[], None]) -> None: ...
     def post(self, fn: Callable[[], None]) -> None: ...
     def buffered(self) -> int: ...
+
+
+#: the messages of the extended query protocol
+_EXTENDED_MESSAGES = frozenset((m.Parse, m.Bind, m.Describe, m.Execute, m.Close, m.Sync, m.Flush))
 
 
 class QueryCallback:
@@ -89,10 +93,14 @@ class QueryCallback:
                 return
             self._done = True
         s = self._session
-        outcome = interpret(result, is_tag, is_error, s.text_ctx, s.codec, self._formats)
+        outcome = interpret(result, is_tag, is_error, s.text_ctx, s.codec, self._formats, self._eager)
         pre: List[Tuple[bytes, int]] = []
-        if outcome.stream is not None and self._eager:
-            outcome, pre = _encode_ahead(outcome)
+        stream = outcome.stream
+        if stream is not None and self._eager:
+            if type(stream) is EncodedRows:
+                pre = stream.take()     # encoded already, in this thread
+            else:
+                outcome, pre = _encode_ahead(outcome)
         s.post(lambda: s._deliver(self._token, outcome, pre))
 
 
@@ -112,21 +120,8 @@ def _encode_ahead(outcome: Outcome) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
     except Exception as exc:
         stream.close()
         pre.append((b"", -2))
-        outcome = Outcome(error=_encode_error(exc), stream=stream)
+        outcome = Outcome(error=encode_error(exc), stream=stream)
     return outcome, pre
-
-
-def _encode_error(exc: BaseException) -> PgError:
-    if isinstance(exc, PgError):
-        return exc
-    if isinstance(exc, UnicodeEncodeError):
-        from .pgencodings import pg_name_for_codec
-        raw = str(exc.object[exc.start:exc.start + 1]).encode("utf-8")
-        return PgError("22P05", 'character with byte sequence %s in encoding "UTF8" has no '
-                       'equivalent in encoding "%s"' % (" ".join("0x%02x" % b for b in raw),
-                                                        pg_name_for_codec(exc.encoding)))
-    log.exception("encoding a result failed")
-    return PgError("XX000", "could not encode the result: %s: %s" % (type(exc).__name__, exc))
 
 
 class Session:
@@ -248,7 +243,10 @@ class Session:
                 else:
                     self.extended.skipping = True
                 return
-            self._on_ready_message(msg)
+            if type(msg) in _EXTENDED_MESSAGES:
+                self.extended.handle(msg)
+            else:
+                self._on_ready_message(msg)
         elif self.state == PASSWORD:
             if type_byte == b"X":
                 self.close()
@@ -260,12 +258,11 @@ class Session:
             raise ProtocolViolation("unexpected message type %d during startup" % type_byte[0])
 
     def _on_ready_message(self, msg: Any) -> None:
-        if isinstance(msg, m.Query):
+        kind = type(msg)
+        if kind is m.Query:
             self.simple.run(msg.sql)
-        elif isinstance(msg, m.Terminate):
+        elif kind is m.Terminate:
             self.close()
-        elif isinstance(msg, (m.Parse, m.Bind, m.Describe, m.Execute, m.Close, m.Sync, m.Flush)):
-            self.extended.handle(msg)
         elif isinstance(msg, (m.CopyData, m.CopyDone, m.CopyFail)):
             pass  # PostgreSQL ignores stray copy messages outside COPY
         elif isinstance(msg, m.FunctionCall):
@@ -660,7 +657,7 @@ class Session:
             try:
                 chunk, err = stream.next_chunk(), None
             except Exception as exc:
-                chunk, err = None, _encode_error(exc)
+                chunk, err = None, encode_error(exc)
                 stream.close()
             self.post(lambda: self._chunk_ready(stream, chunk, err))
 
