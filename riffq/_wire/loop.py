@@ -259,16 +259,18 @@ class Connection:
         if self.session is not None and not self.session.wants_input():
             self.pause_reading()
             return
+        view = self.loop.recv_view
         try:
-            data = self.sock.recv(RECV_SIZE)
+            n = self.sock.recv_into(view)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             self._lost()
             return
-        if not data:
+        if not n:
             self._lost()
             return
+        data = bytes(view[:n])
         if self._closing:
             return
         if self._tls is not None:
@@ -302,9 +304,11 @@ class Connection:
                     "negotiation extension"))
                 return b""
         chunks = []
+        view = self.loop.recv_view
         while True:
             try:
-                chunk = self._tls.read(RECV_SIZE)
+                n = self._tls.read(RECV_SIZE, view)
+                chunk = bytes(view[:n])
             except ssl.SSLWantReadError:
                 break
             except ssl.SSLZeroReturnError:
@@ -441,6 +445,10 @@ class EventLoop:
         #: handlers to call between loop turns, and who runs the loop
         self.inline: Deque[Callable[[], None]] = deque()
         self.baton = Baton(self._serve, self._wake)
+        #: one receive buffer for all connections (only the baton's holder
+        #: reads): ``recv(RECV_SIZE)`` would map and unmap a fresh
+        #: buffer of that size for every read
+        self.recv_view = memoryview(bytearray(RECV_SIZE))
         self._posted: Deque[Callable[[], None]] = deque()
         self._woken = False
         self._wake_r, self._wake_w = socket.socketpair()

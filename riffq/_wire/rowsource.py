@@ -7,11 +7,12 @@ reported as ``ValueError`` with enough detail to find the bad row.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from . import pgtypes as T
 from .pgtypes import PgType
-from .textformat import TextContext, encoder_for
+from .textformat import TextContext, encoders_for
 
 __all__ = ["Column", "describe", "encode_rows"]
 
@@ -67,14 +68,42 @@ def _row_from_mapping(n: int, names: List[str], row: Mapping[str, Any]) -> Tuple
     return tuple(row.get(name) for name in names)
 
 
-def describe(
-    schema_desc: Any, rows: Iterable[Any]
-) -> Tuple[List[Column], List[Sequence[Any]]]:
-    """Validate a ``(schema_desc, rows)`` result and resolve column types.
+def _schema(schema_desc: Any) -> Tuple[List[str], List[Optional[PgType]]]:
+    """Column names and declared types. Handlers answer with the same few
+    schemas again and again, so plain ``{"name": str, "type": str}`` lists
+    are resolved once and remembered."""
+    key = _schema_key(schema_desc)
+    if key is not None:
+        known = _known_schemas.get(key)
+        if known is not None:
+            return list(known[0]), list(known[1])
+    names, declared = _resolve_schema(schema_desc)
+    if key is not None:
+        if len(_known_schemas) >= 1024:
+            _known_schemas.clear()
+        _known_schemas[key] = (tuple(names), tuple(declared))
+    return names, declared
 
-    Rows are materialised (type inference needs to look at them anyway);
-    dict rows become tuples in column order, with missing keys as NULL.
-    """
+
+_known_schemas: Dict[Tuple[Tuple[str, Optional[str]], ...],
+                     Tuple[Tuple[str, ...], Tuple[Optional[PgType], ...]]] = {}
+
+
+def _schema_key(schema_desc: Any) -> Optional[Tuple[Tuple[str, Optional[str]], ...]]:
+    if type(schema_desc) is not list:
+        return None
+    key = []
+    for spec in schema_desc:
+        if type(spec) is not dict:
+            return None
+        name, t = spec.get("name"), spec.get("type")
+        if type(name) is not str or (t is not None and type(t) is not str):
+            return None
+        key.append((name, t))
+    return tuple(key)
+
+
+def _resolve_schema(schema_desc: Any) -> Tuple[List[str], List[Optional[PgType]]]:
     if not isinstance(schema_desc, (list, tuple)):
         raise ValueError(
             "schema must be a list of {'name': ..., 'type': ...} dicts, got %s"
@@ -92,6 +121,18 @@ def describe(
             raise ValueError("schema entry %d: column name must be a string, got %r" % (i, name))
         names.append(name)
         declared.append(_column_type(i, spec))
+    return names, declared
+
+
+def describe(
+    schema_desc: Any, rows: Iterable[Any]
+) -> Tuple[List[Column], List[Sequence[Any]]]:
+    """Validate a ``(schema_desc, rows)`` result and resolve column types.
+
+    Rows are materialised (type inference needs to look at them anyway);
+    dict rows become tuples in column order, with missing keys as NULL.
+    """
+    names, declared = _schema(schema_desc)
 
     if rows is None:
         rows = []
@@ -154,7 +195,7 @@ def encode_rows(
     column, row number and value type; ``UnicodeEncodeError`` for characters
     the client encoding lacks propagates unchanged.
     """
-    encoders = [encoder_for(t, ctx) for _, t in columns]
+    encoders = encoders_for([t for _, t in columns], ctx)
     ncols = len(encoders)
     names = [name for name, _ in columns]
     utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8")

@@ -42,7 +42,7 @@ class TextContext:
     when they are created, so build new encoders after a ``SET``.
     """
 
-    __slots__ = ("tz", "datestyle", "intervalstyle", "extra_float_digits", "bytea_output")
+    __slots__ = ("tz", "datestyle", "intervalstyle", "extra_float_digits", "bytea_output", "encoders")
 
     def __init__(
         self,
@@ -64,6 +64,8 @@ class TextContext:
         if out not in ("hex", "escape"):
             raise ValueError("invalid bytea_output %r" % (bytea_output,))
         self.bytea_output: str = out
+        #: text encoders made for this context, by type (``textformat.encoders_for``)
+        self.encoders: Dict[Any, Any] = {}
 
     @property
     def iso_dates(self) -> bool:

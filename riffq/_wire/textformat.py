@@ -22,7 +22,7 @@ callers import from.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from . import pgtypes as T
 from .pgtypes import PgType
@@ -180,6 +180,19 @@ def _styled_encoder(oid: int, ctx: TextContext) -> Encoder:
 
 def _numeric_encoder() -> Encoder:
     return format_numeric
+
+
+def encoders_for(types: Iterable[PgType], ctx: TextContext) -> List[Encoder]:
+    """``encoder_for`` of each type, made once per context: a session's
+    context lives until a SET changes how values print."""
+    cache = ctx.encoders
+    out = []
+    for t in types:
+        enc = cache.get(t)
+        if enc is None:
+            enc = cache[t] = encoder_for(t, ctx)
+        out.append(enc)
+    return out
 
 
 def encoder_for(t: PgType, ctx: Optional[TextContext] = None) -> Encoder:
