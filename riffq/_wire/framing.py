@@ -77,8 +77,12 @@ class Framer:
             raise ProtocolViolation("invalid message length")
         if avail < length + 1:
             return None
-        body = bytes(buf[pos + 5:pos + 1 + length])
-        self._advance(length + 1)
+        end = pos + 1 + length
+        body = bytes(buf[pos + 5:end])
+        if end > 65536 and end * 2 > len(buf):
+            del buf[:end]           # as _advance, inline: this runs per message
+            end = 0
+        self._pos = end
         return _TYPE_BYTES[type_byte], body
 
     def _advance(self, n: int) -> None:
