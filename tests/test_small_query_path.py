@@ -1,0 +1,155 @@
+"""The small-query path: what keeps a ``SELECT 1`` cheap must not change
+what the client sees.
+
+Each test pins one of the shortcuts: a statement's whole answer leaves in
+one send; parsed messages are remembered by body, but never a Bind's
+values; a small row result is encoded in the handler's thread with the
+same errors as a streamed one; the receive buffer shared by all
+connections never mixes their bytes.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import riffq
+from riffq._wire import loop as loop_module
+from riffq._wire import messages as m
+from pgclient import RawClient, error_fields, msg, query
+
+
+def _server(answers):
+    srv = riffq.Server("127.0.0.1:0")
+
+    def handle(sql, callback, **kw):
+        answer = answers[sql.strip()]
+        if callable(answer):
+            answer(callback)
+        else:
+            callback(answer)
+    srv.on_query(handle)
+    return srv
+
+
+ONE = ([{"name": "?column?", "type": "int4"}], [(1,)])
+
+EXTENDED_SELECT_1 = (msg(b"P", b"\0select 1\0\0\0") + msg(b"B", b"\0\0\0\0\0\0\0\0")
+                     + msg(b"D", b"P\0") + msg(b"E", b"\0\0\0\0\0") + msg(b"S"))
+
+
+@pytest.fixture
+def counted_sends(monkeypatch):
+    """How many times each connection handed output to the socket."""
+    counts = {}
+    original = loop_module.Connection._send_pending
+
+    def counting(self):
+        if self._pending:
+            counts[self.peer[1]] = counts.get(self.peer[1], 0) + 1
+        return original(self)
+    monkeypatch.setattr(loop_module.Connection, "_send_pending", counting)
+    return counts
+
+
+@pytest.mark.parametrize("request_bytes, expect", [
+    (EXTENDED_SELECT_1, [b"1", b"2", b"T", b"D", b"C", b"Z"]),
+    (query("select 1"), [b"T", b"D", b"C", b"Z"]),
+], ids=["extended", "simple"])
+def test_a_statement_is_answered_in_one_send(serve, counted_sends, request_bytes, expect):
+    bg = serve(_server({"select 1": ONE}))
+    c = RawClient(bg.port)
+    c.connect()
+    port = c.sock.getsockname()[1]
+    for _ in range(20):
+        before = counted_sends.get(port, 0)
+        c.send(request_bytes)
+        got = c.read_until(b"Z")
+        assert [t for t, _ in got] == expect
+        # ParseComplete ... ReadyForQuery: one scatter-gather send, not one
+        # before the handler ran and one after
+        assert counted_sends[port] - before == 1
+    c.close()
+
+
+def test_remembered_messages_are_the_same_values():
+    body = b"\0select $1\0\0\x01\0\0\0\x17"
+    first = m.parse_typed(b"P", body, "utf-8")
+    assert m.parse_typed(b"P", body, "utf-8") is first
+    assert first == m.Parse("", "select $1", (23,))
+    # another client encoding reads the same bytes anew
+    latin = m.parse_typed(b"Q", "select 'é'\0".encode("latin-1"), "latin-1")
+    assert latin.sql == "select 'é'"
+
+
+def test_a_bind_with_values_is_not_remembered():
+    body = b"\0\0\0\0\0\x01\0\0\0\x06secret\0\0"
+    bind = m.parse_typed(b"B", body, "utf-8")
+    assert bind.params == (b"secret",)
+    assert not any(key[1] == body for key in m._remembered)
+    empty = b"\0\0\0\0\0\0\0\0"
+    m.parse_typed(b"B", empty, "utf-8")
+    assert (b"B", empty, "utf-8") in m._remembered
+
+
+def test_malformed_messages_are_still_refused_after_good_ones(serve):
+    bg = serve(_server({"select 1": ONE}))
+    c = RawClient(bg.port)
+    c.connect()
+    c.send(EXTENDED_SELECT_1)
+    c.read_until(b"Z")
+    # the same Describe with a bad subtype: never taken from the cache
+    c.send(msg(b"D", b"X\0") + msg(b"S"))
+    got = c.read_until(b"Z")
+    fields = error_fields(got[0][1])
+    assert got[0][0] == b"E" and fields["C"] == "08P01"
+    c.close()
+
+
+def test_small_result_encoding_errors_keep_their_sqlstate(serve):
+    bg = serve(_server({
+        "bad int": ([{"name": "n", "type": "int4"}], [(object(),)]),
+        "latin": ([{"name": "t", "type": "text"}], [("snow ☃",)]),
+        "ok": ONE,
+    }))
+    c = RawClient(bg.port)
+    c.connect(client_encoding="LATIN1")
+    c.send(query("bad int"))
+    got = c.read_until(b"Z")
+    assert got[0][0] == b"E" and error_fields(got[0][1])["C"] == "XX000"
+    assert "could not encode the result" in error_fields(got[0][1])["M"]
+    c.send(query("latin"))
+    got = c.read_until(b"Z")
+    assert got[0][0] == b"E" and error_fields(got[0][1])["C"] == "22P05"
+    c.send(query("ok"))
+    assert [t for t, _ in c.read_until(b"Z")] == [b"T", b"D", b"C", b"Z"]
+    c.close()
+
+
+def test_connections_reading_at_once_never_mix_bytes(serve):
+    """All connections receive through one buffer of the loop."""
+    answers = {}
+    for i in range(8):
+        answers["q%d" % i] = ([{"name": "v", "type": "text"}], [("conn %d " % i * 200,)])
+    bg = serve(_server(answers))
+    errors = []
+
+    def client(i):
+        try:
+            c = RawClient(bg.port)
+            c.connect()
+            for _ in range(100):
+                c.send(query("q%d" % i) * 3)
+                for _ in range(3):
+                    got = c.read_until(b"Z")
+                    row = got[1][1]
+                    assert row.endswith(("conn %d " % i * 200).encode()), row[:40]
+            c.close()
+        except Exception as exc:  # reported below, with the thread's index
+            errors.append((i, exc))
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
