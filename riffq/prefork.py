@@ -14,7 +14,12 @@ socket of the same group that never listens (so it is never handed a
 connection) to keep the port reserved while a worker restarts. Elsewhere
 SO_REUSEPORT does not balance (on macOS the last socket bound takes every
 connection), so one listening socket made before the fork is shared and
-every worker accepts from it.
+every worker accepts from it. Either way the kernel's choice ignores how
+busy each worker is (the hash often gives one worker 6 of 8 clients), so
+each worker publishes its number of connections in shared memory, and one
+that would serve two more than the least busy passes a connection it just
+accepted, before reading from it, to that worker over its channel (the
+socket travels as SCM_RIGHTS).
 
 Connection ids. Worker ``i`` of N issues ``i+1, i+1+N, i+1+2N...``, so the
 worker owning any id is ``(id-1) % N``. A CancelRequest may be accepted by
@@ -58,6 +63,8 @@ PARENT_CHECK_SECONDS = 1.0
 QUICK_DEATH = 1.0
 MAX_RESTART_DELAY = 10.0
 _COUNTER = struct.Struct("<q")
+#: the datagram that carries a passed connection's descriptor
+_HANDOFF = b"connection"
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -82,11 +89,12 @@ class WorkerSlot:
     def __init__(self, position: int, count: int, parent_pid: int, counters: mmap.mmap,
                  channels: List[Tuple[socket.socket, socket.socket]],
                  address: Tuple[str, int], shared_listener: Optional[socket.socket],
-                 ready_fd: int) -> None:
+                 ready_fd: int, loads: Optional[mmap.mmap] = None) -> None:
         self.position = position
         self.count = count
         self.parent_pid = parent_pid
         self._counters = counters
+        self._loads = loads
         self._inbox = channels[position][0]
         self._outboxes = [send for _, send in channels]
         self._address = address
@@ -113,7 +121,12 @@ class WorkerSlot:
             bound = loop.listen(self._address[0], self._address[1], reuse_port=True)
         for send in self._outboxes:
             send.setblocking(False)
-        loop.watch_readable(self._inbox, self._read_cancels)
+        self._adopt = loop.adopt
+        if self._loads is not None and self.count > 1:
+            self._set_load(0)       # a replacement starts with no connections
+            loop.place = self.place
+            loop.on_load = self._set_load
+        loop.watch_readable(self._inbox, self._read_inbox)
         loop.post(self._report_ready)
 
         def check_parent() -> None:
@@ -137,16 +150,58 @@ class WorkerSlot:
             log.info("could not forward a cancel request to worker %d: %s", owner, exc)
         return True
 
-    def _read_cancels(self) -> None:
+    # -- balancing ----------------------------------------------------------------
+    def _load(self, position: int) -> int:
+        return _COUNTER.unpack_from(self._loads, position * _COUNTER.size)[0]
+
+    def _set_load(self, connections: int) -> None:
+        _COUNTER.pack_into(self._loads, self.position * _COUNTER.size, connections)
+
+    def place(self, sock: socket.socket) -> bool:
+        """Pass a connection just accepted to the least busy worker when
+        this one would then serve at least two more than it: the kernel
+        spreads connections by a hash of their addresses, which leaves one
+        worker with 6 of 8 clients as often as not. True when passed on."""
+        loads = [self._load(i) for i in range(self.count)]
+        target = min(range(self.count), key=loads.__getitem__)
+        if target == self.position or loads[self.position] + 1 - loads[target] < 2:
+            return False
+        try:
+            socket.send_fds(self._outboxes[target], [_HANDOFF], [sock.fileno()])
+        except OSError as exc:
+            log.debug("could not pass a connection to worker %d: %s", target, exc)
+            return False
+        # counted there at once, so a burst of accepts here does not all go
+        # to one worker; the target sets its exact count when it adopts it
+        offset = target * _COUNTER.size
+        _COUNTER.pack_into(self._loads, offset, _COUNTER.unpack_from(self._loads, offset)[0] + 1)
+        sock.close()
+        return True
+
+    def _read_inbox(self) -> None:
+        """Cancel requests forwarded by other workers, and connections they
+        passed on (a descriptor comes with the datagram)."""
         while True:
             try:
-                data = self._inbox.recv(1024)
+                data, fds, _, _ = socket.recv_fds(self._inbox, 1024, 4)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 return
-            if len(data) >= 4:
+            if fds:
+                for fd in fds:
+                    self._adopt_passed(fd)
+            elif len(data) >= 4:
                 self._cancel_here(int.from_bytes(data[:4], "big", signed=True), data[4:])
+
+    def _adopt_passed(self, fd: int) -> None:
+        sock = socket.socket(fileno=fd)
+        try:
+            peer = sock.getpeername()
+        except OSError:         # the client left before it got here
+            sock.close()
+            return
+        self._adopt(sock, peer)
 
     def _report_ready(self) -> None:
         self._tell_parent(b"ok")
@@ -197,6 +252,8 @@ class Supervisor:
         self._shared_listener: Optional[socket.socket] = None
         self._channels: List[Tuple[socket.socket, socket.socket]] = []
         self._counters: Optional[mmap.mmap] = None
+        #: each worker's number of open connections, for ``WorkerSlot.place``
+        self._loads: Optional[mmap.mmap] = None
         self.address: Tuple[str, int] = (server.host, server.port)
         self._pid = os.getpid()
 
@@ -218,6 +275,7 @@ class Supervisor:
         try:
             self._bind()
             self._counters = mmap.mmap(-1, _COUNTER.size * self.count)
+            self._loads = mmap.mmap(-1, _COUNTER.size * self.count)
             self._channels = [socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
                               for _ in range(self.count)]
             for position in range(self.count):
@@ -296,7 +354,7 @@ class Supervisor:
             if self._port_holder is not None:
                 self._port_holder.close()
             slot = WorkerSlot(position, self.count, self._pid, self._counters, self._channels,
-                              self.address, self._shared_listener, ready_fd)
+                              self.address, self._shared_listener, ready_fd, self._loads)
             self.server.become_worker(slot)
             self.server.start(**self.start_kwargs)
             code = 0
@@ -433,8 +491,9 @@ class Supervisor:
             recv.close()
             send.close()
         self._sel.close()
-        if self._counters is not None:
-            self._counters.close()
+        for shared in (self._counters, self._loads):
+            if shared is not None:
+                shared.close()
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -426,3 +426,41 @@ def test_one_shared_listening_socket_where_reuse_port_does_not_balance(serve, mo
             conns[0].execute("select slow")
     finally:
         close_all(conns)
+
+
+def test_connections_are_balanced_over_the_workers(serve):
+    """The kernel's hash alone splits 8 clients 6/2 or 5/3 most of the time;
+    passing connections on keeps the split even, every time."""
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    for _ in range(4):
+        conns = [connect(bg.port) for _ in range(8)]
+        try:
+            rows = [who(c) for c in conns]
+            per_worker = {}
+            for pid, conn_id, _, _ in rows:
+                per_worker.setdefault(pid, []).append(conn_id)
+            assert sorted(len(ids) for ids in per_worker.values()) == [4, 4]
+            # a passed connection takes its id from the worker serving it,
+            # so cancels still find their way
+            for pid, ids in per_worker.items():
+                assert len({(i - 1) % 2 for i in ids}) == 1
+        finally:
+            close_all(conns)
+        time.sleep(0.2)     # closed everywhere before the next round
+
+
+def test_a_passed_connection_can_be_cancelled(serve):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    first = connect(bg.port)
+    # the second connection would make its worker serve two more than the
+    # other: wherever the kernel put it, the two end up in different workers
+    second = connect(bg.port)
+    try:
+        assert who(first)[0] != who(second)[0]
+        for conn in (first, second):
+            threading.Timer(0.2, conn.cancel_safe).start()
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                conn.execute("select slow")
+            assert who(conn)[2] == 1
+    finally:
+        close_all([first, second])

@@ -375,7 +375,10 @@ class Connection:
             self.sock.close()
         except OSError:
             pass
-        self.loop.conns.discard(self)
+        loop = self.loop
+        loop.conns.discard(self)
+        if loop.on_load is not None:
+            loop.on_load(len(loop.conns))
         if self.session is not None:
             try:
                 self.session.connection_lost()
@@ -445,6 +448,11 @@ class EventLoop:
         #: handlers to call between loop turns, and who runs the loop
         self.inline: Deque[Callable[[], None]] = deque()
         self.baton = Baton(self._serve, self._wake)
+        #: set by ``prefork``: ``place(sock)`` may pass a connection just
+        #: accepted to a less busy worker process (True: it did)...
+        self.place: Optional[Callable[[socket.socket], bool]] = None
+        #: ...and ``on_load(n)`` hears how many connections this loop serves
+        self.on_load: Optional[Callable[[int], None]] = None
         #: one receive buffer for all connections (only the baton's holder
         #: reads): ``recv(RECV_SIZE)`` would map and unmap a fresh
         #: buffer of that size for every read
@@ -618,20 +626,29 @@ class EventLoop:
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
                     self._pause_accept(lsock)
                 return
-            sock.setblocking(False)
-            if sock.family in (socket.AF_INET, socket.AF_INET6):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = Connection(self, sock, peer if isinstance(peer, tuple) else ("", 0))
-            try:
-                conn.session = self.session_factory(conn)
-            except Exception:
-                log.exception("could not set up a connection")
-                sock.close()
-                continue
-            self.conns.add(conn)
-            self.sel.register(sock, selectors.EVENT_READ, conn)
-            ref = weakref.ref(conn)
-            self.call_later(STARTUP_TIMEOUT, lambda ref=ref: self._startup_deadline(ref()))
+            if self.place is not None and self.place(sock):
+                continue        # another worker process serves it
+            self.adopt(sock, peer)
+
+    def adopt(self, sock: socket.socket, peer: Any) -> None:
+        """Serve a connected client socket: one accepted here, or one that
+        another worker process passed on."""
+        sock.setblocking(False)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = Connection(self, sock, peer if isinstance(peer, tuple) else ("", 0))
+        try:
+            conn.session = self.session_factory(conn)
+        except Exception:
+            log.exception("could not set up a connection")
+            sock.close()
+            return
+        self.conns.add(conn)
+        self.sel.register(sock, selectors.EVENT_READ, conn)
+        ref = weakref.ref(conn)
+        self.call_later(STARTUP_TIMEOUT, lambda ref=ref: self._startup_deadline(ref()))
+        if self.on_load is not None:
+            self.on_load(len(self.conns))
 
     def _pause_accept(self, lsock: socket.socket) -> None:
         try:
