@@ -17,10 +17,14 @@ from . import messages
 from .errors import PgError
 from .pgtypes import PgType
 from .rowsource import describe, encode_rows
+from .textformat import encoders_for
 from .workers import DaemonPool
 
 log = logging.getLogger("riffq")
 
+#: Results of at most this many rows, all text, are encoded by one
+#: comprehension as soon as the handler answers.
+SMALL_ROWS = 64
 #: Rows encoded per chunk: large enough to amortise per-chunk costs, small
 #: enough that one chunk never holds much memory.
 CHUNK_ROWS = 4096
@@ -316,6 +320,10 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
     else:
         return _open_other(result, ctx, encoding, formats)
     fmts = column_formats(formats, len(columns))
+    if eager and len(rows) <= SMALL_ROWS and not any(fmts):
+        blob = _small_text_rows(columns, rows, ctx, encoding)
+        if blob is not None:
+            return EncodedRows(columns, [(blob, len(rows))] if rows else [])
     chunks = _rows_chunks(columns, rows, ctx, encoding, fmts)
     if eager and len(rows) <= CHUNK_ROWS:
         try:
@@ -323,6 +331,23 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
         except Exception as exc:
             raise encode_error(exc)
     return ResultStream(columns, chunks)
+
+
+def _small_text_rows(columns: List[Column], rows: Sequence[Sequence[Any]], ctx: Any,
+                     encoding: str) -> Optional[bytes]:
+    """DataRows of a few text rows in one go, or None when any value needs
+    the general path (which then reports the problem with its context)."""
+    encoders = encoders_for([t for _, t in columns], ctx)
+    ncols = len(encoders)
+    for row in rows:
+        if (type(row) is not tuple and type(row) is not list) or len(row) != ncols:
+            return None
+    data_row = messages.data_row
+    try:
+        return b"".join([data_row([None if v is None else enc(v).encode(encoding)
+                                   for enc, v in zip(encoders, row)]) for row in rows])
+    except Exception:
+        return None
 
 
 def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int]) -> ResultStream:
