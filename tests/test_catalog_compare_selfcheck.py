@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import json
 
+import time
+
 import pytest
 
 import pg_fixture
@@ -190,12 +192,22 @@ def test_null_versus_value_survives_every_rule():
             pytest.fail("no probe column for rule %s" % rule.name)
 
 
+def _wait_for_no_other_clients(conninfo, timeout=10.0):
+    """PostgreSQL lists a closed connection until its backend has exited."""
+    sql = ("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+           "AND pid <> pg_backend_pid()")
+    deadline = time.monotonic() + timeout
+    while run_statement(conninfo, sql, None).rows != [("0",)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_activity_keeps_the_client_rows_and_their_riffq_visible_fields(twin_targets):
     a, b = twin_targets
     entry = _entry("SELECT pid, datname, usename, application_name, state, query, backend_type, "
                    "wait_event, backend_start FROM pg_catalog.pg_stat_activity")
     raw = run_statement(a.conninfo, entry.sql, None)
     assert any(r[6] == "checkpointer" for r in raw.rows)  # PostgreSQL shows its processes
+    _wait_for_no_other_clients(a.conninfo)     # the backend that served ``raw`` leaves late
     good, other = a.answer(entry), b.answer(entry)
     assert compare_answers(good, other, None) == []
     assert [r[1:4] + r[6:7] for r in good.rows] == [("shop", "postgres", "", "client backend")]
