@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
-import threading
 from collections import deque
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -69,29 +68,30 @@ class QueryCallback:
     because the client has already been answered.
     """
 
-    __slots__ = ("_session", "_token", "_lock", "_done", "_eager", "_formats")
+    __slots__ = ("_session", "_token", "_unanswered", "_eager", "_formats")
 
     def __init__(self, session: "Session", token: int, eager: bool = True,
                  formats: Tuple[int, ...] = ()) -> None:
         self._session = session
         self._token = token
-        self._lock = threading.Lock()
-        self._done = False
+        #: emptied by the first call: ``list.pop`` is atomic, so of two
+        #: threads calling at once exactly one gets the element (no lock to make)
+        self._unanswered = [True]
         self._eager = eager
         self._formats = formats
 
     @property
     def answered(self) -> bool:
-        return self._done
+        return not self._unanswered
 
     def __call__(self, result: Any = None, *, is_tag: bool = False, is_error: bool = False,
                  **_ignored: Any) -> None:
-        with self._lock:
-            if self._done:
-                log.warning("query callback called again for connection %s; the client was "
-                            "already answered, this answer is dropped", self._session.conn_id)
-                return
-            self._done = True
+        try:
+            self._unanswered.pop()
+        except IndexError:
+            log.warning("query callback called again for connection %s; the client was "
+                        "already answered, this answer is dropped", self._session.conn_id)
+            return
         s = self._session
         outcome = interpret(result, is_tag, is_error, s.text_ctx, s.codec, self._formats, self._eager)
         pre: List[Tuple[bytes, int]] = []
