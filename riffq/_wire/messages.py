@@ -344,6 +344,10 @@ _REMEMBER_COUNT = 2048
 _remembered: Dict[Tuple[bytes, bytes, str], FrontendMessage] = {}
 
 
+#: ``remembered_message((type_byte, body, encoding))``: the parsed message, or None
+remembered_message = _remembered.get
+
+
 def parse_typed(type_byte: bytes, body: bytes, encoding: str = "utf-8") -> FrontendMessage:
     """Parse one typed frontend message; unknown types violate the protocol."""
     key = (type_byte, body, encoding)

@@ -199,6 +199,7 @@ class Session:
         if self._processing:
             return
         self._processing = True
+        remembered = m.remembered_message
         try:
             while not self._busy and self.state != CLOSED and self.host.buffered() < HIGH_WATER:
                 try:
@@ -208,8 +209,17 @@ class Session:
                     type_byte, body = msg
                     if type_byte is None:
                         self._on_untyped(m.parse_untyped(body))
-                    else:
-                        self._on_typed(type_byte, body)
+                        continue
+                    if self.state == READY and not self.extended.skipping:
+                        # the common case, in short: a message parsed before
+                        known = remembered((type_byte, body, self.codec))
+                        if known is not None:
+                            if type(known) in _EXTENDED_MESSAGES:
+                                self.extended.handle(known)
+                            else:
+                                self._on_ready_message(known)
+                            continue
+                    self._on_typed(type_byte, body)
                 except PgError as exc:
                     if exc.fatal or isinstance(exc, ProtocolViolation):
                         self.fatal(exc)
