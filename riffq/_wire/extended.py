@@ -23,14 +23,17 @@ from .session_sql import ShowCommand
 
 
 class Statement:
-    __slots__ = ("name", "sql", "cmd", "param_oids", "empty", "columns", "cursor", "catalog")
+    __slots__ = ("name", "sql", "cmd", "param_oids", "empty", "columns", "cursor", "catalog", "builtin")
 
-    def __init__(self, name: str, sql: str, cmd: Any, param_oids: List[int], empty: bool) -> None:
+    def __init__(self, name: str, sql: str, cmd: Any, param_oids: List[int], empty: bool,
+                 builtin: bool = False) -> None:
         self.name = name
         self.sql = sql
         self.cmd = cmd
         self.param_oids = param_oids
         self.empty = empty
+        #: empty, or answered by the server itself (``commands.is_builtin``)
+        self.builtin = builtin
         self.columns: Optional[list] = None
         #: a DECLARE or FETCH (cursors.Declare / cursors.Fetch), else None
         self.cursor: Any = None
@@ -174,18 +177,20 @@ class ExtendedProtocol:
         if several:
             raise PgError("42601", "cannot insert multiple commands into a prepared statement")
         if not empty:
-            check_failed_transaction(self.s, cmd)
+            if self.s.txn == "E":
+                check_failed_transaction(self.s, cmd)
         if copy is not None:
             raise PgError("0A000", "COPY to or from the client is supported through the simple "
                           "query protocol only")
         oids = list(analysis.inferred_types(msg.sql, msg.param_types))
         if len(oids) > 65535:
             raise PgError("54000", "number of parameters must be between 0 and 65535")
-        stmt = Statement(msg.name, msg.sql, cmd, oids, empty)
+        stmt = Statement(msg.name, msg.sql, cmd, oids, empty,
+                         empty or (cmd is not None and is_builtin(self.s, cmd)))
         if cmd is None and not empty:
             stmt.cursor = cursor
             stmt.catalog = cursor is None and self.s.app.is_catalog_statement(msg.sql)
-        if empty or (cmd is not None and is_builtin(self.s, cmd)) or stmt.catalog \
+        if stmt.builtin or stmt.catalog \
                 or not self.s.app.declares_parameter_types:
             self._parsed(stmt)
             return
@@ -221,7 +226,8 @@ class ExtendedProtocol:
         stmt = self.statements.get(msg.statement)
         if stmt is None:
             raise PgError("26000", 'prepared statement "%s" does not exist' % msg.statement)
-        check_failed_transaction(self.s, stmt.cmd)
+        if self.s.txn == "E":
+            check_failed_transaction(self.s, stmt.cmd)
         if msg.portal and msg.portal in self.portals:
             raise PgError("42P03", 'portal "%s" already exists' % msg.portal)
         if len(msg.params) != len(stmt.param_oids):
@@ -253,7 +259,8 @@ class ExtendedProtocol:
             if not self._returns_nothing(stmt):
                 # PostgreSQL describes a row-less statement even in a failed
                 # block; one with a result shape is refused
-                check_failed_transaction(s, stmt.cmd)
+                if s.txn == "E":
+                    check_failed_transaction(s, stmt.cmd)
             s.host.write(m.parameter_description(stmt.param_oids))
             if self._is_builtin(stmt) or stmt.cursor is not None:
                 self._describe_builtin(stmt, ())
@@ -281,8 +288,9 @@ class ExtendedProtocol:
         return stmt.empty or (self._is_builtin(stmt) and not isinstance(stmt.cmd, ShowCommand)
                               and stmt.cursor is None)
 
-    def _is_builtin(self, stmt: Statement) -> bool:
-        return stmt.empty or (stmt.cmd is not None and is_builtin(self.s, stmt.cmd))
+    @staticmethod
+    def _is_builtin(stmt: Statement) -> bool:
+        return stmt.builtin
 
     def _describe_builtin(self, stmt: Statement, formats: Tuple[int, ...]) -> None:
         if isinstance(stmt.cmd, ShowCommand):
@@ -326,7 +334,8 @@ class ExtendedProtocol:
         """Produce a portal's result, once: builtins here, the handler on a
         worker; ``then()`` runs when the outcome is known."""
         s = self.s
-        check_failed_transaction(s, portal.stmt.cmd)
+        if s.txn == "E":
+            check_failed_transaction(s, portal.stmt.cmd)
         if self._is_builtin(portal.stmt):
             res = run_builtin(s, portal.stmt.cmd)
             if res.notice is not None:
@@ -395,7 +404,8 @@ class ExtendedProtocol:
     def _execute(self, msg: m.Execute) -> None:
         s = self.s
         portal = self._portal(msg.portal)
-        check_failed_transaction(s, portal.stmt.cmd)
+        if s.txn == "E":
+            check_failed_transaction(s, portal.stmt.cmd)
         if s.txn == "I" and not self._implicit and self._is_builtin(portal.stmt):
             self._implicit = True
             s.settings.begin()
