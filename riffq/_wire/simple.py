@@ -50,14 +50,14 @@ class SimpleQuery:
         while self.queue:
             stmt = self.queue.popleft()
             try:
-                cmd = analysis.command(stmt)
+                _, _, cmd, copy, cursor = analysis.prepared(stmt)
                 check_failed_transaction(s, cmd)
                 if is_builtin(s, cmd):
                     send_builtin(s, run_builtin(s, cmd))
                     continue
-                if cmd is None and self._cursor_statement(stmt):
+                if cursor is not None and self._cursor_statement(cursor):
                     return
-                self._copy = analysis.copy_of(stmt)
+                self._copy = copy
                 if self._copy == "in":
                     raise PgError("0A000", "COPY FROM STDIN is not supported by this server")
             except PgError as exc:
@@ -70,10 +70,9 @@ class SimpleQuery:
         self._end_implicit(failed=False)
         s.ready_for_query()
 
-    def _cursor_statement(self, stmt: str) -> bool:
+    def _cursor_statement(self, cursor: Any) -> bool:
         """DECLARE and FETCH; True when started (the answer continues later)."""
         s = self.s
-        cursor = analysis.cursor_of(stmt)
         declare = cursor if isinstance(cursor, Declare) else None
         if declare is not None:
             if not declare.hold and s.txn == "I":
