@@ -8,6 +8,7 @@ and nested lists, under several session settings, in text and binary.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import struct
 import uuid
@@ -37,6 +38,11 @@ CONTEXTS = {
     "sql_dmy_efd0": TextContext(datestyle="SQL, DMY", intervalstyle="sql_standard", extra_float_digits=0,
                                 bytea_output="escape"),
     "german_efd_neg": TextContext(datestyle="German, DMY", intervalstyle="iso_8601", extra_float_digits=-7),
+    "postgres_ymd_berlin": TextContext(timezone_from_name("Europe/Berlin"), datestyle="Postgres, YMD",
+                                       intervalstyle="postgres_verbose"),
+    "postgres_dmy_new_york": TextContext(timezone_from_name("America/New_York"), datestyle="Postgres, DMY"),
+    "sql_mdy_fixed": TextContext(dt.timezone(dt.timedelta(hours=5, minutes=45)), datestyle="SQL, MDY",
+                                 intervalstyle="sql_standard"),
 }
 
 US_MIN, US_MAX = -62135596800000000, 253402300799999999
@@ -79,6 +85,13 @@ KINDS = [
     (pa.string(), TEXT), (pa.large_string(), TEXT),
     (pa.binary(), st.binary(max_size=10)), (pa.binary(3), st.binary(min_size=3, max_size=3)),
     (pa.decimal128(12, 3), st.decimals(-10 ** 8, 10 ** 8, places=3, allow_nan=False)),
+    (pa.decimal128(38, 10), st.decimals(-10 ** 27, 10 ** 27, places=10, allow_nan=False)),
+    (pa.decimal256(60, 7), st.decimals(-10 ** 52, 10 ** 52, places=7, allow_nan=False)),
+    (pa.decimal128(9, 0), st.decimals(-10 ** 9 + 1, 10 ** 9 - 1, places=0, allow_nan=False)),
+    (pa.decimal64(10, 9), st.decimals(-9, 9, places=9, allow_nan=False)),
+    (pa.decimal32(5, 5), st.decimals("-0.99999", "0.99999", places=5, allow_nan=False)),
+    (pa.decimal128(6, -3), st.integers(-999999, 999999).map(lambda i: decimal.Decimal(i).scaleb(3))),
+    (pa.date64(), _temporal(1, DAY_MIN * 86400000, DAY_MAX * 86400000 + 86399999)),
     (pa.date32(), _temporal(1, DAY_MIN, DAY_MAX)),
     (pa.timestamp("s"), _temporal(10 ** 6, US_MIN, US_MAX)),
     (pa.timestamp("ms"), _temporal(10 ** 3, US_MIN, US_MAX)),
@@ -110,7 +123,7 @@ KINDS = [
      st.fixed_dictionaries({"a": _ints(32), "b": TEXT})),
 ]
 
-TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date32, pa.types.is_time, pa.types.is_duration)
+TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date, pa.types.is_time, pa.types.is_duration)
 
 
 def _array(arrow_type, values):
@@ -218,14 +231,12 @@ def test_common_types_take_the_kernel_path(arr):
 def test_kernel_paths_step_aside_where_output_would_differ():
     floats = pa.array([0.1])
     assert _kernel_text(floats, TextContext(extra_float_digits=0)) is None
-    assert _kernel_text(pa.array([0], pa.date32()), TextContext(datestyle="SQL, DMY")) is None
     assert _kernel_text(pa.array([[[1]]])) is None  # two dimensions
     decades = pa.array([0, 40 * 365 * 86400 * 10 ** 6], pa.timestamp("us", "UTC"))
     assert _kernel_text(decades, CONTEXTS["new_york_efd3"]) is None  # zone transitions: too many to look up
     assert _kernel_text(decades, CONTEXTS["fixed_minus_0330"]) is not None
     assert _kernel_text(pa.array([DAY_MAX + 1], pa.int32()).cast(pa.date32())) is None
     assert _kernel_binary(pa.array([US_MAX + 1], pa.int64()).cast(pa.timestamp("us"))) is None
-    assert _kernel_binary(pa.array([1], pa.decimal128(5, 1))) is None
     assert text_fields(pa.array(["x"]), T.TEXT, TextContext(), "latin-1") is None
 
 

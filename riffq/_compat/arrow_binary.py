@@ -17,7 +17,7 @@ from typing import Any, Optional
 from .._wire import pgtypes as T
 from .._wire.binformat import binary_encoder_for
 from .._wire.pgtypes import PgType
-from .arrow_text import DAY_RANGE, US_RANGE, in_range, patch_rows
+from .arrow_text import DAY_RANGE, US_RANGE, date_days, in_range, patch_rows
 
 __all__ = ["binary_fields", "big_endian"]
 
@@ -126,6 +126,10 @@ def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Opt
     if ty.is_integer(dt) and oid in _INT_WIDTH:
         width = _INT_WIDTH[oid]
         return big_endian(arr.cast(getattr(p, "int%d" % (8 * width))()))
+    if oid == T.NUMERIC.oid and (ty.is_decimal(dt) or ty.is_integer(dt)):
+        from .arrow_numeric import numeric_binary
+
+        return numeric_binary(arr)
     if ty.is_floating(dt) and oid in _FLOAT_WIDTH:
         width = _FLOAT_WIDTH[oid]
         if not (ty.is_float32(dt) if width == 4 else ty.is_float64(dt)):
@@ -136,7 +140,8 @@ def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Opt
         return patch_rows(fields, arr, nan, binary_encoder_for(t, ctx, encoding))
     if ty.is_boolean(dt) and oid == T.BOOL.oid:
         return big_endian(arr.cast(p.uint8()))
-    if ty.is_date32(dt) and oid == T.DATE.oid:
+    if ty.is_date(dt) and oid == T.DATE.oid:
+        arr = date_days(arr)
         if not in_range(arr, p.int32(), DAY_RANGE):
             return None
         return big_endian(pc.subtract(arr.cast(p.int32()), _PG_EPOCH_DAYS).cast(p.int32()))

@@ -138,19 +138,23 @@ def _has_letters(s: Any) -> bool:
 
 
 def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
+    """ISO text of a timestamp column (offsets after timestamptz values),
+    or in another DateStyle (``arrow_datestyle``: zone abbreviations)."""
     from .arrow import _floor_us
+    from .arrow_datestyle import date_style, restyle
     from .arrow_zones import zone_offsets
 
     p, pc = _mods()
     dt = arr.type
     if (dt.tz is None) != (t.oid == T.TIMESTAMP.oid) or t.oid not in (T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid):
         return None
+    styled = date_style(ctx)
     us = (_floor_us(p, arr) if dt.unit == "ns" else arr.cast(p.timestamp("us", dt.tz))).cast(p.int64())
     suffix = None
     if dt.tz is not None:
         if not in_range(us, p.int64(), US_RANGE):
             return None
-        zone = zone_offsets(us, ctx.tz)
+        zone = zone_offsets(us, ctx.tz, abbrev=styled is not None)
         if zone is None:
             return None
         shift, suffix = zone
@@ -163,9 +167,35 @@ def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
         s = pc.cast(secs.cast(p.timestamp("s")), p.string())  # no fraction to strip
     else:
         s = _strip_fraction(pc.cast(us.cast(p.timestamp("us")), p.string()))
+    if styled is not None:
+        return restyle(s, us.cast(p.timestamp("us")), styled[0], styled[1], suffix)
     if suffix is not None:
         s = pc.binary_join_element_wise(s, suffix, "")
     return s
+
+
+def date_days(arr: Any) -> Any:
+    """date32 of a date column: date64 milliseconds floored to whole days,
+    as Python's ``date`` values of the per-value path are."""
+    p, pc = _mods()
+    if p.types.is_date32(arr.type):
+        return arr
+    ms = arr.cast(p.int64())
+    days = pc.divide(ms, 86400000)
+    days = pc.subtract(days, pc.cast(pc.less(pc.subtract(ms, pc.multiply(days, 86400000)), 0), p.int64()))
+    return days.cast(p.int32()).cast(p.date32())
+
+
+def _date_strings(arr: Any, ctx: TextContext) -> Optional[Any]:
+    from .arrow_datestyle import date_style, restyle
+
+    p, pc = _mods()
+    arr = date_days(arr)
+    if not in_range(arr, p.int32(), DAY_RANGE):
+        return None
+    s = pc.cast(arr, p.string())
+    styled = date_style(ctx)
+    return s if styled is None else restyle(s, arr, styled[0], styled[1])
 
 
 def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") -> Optional[Any]:
@@ -205,21 +235,18 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
         return pc.if_else(arr, "t", "f")
     if ty.is_floating(dt) and oid in _FIXED_RANGE:
         return _float_strings(arr, t, ctx)
-    if ty.is_decimal(dt) and oid == T.NUMERIC.oid and dt.scale >= 0:
-        s = pc.cast(arr, p.string())
-        # Arrow switches to "1.0E-7" style for tiny values and scaled zeros
-        if s.null_count < len(s) and pc.any(pc.match_substring(s, "E")).as_py():
-            return None
-        return s
-    if not ctx.iso_dates:
-        if ty.is_date(dt) or ty.is_timestamp(dt):
-            return None  # DateStyle other than ISO: per value
-    if ty.is_date32(dt) and oid == T.DATE.oid:
-        if in_range(arr, p.int32(), DAY_RANGE):
-            return pc.cast(arr, p.string())
-        return None
+    if ty.is_decimal(dt) and oid == T.NUMERIC.oid:
+        from .arrow_numeric import numeric_text
+
+        return numeric_text(arr)
+    if ty.is_date(dt) and oid == T.DATE.oid:
+        return _date_strings(arr, ctx)
     if ty.is_timestamp(dt):
         return _timestamp_strings(arr, t, ctx)
+    if ty.is_duration(dt) and oid == T.INTERVAL.oid:
+        from .arrow_interval import interval_text
+
+        return interval_text(arr, ctx)
     if ty.is_time(dt) and oid == T.TIME.oid:
         us = arr.cast(p.time64("us"), safe=False)
         if not in_range(us, p.int64(), (0, 86400 * 1000000 - 1)):

@@ -8,6 +8,9 @@ only source of truth, so the output cannot differ from the per-value one
 unless a zone changes offset and back within ``STEP``; no zone in the
 time zone database does that.  Columns spanning years are left to the
 per-value encoder (sampling them would cost more than it saves).
+
+A period ends where the offset or the zone's abbreviation changes (the
+non-ISO DateStyles print the abbreviation, ``CET``/``CEST``).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import datetime as _dt
 from typing import Any, List, Optional, Tuple
 
 from .._wire.textformat import format_offset
+from .._wire.textformat_datetime import _abbrev_of, _fixed_abbrev
 
 __all__ = ["zone_offsets"]
 
@@ -24,45 +28,56 @@ MAX_SAMPLES = 4096
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
-def _offset_at(tz: _dt.tzinfo, us: int) -> _dt.timedelta:
-    off = (_EPOCH + _dt.timedelta(microseconds=us)).astimezone(tz).utcoffset()
-    return off if off is not None else _dt.timedelta(0)
+State = Tuple[_dt.timedelta, str]
 
 
-def _transitions(tz: _dt.tzinfo, lo: int, hi: int) -> List[Tuple[int, _dt.timedelta]]:
-    """``[(start_us, offset)]``: the offset from each start on, first at lo."""
-    out = [(lo, _offset_at(tz, lo))]
+def _state_at(tz: _dt.tzinfo, us: int) -> State:
+    """The zone's offset at an instant, and its abbreviation as the
+    per-value encoder prints it."""
+    local = (_EPOCH + _dt.timedelta(microseconds=us)).astimezone(tz)
+    off = local.utcoffset()
+    return (off if off is not None else _dt.timedelta(0)), _abbrev_of(local)
+
+
+def _transitions(tz: _dt.tzinfo, lo: int, hi: int) -> List[Tuple[int, State]]:
+    """``[(start_us, state)]``: the state from each start on, first at lo."""
+    out = [(lo, _state_at(tz, lo))]
     prev = lo
     t = lo
     while t < hi:
         t = min(t + STEP, hi)
-        off = _offset_at(tz, t)
-        while off != out[-1][1]:
-            # the first instant in (prev, t] whose offset differs from the last
+        state = _state_at(tz, t)
+        while state != out[-1][1]:
+            # the first instant in (prev, t] whose state differs from the last
             a, b = prev, t
             while b - a > 1:
                 mid = (a + b) // 2
-                if _offset_at(tz, mid) == out[-1][1]:
+                if _state_at(tz, mid) == out[-1][1]:
                     a = mid
                 else:
                     b = mid
-            out.append((b, _offset_at(tz, b)))
+            out.append((b, _state_at(tz, b)))
             prev = b
         prev = t
     return out
 
 
-def zone_offsets(utc_us: Any, tz: _dt.tzinfo) -> Optional[Tuple[Any, Any]]:
-    """``(offset_us, suffix)`` for int64 UTC microseconds, or None: arrays,
-    or plain values when one offset covers the whole column.
+def _micros(off: _dt.timedelta) -> int:
+    return (off.days * 86400 + off.seconds) * 1000000 + off.microseconds
 
-    ``suffix`` is the offset as PostgreSQL prints it (``+05:30``).
+
+def zone_offsets(utc_us: Any, tz: _dt.tzinfo, abbrev: bool = False) -> Optional[Tuple[Any, Any]]:
+    """``(offset_us, suffix)`` for int64 UTC microseconds, or None: arrays,
+    or plain values when one state covers the whole column.
+
+    ``suffix`` is the offset as PostgreSQL prints it (``+05:30``), or with
+    ``abbrev`` the zone's abbreviation (``IST``).
     """
     from .arrow_text import _mods
 
     if isinstance(tz, _dt.timezone):  # UTC or a fixed offset: nothing to look up
-        off = _offset_at(tz, 0)
-        return (off.days * 86400 + off.seconds) * 1000000 + off.microseconds, format_offset(off)
+        off = tz.utcoffset(None)
+        return _micros(off), (_fixed_abbrev(tz) or "")[:10] if abbrev else format_offset(off)
     p, pc = _mods()
     mm = pc.min_max(utc_us)
     lo, hi = mm["min"].as_py(), mm["max"].as_py()
@@ -74,8 +89,8 @@ def zone_offsets(utc_us: Any, tz: _dt.tzinfo) -> Optional[Tuple[Any, Any]]:
         table = _transitions(tz, lo, hi)
     except (OverflowError, ValueError):
         return None  # near year 1 or 9999: per value
-    micros = [(o.days * 86400 + o.seconds) * 1000000 + o.microseconds for _, o in table]
-    suffixes = [format_offset(o) for _, o in table]
+    micros = [_micros(off) for _, (off, _) in table]
+    suffixes = [name if abbrev else format_offset(off) for _, (off, name) in table]
     if len(table) == 1:
         return micros[0], suffixes[0]
     index = pc.greater_equal(utc_us, table[1][0]).cast(p.int32())
