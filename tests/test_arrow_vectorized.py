@@ -111,6 +111,16 @@ KINDS = [
     (pa.list_(pa.string()), st.lists(st.one_of(st.none(), TEXT), max_size=3)),
     (pa.list_(pa.list_(pa.float64())), st.lists(st.lists(FLOATS, min_size=2, max_size=2), max_size=2)),
     (pa.list_(pa.int32(), 2), st.lists(st.one_of(st.none(), _ints(32)), min_size=2, max_size=2)),
+    # ragged and NULL sub-arrays: text prints them, binary refuses them
+    (pa.list_(pa.list_(pa.int32())), st.lists(st.one_of(st.none(), st.lists(st.one_of(st.none(), _ints(32)),
+                                                                            max_size=2)), max_size=3)),
+    (pa.list_(pa.list_(pa.list_(pa.string()))),
+     st.integers(0, 2).flatmap(lambda k: st.lists(st.lists(st.lists(st.one_of(st.none(), TEXT), min_size=k,
+                                                                     max_size=k), min_size=2, max_size=2),
+                                                  max_size=2))),
+    (pa.large_list(pa.list_(pa.date32(), 2)), st.lists(st.lists(st.one_of(st.none(), st.dates()), min_size=2,
+                                                                max_size=2), max_size=2)),
+    (pa.list_view(pa.int64()), st.lists(st.one_of(st.none(), _ints(64)), max_size=3)),
     (pa.large_list(pa.float32()), st.lists(st.one_of(st.none(), FLOATS.filter(
         lambda f: math.isnan(f) or abs(f) < 3.4e38)), max_size=3)),
     (pa.list_(pa.bool_()), st.lists(st.one_of(st.none(), st.booleans()), max_size=3)),
@@ -219,6 +229,11 @@ VECTOR_COLUMNS = [
     pa.array([b"\x00\xff", None, b""]), pa.array([[1, None], None, []], pa.list_(pa.int64())),
     pa.array([["a b", None, "NULL"], None], pa.list_(pa.string())),
     pa.array([uuid.UUID(int=7).bytes, None], pa.uuid()),
+    pa.array([[[1, 2], [3, 4]], None, [[5, None]]], pa.list_(pa.list_(pa.int64()))),
+    pa.array([[1, 2], None], pa.list_view(pa.int32())),
+    pa.array([decimal.Decimal("-1.5"), None, decimal.Decimal("0.000")], pa.decimal128(12, 3)),
+    pa.array([0, 2 ** 64 - 1, None], pa.uint64()),
+    pa.array([0, None, -86400000], pa.date64()),
 ]
 
 
@@ -228,10 +243,25 @@ def test_common_types_take_the_kernel_path(arr):
     assert _kernel_binary(arr) is not None
 
 
+STYLED_COLUMNS = [
+    pa.array([0, None, 19000], pa.date32()), pa.array([0, None, 10 ** 15 + 5], pa.timestamp("us")),
+    pa.array([1711846800 - 1, 1711846800, None], pa.timestamp("s", "UTC")),
+    pa.array([-1, None, 86400 * 10 ** 6 + 5, 0], pa.duration("us")),
+]
+
+
+@pytest.mark.parametrize("ctx_name", sorted(CONTEXTS))
+def test_every_date_and_interval_style_takes_the_kernel_path(ctx_name):
+    for arr in STYLED_COLUMNS:
+        assert _kernel_text(arr, CONTEXTS[ctx_name]) is not None, arr.type
+
+
 def test_kernel_paths_step_aside_where_output_would_differ():
     floats = pa.array([0.1])
     assert _kernel_text(floats, TextContext(extra_float_digits=0)) is None
-    assert _kernel_text(pa.array([[[1]]])) is None  # two dimensions
+    ragged = pa.array([[[1, 2], [3]]])
+    assert _kernel_text(ragged) is not None and _kernel_binary(ragged) is None  # array_send refuses it
+    assert _kernel_binary(pa.array([[None, [1]]])) is None
     decades = pa.array([0, 40 * 365 * 86400 * 10 ** 6], pa.timestamp("us", "UTC"))
     assert _kernel_text(decades, CONTEXTS["new_york_efd3"]) is None  # zone transitions: too many to look up
     assert _kernel_text(decades, CONTEXTS["fixed_minus_0330"]) is not None
