@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pa = pytest.importorskip("pyarrow")
+import pyarrow.compute  # noqa: E402,F401  (pa.compute)
 
 from riffq._compat import arrow as A  # noqa: E402
 from riffq._compat.arrow_binary import binary_fields  # noqa: E402
@@ -83,6 +84,12 @@ KINDS = [
     (pa.float64(), FLOATS), (pa.float32(), FLOATS.filter(lambda f: math.isnan(f) or abs(f) < 3.4e38)),
     (pa.bool_(), st.booleans()),
     (pa.string(), TEXT), (pa.large_string(), TEXT),
+    (pa.string_view(), st.text(st.characters(max_codepoint=0x17F, blacklist_categories=("Cs",),
+                                             blacklist_characters="\x00"), max_size=8)),
+    (pa.dictionary(pa.int8(), pa.string()), st.sampled_from(["a", "ü", "", "NULL", "x y"])),
+    (pa.dictionary(pa.int32(), pa.timestamp("us", tz="UTC")), _temporal(1, US_MIN + 86400 * 10 ** 6,
+                                                                          US_MAX - 86400 * 10 ** 6)),
+    (pa.run_end_encoded(pa.int32(), pa.float64()), st.sampled_from([0.5, 1e20, float("nan"), -0.0])),
     (pa.binary(), st.binary(max_size=10)), (pa.binary(3), st.binary(min_size=3, max_size=3)),
     (pa.decimal128(12, 3), st.decimals(-10 ** 8, 10 ** 8, places=3, allow_nan=False)),
     (pa.decimal128(38, 10), st.decimals(-10 ** 27, 10 ** 27, places=10, allow_nan=False)),
@@ -138,6 +145,11 @@ TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date, pa.types.is_time, pa.ty
 
 def _array(arrow_type, values):
     """Temporal columns are built from their integer storage."""
+    if pa.types.is_dictionary(arrow_type):
+        return _array(arrow_type.value_type, values).dictionary_encode().cast(arrow_type)
+    if pa.types.is_run_end_encoded(arrow_type):
+        return pa.compute.run_end_encode(_array(arrow_type.value_type, values),
+                                         run_end_type=arrow_type.run_end_type)
     if any(f(arrow_type) for f in TEMPORAL_INT):
         storage = pa.int32() if arrow_type.bit_width == 32 else pa.int64()
         return pa.array(values, storage).cast(arrow_type)
@@ -267,7 +279,9 @@ def test_kernel_paths_step_aside_where_output_would_differ():
     assert _kernel_text(decades, CONTEXTS["fixed_minus_0330"]) is not None
     assert _kernel_text(pa.array([DAY_MAX + 1], pa.int32()).cast(pa.date32())) is None
     assert _kernel_binary(pa.array([US_MAX + 1], pa.int64()).cast(pa.timestamp("us"))) is None
-    assert text_fields(pa.array(["x"]), T.TEXT, TextContext(), "latin-1") is None
+    assert text_fields(pa.array(["x", "é", None]), T.TEXT, TextContext(), "latin-1").to_pylist() == [
+        b"x", "é".encode("latin-1"), None]
+    assert text_fields(pa.array(["x", "é"]), T.TEXT, TextContext(), "ascii") is None  # per value: the error
 
 
 def test_named_zone_offsets_follow_daylight_saving():

@@ -17,7 +17,7 @@ from typing import Any, Optional
 from .._wire import pgtypes as T
 from .._wire.binformat import binary_encoder_for
 from .._wire.pgtypes import PgType
-from .arrow_text import DAY_RANGE, US_RANGE, date_days, in_range, patch_rows
+from .arrow_text import DAY_RANGE, US_RANGE, client_bytes, date_days, in_range, is_strings, is_utf8, patch_rows
 
 __all__ = ["binary_fields", "big_endian"]
 
@@ -113,12 +113,12 @@ def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Opt
     oid = t.oid
     if _is_uuid_type(p, dt):
         return arr.storage if oid == T.UUID.oid else None
-    if ty.is_string(dt) or ty.is_large_string(dt) or (
-        hasattr(ty, "is_string_view") and ty.is_string_view(dt)
-    ):
-        if oid in (T.TEXT.oid, T.VARCHAR.oid) and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
-            return arr.cast(p.large_binary() if ty.is_large_string(dt) else p.binary())
-        return None
+    if is_strings(p, dt):
+        if oid not in (T.TEXT.oid, T.VARCHAR.oid):
+            return None
+        if not is_utf8(encoding):
+            return client_bytes(arr, encoding)
+        return arr.cast(p.large_binary() if ty.is_large_string(dt) else p.binary())
     if ty.is_binary(dt) or ty.is_large_binary(dt) or ty.is_fixed_size_binary(dt) or (
         hasattr(ty, "is_binary_view") and ty.is_binary_view(dt)
     ):

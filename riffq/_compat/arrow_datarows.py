@@ -42,6 +42,32 @@ def _per_value_binary(arr: Any, name: str, t: PgType, ctx: TextContext, encoding
         raise PgError("XX000", "cannot encode a value of column \"%s\" as %s: %s" % (name, t.name, exc))
 
 
+def _encoded_runs(p: Any, pc: Any, arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str,
+                  binary: bool) -> Optional[Any]:
+    """A dictionary or run-end encoded column encoded through its distinct
+    values: each value once, then spread out by the indices (``take``) or
+    the runs.  None where that is not cheaper or not certain to match:
+    more values than rows, or a value the encoders refuse (which the rows
+    may never use; the decoded column decides)."""
+    ty = p.types
+    if ty.is_dictionary(arr.type):
+        values = arr.dictionary
+    elif hasattr(ty, "is_run_end_encoded") and ty.is_run_end_encoded(arr.type):
+        values = arr.values
+    else:
+        return None
+    if len(values) > len(arr):
+        return None
+    try:
+        encoded = field_values(values, name, t, ctx, encoding, binary)
+    except (PgError, ValueError, TypeError, OverflowError, p.ArrowException):
+        return None
+    if ty.is_dictionary(arr.type):
+        return encoded.take(arr.indices)
+    runs = p.RunEndEncodedArray.from_arrays(arr.run_ends, encoded).slice(arr.offset, len(arr))
+    return pc.run_end_decode(runs)
+
+
 def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str = "utf-8",
                  binary: bool = False, vectorized: bool = True) -> Any:
     """One column's encoded field values as an Arrow binary-like array
@@ -49,7 +75,13 @@ def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str
     per-value encoders (the tests compare the two)."""
     from .arrow import _plain_array
 
-    p, _ = _mods()
+    p, pc = _mods()
+    if isinstance(arr, p.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if vectorized:
+        out = _encoded_runs(p, pc, arr, name, t, ctx, encoding, binary)
+        if out is not None:
+            return out
     arr = _plain_array(p, arr)
     if p.types.is_null(arr.type):
         return p.nulls(len(arr), p.binary())

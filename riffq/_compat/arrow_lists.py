@@ -115,6 +115,8 @@ def array_text(arr: Any, t: PgType, ctx: Any, encoding: str) -> Optional[Any]:
     s = text_fields(inner, t.elem, ctx, encoding)
     if s is None:
         return None
+    if p.types.is_binary(s.type):
+        return None  # strings already in a client encoding other than UTF-8
     if not p.types.is_string(s.type):
         s = s.cast(p.string())
     items = _quoted(p, pc, s)

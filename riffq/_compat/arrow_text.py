@@ -11,7 +11,7 @@ PostgreSQL's are sent to the per-value encoders, for the whole column or
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
@@ -198,12 +198,57 @@ def _date_strings(arr: Any, ctx: TextContext) -> Optional[Any]:
     return s if styled is None else restyle(s, arr, styled[0], styled[1])
 
 
+def is_utf8(encoding: str) -> bool:
+    return encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+
+
+def is_strings(p: Any, dt: Any) -> bool:
+    ty = p.types
+    return bool(ty.is_string(dt) or ty.is_large_string(dt)
+                or (hasattr(ty, "is_string_view") and ty.is_string_view(dt)))
+
+
+_ASCII = "".join(map(chr, range(128)))
+_ASCII_SAFE: Dict[str, bool] = {}
+
+
+def _keeps_ascii(encoding: str) -> bool:
+    """Whether a codec writes ASCII as the same bytes (every PostgreSQL
+    client encoding does; checked rather than assumed)."""
+    ok = _ASCII_SAFE.get(encoding)
+    if ok is None:
+        try:
+            ok = _ASCII.encode(encoding) == _ASCII.encode("ascii")
+        except (LookupError, UnicodeError):
+            ok = False
+        _ASCII_SAFE[encoding] = ok
+    return ok
+
+
+def client_bytes(arr: Any, encoding: str) -> Optional[Any]:
+    """A string column in a client encoding other than UTF-8: ASCII strings
+    are already those bytes, the others are encoded one by one.  None when
+    one cannot be encoded (the per-value path reports it)."""
+    p, pc = _mods()
+    if not _keeps_ascii(encoding):
+        return None
+    if not p.types.is_string(arr.type):
+        arr = arr.cast(p.string())
+    raw = arr.cast(p.binary())
+    other = pc.invert(pc.fill_null(pc.string_is_ascii(arr), True))
+    try:
+        return patch_rows(raw, arr, other, lambda v: v.encode(encoding))
+    except UnicodeError:
+        return None
+
+
 def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") -> Optional[Any]:
     """Text field values of a plain (decoded) Arrow column, or None.
 
     ``arr`` has no dictionary/extension wrapper (see ``arrow._plain_array``).
     Output other than strings is ASCII, the same bytes in every client
-    encoding; strings pass through only when the client speaks UTF-8.
+    encoding; strings pass through when the client speaks UTF-8, and come
+    out as bytes in its encoding otherwise (``client_bytes``).
     """
     from .arrow import _is_uuid_type
 
@@ -215,11 +260,9 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
 
         return array_text(arr, t, ctx, encoding)
     oid = t.oid
-    if ty.is_string(dt) or ty.is_large_string(dt) or (
-        hasattr(ty, "is_string_view") and ty.is_string_view(dt)
-    ):
-        if oid in (T.TEXT.oid, T.VARCHAR.oid) and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
-            return arr
+    if is_strings(p, dt):
+        if oid in (T.TEXT.oid, T.VARCHAR.oid):
+            return arr if is_utf8(encoding) else client_bytes(arr, encoding)
         return None
     if ty.is_integer(dt) and oid in _INT_OUT:
         return pc.cast(arr, p.string())
