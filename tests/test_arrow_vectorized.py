@@ -138,6 +138,19 @@ KINDS = [
     (pa.uuid(), st.uuids().map(lambda u: u.bytes)),
     (pa.struct([("a", pa.int32()), ("b", pa.string())]),
      st.fixed_dictionaries({"a": _ints(32), "b": TEXT})),
+    (pa.struct([("f", pa.float64()), ("g", pa.float32()), ("ok", pa.bool_()), ("u", pa.uint64()),
+                ("l", pa.list_(pa.float64())), ("s", pa.struct([("x", pa.string()), ("d", pa.decimal128(7, 2))])),
+                ("k\"ey", pa.large_string())]),
+     st.fixed_dictionaries({
+         "f": st.one_of(st.none(), FLOATS), "g": st.one_of(st.none(), FLOATS.filter(
+             lambda f: math.isnan(f) or abs(f) < 3.4e38)), "ok": st.one_of(st.none(), st.booleans()),
+         "u": _ints(64, False), "l": st.one_of(st.none(), st.lists(st.one_of(st.none(), FLOATS), max_size=2)),
+         "s": st.one_of(st.none(), st.fixed_dictionaries({
+             "x": st.one_of(st.none(), TEXT),
+             "d": st.one_of(st.none(), st.decimals(-10 ** 4, 10 ** 4, places=2, allow_nan=False))})),
+         "k\"ey": TEXT})),
+    (pa.struct([("when", pa.date32()), ("n", pa.int8())]),  # no JSON literal for dates: per value
+     st.fixed_dictionaries({"when": st.one_of(st.none(), st.dates()), "n": _ints(8)})),
 ]
 
 TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date, pa.types.is_time, pa.types.is_duration)
@@ -246,6 +259,7 @@ VECTOR_COLUMNS = [
     pa.array([decimal.Decimal("-1.5"), None, decimal.Decimal("0.000")], pa.decimal128(12, 3)),
     pa.array([0, 2 ** 64 - 1, None], pa.uint64()),
     pa.array([0, None, -86400000], pa.date64()),
+    pa.array([{"a": 1.5, "b": ["x", None]}, None], pa.struct([("a", pa.float64()), ("b", pa.list_(pa.string()))])),
 ]
 
 
