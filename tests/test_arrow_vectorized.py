@@ -283,8 +283,6 @@ def test_every_date_and_interval_style_takes_the_kernel_path(ctx_name):
 
 
 def test_kernel_paths_step_aside_where_output_would_differ():
-    floats = pa.array([0.1])
-    assert _kernel_text(floats, TextContext(extra_float_digits=0)) is None
     ragged = pa.array([[[1, 2], [3]]])
     assert _kernel_text(ragged) is not None and _kernel_binary(ragged) is None  # array_send refuses it
     assert _kernel_binary(pa.array([[None, [1]]])) is None
@@ -309,6 +307,13 @@ def test_float_rows_outside_fixed_notation_are_patched():
     values = [0.1, 1e16, float("nan"), float("-inf"), 1e-5, 1e14, None, -0.0]
     got = _kernel_text(pa.array(values)).to_pylist()
     assert got == ["0.1", "1e+16", "NaN", "-Infinity", "1e-05", "100000000000000", None, "-0"]
+
+
+def test_float_rows_with_more_digits_than_printed_are_rounded():
+    values = [0.1, 1 / 3, 100.0, 1e15, 123456.5, None, float("inf")]
+    ctx = TextContext(extra_float_digits=-10)  # %.5g
+    assert _kernel_text(pa.array(values), ctx).to_pylist() == [
+        "0.1", "0.33333", "100", "1e+15", "1.2346e+05", None, "Infinity"]
 
 
 def test_datarow_layout_by_hand():

@@ -107,20 +107,34 @@ def map_bytes(arr: Any, table: Any) -> Any:
 def _float_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
     """Arrow prints the same shortest round-trip digits as PostgreSQL's Ryu
     but lays them out differently outside the fixed-notation range (and
-    spells NaN/Infinity otherwise): those rows are re-encoded per value."""
+    spells NaN/Infinity otherwise): those rows are re-encoded per value.
+
+    With ``extra_float_digits <= 0`` PostgreSQL prints ``%.{N}g`` instead,
+    which is the shortest digits again wherever those number N or fewer
+    (the value is then within far less than half a unit of the N-th digit
+    of them); the rows with more digits are rounded per value.
+    """
     p, pc = _mods()
-    if ctx.extra_float_digits <= 0:
-        return None  # %.Ng output: no kernel prints that
     dt = arr.type
     if p.types.is_float16(dt):
         arr = arr.cast(p.float32())
     s = pc.cast(arr, p.string())
-    lo, hi = _FIXED_RANGE[t.oid]
+    efd = ctx.extra_float_digits
+    short = None
+    if efd > 0:
+        lo, hi = _FIXED_RANGE[t.oid]
+    else:
+        ndig = max(1, (15 if t.oid == T.FLOAT8.oid else 6) + efd)
+        lo, hi = 1e-4, 10.0 ** ndig
+        digits = pc.utf8_length(pc.utf8_ltrim(pc.replace_substring_regex(s, "[-.]", ""), "0"))
+        short = pc.less_equal(digits, ndig)
     a = pc.abs(arr)
     fixed = pc.or_(pc.and_(pc.greater_equal(a, lo), pc.less(a, hi)), pc.equal(a, 0))
-    if not _has_letters(s) and pc.all(fixed).as_py() is not False:
+    if short is None and not _has_letters(s) and pc.all(fixed).as_py() is not False:
         return s  # the common case, checked without a pass over every string
     good = pc.or_(pc.and_not(fixed, pc.match_substring(s, "e")), pc.equal(a, 0))
+    if short is not None:
+        good = pc.and_(good, short)
     bad = pc.invert(pc.fill_null(good, True))
     return patch_rows(s, arr, bad, encoder_for(t, ctx))
 
