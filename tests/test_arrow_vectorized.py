@@ -286,9 +286,12 @@ def test_kernel_paths_step_aside_where_output_would_differ():
     ragged = pa.array([[[1, 2], [3]]])
     assert _kernel_text(ragged) is not None and _kernel_binary(ragged) is None  # array_send refuses it
     assert _kernel_binary(pa.array([[None, [1]]])) is None
+    # decades of values: the zone is looked up where values are, unless they are everywhere
     decades = pa.array([0, 40 * 365 * 86400 * 10 ** 6], pa.timestamp("us", "UTC"))
-    assert _kernel_text(decades, CONTEXTS["new_york_efd3"]) is None  # zone transitions: too many to look up
-    assert _kernel_text(decades, CONTEXTS["fixed_minus_0330"]) is not None
+    assert _kernel_text(decades, CONTEXTS["new_york_efd3"]) is not None
+    everywhere = pa.array(range(0, 5000 * 86400 * 10 ** 6, 86400 * 10 ** 6), pa.timestamp("us", "UTC"))
+    assert _kernel_text(everywhere, CONTEXTS["new_york_efd3"]) is None
+    assert _kernel_text(everywhere, CONTEXTS["fixed_minus_0330"]) is not None
     assert _kernel_text(pa.array([DAY_MAX + 1], pa.int32()).cast(pa.date32())) is None
     assert _kernel_binary(pa.array([US_MAX + 1], pa.int64()).cast(pa.timestamp("us"))) is None
     assert text_fields(pa.array(["x", "é", None]), T.TEXT, TextContext(), "latin-1").to_pylist() == [
@@ -301,6 +304,18 @@ def test_named_zone_offsets_follow_daylight_saving():
     arr = pa.array([1711846800 - 1, 1711846800, None], pa.timestamp("s", "UTC"))
     ctx = TextContext(timezone_from_name("Europe/Berlin"))
     assert _kernel_text(arr, ctx).to_pylist() == ["2024-03-31 01:59:59+01", "2024-03-31 03:00:00+02", None]
+
+
+def test_zone_lookup_over_a_long_span_matches_per_value():
+    # a value every 3 days over 30 years: many daylight-saving changes, sampled bucket by bucket
+    arr = pa.array(range(0, 30 * 365 * 86400 * 10 ** 6, 3 * 86400 * 10 ** 6 + 3600 * 10 ** 6 + 7),
+                   pa.timestamp("us", "UTC"))
+    for name in ("Europe/Berlin", "Australia/Lord_Howe", "America/Sao_Paulo"):
+        for style in ("ISO, MDY", "SQL, DMY"):
+            ctx = TextContext(timezone_from_name(name), datestyle=style)
+            got = _kernel_text(arr, ctx)
+            assert got is not None
+            assert got.cast(pa.binary()).to_pylist() == A._encode_column(arr, T.TIMESTAMPTZ, ctx, fast=False)
 
 
 def test_float_rows_outside_fixed_notation_are_patched():
