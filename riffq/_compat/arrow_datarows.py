@@ -160,33 +160,44 @@ def _merge_constants(pieces: List[Any]) -> List[Any]:
     return out
 
 
-#: (rows, pieces) -> take() indices; batches come in few sizes.
-_INDEX_CACHE: Dict[Tuple[int, int], Any] = {}
+#: (rows, which pieces are constants) -> take() indices; batches come in
+#: few sizes and columns in few layouts.
+_INDEX_CACHE: Dict[Tuple[int, Tuple[bool, ...]], Any] = {}
 
 
-def _row_major_indices(p: Any, pc: Any, n: int, k: int) -> Any:
-    """Indices that read k column-major blocks of n values row by row."""
-    idx = _INDEX_CACHE.get((n, k))
+def _row_major_indices(p: Any, pc: Any, n: int, constant: Tuple[bool, ...]) -> Any:
+    """Indices that read the pieces row by row, laid end to end: n values
+    for an array piece, a single value for a constant one."""
+    idx = _INDEX_CACHE.get((n, constant))
     if idx is None:
-        r = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, p.int32()), n * k)), 1)
+        k = len(constant)
+        bases, base = [], 0
+        for const in constant:
+            bases.append(base)
+            base += 1 if const else n
+        r = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, p.int64()), n * k)), 1)
         row = pc.divide(r, k)
-        idx = pc.add(pc.multiply(pc.subtract(r, pc.multiply(row, k)), n), row).cast(p.int32())
+        piece = pc.subtract(r, pc.multiply(row, k))
+        step = p.array([0 if const else 1 for const in constant], p.int64()).take(piece)
+        idx = pc.add(p.array(bases, p.int64()).take(piece), pc.multiply(row, step)).cast(p.int32())
         while len(_INDEX_CACHE) >= 8:
             _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)), None)  # the oldest
-        _INDEX_CACHE[(n, k)] = idx
+        _INDEX_CACHE[(n, constant)] = idx
     return idx
 
 
 def _interleave(p: Any, pc: Any, pieces: List[Any], n: int) -> Any:
     """Concatenate row i of every piece, for every row, into one buffer.
 
-    The pieces are laid end to end and then taken row by row: ``take`` on
-    a binary array writes the values in index order, so its value buffer
-    is exactly the DataRows (cheaper than a join element by element).
+    The pieces are laid end to end (a constant once) and then taken row by
+    row: ``take`` on a binary array writes the values in index order, so
+    its value buffer is exactly the DataRows (cheaper than a join element
+    by element).
     """
-    arrays = [p.repeat(p.scalar(x, p.binary()), n) if isinstance(x, bytes) else x
-              for x in _merge_constants(pieces)]
-    rows = p.concat_arrays(arrays).take(_row_major_indices(p, pc, n, len(arrays)))
+    merged = _merge_constants(pieces)
+    constant = tuple(isinstance(x, bytes) for x in merged)
+    arrays = [p.array([x], p.binary()) if isinstance(x, bytes) else x for x in merged]
+    rows = p.concat_arrays(arrays).take(_row_major_indices(p, pc, n, constant))
     offsets = memoryview(rows.buffers()[1]).cast("i")
     start, end = offsets[rows.offset], offsets[rows.offset + len(rows)]
     return memoryview(rows.buffers()[2])[start:end]
