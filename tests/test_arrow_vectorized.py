@@ -297,6 +297,9 @@ def test_kernel_paths_step_aside_where_output_would_differ():
     assert text_fields(pa.array(["x", "é", None]), T.TEXT, TextContext(), "latin-1").to_pylist() == [
         b"x", "é".encode("latin-1"), None]
     assert text_fields(pa.array(["x", "é"]), T.TEXT, TextContext(), "ascii") is None  # per value: the error
+    strings = pa.array([["é", "a b", None], None])
+    assert text_fields(strings, A.pg_type_for_arrow(strings.type), TextContext(), "latin-1").to_pylist() == [
+        '{é,"a b",NULL}'.encode("latin-1"), None]
 
 
 def test_named_zone_offsets_follow_daylight_saving():

@@ -6,6 +6,29 @@ value gets its 4-byte length in front (-1 and no bytes for NULL) and
 every row its ``'D'`` header, all with Arrow kernels: the rows of a batch
 come out as the contiguous values buffer of one Arrow binary array, which
 is handed on as a memoryview without being copied again.
+
+Kernels cover every type of ``arrow.pg_type_for_arrow`` in both formats
+under every session setting, dictionary and run-end columns through their
+distinct values.  What still goes per value, and why:
+
+* a value the per-value path refuses or lays out by a rule no kernel
+  computes: dates and timestamps outside years 1..9999 (Arrow prints other
+  years differently), timestamps whose unit overflows microseconds,
+  ragged or NULL sub-arrays in binary (``array_send`` refuses most and
+  sends the others in an odd shape), more than six dimensions;
+* types without a kernel path: maps, and structs holding a date, time,
+  bytes or other value JSON has no literal for (``json.dumps`` fails and a
+  second writer decides), arrays of json, arrays of structs or of
+  dictionary-encoded values, month/day/nano intervals and other types the
+  mapping sends as text;
+* timestamptz in a zone with rules when the values fall into more six-hour
+  buckets than a quarter of the rows (looking the zone up per bucket would
+  cost about as much).
+
+Per row, inside an otherwise vectorized column: floats the kernels print
+differently (exponents, NaN/Infinity, more digits than ``%g`` keeps under
+``extra_float_digits <= 0``, NaN in binary), non-ASCII strings in another
+client encoding, and JSON strings needing escapes.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from typing import Any, List, Optional, Tuple
 
 from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
-from .arrow_text import _mods
+from .arrow_text import _mods, client_bytes, is_utf8
 
 __all__ = ["list_parts", "array_text", "array_binary"]
 
@@ -112,11 +112,9 @@ def array_text(arr: Any, t: PgType, ctx: Any, encoding: str) -> Optional[Any]:
     if found is None:
         return None
     levels, inner = found
-    s = text_fields(inner, t.elem, ctx, encoding)
+    s = text_fields(inner, t.elem, ctx)  # quoted as text; the client's encoding comes last
     if s is None:
         return None
-    if p.types.is_binary(s.type):
-        return None  # strings already in a client encoding other than UTF-8
     if not p.types.is_string(s.type):
         s = s.cast(p.string())
     items = _quoted(p, pc, s)
@@ -129,7 +127,7 @@ def array_text(arr: Any, t: PgType, ctx: Any, encoding: str) -> Optional[Any]:
     if len(levels) > 1:
         # like ARRAY[[]]: braces around nothing print as the empty array
         items = pc.replace_substring_regex(items, r"^\{\{[{}]*$", "{}")
-    return items
+    return items if is_utf8(encoding) else client_bytes(items, encoding)
 
 
 def _dimensions(p: Any, pc: Any, levels: List[Tuple[Any, Any, Any]], n: int) -> Optional[Tuple[List[Any], Any]]:
