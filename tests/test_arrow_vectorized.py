@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pa = pytest.importorskip("pyarrow")
-import pyarrow.compute  # noqa: E402,F401  (pa.compute)
+import pyarrow.compute as pc  # noqa: E402
 
 from riffq._compat import arrow as A  # noqa: E402
 from riffq._compat.arrow_binary import binary_fields  # noqa: E402
@@ -161,7 +161,7 @@ def _array(arrow_type, values):
     if pa.types.is_dictionary(arrow_type):
         return _array(arrow_type.value_type, values).dictionary_encode().cast(arrow_type)
     if pa.types.is_run_end_encoded(arrow_type):
-        return pa.compute.run_end_encode(_array(arrow_type.value_type, values),
+        return pc.run_end_encode(_array(arrow_type.value_type, values),
                                          run_end_type=arrow_type.run_end_type)
     if any(f(arrow_type) for f in TEMPORAL_INT):
         storage = pa.int32() if arrow_type.bit_width == 32 else pa.int64()

@@ -88,8 +88,7 @@ def _object_text(arr: Any) -> Optional[Any]:
     if len(set(names)) != len(names):
         return None  # a dict keeps one of them: per value
     if not names:
-        out = pc.if_else(pc.is_valid(arr), "{}", p.scalar(None, p.string()))
-        return out
+        return pc.if_else(pc.is_valid(arr), "{}", p.scalar(None, p.string()))
     pieces = []
     for i, child in enumerate(arr.flatten()):
         text = _value_text(child)

@@ -92,8 +92,6 @@ def numeric_binary(arr: Any) -> Optional[Any]:
         first = pc.if_else(nonzero[i], p.scalar(i, p.int16()), first)
     for i in range(ngroups):
         last = pc.if_else(nonzero[i], p.scalar(i, p.int16()), last)
-    if not isinstance(first, p.Array):     # no groups at all (cannot happen: ngroups >= 1)
-        return None
     zero = pc.equal(first, ngroups)
     ndigits = pc.if_else(zero, 0, pc.add(pc.subtract(last, first), 1)).cast(p.int16())
     weight = pc.if_else(zero, 0, pc.subtract(ngroups - frac_groups - 1, first)).cast(p.int16())

@@ -28,9 +28,14 @@ __all__ = ["zone_offsets"]
 STEP = 6 * 3600 * 1000000
 MAX_SAMPLES = 4096
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-
-
+#: What a timestamptz prints from its zone: the offset and the abbreviation.
 State = Tuple[_dt.timedelta, str]
+
+
+def _mods() -> Tuple[Any, Any]:
+    from .arrow_text import _mods as mods
+
+    return mods()
 
 
 def _state_at(tz: _dt.tzinfo, us: int) -> State:
@@ -142,9 +147,3 @@ def zone_offsets(utc_us: Any, tz: _dt.tzinfo, abbrev: bool = False) -> Optional[
     if index is None:
         return micros[0], suffixes[0]
     return (p.array(micros, p.int64()).take(index), p.array(suffixes, p.string()).take(index))
-
-
-def _mods() -> Tuple[Any, Any]:
-    from .arrow_text import _mods as mods
-
-    return mods()
