@@ -369,3 +369,24 @@ def test_result_is_a_view_of_arrow_memory():
         values.append(int(bytes(out[pos + 11:pos + 11 + flen])))
         pos += 1 + length
     assert values == list(range(1000))
+
+
+def test_result_stream_sends_a_small_first_chunk_then_full_ones():
+    """The first rows leave after a small chunk's encoding; all chunks
+    together are the DataRows of the whole result."""
+    n = results.FIRST_ARROW_ROWS + 3 * results.ARROW_CHUNK_ROWS // 2
+    table = pa.table({"a": pa.array(range(n), pa.int64()), "b": pa.array([i % 3 == 0 for i in range(n)])})
+    columns = A.columns_for_schema(table.schema)
+    stream = results.open_stream(table.to_reader(max_chunksize=results.ARROW_CHUNK_ROWS), TextContext(),
+                                 "utf-8", [1, 0])
+    chunks = []
+    while True:
+        chunk = stream.next_chunk()
+        if chunk is None:
+            break
+        chunks.append(chunk)
+    sizes = [rows for _, rows in chunks]
+    first, full = results.FIRST_ARROW_ROWS, results.ARROW_CHUNK_ROWS
+    assert sizes == [first, full - first, n - full]  # the reader's batches, the first one cut in two
+    whole = encode_datarows(table.combine_chunks().to_batches()[0], columns, TextContext(), "utf-8", [1, 0])
+    assert b"".join(bytes(c) for c, _ in chunks) == bytes(whole)
