@@ -29,8 +29,9 @@ ARROW_CHUNK_ROWS = 65536
 #: ...but at most about this many bytes of Arrow data per chunk, so a chunk
 #: of very wide rows stays small too.
 CHUNK_BYTES = 1 << 20
-#: The first chunk of an Arrow result is small, so the first rows leave
-#: after a small encoding delay instead of a full chunk's.
+#: The first chunks of an Arrow result are small (each four times the one
+#: before, up to the full size), so the first rows leave after a short
+#: encoding delay instead of a full chunk's.
 FIRST_ARROW_ROWS = 2048
 #: Threads encoding Arrow chunks ahead of the sending, shared by all results,
 #: and how many chunks one result may have encoded (or encoding) ahead.
@@ -170,8 +171,8 @@ def _rows_chunks(columns, rows, ctx, encoding, fmts) -> Iterator[Tuple[bytes, in
 
 
 def _arrow_slices(reader) -> Iterator[Any]:
-    """The reader's batches cut to chunk size (the first chunk smaller)."""
-    first = FIRST_ARROW_ROWS
+    """The reader's batches cut to chunk size (the first chunks smaller)."""
+    ramp = FIRST_ARROW_ROWS
     for batch in reader:
         n = batch.num_rows
         step = ARROW_CHUNK_ROWS
@@ -179,10 +180,10 @@ def _arrow_slices(reader) -> Iterator[Any]:
             step = max(1, min(step, CHUNK_BYTES * n // batch.nbytes))
         start = 0
         while start < n:
-            size = min(step, first) if first else step
+            size = min(step, ramp)
             yield batch.slice(start, size) if start or size < n else batch
             start += size
-            first = 0
+            ramp *= 4
 
 
 _prefetch_pool: Optional[DaemonPool] = None
