@@ -149,8 +149,20 @@ KINDS = [
              "x": st.one_of(st.none(), TEXT),
              "d": st.one_of(st.none(), st.decimals(-10 ** 4, 10 ** 4, places=2, allow_nan=False))})),
          "k\"ey": TEXT})),
-    (pa.struct([("when", pa.date32()), ("n", pa.int8())]),  # no JSON literal for dates: per value
-     st.fixed_dictionaries({"when": st.one_of(st.none(), st.dates()), "n": _ints(8)})),
+    # no JSON literal for these: strings of their ISO text
+    (pa.struct([("when", pa.date32()), ("n", pa.int8()), ("at", pa.timestamp("ms", "UTC")),
+                ("local", pa.timestamp("us")), ("raw", pa.binary()), ("for", pa.duration("s")),
+                ("clock", pa.time64("us"))]),
+     st.fixed_dictionaries({
+         "when": st.one_of(st.none(), st.dates()), "n": _ints(8),
+         "at": st.one_of(st.none(), st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2100, 1, 1),
+                                                 timezones=st.just(dt.timezone.utc))),
+         "local": st.one_of(st.none(), st.datetimes()), "raw": st.one_of(st.none(), st.binary(max_size=4)),
+         "for": st.one_of(st.none(), st.timedeltas(dt.timedelta(days=-10 ** 5), dt.timedelta(days=10 ** 5)).map(
+             lambda d: dt.timedelta(seconds=int(d.total_seconds())))),
+         "clock": st.one_of(st.none(), st.times())})),
+    (pa.struct([("tags", pa.dictionary(pa.int8(), pa.string()))]),  # a dictionary leaf: per value
+     st.fixed_dictionaries({"tags": st.one_of(st.none(), st.sampled_from(["a", "b"]))})),
 ]
 
 TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date, pa.types.is_time, pa.types.is_duration)
@@ -260,6 +272,7 @@ VECTOR_COLUMNS = [
     pa.array([0, 2 ** 64 - 1, None], pa.uint64()),
     pa.array([0, None, -86400000], pa.date64()),
     pa.array([{"a": 1.5, "b": ["x", None]}, None], pa.struct([("a", pa.float64()), ("b", pa.list_(pa.string()))])),
+    pa.array([{"at": 0, "b": b"\x00"}, None], pa.struct([("at", pa.timestamp("us", "UTC")), ("b", pa.binary())])),
 ]
 
 

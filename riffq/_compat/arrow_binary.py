@@ -116,7 +116,7 @@ def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Opt
     if oid == T.JSON.oid:  # json_send: the text
         from .arrow_json import json_text
 
-        out = json_text(arr, t, encoding)
+        out = json_text(arr, t, ctx, encoding)
         return None if out is None else out.cast(p.binary())
     if is_strings(p, dt):
         if oid not in (T.TEXT.oid, T.VARCHAR.oid):

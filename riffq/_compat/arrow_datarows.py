@@ -16,11 +16,11 @@ distinct values.  What still goes per value, and why:
   years differently), timestamps whose unit overflows microseconds,
   ragged or NULL sub-arrays in binary (``array_send`` refuses most and
   sends the others in an odd shape), more than six dimensions;
-* types without a kernel path: maps, and structs holding a date, time,
-  bytes or other value JSON has no literal for (``json.dumps`` fails and a
-  second writer decides), arrays of json, arrays of structs or of
-  dictionary-encoded values, month/day/nano intervals and other types the
-  mapping sends as text;
+* types without a kernel path: maps (keys may repeat within a value, and
+  a dict keeps the last), structs holding one or with a dictionary, uuid
+  or other wrapped leaf, arrays of structs (json elements) or of
+  dictionary-encoded values, month/day/nano intervals and the other types
+  the mapping sends as text;
 * timestamptz in a zone with rules when the values fall into more six-hour
   buckets than a quarter of the rows (looking the zone up per bucket would
   cost about as much).

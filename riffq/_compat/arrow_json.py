@@ -9,15 +9,18 @@ way one level down, and ``null`` for a missing value.  Two leaf kinds
 need care and are patched per row where a kernel's text would differ:
 floats print as Python's ``repr`` (``1.0``, ``1e-05``, ``NaN``), and
 strings holding a quote, backslash or control character are escaped by
-the JSON module itself.  Maps (whose keys may repeat or need converting)
-and leaves JSON has no literal for (dates, bytes ...) return None: the
-per-value encoder writes them.
+the JSON module itself.  Leaves JSON has no literal for (dates, times,
+timestamps, intervals, bytes) are strings holding their ISO text, as the
+per-value path's second writer (``to_json``'s layout) prints them.  Maps
+(whose keys may repeat or need converting) return None: the per-value
+encoder writes them.
 """
 from __future__ import annotations
 
 from typing import Any, Optional
 
 from .._wire import pgtypes as T
+from .._wire.textcontext import TextContext
 from .._wire.textformat_json import _json_float, _json_str as _quote
 from .arrow_text import _mods, client_bytes, is_strings, is_utf8, patch_rows
 
@@ -27,6 +30,7 @@ _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
 #: repr() prints |v| in [1e-4, 1e16) without an exponent; Arrow agrees on
 #: the digits but not on the layout outside that range, nor on ".0"
 _REPR_FIXED = (1e-4, 1e16)
+_ISO_LEAVES = (T.DATE.oid, T.TIME.oid, T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid, T.INTERVAL.oid, T.BYTEA.oid)
 
 
 def _floats(arr: Any) -> Any:
@@ -51,7 +55,29 @@ def _strings(arr: Any) -> Any:
     return patch_rows(quoted, arr, escape, _quote)
 
 
-def _value_text(arr: Any) -> Optional[Any]:
+def _iso_text(arr: Any, ctx: Any) -> Optional[Any]:
+    """A date, time, timestamp, interval or bytes leaf as a JSON string of
+    its text in the ISO defaults (the session's time zone kept)."""
+    from .arrow import pg_type_for_arrow
+    from .arrow_text import text_fields
+
+    _, pc = _mods()
+    t = pg_type_for_arrow(arr.type)
+    if t.oid not in _ISO_LEAVES:
+        return None
+    s = text_fields(arr, t, TextContext(ctx.tz))
+    if s is None:
+        return None
+    if t.oid in (T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid):
+        s = pc.replace_substring(s, " ", "T", max_replacements=1)
+    if t.oid == T.TIMESTAMPTZ.oid:
+        s = pc.replace_substring_regex(s, r"([+-]\d\d)$", r"\1:00")  # xsd offsets: +01:00
+    if t.oid == T.BYTEA.oid:
+        s = pc.replace_substring(s, "\\", "\\\\")
+    return pc.binary_join_element_wise('"', s, '"', "")
+
+
+def _value_text(arr: Any, ctx: Any) -> Optional[Any]:
     """JSON text of every value (NULL where it is null), or None."""
     from .arrow_lists import _is_list, _level, _regroup
     from .arrow_numeric import numeric_text
@@ -70,18 +96,18 @@ def _value_text(arr: Any) -> Optional[Any]:
     if is_strings(p, dt):
         return _strings(arr)
     if ty.is_struct(dt):
-        return _object_text(arr)
+        return _object_text(arr, ctx)
     if _is_list(p, dt):
         elements, _, offsets = _level(arr)
-        items = _value_text(elements)
+        items = _value_text(elements, ctx)
         if items is None:
             return None
         joined = _regroup(p, pc, offsets, pc.fill_null(items, "null"), arr, ", ")
         return pc.binary_join_element_wise("[", joined, "]", "")
-    return None
+    return _iso_text(arr, ctx)
 
 
-def _object_text(arr: Any) -> Optional[Any]:
+def _object_text(arr: Any, ctx: Any) -> Optional[Any]:
     p, pc = _mods()
     dt = arr.type
     names = [dt.field(i).name for i in range(dt.num_fields)]
@@ -91,7 +117,7 @@ def _object_text(arr: Any) -> Optional[Any]:
         return pc.if_else(pc.is_valid(arr), "{}", p.scalar(None, p.string()))
     pieces = []
     for i, child in enumerate(arr.flatten()):
-        text = _value_text(child)
+        text = _value_text(child, ctx)
         if text is None:
             return None
         pieces += [("{" if i == 0 else ", ") + _quote(names[i]) + ": ", pc.fill_null(text, "null")]
@@ -101,12 +127,12 @@ def _object_text(arr: Any) -> Optional[Any]:
     return out
 
 
-def json_text(arr: Any, t: Any, encoding: str) -> Optional[Any]:
+def json_text(arr: Any, t: Any, ctx: Any, encoding: str) -> Optional[Any]:
     """json text of a struct column typed json, or None."""
     p, _ = _mods()
     if t.oid != T.JSON.oid or not p.types.is_struct(arr.type):
         return None
-    out = _object_text(arr)
+    out = _object_text(arr, ctx)
     if out is None or is_utf8(encoding):
         return out
     return client_bytes(out, encoding)

@@ -277,7 +277,7 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
     if oid == T.JSON.oid:
         from .arrow_json import json_text
 
-        return json_text(arr, t, encoding)
+        return json_text(arr, t, ctx, encoding)
     if is_strings(p, dt):
         if oid in (T.TEXT.oid, T.VARCHAR.oid):
             return arr if is_utf8(encoding) else client_bytes(arr, encoding)
