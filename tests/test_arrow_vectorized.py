@@ -161,6 +161,11 @@ KINDS = [
          "for": st.one_of(st.none(), st.timedeltas(dt.timedelta(days=-10 ** 5), dt.timedelta(days=10 ** 5)).map(
              lambda d: dt.timedelta(seconds=int(d.total_seconds())))),
          "clock": st.one_of(st.none(), st.times())})),
+    # maps: a repeated key within one map goes per value (a dict keeps the last)
+    (pa.map_(pa.string(), pa.float64()), st.lists(st.tuples(st.sampled_from(["a", "b", "c", 'q"', "é"]),
+                                                            st.one_of(st.none(), FLOATS)), max_size=3)),
+    (pa.map_(pa.int16(), pa.list_(pa.string())), st.lists(st.tuples(_ints(16), st.one_of(
+        st.none(), st.lists(st.one_of(st.none(), TEXT), max_size=2))), max_size=2, unique_by=lambda kv: kv[0])),
     (pa.struct([("tags", pa.dictionary(pa.int8(), pa.string()))]),  # a dictionary leaf: per value
      st.fixed_dictionaries({"tags": st.one_of(st.none(), st.sampled_from(["a", "b"]))})),
 ]

@@ -16,11 +16,11 @@ distinct values.  What still goes per value, and why:
   years differently), timestamps whose unit overflows microseconds,
   ragged or NULL sub-arrays in binary (``array_send`` refuses most and
   sends the others in an odd shape), more than six dimensions;
-* types without a kernel path: maps (keys may repeat within a value, and
-  a dict keeps the last), structs holding one or with a dictionary, uuid
-  or other wrapped leaf, arrays of structs (json elements) or of
-  dictionary-encoded values, month/day/nano intervals and the other types
-  the mapping sends as text;
+* types without a kernel path: maps repeating a key within one value (a
+  dict keeps the last) or keyed by other than strings and integers,
+  structs holding one or a dictionary, uuid or other wrapped leaf, arrays
+  of structs or maps (json elements) or of dictionary-encoded values,
+  month/day/nano intervals and the other types the mapping sends as text;
 * timestamptz in a zone with rules when the values fall into more six-hour
   buckets than a quarter of the rows (looking the zone up per bucket would
   cost about as much).

@@ -1,4 +1,4 @@
-"""json text of struct columns, by kernels.
+"""json text of struct and map columns, by kernels.
 
 A struct column reaches the per-value path as dicts that ``json.dumps``
 lays out with ``", "`` and ``": "`` (``textformat_json``), so each row's
@@ -12,8 +12,8 @@ strings holding a quote, backslash or control character are escaped by
 the JSON module itself.  Leaves JSON has no literal for (dates, times,
 timestamps, intervals, bytes) are strings holding their ISO text, as the
 per-value path's second writer (``to_json``'s layout) prints them.  Maps
-(whose keys may repeat or need converting) return None: the per-value
-encoder writes them.
+are objects too, when their keys are strings or integers and no map
+repeats a key (a dict keeps one entry of those: per value).
 """
 from __future__ import annotations
 
@@ -97,6 +97,8 @@ def _value_text(arr: Any, ctx: Any) -> Optional[Any]:
         return _strings(arr)
     if ty.is_struct(dt):
         return _object_text(arr, ctx)
+    if ty.is_map(dt):
+        return _map_text(arr, ctx)
     if _is_list(p, dt):
         elements, _, offsets = _level(arr)
         items = _value_text(elements, ctx)
@@ -105,6 +107,31 @@ def _value_text(arr: Any, ctx: Any) -> Optional[Any]:
         joined = _regroup(p, pc, offsets, pc.fill_null(items, "null"), arr, ", ")
         return pc.binary_join_element_wise("[", joined, "]", "")
     return _iso_text(arr, ctx)
+
+
+def _map_text(arr: Any, ctx: Any) -> Optional[Any]:
+    """A map as the object of its entries, in order."""
+    from .arrow_lists import _level, _regroup
+
+    p, pc = _mods()
+    entries = arr.cast(p.list_(p.field("entries", arr.values.type, nullable=False)))
+    pairs, _, offsets = _level(entries)
+    keys, items = pairs.flatten()
+    if p.types.is_integer(keys.type):
+        key_text = pc.binary_join_element_wise('"', pc.cast(keys, p.string()), '"', "")
+    elif is_strings(p, keys.type):
+        key_text = _strings(keys)
+    else:
+        return None
+    owner = pc.list_parent_indices(p.ListArray.from_arrays(offsets, p.nulls(len(keys), p.int8())))
+    distinct = p.table({"map": owner, "key": keys}).group_by(["map", "key"]).aggregate([]).num_rows
+    if distinct != len(keys):
+        return None
+    values = _value_text(items, ctx)
+    if values is None:
+        return None
+    joined = pc.binary_join_element_wise(key_text, ": ", pc.fill_null(values, "null"), "")
+    return pc.binary_join_element_wise("{", _regroup(p, pc, offsets, joined, arr, ", "), "}", "")
 
 
 def _object_text(arr: Any, ctx: Any) -> Optional[Any]:
@@ -128,11 +155,11 @@ def _object_text(arr: Any, ctx: Any) -> Optional[Any]:
 
 
 def json_text(arr: Any, t: Any, ctx: Any, encoding: str) -> Optional[Any]:
-    """json text of a struct column typed json, or None."""
+    """json text of a struct or map column typed json, or None."""
     p, _ = _mods()
-    if t.oid != T.JSON.oid or not p.types.is_struct(arr.type):
+    if t.oid != T.JSON.oid or not (p.types.is_struct(arr.type) or p.types.is_map(arr.type)):
         return None
-    out = _object_text(arr, ctx)
+    out = _value_text(arr, ctx)
     if out is None or is_utf8(encoding):
         return out
     return client_bytes(out, encoding)
