@@ -128,6 +128,9 @@ KINDS = [
     (pa.large_list(pa.list_(pa.date32(), 2)), st.lists(st.lists(st.one_of(st.none(), st.dates()), min_size=2,
                                                                 max_size=2), max_size=2)),
     (pa.list_view(pa.int64()), st.lists(st.one_of(st.none(), _ints(64)), max_size=3)),
+    (pa.list_(pa.uuid()), st.lists(st.one_of(st.none(), st.uuids().map(lambda u: u.bytes)), max_size=2)),
+    (pa.list_(pa.struct([("a", pa.int32()), ("b", pa.string())])),  # json[]
+     st.lists(st.one_of(st.none(), st.fixed_dictionaries({"a": _ints(32), "b": TEXT})), max_size=2)),
     (pa.large_list(pa.float32()), st.lists(st.one_of(st.none(), FLOATS.filter(
         lambda f: math.isnan(f) or abs(f) < 3.4e38)), max_size=3)),
     (pa.list_(pa.bool_()), st.lists(st.one_of(st.none(), st.booleans()), max_size=3)),
@@ -175,6 +178,14 @@ TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date, pa.types.is_time, pa.ty
 
 def _array(arrow_type, values):
     """Temporal columns are built from their integer storage."""
+    if pa.types.is_list(arrow_type) and isinstance(arrow_type.value_type, pa.BaseExtensionType):
+        # pa.array cannot build lists of extension values from Python objects
+        offsets, flat = [0], []
+        for v in values:
+            flat += v or []
+            offsets.append(len(flat))
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), _array(arrow_type.value_type, flat),
+                                        mask=pa.array([v is None for v in values]))
     if pa.types.is_dictionary(arrow_type):
         return _array(arrow_type.value_type, values).dictionary_encode().cast(arrow_type)
     if pa.types.is_run_end_encoded(arrow_type):

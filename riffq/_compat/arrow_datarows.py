@@ -19,8 +19,9 @@ distinct values.  What still goes per value, and why:
 * types without a kernel path: maps repeating a key within one value (a
   dict keeps the last) or keyed by other than strings and integers,
   structs holding one or a dictionary, uuid or other wrapped leaf, arrays
-  of structs or maps (json elements) or of dictionary-encoded values,
-  month/day/nano intervals and the other types the mapping sends as text;
+  of lists of json (the inner lists are JSON values) or of dictionary-
+  encoded values, month/day/nano intervals and the other types the
+  mapping sends as text;
 * timestamptz in a zone with rules when the values fall into more six-hour
   buckets than a quarter of the rows (looking the zone up per bucket would
   cost about as much).

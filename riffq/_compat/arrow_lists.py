@@ -53,6 +53,16 @@ def _scalar_elements(p: Any, dt: Any) -> bool:
     return not (ty.is_nested(dt) or ty.is_dictionary(dt) or isinstance(dt, p.ExtensionType))
 
 
+def _kernel_elements(p: Any, dt: Any, elem: PgType) -> bool:
+    """Elements the scalar kernels encode: plain values, uuids, and the
+    structs and maps of json arrays."""
+    from .arrow import _is_uuid_type
+
+    if elem.oid in _JSON_OIDS and (p.types.is_struct(dt) or p.types.is_map(dt)):
+        return True
+    return _scalar_elements(p, dt) or _is_uuid_type(p, dt)
+
+
 def list_parts(arr: Any) -> Optional[Tuple[Any, Any, Any]]:
     """``(elements, lengths, offsets)`` of a flat list column (None when the
     column is not one): a NULL list counts as empty here."""
@@ -67,16 +77,16 @@ def _levels(arr: Any, t: PgType) -> Optional[Tuple[List[Tuple[Any, Any, Any]], A
     """Every list level from the outside in, and the innermost elements;
     None for what the kernels leave to the per-value encoders."""
     p, _ = _mods()
+    if t.elem is None:
+        return None
     levels = []
     inner = arr
-    while _is_list(p, inner.type):
-        parts = _level(inner)
+    while _is_list(p, inner.type) and not (levels and t.elem.oid in _JSON_OIDS):
+        parts = _level(inner)  # (inner lists of json arrays are JSON values, not dimensions)
         levels.append(parts)
         inner = parts[0]
-    if not levels or len(levels) > _MAXDIM or not _scalar_elements(p, inner.type) or t.elem is None:
+    if not levels or len(levels) > _MAXDIM or not _kernel_elements(p, inner.type, t.elem):
         return None
-    if len(levels) > 1 and t.elem.oid in _JSON_OIDS:
-        return None  # inner lists are JSON values there, not dimensions
     return levels, inner
 
 
