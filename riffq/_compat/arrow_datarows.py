@@ -113,8 +113,8 @@ def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str
     if vectorized:
         try:
             out = (binary_fields if binary else text_fields)(arr, t, ctx, encoding)
-        except (p.ArrowInvalid, p.ArrowNotImplementedError):
-            out = None  # e.g. overflow scaling seconds to microseconds
+        except p.ArrowException:
+            out = None  # e.g. overflow scaling seconds to microseconds: the per-value path decides
     if out is None:
         slow = _per_value_binary if binary else _per_value_text
         out = p.array(slow(arr, name, t, ctx, encoding), p.binary())
