@@ -169,8 +169,11 @@ KINDS = [
                                                             st.one_of(st.none(), FLOATS)), max_size=3)),
     (pa.map_(pa.int16(), pa.list_(pa.string())), st.lists(st.tuples(_ints(16), st.one_of(
         st.none(), st.lists(st.one_of(st.none(), TEXT), max_size=2))), max_size=2, unique_by=lambda kv: kv[0])),
-    (pa.struct([("tags", pa.dictionary(pa.int8(), pa.string()))]),  # a dictionary leaf: per value
-     st.fixed_dictionaries({"tags": st.one_of(st.none(), st.sampled_from(["a", "b"]))})),
+    (pa.struct([("tags", pa.dictionary(pa.int8(), pa.string())), ("n", pa.float32())]),
+     st.fixed_dictionaries({"tags": st.one_of(st.none(), st.sampled_from(["a", "b", "\n"])),
+                            "n": st.one_of(st.none(), FLOATS.filter(lambda f: math.isnan(f) or abs(f) < 3.4e38))})),
+    (pa.list_(pa.dictionary(pa.int16(), pa.string())), st.lists(st.one_of(st.none(), st.sampled_from(
+        ["a", "", "NULL", "x,y", "é"])), max_size=3)),
 ]
 
 TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date, pa.types.is_time, pa.types.is_duration)

@@ -17,11 +17,10 @@ distinct values.  What still goes per value, and why:
   ragged or NULL sub-arrays in binary (``array_send`` refuses most and
   sends the others in an odd shape), more than six dimensions;
 * types without a kernel path: maps repeating a key within one value (a
-  dict keeps the last) or keyed by other than strings and integers,
-  structs holding one or a dictionary, uuid or other wrapped leaf, arrays
-  of lists of json (the inner lists are JSON values) or of dictionary-
-  encoded values, month/day/nano intervals and the other types the
-  mapping sends as text;
+  dict keeps the last) or keyed by other than strings and integers, and
+  structs holding one; arrays of lists of json (the inner lists are JSON
+  values, not dimensions); month/day/nano intervals and the other types
+  the mapping sends as text (printed by ``str``);
 * timestamptz in a zone with rules when the values fall into more six-hour
   buckets than a quarter of the rows (looking the zone up per bucket would
   cost about as much).

@@ -10,7 +10,7 @@ need care and are patched per row where a kernel's text would differ:
 floats print as Python's ``repr`` (``1.0``, ``1e-05``, ``NaN``), and
 strings holding a quote, backslash or control character are escaped by
 the JSON module itself.  Leaves JSON has no literal for (dates, times,
-timestamps, intervals, bytes) are strings holding their ISO text, as the
+timestamps, intervals, bytes, uuids) are strings holding their ISO text, as the
 per-value path's second writer (``to_json``'s layout) prints them.  Maps
 are objects too, when their keys are strings or integers and no map
 repeats a key (a dict keeps one entry of those: per value).
@@ -30,7 +30,8 @@ _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
 #: repr() prints |v| in [1e-4, 1e16) without an exponent; Arrow agrees on
 #: the digits but not on the layout outside that range, nor on ".0"
 _REPR_FIXED = (1e-4, 1e16)
-_ISO_LEAVES = (T.DATE.oid, T.TIME.oid, T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid, T.INTERVAL.oid, T.BYTEA.oid)
+_ISO_LEAVES = (T.DATE.oid, T.TIME.oid, T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid, T.INTERVAL.oid, T.BYTEA.oid,
+               T.UUID.oid)
 
 
 def _floats(arr: Any) -> Any:
@@ -56,8 +57,8 @@ def _strings(arr: Any) -> Any:
 
 
 def _iso_text(arr: Any, ctx: Any) -> Optional[Any]:
-    """A date, time, timestamp, interval or bytes leaf as a JSON string of
-    its text in the ISO defaults (the session's time zone kept)."""
+    """A date, time, timestamp, interval, bytes or uuid leaf as a JSON
+    string of its text in the ISO defaults (the session's time zone kept)."""
     from .arrow import pg_type_for_arrow
     from .arrow_text import text_fields
 
@@ -79,10 +80,12 @@ def _iso_text(arr: Any, ctx: Any) -> Optional[Any]:
 
 def _value_text(arr: Any, ctx: Any) -> Optional[Any]:
     """JSON text of every value (NULL where it is null), or None."""
+    from .arrow import _plain_array
     from .arrow_lists import _is_list, _level, _regroup
     from .arrow_numeric import numeric_text
 
     p, pc = _mods()
+    arr = _plain_array(p, arr)  # dictionary or run-end leaves, decoded
     ty = p.types
     dt = arr.type
     if ty.is_boolean(dt):

@@ -76,6 +76,8 @@ def list_parts(arr: Any) -> Optional[Tuple[Any, Any, Any]]:
 def _levels(arr: Any, t: PgType) -> Optional[Tuple[List[Tuple[Any, Any, Any]], Any]]:
     """Every list level from the outside in, and the innermost elements;
     None for what the kernels leave to the per-value encoders."""
+    from .arrow import _plain_array
+
     p, _ = _mods()
     if t.elem is None:
         return None
@@ -85,7 +87,10 @@ def _levels(arr: Any, t: PgType) -> Optional[Tuple[List[Tuple[Any, Any, Any]], A
         parts = _level(inner)  # (inner lists of json arrays are JSON values, not dimensions)
         levels.append(parts)
         inner = parts[0]
-    if not levels or len(levels) > _MAXDIM or not _kernel_elements(p, inner.type, t.elem):
+    if not levels or len(levels) > _MAXDIM:
+        return None
+    inner = _plain_array(p, inner)  # dictionary or run-end elements, decoded
+    if not _kernel_elements(p, inner.type, t.elem):
         return None
     return levels, inner
 
