@@ -188,7 +188,7 @@ def _array(arrow_type, values):
             flat += v or []
             offsets.append(len(flat))
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), _array(arrow_type.value_type, flat),
-                                        mask=pa.array([v is None for v in values]))
+                                        mask=pa.array([v is None for v in values], pa.bool_()))
     if pa.types.is_dictionary(arrow_type):
         return _array(arrow_type.value_type, values).dictionary_encode().cast(arrow_type)
     if pa.types.is_run_end_encoded(arrow_type):
