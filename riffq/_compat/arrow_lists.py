@@ -149,7 +149,7 @@ def _dimensions(p: Any, pc: Any, levels: List[Tuple[Any, Any, Any]], n: int) -> 
     """Each row's length along every dimension (read along its first
     sub-list), and its offsets into the innermost elements; None unless
     every sub-list of every row is there and as long as that."""
-    first = p.array(range(n), p.int32())
+    first = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, p.int32()), n)), 1)  # 0 .. n-1
     row = first
     dims = []
     for k, (elements, lengths, offsets) in enumerate(levels):
