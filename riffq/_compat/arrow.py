@@ -412,7 +412,7 @@ def _encode_column(
 
         try:
             s = text_fields(arr, t, ctx, encoding)
-        except (p.ArrowInvalid, p.ArrowNotImplementedError):
+        except p.ArrowException:
             s = None  # e.g. overflow scaling seconds to microseconds
         if s is not None:
             return _strings_to_bytes(p, s, encoding, utf8)
