@@ -8,6 +8,7 @@ and nested lists, under several session settings, in text and binary.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import struct
 import uuid
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pa = pytest.importorskip("pyarrow")
+import pyarrow.compute as pc  # noqa: E402
 
 from riffq._compat import arrow as A  # noqa: E402
 from riffq._compat.arrow_binary import binary_fields  # noqa: E402
@@ -37,6 +39,11 @@ CONTEXTS = {
     "sql_dmy_efd0": TextContext(datestyle="SQL, DMY", intervalstyle="sql_standard", extra_float_digits=0,
                                 bytea_output="escape"),
     "german_efd_neg": TextContext(datestyle="German, DMY", intervalstyle="iso_8601", extra_float_digits=-7),
+    "postgres_ymd_berlin": TextContext(timezone_from_name("Europe/Berlin"), datestyle="Postgres, YMD",
+                                       intervalstyle="postgres_verbose"),
+    "postgres_dmy_new_york": TextContext(timezone_from_name("America/New_York"), datestyle="Postgres, DMY"),
+    "sql_mdy_fixed": TextContext(dt.timezone(dt.timedelta(hours=5, minutes=45)), datestyle="SQL, MDY",
+                                 intervalstyle="sql_standard"),
 }
 
 US_MIN, US_MAX = -62135596800000000, 253402300799999999
@@ -77,8 +84,21 @@ KINDS = [
     (pa.float64(), FLOATS), (pa.float32(), FLOATS.filter(lambda f: math.isnan(f) or abs(f) < 3.4e38)),
     (pa.bool_(), st.booleans()),
     (pa.string(), TEXT), (pa.large_string(), TEXT),
+    (pa.string_view(), st.text(st.characters(max_codepoint=0x17F, blacklist_categories=("Cs",),
+                                             blacklist_characters="\x00"), max_size=8)),
+    (pa.dictionary(pa.int8(), pa.string()), st.sampled_from(["a", "ü", "", "NULL", "x y"])),
+    (pa.dictionary(pa.int32(), pa.timestamp("us", tz="UTC")), _temporal(1, US_MIN + 86400 * 10 ** 6,
+                                                                          US_MAX - 86400 * 10 ** 6)),
+    (pa.run_end_encoded(pa.int32(), pa.float64()), st.sampled_from([0.5, 1e20, float("nan"), -0.0])),
     (pa.binary(), st.binary(max_size=10)), (pa.binary(3), st.binary(min_size=3, max_size=3)),
     (pa.decimal128(12, 3), st.decimals(-10 ** 8, 10 ** 8, places=3, allow_nan=False)),
+    (pa.decimal128(38, 10), st.decimals(-10 ** 27, 10 ** 27, places=10, allow_nan=False)),
+    (pa.decimal256(60, 7), st.decimals(-10 ** 52, 10 ** 52, places=7, allow_nan=False)),
+    (pa.decimal128(9, 0), st.decimals(-10 ** 9 + 1, 10 ** 9 - 1, places=0, allow_nan=False)),
+    (pa.decimal64(10, 9), st.decimals(-9, 9, places=9, allow_nan=False)),
+    (pa.decimal32(5, 5), st.decimals("-0.99999", "0.99999", places=5, allow_nan=False)),
+    (pa.decimal128(6, -3), st.integers(-999999, 999999).map(lambda i: decimal.Decimal(i).scaleb(3))),
+    (pa.date64(), _temporal(1, DAY_MIN * 86400000, DAY_MAX * 86400000 + 86399999)),
     (pa.date32(), _temporal(1, DAY_MIN, DAY_MAX)),
     (pa.timestamp("s"), _temporal(10 ** 6, US_MIN, US_MAX)),
     (pa.timestamp("ms"), _temporal(10 ** 3, US_MIN, US_MAX)),
@@ -98,6 +118,19 @@ KINDS = [
     (pa.list_(pa.string()), st.lists(st.one_of(st.none(), TEXT), max_size=3)),
     (pa.list_(pa.list_(pa.float64())), st.lists(st.lists(FLOATS, min_size=2, max_size=2), max_size=2)),
     (pa.list_(pa.int32(), 2), st.lists(st.one_of(st.none(), _ints(32)), min_size=2, max_size=2)),
+    # ragged and NULL sub-arrays: text prints them, binary refuses them
+    (pa.list_(pa.list_(pa.int32())), st.lists(st.one_of(st.none(), st.lists(st.one_of(st.none(), _ints(32)),
+                                                                            max_size=2)), max_size=3)),
+    (pa.list_(pa.list_(pa.list_(pa.string()))),
+     st.integers(0, 2).flatmap(lambda k: st.lists(st.lists(st.lists(st.one_of(st.none(), TEXT), min_size=k,
+                                                                     max_size=k), min_size=2, max_size=2),
+                                                  max_size=2))),
+    (pa.large_list(pa.list_(pa.date32(), 2)), st.lists(st.lists(st.one_of(st.none(), st.dates()), min_size=2,
+                                                                max_size=2), max_size=2)),
+    (pa.list_view(pa.int64()), st.lists(st.one_of(st.none(), _ints(64)), max_size=3)),
+    (pa.list_(pa.uuid()), st.lists(st.one_of(st.none(), st.uuids().map(lambda u: u.bytes)), max_size=2)),
+    (pa.list_(pa.struct([("a", pa.int32()), ("b", pa.string())])),  # json[]
+     st.lists(st.one_of(st.none(), st.fixed_dictionaries({"a": _ints(32), "b": TEXT})), max_size=2)),
     (pa.large_list(pa.float32()), st.lists(st.one_of(st.none(), FLOATS.filter(
         lambda f: math.isnan(f) or abs(f) < 3.4e38)), max_size=3)),
     (pa.list_(pa.bool_()), st.lists(st.one_of(st.none(), st.booleans()), max_size=3)),
@@ -108,13 +141,59 @@ KINDS = [
     (pa.uuid(), st.uuids().map(lambda u: u.bytes)),
     (pa.struct([("a", pa.int32()), ("b", pa.string())]),
      st.fixed_dictionaries({"a": _ints(32), "b": TEXT})),
+    (pa.struct([("f", pa.float64()), ("g", pa.float32()), ("ok", pa.bool_()), ("u", pa.uint64()),
+                ("l", pa.list_(pa.float64())), ("s", pa.struct([("x", pa.string()), ("d", pa.decimal128(7, 2))])),
+                ("k\"ey", pa.large_string())]),
+     st.fixed_dictionaries({
+         "f": st.one_of(st.none(), FLOATS), "g": st.one_of(st.none(), FLOATS.filter(
+             lambda f: math.isnan(f) or abs(f) < 3.4e38)), "ok": st.one_of(st.none(), st.booleans()),
+         "u": _ints(64, False), "l": st.one_of(st.none(), st.lists(st.one_of(st.none(), FLOATS), max_size=2)),
+         "s": st.one_of(st.none(), st.fixed_dictionaries({
+             "x": st.one_of(st.none(), TEXT),
+             "d": st.one_of(st.none(), st.decimals(-10 ** 4, 10 ** 4, places=2, allow_nan=False))})),
+         "k\"ey": TEXT})),
+    # no JSON literal for these: strings of their ISO text
+    (pa.struct([("when", pa.date32()), ("n", pa.int8()), ("at", pa.timestamp("ms", "UTC")),
+                ("local", pa.timestamp("us")), ("raw", pa.binary()), ("for", pa.duration("s")),
+                ("clock", pa.time64("us"))]),
+     st.fixed_dictionaries({
+         "when": st.one_of(st.none(), st.dates()), "n": _ints(8),
+         "at": st.one_of(st.none(), st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2100, 1, 1),
+                                                 timezones=st.just(dt.timezone.utc))),
+         "local": st.one_of(st.none(), st.datetimes()), "raw": st.one_of(st.none(), st.binary(max_size=4)),
+         "for": st.one_of(st.none(), st.timedeltas(dt.timedelta(days=-10 ** 5), dt.timedelta(days=10 ** 5)).map(
+             lambda d: dt.timedelta(seconds=int(d.total_seconds())))),
+         "clock": st.one_of(st.none(), st.times())})),
+    # maps: a repeated key within one map goes per value (a dict keeps the last)
+    (pa.map_(pa.string(), pa.float64()), st.lists(st.tuples(st.sampled_from(["a", "b", "c", 'q"', "é"]),
+                                                            st.one_of(st.none(), FLOATS)), max_size=3)),
+    (pa.map_(pa.int16(), pa.list_(pa.string())), st.lists(st.tuples(_ints(16), st.one_of(
+        st.none(), st.lists(st.one_of(st.none(), TEXT), max_size=2))), max_size=2, unique_by=lambda kv: kv[0])),
+    (pa.struct([("tags", pa.dictionary(pa.int8(), pa.string())), ("n", pa.float32())]),
+     st.fixed_dictionaries({"tags": st.one_of(st.none(), st.sampled_from(["a", "b", "\n"])),
+                            "n": st.one_of(st.none(), FLOATS.filter(lambda f: math.isnan(f) or abs(f) < 3.4e38))})),
+    (pa.list_(pa.dictionary(pa.int16(), pa.string())), st.lists(st.one_of(st.none(), st.sampled_from(
+        ["a", "", "NULL", "x,y", "é"])), max_size=3)),
 ]
 
-TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date32, pa.types.is_time, pa.types.is_duration)
+TEMPORAL_INT = (pa.types.is_timestamp, pa.types.is_date, pa.types.is_time, pa.types.is_duration)
 
 
 def _array(arrow_type, values):
     """Temporal columns are built from their integer storage."""
+    if pa.types.is_list(arrow_type) and isinstance(arrow_type.value_type, pa.BaseExtensionType):
+        # pa.array cannot build lists of extension values from Python objects
+        offsets, flat = [0], []
+        for v in values:
+            flat += v or []
+            offsets.append(len(flat))
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), _array(arrow_type.value_type, flat),
+                                        mask=pa.array([v is None for v in values], pa.bool_()))
+    if pa.types.is_dictionary(arrow_type):
+        return _array(arrow_type.value_type, values).dictionary_encode().cast(arrow_type)
+    if pa.types.is_run_end_encoded(arrow_type):
+        return pc.run_end_encode(_array(arrow_type.value_type, values),
+                                         run_end_type=arrow_type.run_end_type)
     if any(f(arrow_type) for f in TEMPORAL_INT):
         storage = pa.int32() if arrow_type.bit_width == 32 else pa.int64()
         return pa.array(values, storage).cast(arrow_type)
@@ -206,6 +285,13 @@ VECTOR_COLUMNS = [
     pa.array([b"\x00\xff", None, b""]), pa.array([[1, None], None, []], pa.list_(pa.int64())),
     pa.array([["a b", None, "NULL"], None], pa.list_(pa.string())),
     pa.array([uuid.UUID(int=7).bytes, None], pa.uuid()),
+    pa.array([[[1, 2], [3, 4]], None, [[5, None]]], pa.list_(pa.list_(pa.int64()))),
+    pa.array([[1, 2], None], pa.list_view(pa.int32())),
+    pa.array([decimal.Decimal("-1.5"), None, decimal.Decimal("0.000")], pa.decimal128(12, 3)),
+    pa.array([0, 2 ** 64 - 1, None], pa.uint64()),
+    pa.array([0, None, -86400000], pa.date64()),
+    pa.array([{"a": 1.5, "b": ["x", None]}, None], pa.struct([("a", pa.float64()), ("b", pa.list_(pa.string()))])),
+    pa.array([{"at": 0, "b": b"\x00"}, None], pa.struct([("at", pa.timestamp("us", "UTC")), ("b", pa.binary())])),
 ]
 
 
@@ -215,18 +301,37 @@ def test_common_types_take_the_kernel_path(arr):
     assert _kernel_binary(arr) is not None
 
 
+STYLED_COLUMNS = [
+    pa.array([0, None, 19000], pa.date32()), pa.array([0, None, 10 ** 15 + 5], pa.timestamp("us")),
+    pa.array([1711846800 - 1, 1711846800, None], pa.timestamp("s", "UTC")),
+    pa.array([-1, None, 86400 * 10 ** 6 + 5, 0], pa.duration("us")),
+]
+
+
+@pytest.mark.parametrize("ctx_name", sorted(CONTEXTS))
+def test_every_date_and_interval_style_takes_the_kernel_path(ctx_name):
+    for arr in STYLED_COLUMNS:
+        assert _kernel_text(arr, CONTEXTS[ctx_name]) is not None, arr.type
+
+
 def test_kernel_paths_step_aside_where_output_would_differ():
-    floats = pa.array([0.1])
-    assert _kernel_text(floats, TextContext(extra_float_digits=0)) is None
-    assert _kernel_text(pa.array([0], pa.date32()), TextContext(datestyle="SQL, DMY")) is None
-    assert _kernel_text(pa.array([[[1]]])) is None  # two dimensions
+    ragged = pa.array([[[1, 2], [3]]])
+    assert _kernel_text(ragged) is not None and _kernel_binary(ragged) is None  # array_send refuses it
+    assert _kernel_binary(pa.array([[None, [1]]])) is None
+    # decades of values: the zone is looked up where values are, unless they are everywhere
     decades = pa.array([0, 40 * 365 * 86400 * 10 ** 6], pa.timestamp("us", "UTC"))
-    assert _kernel_text(decades, CONTEXTS["new_york_efd3"]) is None  # zone transitions: too many to look up
-    assert _kernel_text(decades, CONTEXTS["fixed_minus_0330"]) is not None
+    assert _kernel_text(decades, CONTEXTS["new_york_efd3"]) is not None
+    everywhere = pa.array(range(0, 5000 * 86400 * 10 ** 6, 86400 * 10 ** 6), pa.timestamp("us", "UTC"))
+    assert _kernel_text(everywhere, CONTEXTS["new_york_efd3"]) is None
+    assert _kernel_text(everywhere, CONTEXTS["fixed_minus_0330"]) is not None
     assert _kernel_text(pa.array([DAY_MAX + 1], pa.int32()).cast(pa.date32())) is None
     assert _kernel_binary(pa.array([US_MAX + 1], pa.int64()).cast(pa.timestamp("us"))) is None
-    assert _kernel_binary(pa.array([1], pa.decimal128(5, 1))) is None
-    assert text_fields(pa.array(["x"]), T.TEXT, TextContext(), "latin-1") is None
+    assert text_fields(pa.array(["x", "é", None]), T.TEXT, TextContext(), "latin-1").to_pylist() == [
+        b"x", "é".encode("latin-1"), None]
+    assert text_fields(pa.array(["x", "é"]), T.TEXT, TextContext(), "ascii") is None  # per value: the error
+    strings = pa.array([["é", "a b", None], None])
+    assert text_fields(strings, A.pg_type_for_arrow(strings.type), TextContext(), "latin-1").to_pylist() == [
+        '{é,"a b",NULL}'.encode("latin-1"), None]
 
 
 def test_named_zone_offsets_follow_daylight_saving():
@@ -236,10 +341,29 @@ def test_named_zone_offsets_follow_daylight_saving():
     assert _kernel_text(arr, ctx).to_pylist() == ["2024-03-31 01:59:59+01", "2024-03-31 03:00:00+02", None]
 
 
+def test_zone_lookup_over_a_long_span_matches_per_value():
+    # a value every 3 days over 30 years: many daylight-saving changes, sampled bucket by bucket
+    arr = pa.array(range(0, 30 * 365 * 86400 * 10 ** 6, 3 * 86400 * 10 ** 6 + 3600 * 10 ** 6 + 7),
+                   pa.timestamp("us", "UTC"))
+    for name in ("Europe/Berlin", "Australia/Lord_Howe", "America/Sao_Paulo"):
+        for style in ("ISO, MDY", "SQL, DMY"):
+            ctx = TextContext(timezone_from_name(name), datestyle=style)
+            got = _kernel_text(arr, ctx)
+            assert got is not None
+            assert got.cast(pa.binary()).to_pylist() == A._encode_column(arr, T.TIMESTAMPTZ, ctx, fast=False)
+
+
 def test_float_rows_outside_fixed_notation_are_patched():
     values = [0.1, 1e16, float("nan"), float("-inf"), 1e-5, 1e14, None, -0.0]
     got = _kernel_text(pa.array(values)).to_pylist()
     assert got == ["0.1", "1e+16", "NaN", "-Infinity", "1e-05", "100000000000000", None, "-0"]
+
+
+def test_float_rows_with_more_digits_than_printed_are_rounded():
+    values = [0.1, 1 / 3, 100.0, 1e15, 123456.5, None, float("inf")]
+    ctx = TextContext(extra_float_digits=-10)  # %.5g
+    assert _kernel_text(pa.array(values), ctx).to_pylist() == [
+        "0.1", "0.33333", "100", "1e+15", "1.2346e+05", None, "Infinity"]
 
 
 def test_datarow_layout_by_hand():
@@ -277,3 +401,25 @@ def test_result_is_a_view_of_arrow_memory():
         values.append(int(bytes(out[pos + 11:pos + 11 + flen])))
         pos += 1 + length
     assert values == list(range(1000))
+
+
+def test_result_stream_starts_with_small_chunks():
+    """The first rows leave after a small chunk's encoding; all chunks
+    together are the DataRows of the whole result."""
+    n = results.FIRST_ARROW_ROWS + 3 * results.ARROW_CHUNK_ROWS // 2
+    table = pa.table({"a": pa.array(range(n), pa.int64()), "b": pa.array([i % 3 == 0 for i in range(n)])})
+    columns = A.columns_for_schema(table.schema)
+    stream = results.open_stream(table.to_reader(max_chunksize=results.ARROW_CHUNK_ROWS), TextContext(),
+                                 "utf-8", [1, 0])
+    chunks = []
+    while True:
+        chunk = stream.next_chunk()
+        if chunk is None:
+            break
+        chunks.append(chunk)
+    sizes = [rows for _, rows in chunks]
+    first, full = results.FIRST_ARROW_ROWS, results.ARROW_CHUNK_ROWS
+    assert sizes[:3] == [first, 4 * first, 16 * first]  # growing to the full size
+    assert max(sizes) <= full and sum(sizes) == n and sizes[-1] == n - full  # the reader's last batch whole
+    whole = encode_datarows(table.combine_chunks().to_batches()[0], columns, TextContext(), "utf-8", [1, 0])
+    assert b"".join(bytes(c) for c, _ in chunks) == bytes(whole)

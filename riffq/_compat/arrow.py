@@ -323,6 +323,8 @@ def _py_converter(p: Any, dt: Any) -> Optional[Callable[[Any], Any]]:
 
 
 def _strings_to_bytes(p: Any, s: Any, encoding: str, utf8: bool) -> List[Optional[bytes]]:
+    if p.types.is_binary(s.type):  # already in the client encoding
+        return s.to_pylist()
     if utf8:
         dt = s.type
         if p.types.is_large_string(dt):
@@ -410,7 +412,7 @@ def _encode_column(
 
         try:
             s = text_fields(arr, t, ctx, encoding)
-        except (p.ArrowInvalid, p.ArrowNotImplementedError):
+        except p.ArrowException:
             s = None  # e.g. overflow scaling seconds to microseconds
         if s is not None:
             return _strings_to_bytes(p, s, encoding, utf8)

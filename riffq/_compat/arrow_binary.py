@@ -17,7 +17,7 @@ from typing import Any, Optional
 from .._wire import pgtypes as T
 from .._wire.binformat import binary_encoder_for
 from .._wire.pgtypes import PgType
-from .arrow_text import DAY_RANGE, US_RANGE, in_range, patch_rows
+from .arrow_text import DAY_RANGE, US_RANGE, client_bytes, date_days, in_range, is_strings, is_utf8, patch_rows
 
 __all__ = ["binary_fields", "big_endian"]
 
@@ -113,12 +113,17 @@ def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Opt
     oid = t.oid
     if _is_uuid_type(p, dt):
         return arr.storage if oid == T.UUID.oid else None
-    if ty.is_string(dt) or ty.is_large_string(dt) or (
-        hasattr(ty, "is_string_view") and ty.is_string_view(dt)
-    ):
-        if oid in (T.TEXT.oid, T.VARCHAR.oid) and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
-            return arr.cast(p.large_binary() if ty.is_large_string(dt) else p.binary())
-        return None
+    if oid == T.JSON.oid:  # json_send: the text
+        from .arrow_json import json_text
+
+        out = json_text(arr, t, ctx, encoding)
+        return None if out is None else out.cast(p.binary())
+    if is_strings(p, dt):
+        if oid not in (T.TEXT.oid, T.VARCHAR.oid):
+            return None
+        if not is_utf8(encoding):
+            return client_bytes(arr, encoding)
+        return arr.cast(p.large_binary() if ty.is_large_string(dt) else p.binary())
     if ty.is_binary(dt) or ty.is_large_binary(dt) or ty.is_fixed_size_binary(dt) or (
         hasattr(ty, "is_binary_view") and ty.is_binary_view(dt)
     ):
@@ -126,6 +131,10 @@ def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Opt
     if ty.is_integer(dt) and oid in _INT_WIDTH:
         width = _INT_WIDTH[oid]
         return big_endian(arr.cast(getattr(p, "int%d" % (8 * width))()))
+    if oid == T.NUMERIC.oid and (ty.is_decimal(dt) or ty.is_integer(dt)):
+        from .arrow_numeric import numeric_binary
+
+        return numeric_binary(arr)
     if ty.is_floating(dt) and oid in _FLOAT_WIDTH:
         width = _FLOAT_WIDTH[oid]
         if not (ty.is_float32(dt) if width == 4 else ty.is_float64(dt)):
@@ -136,7 +145,8 @@ def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Opt
         return patch_rows(fields, arr, nan, binary_encoder_for(t, ctx, encoding))
     if ty.is_boolean(dt) and oid == T.BOOL.oid:
         return big_endian(arr.cast(p.uint8()))
-    if ty.is_date32(dt) and oid == T.DATE.oid:
+    if ty.is_date(dt) and oid == T.DATE.oid:
+        arr = date_days(arr)
         if not in_range(arr, p.int32(), DAY_RANGE):
             return None
         return big_endian(pc.subtract(arr.cast(p.int32()), _PG_EPOCH_DAYS).cast(p.int32()))

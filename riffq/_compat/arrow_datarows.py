@@ -6,6 +6,29 @@ value gets its 4-byte length in front (-1 and no bytes for NULL) and
 every row its ``'D'`` header, all with Arrow kernels: the rows of a batch
 come out as the contiguous values buffer of one Arrow binary array, which
 is handed on as a memoryview without being copied again.
+
+Kernels cover every type of ``arrow.pg_type_for_arrow`` in both formats
+under every session setting, dictionary and run-end columns through their
+distinct values.  What still goes per value, and why:
+
+* a value the per-value path refuses or lays out by a rule no kernel
+  computes: dates and timestamps outside years 1..9999 (Arrow prints other
+  years differently), timestamps whose unit overflows microseconds,
+  ragged or NULL sub-arrays in binary (``array_send`` refuses most and
+  sends the others in an odd shape), more than six dimensions;
+* types without a kernel path: maps repeating a key within one value (a
+  dict keeps the last) or keyed by other than strings and integers, and
+  structs holding one; arrays of lists of json (the inner lists are JSON
+  values, not dimensions); month/day/nano intervals and the other types
+  the mapping sends as text (printed by ``str``);
+* timestamptz in a zone with rules when the values fall into more six-hour
+  buckets than a quarter of the rows (looking the zone up per bucket would
+  cost about as much).
+
+Per row, inside an otherwise vectorized column: floats the kernels print
+differently (exponents, NaN/Infinity, more digits than ``%g`` keeps under
+``extra_float_digits <= 0``, NaN in binary), non-ASCII strings in another
+client encoding, and JSON strings needing escapes.
 """
 from __future__ import annotations
 
@@ -42,6 +65,32 @@ def _per_value_binary(arr: Any, name: str, t: PgType, ctx: TextContext, encoding
         raise PgError("XX000", "cannot encode a value of column \"%s\" as %s: %s" % (name, t.name, exc))
 
 
+def _encoded_runs(p: Any, pc: Any, arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str,
+                  binary: bool) -> Optional[Any]:
+    """A dictionary or run-end encoded column encoded through its distinct
+    values: each value once, then spread out by the indices (``take``) or
+    the runs.  None where that is not cheaper or not certain to match:
+    more values than rows, or a value the encoders refuse (which the rows
+    may never use; the decoded column decides)."""
+    ty = p.types
+    if ty.is_dictionary(arr.type):
+        values = arr.dictionary
+    elif hasattr(ty, "is_run_end_encoded") and ty.is_run_end_encoded(arr.type):
+        values = arr.values
+    else:
+        return None
+    if len(values) > len(arr):
+        return None
+    try:
+        encoded = field_values(values, name, t, ctx, encoding, binary)
+    except (PgError, ValueError, TypeError, OverflowError, p.ArrowException):
+        return None
+    if ty.is_dictionary(arr.type):
+        return encoded.take(arr.indices)
+    runs = p.RunEndEncodedArray.from_arrays(arr.run_ends, encoded).slice(arr.offset, len(arr))
+    return pc.run_end_decode(runs)
+
+
 def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str = "utf-8",
                  binary: bool = False, vectorized: bool = True) -> Any:
     """One column's encoded field values as an Arrow binary-like array
@@ -49,7 +98,13 @@ def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str
     per-value encoders (the tests compare the two)."""
     from .arrow import _plain_array
 
-    p, _ = _mods()
+    p, pc = _mods()
+    if isinstance(arr, p.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if vectorized:
+        out = _encoded_runs(p, pc, arr, name, t, ctx, encoding, binary)
+        if out is not None:
+            return out
     arr = _plain_array(p, arr)
     if p.types.is_null(arr.type):
         return p.nulls(len(arr), p.binary())
@@ -57,8 +112,8 @@ def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str
     if vectorized:
         try:
             out = (binary_fields if binary else text_fields)(arr, t, ctx, encoding)
-        except (p.ArrowInvalid, p.ArrowNotImplementedError):
-            out = None  # e.g. overflow scaling seconds to microseconds
+        except p.ArrowException:
+            out = None  # e.g. overflow scaling seconds to microseconds: the per-value path decides
     if out is None:
         slow = _per_value_binary if binary else _per_value_text
         out = p.array(slow(arr, name, t, ctx, encoding), p.binary())
@@ -128,33 +183,44 @@ def _merge_constants(pieces: List[Any]) -> List[Any]:
     return out
 
 
-#: (rows, pieces) -> take() indices; batches come in few sizes.
-_INDEX_CACHE: Dict[Tuple[int, int], Any] = {}
+#: (rows, which pieces are constants) -> take() indices; batches come in
+#: few sizes and columns in few layouts.
+_INDEX_CACHE: Dict[Tuple[int, Tuple[bool, ...]], Any] = {}
 
 
-def _row_major_indices(p: Any, pc: Any, n: int, k: int) -> Any:
-    """Indices that read k column-major blocks of n values row by row."""
-    idx = _INDEX_CACHE.get((n, k))
+def _row_major_indices(p: Any, pc: Any, n: int, constant: Tuple[bool, ...]) -> Any:
+    """Indices that read the pieces row by row, laid end to end: n values
+    for an array piece, a single value for a constant one."""
+    idx = _INDEX_CACHE.get((n, constant))
     if idx is None:
-        r = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, p.int32()), n * k)), 1)
+        k = len(constant)
+        bases, base = [], 0
+        for const in constant:
+            bases.append(base)
+            base += 1 if const else n
+        r = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, p.int64()), n * k)), 1)
         row = pc.divide(r, k)
-        idx = pc.add(pc.multiply(pc.subtract(r, pc.multiply(row, k)), n), row).cast(p.int32())
+        piece = pc.subtract(r, pc.multiply(row, k))
+        step = p.array([0 if const else 1 for const in constant], p.int64()).take(piece)
+        idx = pc.add(p.array(bases, p.int64()).take(piece), pc.multiply(row, step)).cast(p.int32())
         while len(_INDEX_CACHE) >= 8:
             _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)), None)  # the oldest
-        _INDEX_CACHE[(n, k)] = idx
+        _INDEX_CACHE[(n, constant)] = idx
     return idx
 
 
 def _interleave(p: Any, pc: Any, pieces: List[Any], n: int) -> Any:
     """Concatenate row i of every piece, for every row, into one buffer.
 
-    The pieces are laid end to end and then taken row by row: ``take`` on
-    a binary array writes the values in index order, so its value buffer
-    is exactly the DataRows (cheaper than a join element by element).
+    The pieces are laid end to end (a constant once) and then taken row by
+    row: ``take`` on a binary array writes the values in index order, so
+    its value buffer is exactly the DataRows (cheaper than a join element
+    by element).
     """
-    arrays = [p.repeat(p.scalar(x, p.binary()), n) if isinstance(x, bytes) else x
-              for x in _merge_constants(pieces)]
-    rows = p.concat_arrays(arrays).take(_row_major_indices(p, pc, n, len(arrays)))
+    merged = _merge_constants(pieces)
+    constant = tuple(isinstance(x, bytes) for x in merged)
+    arrays = [p.array([x], p.binary()) if isinstance(x, bytes) else x for x in merged]
+    rows = p.concat_arrays(arrays).take(_row_major_indices(p, pc, n, constant))
     offsets = memoryview(rows.buffers()[1]).cast("i")
     start, end = offsets[rows.offset], offsets[rows.offset + len(rows)]
     return memoryview(rows.buffers()[2])[start:end]

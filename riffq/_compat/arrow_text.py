@@ -11,7 +11,7 @@ PostgreSQL's are sent to the per-value encoders, for the whole column or
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
@@ -107,20 +107,34 @@ def map_bytes(arr: Any, table: Any) -> Any:
 def _float_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
     """Arrow prints the same shortest round-trip digits as PostgreSQL's Ryu
     but lays them out differently outside the fixed-notation range (and
-    spells NaN/Infinity otherwise): those rows are re-encoded per value."""
+    spells NaN/Infinity otherwise): those rows are re-encoded per value.
+
+    With ``extra_float_digits <= 0`` PostgreSQL prints ``%.{N}g`` instead,
+    which is the shortest digits again wherever those number N or fewer
+    (the value is then within far less than half a unit of the N-th digit
+    of them); the rows with more digits are rounded per value.
+    """
     p, pc = _mods()
-    if ctx.extra_float_digits <= 0:
-        return None  # %.Ng output: no kernel prints that
     dt = arr.type
     if p.types.is_float16(dt):
         arr = arr.cast(p.float32())
     s = pc.cast(arr, p.string())
-    lo, hi = _FIXED_RANGE[t.oid]
+    efd = ctx.extra_float_digits
+    short = None
+    if efd > 0:
+        lo, hi = _FIXED_RANGE[t.oid]
+    else:
+        ndig = max(1, (15 if t.oid == T.FLOAT8.oid else 6) + efd)
+        lo, hi = 1e-4, 10.0 ** ndig
+        digits = pc.utf8_length(pc.utf8_ltrim(pc.replace_substring_regex(s, "[-.]", ""), "0"))
+        short = pc.less_equal(digits, ndig)
     a = pc.abs(arr)
     fixed = pc.or_(pc.and_(pc.greater_equal(a, lo), pc.less(a, hi)), pc.equal(a, 0))
-    if not _has_letters(s) and pc.all(fixed).as_py() is not False:
+    if short is None and not _has_letters(s) and pc.all(fixed).as_py() is not False:
         return s  # the common case, checked without a pass over every string
     good = pc.or_(pc.and_not(fixed, pc.match_substring(s, "e")), pc.equal(a, 0))
+    if short is not None:
+        good = pc.and_(good, short)
     bad = pc.invert(pc.fill_null(good, True))
     return patch_rows(s, arr, bad, encoder_for(t, ctx))
 
@@ -138,19 +152,23 @@ def _has_letters(s: Any) -> bool:
 
 
 def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
+    """ISO text of a timestamp column (offsets after timestamptz values),
+    or in another DateStyle (``arrow_datestyle``: zone abbreviations)."""
     from .arrow import _floor_us
+    from .arrow_datestyle import date_style, restyle
     from .arrow_zones import zone_offsets
 
     p, pc = _mods()
     dt = arr.type
     if (dt.tz is None) != (t.oid == T.TIMESTAMP.oid) or t.oid not in (T.TIMESTAMP.oid, T.TIMESTAMPTZ.oid):
         return None
+    styled = date_style(ctx)
     us = (_floor_us(p, arr) if dt.unit == "ns" else arr.cast(p.timestamp("us", dt.tz))).cast(p.int64())
     suffix = None
     if dt.tz is not None:
         if not in_range(us, p.int64(), US_RANGE):
             return None
-        zone = zone_offsets(us, ctx.tz)
+        zone = zone_offsets(us, ctx.tz, abbrev=styled is not None)
         if zone is None:
             return None
         shift, suffix = zone
@@ -163,9 +181,79 @@ def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
         s = pc.cast(secs.cast(p.timestamp("s")), p.string())  # no fraction to strip
     else:
         s = _strip_fraction(pc.cast(us.cast(p.timestamp("us")), p.string()))
+    if styled is not None:
+        return restyle(s, us.cast(p.timestamp("us")), styled[0], styled[1], suffix)
     if suffix is not None:
         s = pc.binary_join_element_wise(s, suffix, "")
     return s
+
+
+def date_days(arr: Any) -> Any:
+    """date32 of a date column: date64 milliseconds floored to whole days,
+    as Python's ``date`` values of the per-value path are."""
+    p, pc = _mods()
+    if p.types.is_date32(arr.type):
+        return arr
+    ms = arr.cast(p.int64())
+    days = pc.divide(ms, 86400000)
+    days = pc.subtract(days, pc.cast(pc.less(pc.subtract(ms, pc.multiply(days, 86400000)), 0), p.int64()))
+    return days.cast(p.int32()).cast(p.date32())
+
+
+def _date_strings(arr: Any, ctx: TextContext) -> Optional[Any]:
+    from .arrow_datestyle import date_style, restyle
+
+    p, pc = _mods()
+    arr = date_days(arr)
+    if not in_range(arr, p.int32(), DAY_RANGE):
+        return None
+    s = pc.cast(arr, p.string())
+    styled = date_style(ctx)
+    return s if styled is None else restyle(s, arr, styled[0], styled[1])
+
+
+def is_utf8(encoding: str) -> bool:
+    return encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+
+
+def is_strings(p: Any, dt: Any) -> bool:
+    ty = p.types
+    return bool(ty.is_string(dt) or ty.is_large_string(dt)
+                or (hasattr(ty, "is_string_view") and ty.is_string_view(dt)))
+
+
+_ASCII = "".join(map(chr, range(128)))
+_ASCII_SAFE: Dict[str, bool] = {}
+
+
+def _keeps_ascii(encoding: str) -> bool:
+    """Whether a codec writes ASCII as the same bytes (every PostgreSQL
+    client encoding does; checked rather than assumed)."""
+    ok = _ASCII_SAFE.get(encoding)
+    if ok is None:
+        try:
+            ok = _ASCII.encode(encoding) == _ASCII.encode("ascii")
+        except (LookupError, UnicodeError):
+            ok = False
+        _ASCII_SAFE[encoding] = ok
+    return ok
+
+
+def client_bytes(arr: Any, encoding: str) -> Optional[Any]:
+    """A string column in a client encoding other than UTF-8: ASCII strings
+    are already those bytes, the others are encoded one by one.  None when
+    one cannot be encoded (the per-value path reports it)."""
+    p, pc = _mods()
+    if not _keeps_ascii(encoding):
+        return None
+    if not p.types.is_string(arr.type):
+        arr = arr.cast(p.string())
+    raw = arr.cast(p.binary())
+    other = pc.invert(pc.fill_null(pc.string_is_ascii(arr), True))
+    try:
+        return patch_rows(raw, arr, other, lambda v: v.encode(encoding))
+    except UnicodeError:
+        return None
 
 
 def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") -> Optional[Any]:
@@ -173,7 +261,8 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
 
     ``arr`` has no dictionary/extension wrapper (see ``arrow._plain_array``).
     Output other than strings is ASCII, the same bytes in every client
-    encoding; strings pass through only when the client speaks UTF-8.
+    encoding; strings pass through when the client speaks UTF-8, and come
+    out as bytes in its encoding otherwise (``client_bytes``).
     """
     from .arrow import _is_uuid_type
 
@@ -185,11 +274,13 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
 
         return array_text(arr, t, ctx, encoding)
     oid = t.oid
-    if ty.is_string(dt) or ty.is_large_string(dt) or (
-        hasattr(ty, "is_string_view") and ty.is_string_view(dt)
-    ):
-        if oid in (T.TEXT.oid, T.VARCHAR.oid) and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
-            return arr
+    if oid == T.JSON.oid:
+        from .arrow_json import json_text
+
+        return json_text(arr, t, ctx, encoding)
+    if is_strings(p, dt):
+        if oid in (T.TEXT.oid, T.VARCHAR.oid):
+            return arr if is_utf8(encoding) else client_bytes(arr, encoding)
         return None
     if ty.is_integer(dt) and oid in _INT_OUT:
         return pc.cast(arr, p.string())
@@ -205,21 +296,18 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
         return pc.if_else(arr, "t", "f")
     if ty.is_floating(dt) and oid in _FIXED_RANGE:
         return _float_strings(arr, t, ctx)
-    if ty.is_decimal(dt) and oid == T.NUMERIC.oid and dt.scale >= 0:
-        s = pc.cast(arr, p.string())
-        # Arrow switches to "1.0E-7" style for tiny values and scaled zeros
-        if s.null_count < len(s) and pc.any(pc.match_substring(s, "E")).as_py():
-            return None
-        return s
-    if not ctx.iso_dates:
-        if ty.is_date(dt) or ty.is_timestamp(dt):
-            return None  # DateStyle other than ISO: per value
-    if ty.is_date32(dt) and oid == T.DATE.oid:
-        if in_range(arr, p.int32(), DAY_RANGE):
-            return pc.cast(arr, p.string())
-        return None
+    if ty.is_decimal(dt) and oid == T.NUMERIC.oid:
+        from .arrow_numeric import numeric_text
+
+        return numeric_text(arr)
+    if ty.is_date(dt) and oid == T.DATE.oid:
+        return _date_strings(arr, ctx)
     if ty.is_timestamp(dt):
         return _timestamp_strings(arr, t, ctx)
+    if ty.is_duration(dt) and oid == T.INTERVAL.oid:
+        from .arrow_interval import interval_text
+
+        return interval_text(arr, ctx)
     if ty.is_time(dt) and oid == T.TIME.oid:
         us = arr.cast(p.time64("us"), safe=False)
         if not in_range(us, p.int64(), (0, 86400 * 1000000 - 1)):

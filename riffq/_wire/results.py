@@ -34,6 +34,10 @@ ARROW_CHUNK_ROWS = 65536
 #: ...but at most about this many bytes of Arrow data per chunk, so a chunk
 #: of very wide rows stays small too.
 CHUNK_BYTES = 1 << 20
+#: The first chunks of an Arrow result are small (each four times the one
+#: before, up to the full size), so the first rows leave after a short
+#: encoding delay instead of a full chunk's.
+FIRST_ARROW_ROWS = 2048
 #: Threads encoding Arrow chunks ahead of the sending, shared by all results,
 #: and how many chunks one result may have encoded (or encoding) ahead.
 PREFETCH_THREADS = 2
@@ -207,14 +211,19 @@ def _rows_chunks(columns, rows, ctx, encoding, fmts) -> Iterator[Tuple[bytes, in
 
 
 def _arrow_slices(reader) -> Iterator[Any]:
-    """The reader's batches cut to chunk size."""
+    """The reader's batches cut to chunk size (the first chunks smaller)."""
+    ramp = FIRST_ARROW_ROWS
     for batch in reader:
         n = batch.num_rows
         step = ARROW_CHUNK_ROWS
         if n and batch.nbytes > CHUNK_BYTES:
             step = max(1, min(step, CHUNK_BYTES * n // batch.nbytes))
-        for start in range(0, n, step):
-            yield batch.slice(start, step) if n > step else batch
+        start = 0
+        while start < n:
+            size = min(step, ramp)
+            yield batch.slice(start, size) if start or size < n else batch
+            start += size
+            ramp *= 4
 
 
 _prefetch_pool: Optional[DaemonPool] = None
@@ -244,10 +253,12 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[Any, i
     from .._compat.arrow_datarows import encode_datarows
     pool = _prefetcher()
     ahead: Deque[Tuple[Any, int]] = deque()
+    first = True  # the first (small) chunk alone, not slowed by the others
     try:
         for part in _arrow_slices(reader):
             ahead.append((pool.submit(encode_datarows, part, columns, ctx, encoding, fmts), part.num_rows))
-            if len(ahead) > PREFETCH_DEPTH:
+            if first or len(ahead) > PREFETCH_DEPTH:
+                first = False
                 fut, rows = ahead.popleft()
                 yield fut.result(), rows
         while ahead:
