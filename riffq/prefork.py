@@ -166,15 +166,18 @@ class WorkerSlot:
         target = min(range(self.count), key=loads.__getitem__)
         if target == self.position or loads[self.position] + 1 - loads[target] < 2:
             return False
+        # counted there before it is sent, so a burst of accepts here does not
+        # all go to one worker; the target sets its exact count when it has
+        # adopted it (after this, or that count would be bumped once more)
+        offset = target * _COUNTER.size
+        before = _COUNTER.unpack_from(self._loads, offset)[0]
+        _COUNTER.pack_into(self._loads, offset, before + 1)
         try:
             socket.send_fds(self._outboxes[target], [_HANDOFF], [sock.fileno()])
         except OSError as exc:
             log.debug("could not pass a connection to worker %d: %s", target, exc)
+            _COUNTER.pack_into(self._loads, offset, before)
             return False
-        # counted there at once, so a burst of accepts here does not all go
-        # to one worker; the target sets its exact count when it adopts it
-        offset = target * _COUNTER.size
-        _COUNTER.pack_into(self._loads, offset, _COUNTER.unpack_from(self._loads, offset)[0] + 1)
         sock.close()
         return True
 
