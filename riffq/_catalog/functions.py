@@ -125,6 +125,8 @@ class FunctionHost:
             pg_get_function_arguments=self.function_arguments,
             pg_get_function_identity_arguments=self.function_arguments,
             pg_get_function_result=self.function_result,
+            # SQL-standard bodies (BEGIN ATOMIC) only: no built-in or registered function has one
+            pg_get_function_sqlbody=lambda oid: None,
             pg_table_is_visible=self.table_is_visible, pg_type_is_visible=self.type_is_visible,
             pg_function_is_visible=lambda oid: None if oid is None else 1,
             pg_opclass_is_visible=lambda oid: None if oid is None else 1,
