@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Iterator, Optional
 import pytest
 
 import pg_fixture
-from catalog_compare import Target, create_schema_database, exec_script, read_identities
+from catalog_compare import Target, create_schema_database, read_identities
 from catalog_corpus.schema import DATABASE, apply_registration
 
 TRANSLATOR_ENV = "RIFFQ_CATALOG_TRANSLATOR"
@@ -46,17 +46,17 @@ def refuse_handler(sql: str, callback: Callable[..., None], **kwargs: Any) -> No
 
 
 @contextlib.contextmanager
-def postgres_target(extra_sql: str = "") -> Iterator[Target]:
-    """A fresh PostgreSQL cluster with the corpus schema (plus ``extra_sql``
-    run in the same database); skips when the server binaries are missing."""
+def postgres_target(prepare: Optional[Callable[[str], None]] = None) -> Iterator[Target]:
+    """A fresh PostgreSQL cluster with the corpus schema, then ``prepare(conninfo)``
+    (more objects in the same database); skips when the server binaries are missing."""
     bin_dir = pg_fixture.find_bin_dir()
     if bin_dir is None:
         pytest.skip(pg_fixture.SKIP_REASON)
     pg = pg_fixture.start_postgres(bin_dir)
     try:
         conninfo = create_schema_database(pg)
-        if extra_sql:
-            exec_script(conninfo, extra_sql)
+        if prepare is not None:
+            prepare(conninfo)
         yield Target("postgres", conninfo, read_identities(conninfo))
     finally:
         pg_fixture.stop_postgres(pg)
