@@ -286,10 +286,8 @@ class Snapshot:
         schemas = {name: oid for oid, name in self.schemas()}
         db = self.registry.databases.get(self.database, {})
         comments = getattr(self.registry, "table_comments", {}) or {}
-        # registration order, as PostgreSQL's pg_class lists relations in creation
-        # order when a query does not sort (SQLAlchemy's get_table_names does not)
-        for schema in list(db):
-            for table, cols in list(dict(db[schema]).items()):
+        for schema in sorted(db):
+            for table, cols in sorted(dict(db[schema]).items()):
                 q = "%s.%s.%s" % (self.database, schema, table)
                 view = getattr(self.registry, "view_definitions", {}).get((self.database, schema, table))
                 rel = UserRelation(stable_oid("table:" + q, self._taken), table, schema,
