@@ -1,9 +1,10 @@
 // Prints what pgjdbc's DatabaseMetaData reports about a database, one JSON
-// object per line, so tests/test_catalog_clients_jdbc.py can compare a riffq
+// object per line, so tests/test_catalog_clients.py can compare a riffq
 // server's answers with real PostgreSQL's. Every ResultSet is printed as a
 // "columns" line (label, type name) followed by one "row" line per row with
 // each value as getString() gives it (null stays null).
 // Usage: java -cp postgresql.jar:. CatalogMeta <port> <database> <user> <schema.table>...
+// (the per-table calls run for each schema.table given)
 import java.sql.*;
 import java.util.Properties;
 
@@ -72,8 +73,20 @@ public class CatalogMeta {
                 String[] st = args[i].split("\\.", 2);
                 print("getColumns:" + args[i], md.getColumns(null, st[0], st[1], "%"));
                 print("getPrimaryKeys:" + args[i], md.getPrimaryKeys(null, st[0], st[1]));
+                print("getIndexInfo:" + args[i], md.getIndexInfo(null, st[0], st[1], false, true));
+                print("getBestRowIdentifier:" + args[i], md.getBestRowIdentifier(
+                    null, st[0], st[1], DatabaseMetaData.bestRowSession, true));
+                print("getTablePrivileges:" + args[i], md.getTablePrivileges(null, st[0], st[1]));
+                print("getImportedKeys:" + args[i], md.getImportedKeys(null, st[0], st[1]));
+                print("getExportedKeys:" + args[i], md.getExportedKeys(null, st[0], st[1]));
             }
             print("getTypeInfo", md.getTypeInfo());
+            print("getSchemas:sales", md.getSchemas(null, "sales"));
+            print("getColumns:pattern", md.getColumns(null, "s%", "%", "%"));
+            print("getUDTs", md.getUDTs(null, "public", "%", null));
+            print("getProcedures", md.getProcedures(null, "public", "%"));
+            print("getFunctions:lower", md.getFunctions(null, "pg_catalog", "lower"));
+            print("getFunctionColumns:lower", md.getFunctionColumns(null, "pg_catalog", "lower", "%"));
         }
         System.out.println("{\"done\":true}");
     }
