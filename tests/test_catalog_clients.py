@@ -326,6 +326,7 @@ def _info_fields(info, ids):
 
 
 def fetch_type_infos(conninfo: str, ids):
+    """Every TYPEINFO_NAMES and TYPEINFO_SPECIAL info as fetched on one connection."""
     import psycopg
     classes = _info_classes()
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -411,8 +412,11 @@ def asyncpg_read(conninfo: str):
     return asyncio.run(asyncio.wait_for(main(), 60))
 
 
-def _typed(rows):
-    return [[(type(v).__name__, v) for v in row] for row in rows]
+def _typed(value):
+    """Each value with its Python type, inside arrays too (Decimal("1.5") == 1.5)."""
+    if isinstance(value, (list, tuple)):
+        return [type(value).__name__, [_typed(v) for v in value]]
+    return [type(value).__name__, value]
 
 
 def test_asyncpg_decodes_registered_table_like_postgres(postgres, riffq):
