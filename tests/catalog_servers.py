@@ -64,8 +64,8 @@ def postgres_target(prepare: Optional[Callable[[str], None]] = None) -> Iterator
 
 @contextlib.contextmanager
 def translator(mode: Optional[str]) -> Iterator[None]:
-    """``RIFFQ_CATALOG_TRANSLATOR`` set to ``mode`` for the block (the engine
-    reads it per statement), restored afterwards."""
+    """``RIFFQ_CATALOG_TRANSLATOR`` set to ``mode`` for the block, restored
+    afterwards; a server's catalog service picks its translator when it starts."""
     saved = os.environ.get(TRANSLATOR_ENV)
     if mode is not None:
         os.environ[TRANSLATOR_ENV] = mode

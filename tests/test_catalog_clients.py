@@ -155,8 +155,7 @@ def jdbc_postgres(jdbc_classpath, postgres):
 
 @pytest.fixture(scope="module")
 def jdbc_riffq(jdbc_classpath, riffq):
-    with catalog_servers.translator(riffq.translator):
-        return run_catalog_meta(jdbc_classpath, riffq.conninfo, QUALIFIED)
+    return run_catalog_meta(jdbc_classpath, riffq.conninfo, QUALIFIED)
 
 
 def _is_user_toast(row) -> bool:
@@ -264,9 +263,7 @@ def sqlalchemy_postgres(postgres):
 
 @pytest.fixture(scope="module")
 def sqlalchemy_riffq(riffq):
-    with catalog_servers.translator(riffq.translator):
-        return {dialect: inspect_database(riffq.conninfo, dialect)
-                for dialect in SQLALCHEMY_DIALECTS}
+    return {dialect: inspect_database(riffq.conninfo, dialect) for dialect in SQLALCHEMY_DIALECTS}
 
 
 @pytest.mark.parametrize("inspection", with_gaps(INSPECTIONS, SQLALCHEMY_GAPS))
@@ -300,7 +297,9 @@ TYPEINFO_NAMES = ["int2", "int4", "int8", "numeric", "float8", "double precision
 #: (info class, name): composites are the row types of the schema's tables
 #: (the schema has no enum, so EnumInfo has nothing to fetch).
 TYPEINFO_SPECIAL = [("CompositeInfo", "public.customers"), ("CompositeInfo", "sales.orders"),
-                    ("CompositeInfo", "public.typed_values"), ("RangeInfo", "int4range"),
+                    ("CompositeInfo", "public.typed_values"),
+                    ("CompositeInfo", "public.active_customers"),
+                    ("TypeInfo", "sales.order_lines"), ("RangeInfo", "int4range"),
                     ("RangeInfo", "tstzrange"), ("MultirangeInfo", "int4multirange")]
 
 
@@ -344,8 +343,7 @@ def typeinfo_postgres(postgres):
 
 @pytest.fixture(scope="module")
 def typeinfo_riffq(riffq):
-    with catalog_servers.translator(riffq.translator):
-        return fetch_type_infos(riffq.conninfo, riffq.ids)
+    return fetch_type_infos(riffq.conninfo, riffq.ids)
 
 
 @pytest.mark.parametrize("name", TYPEINFO_NAMES + ["%s:%s" % s for s in TYPEINFO_SPECIAL])
@@ -375,8 +373,7 @@ def fetch_rows_with_registered_types(conninfo: str):
 
 def test_psycopg_registered_type_infos_read_the_same_rows(postgres, riffq):
     expected = fetch_rows_with_registered_types(postgres.conninfo)
-    with catalog_servers.translator(riffq.translator):
-        actual = fetch_rows_with_registered_types(riffq.conninfo)
+    actual = fetch_rows_with_registered_types(riffq.conninfo)
     assert expected[0][0] == expected[0][1] == [tuple(row) for row in DATA_ROWS]
     assert actual == expected
 
@@ -421,8 +418,7 @@ def _typed(value):
 
 def test_asyncpg_decodes_registered_table_like_postgres(postgres, riffq):
     expected = asyncpg_read(postgres.conninfo)
-    with catalog_servers.translator(riffq.translator):
-        actual = asyncpg_read(riffq.conninfo)
+    actual = asyncpg_read(riffq.conninfo)
     assert actual[0] == expected[0]
     assert _typed(actual[1]) == _typed(expected[1])
     assert _typed(actual[2]) == _typed(expected[2])
