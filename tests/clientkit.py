@@ -11,7 +11,8 @@ import uuid
 from decimal import Decimal
 
 JDBC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jdbc")
-PGJDBC_JAR_GLOB = os.path.expanduser("~/.m2/repository/org/postgresql/postgresql/*/postgresql-*.jar")
+PGJDBC_JAR_GLOB = os.path.expanduser(
+    "~/.m2/repository/org/postgresql/postgresql/*/postgresql-*.jar")
 
 
 def typed_samples(text="héllo wörld", flag=True):
