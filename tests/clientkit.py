@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import os
+import shutil
+import subprocess
 import threading
 import uuid
 from decimal import Decimal
+
+JDBC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jdbc")
+PGJDBC_JAR_GLOB = os.path.expanduser(
+    "~/.m2/repository/org/postgresql/postgresql/*/postgresql-*.jar")
 
 
 def typed_samples(text="héllo wörld", flag=True):
@@ -74,3 +82,33 @@ def serve_recorder(serve, rec):
     server = riffq.Server("127.0.0.1:0")
     server.on_query(rec)
     return rec, serve(server).port
+
+
+def find_pgjdbc_jar():
+    """The pgjdbc jar: ``$PGJDBC_JAR``, else the newest in the local Maven repository."""
+    env = os.environ.get("PGJDBC_JAR")
+    if env:
+        return env if os.path.exists(env) else None
+    jars = sorted(j for j in glob.glob(PGJDBC_JAR_GLOB)
+                  if not j.endswith(("-sources.jar", "-javadoc.jar")))
+    return jars[-1] if jars else None
+
+
+def compile_jdbc_program(out_dir, source):
+    """Compile ``tests/jdbc/<source>`` against pgjdbc into ``out_dir``;
+    returns ``(java, classpath)``. Skips when no JDK or pgjdbc jar is installed."""
+    import pytest
+    java, javac = shutil.which("java"), shutil.which("javac")
+    if not java or not javac:
+        pytest.skip("JDBC tests need a JDK: `java` and `javac` must be on PATH "
+                    "(found java=%r, javac=%r)" % (java, javac))
+    jar = find_pgjdbc_jar()
+    if jar is None:
+        pytest.skip("JDBC tests need the pgjdbc jar: none under %s and PGJDBC_JAR is not set "
+                    "(mvn dependency:get -Dartifact=org.postgresql:postgresql:42.7.4)"
+                    % PGJDBC_JAR_GLOB)
+    res = subprocess.run([javac, "-encoding", "UTF-8", "-cp", jar, "-d", str(out_dir),
+                          os.path.join(JDBC_DIR, source)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return java, jar + os.pathsep + str(out_dir)

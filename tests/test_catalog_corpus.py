@@ -20,14 +20,12 @@ import os
 
 import pytest
 
-import pg_fixture
-from catalog_compare import (_OID_PLACEHOLDER, FIRST_USER_OID, OidIdentities, Target, bind_oids,
-                             compare_entry, create_schema_database, describe_failure, load_corpus,
-                             read_identities)
-from catalog_corpus.schema import DATABASE, apply_registration
+import catalog_servers
+from catalog_compare import (_OID_PLACEHOLDER, FIRST_USER_OID, OidIdentities, bind_oids,
+                             compare_entry, describe_failure, load_corpus)
+from catalog_servers import TRANSLATOR_ENV
 
 ENGINE_READY = importlib.util.find_spec("riffq._catalog.engine") is not None
-TRANSLATOR_ENV = "RIFFQ_CATALOG_TRANSLATOR"
 
 pytestmark = pytest.mark.catalog_engine
 needs_engine = pytest.mark.skipif(not ENGINE_READY, reason="catalog engine not wired yet: "
@@ -49,54 +47,17 @@ def expect_gap(request, key):
 
 @pytest.fixture(scope="module")
 def postgres_target():
-    bin_dir = pg_fixture.find_bin_dir()
-    if bin_dir is None:
-        pytest.skip(pg_fixture.SKIP_REASON)
-    pg = pg_fixture.start_postgres(bin_dir)
-    try:
-        conninfo = create_schema_database(pg)
-        yield Target("postgres", conninfo, read_identities(conninfo))
-    finally:
-        pg_fixture.stop_postgres(pg)
+    with catalog_servers.postgres_target() as target:
+        yield target
 
 
-def _server_version(conninfo: str) -> str:
-    from psycopg import pq
-    conn = pq.PGconn.connect(conninfo.encode())
-    try:
-        return conn.parameter_status(b"server_version").decode()
-    finally:
-        conn.finish()
-
-
-def _refuse(sql, callback, **kwargs):
-    """Every corpus statement is a catalog statement: reaching the handler is a failure."""
-    callback(("ERROR", "XX000", "corpus statement reached the query handler: %s" % sql[:200]),
-             is_error=True)
-
-
-@pytest.fixture(scope="module", params=["builtin", "sqlglot"])
+@pytest.fixture(scope="module", params=catalog_servers.TRANSLATORS)
 def riffq_target(request, postgres_target):
-    """A riffq server with the corpus schema, forced onto one translator."""
-    import riffq
-    from riffq.testing import serve_in_thread
-    mode = request.param
-    saved = os.environ.get(TRANSLATOR_ENV)
-    os.environ[TRANSLATOR_ENV] = mode
-    server = riffq.Server("127.0.0.1:0")
-    server.on_query(_refuse)
-    apply_registration(server)
-    bg = serve_in_thread(server, catalog_emulation=True,
-                         server_version=_server_version(postgres_target.conninfo))
-    try:
-        conninfo = "host=127.0.0.1 port=%d user=postgres dbname=%s" % (bg.port, DATABASE)
-        yield Target("riffq[%s]" % mode, conninfo, read_identities(conninfo), translator=mode)
-    finally:
-        bg.stop()
-        if saved is None:
-            os.environ.pop(TRANSLATOR_ENV, None)
-        else:
-            os.environ[TRANSLATOR_ENV] = saved
+    """A riffq server with the corpus schema, forced onto one translator.
+    Every corpus statement is a catalog statement: reaching the handler fails."""
+    version = catalog_servers.server_version(postgres_target.conninfo)
+    with catalog_servers.riffq_target(request.param, version) as target:
+        yield target
 
 
 @needs_engine

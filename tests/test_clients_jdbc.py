@@ -2,9 +2,7 @@
 compiled at test time, prints what it sees; the tests assert its output."""
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 import subprocess
 import threading
 
@@ -12,37 +10,13 @@ import pytest
 
 import riffq
 from certkit import Pki
-from clientkit import RecordingHandler, serve_recorder
+from clientkit import RecordingHandler, compile_jdbc_program, serve_recorder
 from riffq.auth import scram_verifier
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.join(HERE, "jdbc", "RiffqJdbc.java")
-JAR_GLOB = os.path.expanduser("~/.m2/repository/org/postgresql/postgresql/*/postgresql-*.jar")
-
-
-def find_jar():
-    env = os.environ.get("PGJDBC_JAR")
-    if env:
-        return env if os.path.exists(env) else None
-    jars = sorted(j for j in glob.glob(JAR_GLOB) if not j.endswith(("-sources.jar", "-javadoc.jar")))
-    return jars[-1] if jars else None
 
 
 @pytest.fixture(scope="module")
 def jdbc_classpath(tmp_path_factory):
-    java, javac = shutil.which("java"), shutil.which("javac")
-    if not java or not javac:
-        pytest.skip("JDBC tests need a JDK: `java` and `javac` must be on PATH "
-                    "(found java=%r, javac=%r)" % (java, javac))
-    jar = find_jar()
-    if jar is None:
-        pytest.skip("JDBC tests need the pgjdbc jar: none under %s and PGJDBC_JAR is not set "
-                    "(mvn dependency:get -Dartifact=org.postgresql:postgresql:42.7.4)" % JAR_GLOB)
-    out = tmp_path_factory.mktemp("jdbc")
-    res = subprocess.run([javac, "-encoding", "UTF-8", "-cp", jar, "-d", str(out), SOURCE],
-                         capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
-    return java, jar + os.pathsep + str(out)
+    return compile_jdbc_program(tmp_path_factory.mktemp("jdbc"), "RiffqJdbc.java")
 
 
 class Recorder(RecordingHandler):

@@ -110,8 +110,8 @@ def drive_psql(pg: pg_fixture.RealPostgres) -> None:
 
 
 def drive_jdbc(pg: pg_fixture.RealPostgres) -> None:
-    from test_clients_jdbc import find_jar
-    java, javac, jar = shutil.which("java"), shutil.which("javac"), find_jar()
+    from clientkit import find_pgjdbc_jar
+    java, javac, jar = shutil.which("java"), shutil.which("javac"), find_pgjdbc_jar()
     if not (java and javac and jar):
         raise ToolMissing("jdbc needs java, javac and the pgjdbc jar (found %r, %r, %r)"
                           % (java, javac, jar))

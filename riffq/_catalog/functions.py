@@ -125,9 +125,12 @@ class FunctionHost:
             pg_get_function_arguments=self.function_arguments,
             pg_get_function_identity_arguments=self.function_arguments,
             pg_get_function_result=self.function_result,
+            # SQL-standard bodies (BEGIN ATOMIC) only: no built-in or registered function has one
+            pg_get_function_sqlbody=lambda oid: None,
             pg_table_is_visible=self.table_is_visible, pg_type_is_visible=self.type_is_visible,
             pg_function_is_visible=lambda oid: None if oid is None else 1,
             pg_opclass_is_visible=lambda oid: None if oid is None else 1,
+            pg_operator_is_visible=lambda oid: None if oid is None else 1,
             pg_collation_is_visible=lambda oid: None if oid is None else 1,
             pg_statistics_obj_is_visible=lambda oid: None if oid is None else 1,
             pg_conversion_is_visible=lambda oid: None if oid is None else 1,
@@ -147,6 +150,7 @@ class FunctionHost:
             pg_current_date=lambda: _dt.date.today().isoformat(),
             pg_typeof=self.unsupported("pg_typeof"), to_regtype=self.to_regtype,
             pg_database_size=self.database_size,
+            getdatabaseencoding=lambda: self.current_setting("server_encoding"),
             pg_has_role=lambda *a: 1, has_any_column_privilege=lambda *a: 1,
             to_char=lambda v, fmt=None: None if v is None else str(v),
         )

@@ -92,29 +92,35 @@ def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def relation_ddl(rel: Relation) -> str:
+    """One relation (and its comments) as SQL for real PostgreSQL."""
+    out = []
+    qualified = "%s.%s" % (rel.schema, rel.name)
+    if rel.is_view:
+        out.append("CREATE VIEW %s AS %s;\n" % (qualified, rel.view_sql))
+    else:
+        lines = ["    %s %s%s" % (c.name, c.type, "" if c.nullable else " NOT NULL")
+                 for c in rel.columns]
+        if rel.primary_key:
+            lines.append("    PRIMARY KEY (%s)" % ", ".join(rel.primary_key))
+        out.append("CREATE TABLE %s (\n%s\n);\n" % (qualified, ",\n".join(lines)))
+    if rel.comment is not None:
+        kind = "VIEW" if rel.is_view else "TABLE"
+        out.append("COMMENT ON %s %s IS %s;\n" % (kind, qualified, _quote_literal(rel.comment)))
+    for col in rel.columns:
+        if col.comment is not None:
+            out.append("COMMENT ON COLUMN %s.%s IS %s;\n"
+                       % (qualified, col.name, _quote_literal(col.comment)))
+    return "".join(out)
+
+
 def ddl() -> str:
     """The schema as SQL for real PostgreSQL, run inside database DATABASE."""
     out = ["-- Generated from tests/catalog_corpus/schema.py; do not edit by hand.\n"]
     for schema in SCHEMAS:
         if schema != "public":
             out.append("CREATE SCHEMA %s;\n" % schema)
-    for rel in RELATIONS:
-        qualified = "%s.%s" % (rel.schema, rel.name)
-        if rel.is_view:
-            out.append("CREATE VIEW %s AS %s;\n" % (qualified, rel.view_sql))
-        else:
-            lines = ["    %s %s%s" % (c.name, c.type, "" if c.nullable else " NOT NULL")
-                     for c in rel.columns]
-            if rel.primary_key:
-                lines.append("    PRIMARY KEY (%s)" % ", ".join(rel.primary_key))
-            out.append("CREATE TABLE %s (\n%s\n);\n" % (qualified, ",\n".join(lines)))
-        if rel.comment is not None:
-            kind = "VIEW" if rel.is_view else "TABLE"
-            out.append("COMMENT ON %s %s IS %s;\n" % (kind, qualified, _quote_literal(rel.comment)))
-        for col in rel.columns:
-            if col.comment is not None:
-                out.append("COMMENT ON COLUMN %s.%s IS %s;\n"
-                           % (qualified, col.name, _quote_literal(col.comment)))
+    out.extend(relation_ddl(rel) for rel in RELATIONS)
     return "".join(out)
 
 
@@ -132,22 +138,26 @@ def register_calls() -> List[Tuple[str, tuple, Dict[str, Any]]]:
     calls: List[Tuple[str, tuple, Dict[str, Any]]] = [("register_database", (DATABASE,), {})]
     for schema in SCHEMAS:
         calls.append(("register_schema", (DATABASE, schema), {}))
-    for rel in RELATIONS:
-        columns = []
-        for col in rel.columns:
-            spec: Dict[str, Any] = {"type": col.type, "nullable": col.nullable}
-            if col.primary_key:
-                spec["primary_key"] = True
-            if col.comment is not None:
-                spec["comment"] = col.comment
-            columns.append({col.name: spec})
-        kwargs: Dict[str, Any] = {}
-        if rel.comment is not None:
-            kwargs["comment"] = rel.comment
-        if rel.is_view:
-            kwargs["view_sql"] = rel.view_sql
-        calls.append(("register_table", (DATABASE, rel.schema, rel.name, columns), kwargs))
+    calls.extend(relation_registration(rel) for rel in RELATIONS)
     return calls
+
+
+def relation_registration(rel: Relation) -> Tuple[str, tuple, Dict[str, Any]]:
+    """One relation as a ``register_table`` call in database DATABASE."""
+    columns = []
+    for col in rel.columns:
+        spec: Dict[str, Any] = {"type": col.type, "nullable": col.nullable}
+        if col.primary_key:
+            spec["primary_key"] = True
+        if col.comment is not None:
+            spec["comment"] = col.comment
+        columns.append({col.name: spec})
+    kwargs: Dict[str, Any] = {}
+    if rel.comment is not None:
+        kwargs["comment"] = rel.comment
+    if rel.is_view:
+        kwargs["view_sql"] = rel.view_sql
+    return ("register_table", (DATABASE, rel.schema, rel.name, columns), kwargs)
 
 
 def apply_registration(server: Any) -> None:
