@@ -8,7 +8,7 @@ produced once by :func:`static_rows`; builders add only the user's part.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
@@ -32,6 +32,8 @@ class RowContext:
     snap: Snapshot
     session: Any
     sql: str
+    #: what per-row functions derive from the session, kept for the statement
+    memo: Dict[Any, Any] = field(default_factory=dict)
 
     @property
     def db(self) -> str:
@@ -101,6 +103,13 @@ def _role_name(ctx: RowContext, oid: int) -> str:
 def roles(ctx: RowContext) -> List[Dict[str, Any]]:
     """pg_roles: the bootstrap superuser, PostgreSQL's predefined roles and
     the connected user."""
+    out = ctx.memo.get("roles")
+    if out is None:
+        out = ctx.memo["roles"] = _roles(ctx)
+    return out
+
+
+def _roles(ctx: RowContext) -> List[Dict[str, Any]]:
     cols = [c[0] for c in ctx.static.relations["pg_roles"].columns]
     template = dict(zip(cols, ctx.static.rows["pg_roles"][0]))
     out = [template] + predefined_roles(template)
@@ -153,10 +162,12 @@ def databases(ctx: RowContext) -> List[Dict[str, Any]]:
 
 
 def _natts(ctx: RowContext, rel: UserRelation) -> int:
-    """relnatts needs the columns; ask the source only when the statement
-    reads that column (or everything), so listing tables stays cheap."""
+    """relnatts needs the columns; ask a lazy source only when the statement
+    reads that column (or everything), so listing tables stays cheap.
+    Registered columns cost nothing to count (and pg_class rows built from
+    them are kept between statements, whatever the statement)."""
     sql = ctx.sql.lower()
-    if "relnatts" in sql or "*" in sql:
+    if ctx.snap.lazy is None or "relnatts" in sql or "*" in sql:
         return len(ctx.snap.columns(rel))
     return 0
 
@@ -292,6 +303,13 @@ def attrdefs(ctx: RowContext) -> List[Dict[str, Any]]:
 def search_path(ctx: RowContext) -> List[str]:
     """The session's search_path as schema names (``$user`` resolved)."""
     raw = ctx.session.get_setting("search_path") or '"$user", public'
+    key = ("search_path", raw)
+    if key not in ctx.memo:
+        ctx.memo[key] = _parse_search_path(raw, ctx.session.user)
+    return ctx.memo[key]
+
+
+def _parse_search_path(raw: str, user: str) -> List[str]:
     out = []
     for part in raw.split(","):
         name = part.strip()
@@ -300,7 +318,7 @@ def search_path(ctx: RowContext) -> List[str]:
         else:
             name = name.lower()
         if name == "$user":
-            name = ctx.session.user
+            name = user
         if name:
             out.append(name)
     return out
@@ -313,7 +331,7 @@ def relation_visible(ctx: RowContext, rel: UserRelation) -> bool:
     if rel.schema not in path:
         return False
     earlier = set(path[:path.index(rel.schema)])
-    return not any(r.name == rel.name and r.schema in earlier for r in ctx.snap.relations())
+    return not any(r.schema in earlier for r in ctx.snap.relations_named(rel.name))
 
 
 def index_def(ctx: RowContext, rel: UserRelation) -> str:
@@ -639,6 +657,19 @@ BUILDERS: Dict[str, Callable[[RowContext], List[Dict[str, Any]]]] = {
     "information_schema.enabled_roles": is_enabled_roles,
 }
 
+#: builders whose rows depend only on the registration and the connected
+#: database, never on the session (user, settings) or the statement: with
+#: eager registrations the engine keeps their rows until the registry changes
+REGISTRY_ONLY = frozenset((
+    "pg_namespace", "pg_database", "pg_class", "pg_attribute", "pg_type", "pg_index",
+    "pg_constraint", "pg_description", "pg_attrdef", "pg_tables", "pg_views", "pg_matviews",
+    "pg_rewrite", "information_schema.schemata", "information_schema.tables",
+    "information_schema.views", "information_schema.columns",
+    "information_schema.table_constraints", "information_schema.key_column_usage",
+    "information_schema.constraint_column_usage", "information_schema.routines",
+    "information_schema.information_schema_catalog_name", "information_schema.character_sets",
+))
+
 # static pg_class rows are the dump's; format_type is re-exported for functions
-__all__ = ["BUILDERS", "RowContext", "static_rows", "all_types", "format_type", "index_def",
+__all__ = ["BUILDERS", "REGISTRY_ONLY", "RowContext", "static_rows", "all_types", "format_type", "index_def",
            "pk_def", "roles", "UserColumn", "search_path", "relation_visible"]

@@ -19,6 +19,7 @@ import json
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -26,7 +27,7 @@ from .._wire import pgtypes
 from .._wire.errors import PgError
 from .._wire.pgtypes import OidName, PgType
 from .content import Snapshot, StaticCatalog, static_catalog
-from .content_rows import BUILDERS, RowContext, static_rows
+from .content_rows import BUILDERS, REGISTRY_ONLY, RowContext, static_rows
 from .functions import REG_NAMES, FunctionHost
 from .functions_sql import to_list
 
@@ -36,6 +37,22 @@ _SQLITE_DBS = ("pg_catalog", "information_schema")
 _INTEGER_TYPES = frozenset((16, 20, 21, 23, 26, 28, 29, 5069) + tuple(pgtypes.REG_TYPES))
 _REAL_TYPES = frozenset((700, 701, 1700))
 _PARAM_RE = re.compile(r"\?(\d+)")
+#: translations kept, by statement text: tools repeat the same catalog
+#: statements over and over, and sqlglot's parse + rewrite of one costs
+#: milliseconds (more than running it)
+TRANSLATION_CACHE_SIZE = 512
+TRANSLATED_TEXT_MAX = 65536
+#: the columns tools look rows up by (``c.oid = ...``, ``attrelid = ...``):
+#: indexed once, because otherwise SQLite builds a throwaway index on every
+#: statement, which costs milliseconds once thousands of tables are registered
+_INDEXED = (("pg_class", "oid"), ("pg_class", "relname"), ("pg_class", "relnamespace"),
+            ("pg_attribute", "attrelid"), ("pg_type", "oid"), ("pg_type", "typrelid"),
+            ("pg_namespace", "oid"), ("pg_index", "indrelid"), ("pg_index", "indexrelid"),
+            ("pg_constraint", "conrelid"), ("pg_attrdef", "adrelid"),
+            ("pg_description", "objoid"), ("pg_proc", "oid"), ("pg_depend", "objid"),
+            ("pg_depend", "refobjid"), ("pg_inherits", "inhrelid"), ("pg_rewrite", "ev_class"),
+            ("information_schema.columns", "table_name"),
+            ("information_schema.tables", "table_name"))
 #: result types of names that are not pg_proc functions (the translator's
 #: helpers and SQL keywords such as current_user)
 _EXTRA_FUNCTIONS = {
@@ -93,12 +110,19 @@ class CatalogEngine:
         self._translate = translate or _default_translate
         self._static: StaticCatalog = static_catalog()
         self._lock = threading.RLock()
+        self._translations: "OrderedDict[str, Any]" = OrderedDict()
+        self._translations_lock = threading.Lock()
         self._host = FunctionHost()
         self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         for name in _SQLITE_DBS:
             self._conn.execute("ATTACH DATABASE ':memory:' AS %s" % name)
         self._host.register(self._conn)
         self._static_count: Dict[str, int] = {}
+        #: relation key -> (registry generation, database) whose user rows
+        #: the SQLite table holds between statements
+        self._resident: Dict[str, Tuple[int, str]] = {}
+        #: database -> (registry generation, what snapshots of it built)
+        self._shared: Dict[str, Tuple[int, Dict[str, Any]]] = {}
         self._proc_types = self._function_types()
         self._load_static()
 
@@ -123,6 +147,11 @@ class CatalogEngine:
                                            rows)
                 self._static_count[key] = self._conn.execute(
                     "SELECT coalesce(max(rowid), 0) FROM %s" % self._table(key)).fetchone()[0]
+            for key, column in _INDEXED:
+                if key in self._static.relations:
+                    rel = self._static.relations[key]
+                    self._conn.execute('CREATE INDEX %s."%s_%s" ON "%s" ("%s")' % (
+                        rel.schema, rel.name, column, rel.name, column))
             self._conn.execute("COMMIT")
 
     @staticmethod
@@ -159,13 +188,13 @@ class CatalogEngine:
         tr = self._translated(sql)
         keys = self._relation_keys(tr)
         with self._lock:
-            ctx = RowContext(self._static, Snapshot(self._registry, session.database,
-                                                    session.user), session, sql)
+            state = self._registry_state(session)
+            ctx = RowContext(self._static, self._snapshot(session, state), session, sql)
             self._host.ctx = ctx
             self._host.describing = False
             self._host.pending = None
             try:
-                self._materialize(keys, ctx)
+                self._materialize(keys, ctx, state)
                 cur = self._run(tr.sql, params)
                 names = [d[0] for d in cur.description or ()]
                 raw = cur.fetchall()
@@ -188,8 +217,8 @@ class CatalogEngine:
         keys = self._relation_keys(tr)
         nparams = max([int(n) for n in _PARAM_RE.findall(tr.sql)] or [0])
         with self._lock:
-            self._host.ctx = RowContext(self._static, Snapshot(self._registry, session.database,
-                                                               session.user), session, sql)
+            self._host.ctx = RowContext(self._static, self._snapshot(
+                session, self._registry_state(session)), session, sql)
             self._host.describing = True
             self._host.pending = None
             try:
@@ -202,6 +231,23 @@ class CatalogEngine:
 
     # -- steps -------------------------------------------------------------------------
     def _translated(self, sql: str) -> Any:
+        """The statement's translation; a translation depends on the text
+        alone, so repeated statements reuse it (failures are not kept)."""
+        if len(sql) > TRANSLATED_TEXT_MAX:
+            return self._translate_uncached(sql)
+        with self._translations_lock:
+            tr = self._translations.get(sql)
+            if tr is not None:
+                self._translations.move_to_end(sql)
+                return tr
+        tr = self._translate_uncached(sql)
+        with self._translations_lock:
+            self._translations[sql] = tr
+            while len(self._translations) > TRANSLATION_CACHE_SIZE:
+                self._translations.popitem(last=False)
+        return tr
+
+    def _translate_uncached(self, sql: str) -> Any:
         try:
             return self._translate(sql)
         except PgError:
@@ -226,11 +272,42 @@ class CatalogEngine:
             keys.append(key)
         return keys
 
-    def _materialize(self, keys: List[str], ctx: RowContext) -> None:
+    def _registry_state(self, session: CatalogSession) -> Optional[Tuple[int, str]]:
+        """What the user's rows of this statement are a function of, when
+        they can be kept between statements: eager registrations only (a
+        lazy source is read live on every statement, as promised)."""
+        if getattr(self._registry, "lazy_source", None) is not None:
+            return None
+        generation = getattr(self._registry, "generation", None)
+        return None if generation is None else (generation, session.database)
+
+    def _snapshot(self, session: CatalogSession, state: Optional[Tuple[int, str]]) -> Snapshot:
+        shared = None
+        if state is not None:
+            kept = self._shared.get(session.database)
+            if kept is None or kept[0] != state[0]:
+                if len(self._shared) > 16:
+                    self._shared.clear()
+                kept = self._shared[session.database] = (state[0], {})
+            shared = kept[1]
+        return Snapshot(self._registry, session.database, session.user, shared)
+
+    def _materialize(self, keys: List[str], ctx: RowContext,
+                     state: Optional[Tuple[int, str]] = None) -> None:
+        """Insert the user's rows of each relation the statement reads.
+
+        Rows that only depend on the registration stay in place after the
+        statement (``_resident``) and are reused while ``state`` holds.
+        """
         for key in keys:
             builder = BUILDERS.get(key)
             if builder is None:
                 continue
+            resident = state is not None and key in REGISTRY_ONLY
+            if resident and self._resident.get(key) == state:
+                continue
+            if self._resident.pop(key, None) is not None:
+                self._delete_user_rows(key)
             rel = self._static.relations[key]
             rows = [self._ordered(rel, d) for d in builder(ctx)]
             if rows:
@@ -241,12 +318,17 @@ class CatalogEngine:
                 except (sqlite3.Error, OverflowError, TypeError) as exc:
                     raise PgError("XX000", "catalog source produced a malformed %s row: %s"
                                   % (key, exc)) from None
+            if resident:
+                self._resident[key] = state  # type: ignore[assignment]
 
     def _clear(self, keys: List[str]) -> None:
         for key in keys:
-            if key in BUILDERS:
-                self._conn.execute("DELETE FROM %s WHERE rowid > ?" % self._table(key),
-                                   (self._static_count[key],))
+            if key in BUILDERS and key not in self._resident:
+                self._delete_user_rows(key)
+
+    def _delete_user_rows(self, key: str) -> None:
+        self._conn.execute("DELETE FROM %s WHERE rowid > ?" % self._table(key),
+                           (self._static_count[key],))
 
     def _run(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
         try:

@@ -266,10 +266,12 @@ class FunctionHost:
     def get_userbyid(self, oid: Any) -> Optional[str]:
         if oid is None:
             return None
-        for r in roles(self.ctx):
-            if r["oid"] == int(oid):
-                return r["rolname"]
-        return "unknown (OID=%d)" % int(oid)
+        names = self.ctx.memo.get("role_names")
+        if names is None:
+            names = self.ctx.memo["role_names"] = {r["oid"]: r["rolname"]
+                                                 for r in reversed(roles(self.ctx))}
+        name = names.get(int(oid))
+        return "unknown (OID=%d)" % int(oid) if name is None else name
 
     def get_viewdef(self, oid: Any, *_pretty: Any) -> Optional[str]:
         """A registered view's query as given (PostgreSQL would print its
@@ -280,21 +282,19 @@ class FunctionHost:
         return None if rel is None else rel.view_sql
 
     def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
-        for rel in self.ctx.snap.relations() if oid is not None else ():
-            if rel.pk_index_oid == int(oid):
-                if column:
-                    cols = self.ctx.snap.columns(rel)
-                    keys = [i + 1 for i, c in enumerate(cols) if c.primary_key]
-                    n = int(column)
-                    return quote_ident(cols[keys[n - 1] - 1].name) if 0 < n <= len(keys) else ""
-                return index_def(self.ctx, rel)
-        return None
+        rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_index_oid")
+        if rel is None:
+            return None
+        if column:
+            cols = self.ctx.snap.columns(rel)
+            keys = [i + 1 for i, c in enumerate(cols) if c.primary_key]
+            n = int(column)
+            return quote_ident(cols[keys[n - 1] - 1].name) if 0 < n <= len(keys) else ""
+        return index_def(self.ctx, rel)
 
     def get_constraintdef(self, oid: Any, pretty: Any = 0) -> Optional[str]:
-        for rel in self.ctx.snap.relations() if oid is not None else ():
-            if rel.pk_constraint_oid == int(oid):
-                return pk_def(self.ctx, rel)
-        return None
+        rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_constraint_oid")
+        return None if rel is None else pk_def(self.ctx, rel)
 
     def _proc(self, oid: Any) -> Optional[Dict[str, Any]]:
         if oid is None:
@@ -326,17 +326,11 @@ class FunctionHost:
         if oid is None:
             return None
         oid = int(oid)
-        for rel in self.ctx.static.relations.values():
-            if rel.oid == oid:
-                return 1 if rel.schema == "pg_catalog" else 0
-        rel = self._user_rel(oid)
-        if rel is None:
-            for r in self.ctx.snap.relations():
-                if r.pk_index_oid == oid:
-                    rel = r
-            if rel is None:
-                return None
-        return int(relation_visible(self.ctx, rel))
+        builtin = self.ctx.static.relation_by_oid.get(oid)
+        if builtin is not None:
+            return 1 if builtin.schema == "pg_catalog" else 0
+        rel = self._user_rel(oid) or self.ctx.snap.relation_by_oid(oid, "pk_index_oid")
+        return None if rel is None else int(relation_visible(self.ctx, rel))
 
     def type_is_visible(self, oid: Any) -> Optional[int]:
         if oid is None:
@@ -488,16 +482,16 @@ class FunctionHost:
                 if r["oid"] == oid:
                     return quote_ident(r["rolname"])
             return str(oid)
-        for rel in ctx.static.relations.values():
-            if rel.oid == oid:
-                return quote_ident(rel.name) if rel.schema == "pg_catalog" else \
-                    "%s.%s" % (quote_ident(rel.schema), quote_ident(rel.name))
-        for rel in ctx.snap.relations():
-            for roid, name in ((rel.oid, rel.name), (rel.pk_index_oid, rel.name + "_pkey")):
-                if roid == oid:
-                    visible = self.table_is_visible(rel.oid)
-                    return quote_ident(name) if visible else \
-                        "%s.%s" % (quote_ident(rel.schema), quote_ident(name))
+        builtin = ctx.static.relation_by_oid.get(oid)
+        if builtin is not None:
+            return quote_ident(builtin.name) if builtin.schema == "pg_catalog" else \
+                "%s.%s" % (quote_ident(builtin.schema), quote_ident(builtin.name))
+        for attr, suffix in (("oid", ""), ("pk_index_oid", "_pkey")):
+            rel = ctx.snap.relation_by_oid(oid, attr)
+            if rel is not None:
+                name = rel.name + suffix
+                return quote_ident(name) if self.table_is_visible(rel.oid) else \
+                    "%s.%s" % (quote_ident(rel.schema), quote_ident(name))
         return str(oid)
 
     def reg_lookup(self, kind: str, text: str) -> int:
@@ -533,10 +527,11 @@ class FunctionHost:
             for rel in ctx.static.relations.values():
                 if rel.schema == s and rel.name == name:
                     return rel.oid
-            for rel in ctx.snap.relations():
-                if rel.schema == s and rel.name == name:
+            for rel in ctx.snap.relations_named(name):
+                if rel.schema == s:
                     return rel.oid
-                if rel.schema == s and rel.pk_index_oid and rel.name + "_pkey" == name:
+            for rel in ctx.snap.relations_named(name[:-5]) if name.endswith("_pkey") else ():
+                if rel.schema == s and rel.pk_index_oid:
                     return rel.pk_index_oid
         raise PgError("42P01", 'relation "%s" does not exist' % text)
 

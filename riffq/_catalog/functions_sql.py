@@ -292,7 +292,9 @@ def compile_are(pattern: str, icase: bool) -> "re.Pattern[str]":
 def pg_regex(value: Any, pattern: Any, icase: Any = 0) -> Optional[int]:
     if value is None or pattern is None:
         return None
-    return 1 if compile_are(str(pattern), bool(icase)).search(_text(value)) else 0
+    # called once per catalog row by ~ filters: plain str needs no conversion
+    rx = compile_are(pattern if type(pattern) is str else str(pattern), bool(icase))
+    return 1 if rx.search(value if type(value) is str else _text(value)) else 0
 
 
 def regexp_replace(value: Any, pattern: Any, repl: Any, flags: Any = "") -> Optional[str]:
