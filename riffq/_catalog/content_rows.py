@@ -370,11 +370,16 @@ def tables_view(ctx: RowContext) -> List[Dict[str, Any]]:
     return out
 
 
+def _view_text(ctx: RowContext, rel: UserRelation) -> Optional[str]:
+    from .viewdef import view_definition  # viewdef reads this module's helpers
+    return view_definition(ctx, rel)
+
+
 def views_view(ctx: RowContext) -> List[Dict[str, Any]]:
     out = [{"schemaname": r.schema, "viewname": r.name, "viewowner": "postgres"}
            for r in _catalog_rels(ctx, "v")]
     out.extend({"schemaname": rel.schema, "viewname": rel.name,
-                "viewowner": _role_name(ctx, rel.owner), "definition": rel.view_sql}
+                "viewowner": _role_name(ctx, rel.owner), "definition": _view_text(ctx, rel)}
                for rel in ctx.snap.relations() if rel.kind == "v")
     return out
 
@@ -476,7 +481,7 @@ def is_tables(ctx: RowContext) -> List[Dict[str, Any]]:
 
 def is_views(ctx: RowContext) -> List[Dict[str, Any]]:
     return [{"table_catalog": ctx.db, "table_schema": rel.schema, "table_name": rel.name,
-             "view_definition": None, "check_option": "NONE", "is_updatable": "NO",
+             "view_definition": _view_text(ctx, rel), "check_option": "NONE", "is_updatable": "NO",
              "is_insertable_into": "NO", "is_trigger_updatable": "NO",
              "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}
             for rel in ctx.snap.relations() if rel.kind == "v"]
@@ -660,11 +665,13 @@ BUILDERS: Dict[str, Callable[[RowContext], List[Dict[str, Any]]]] = {
 #: builders whose rows depend only on the registration and the connected
 #: database, never on the session (user, settings) or the statement: with
 #: eager registrations the engine keeps their rows until the registry changes
+#: (pg_views and information_schema.views are not: a view's definition
+#: qualifies names by the session's search_path)
 REGISTRY_ONLY = frozenset((
     "pg_namespace", "pg_database", "pg_class", "pg_attribute", "pg_type", "pg_index",
-    "pg_constraint", "pg_description", "pg_attrdef", "pg_tables", "pg_views", "pg_matviews",
+    "pg_constraint", "pg_description", "pg_attrdef", "pg_tables", "pg_matviews",
     "pg_rewrite", "information_schema.schemata", "information_schema.tables",
-    "information_schema.views", "information_schema.columns",
+    "information_schema.columns",
     "information_schema.table_constraints", "information_schema.key_column_usage",
     "information_schema.constraint_column_usage", "information_schema.routines",
     "information_schema.information_schema_catalog_name", "information_schema.character_sets",

@@ -21,6 +21,7 @@ from .content_builtin import DATABASE_DESCRIPTIONS, NAMESPACE_DESCRIPTIONS
 from .content_rows import (RowContext, all_types, index_def, pk_def, relation_visible, roles,
                            search_path)
 from .pgnames import format_type, quote_ident
+from .viewdef import view_definition
 
 _ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1", 16: "LATIN9", 24: "WIN1252"}
 _TRUE = ("t", "true", "y", "yes", "on", "1")
@@ -273,13 +274,13 @@ class FunctionHost:
         name = names.get(int(oid))
         return "unknown (OID=%d)" % int(oid) if name is None else name
 
-    def get_viewdef(self, oid: Any, *_pretty: Any) -> Optional[str]:
-        """A registered view's query as given (PostgreSQL would print its
-        own deparsed form, which riffq cannot reproduce)."""
+    def get_viewdef(self, oid: Any, pretty: Any = 0) -> Optional[str]:
+        """A registered view's definition as PostgreSQL deparses it (see
+        viewdef.py); ``pretty`` true (or a wrap column) drops the parentheses."""
         if oid is None:
             return None
         rel = self.ctx.snap.relation_by_oid(int(oid))
-        return None if rel is None else rel.view_sql
+        return None if rel is None else view_definition(self.ctx, rel, bool(pretty))
 
     def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
         rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_index_oid")
