@@ -13,12 +13,13 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
+from .content_relrows import BTREE_AM as _BTREE_AM, attribute_row, class_row
+from .content_toast import toast_attributes, toast_classes, toast_index, toast_oids
 from .content_builtin import (auth_members, namespace_descriptions,
                               predefined_roles, rewrite_rules, shared_descriptions)
 from .pgnames import format_type, quote_ident, sql_data_type
 
 PG_CLASS_OID = 1259
-_HEAP_AM, _BTREE_AM = 2, 403
 _UTF8_MAX_BYTES = 4
 _RECORD_IO = (2290, 2291, 2402, 2403)          # record_in/out/recv/send
 _ARRAY_IO = (750, 751, 2400, 2401, 3816, 6179)  # array_in/out/recv/send/typanalyze/subscript
@@ -41,41 +42,6 @@ class RowContext:
 
 
 # --- rows shared by the static and the user part -----------------------------
-
-
-def attribute_row(static: StaticCatalog, relid: int, attnum: int, name: str, typoid: int,
-                  typmod: int, notnull: bool, hasdef: bool = False) -> Dict[str, Any]:
-    t = static.types.get(typoid) or static.types[25]
-    return {
-        "attrelid": relid, "attname": name, "atttypid": typoid, "attstattarget": -1,
-        "attlen": t["typlen"], "attnum": attnum, "attndims": 1 if t["typcategory"] == "A" and
-        t["typelem"] and t["typstorage"] != "p" else 0,
-        "attcacheoff": -1, "atttypmod": typmod, "attbyval": t["typbyval"],
-        "attalign": t["typalign"], "attstorage": t["typstorage"], "attcompression": "",
-        "attnotnull": notnull, "atthasdef": hasdef, "atthasmissing": False, "attidentity": "",
-        "attgenerated": "", "attisdropped": False, "attislocal": True, "attinhcount": 0,
-        "attcollation": t["typcollation"],
-    }
-
-
-def class_row(oid: int, name: str, nsp: int, reltype: int, kind: str, natts: int,
-              owner: int = BOOTSTRAP_SUPERUSER_OID, has_index: bool = False,
-              has_rules: bool = False, has_triggers: bool = False,
-              row_security: bool = False) -> Dict[str, Any]:
-    storage = kind in ("r", "m", "i")
-    return {
-        "oid": oid, "relname": name, "relnamespace": nsp, "reltype": reltype, "reloftype": 0,
-        "relowner": owner, "relam": {"r": _HEAP_AM, "m": _HEAP_AM, "i": _BTREE_AM}.get(kind, 0),
-        # an empty btree index still has its metapage: PostgreSQL reports 1 page
-        "relfilenode": oid if storage else 0, "reltablespace": 0, "relpages": int(kind == "i"),
-        "reltuples": -1.0 if kind in ("r", "m") else 0.0, "relallvisible": 0,
-        "reltoastrelid": 0, "relhasindex": has_index, "relisshared": False,
-        "relpersistence": "p", "relkind": kind, "relnatts": natts, "relchecks": 0,
-        "relhasrules": has_rules, "relhastriggers": has_triggers, "relhassubclass": False,
-        "relrowsecurity": row_security, "relforcerowsecurity": False, "relispopulated": True,
-        "relreplident": "d" if kind in ("r", "m") else "n", "relispartition": False,
-        "relrewrite": 0, "relfrozenxid": 0, "relminmxid": 1 if kind in ("r", "m") else 0,
-    }
 
 
 def static_rows(static: StaticCatalog) -> Dict[str, List[Dict[str, Any]]]:
@@ -176,13 +142,15 @@ def classes(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in ctx.snap.relations():
         # a view is its _RETURN rule: relhasrules is always true for one
+        toast = toast_oids(ctx, rel)
         out.append(class_row(rel.oid, rel.name, rel.schema_oid, rel.reltype, rel.kind,
                              _natts(ctx, rel), rel.owner, rel.has_index,
                              rel.has_rules or rel.kind in ("v", "m"), rel.has_triggers,
-                             rel.row_security))
+                             rel.row_security, toast[0] if toast else 0))
         if rel.pk_index_oid:
             out.append(class_row(rel.pk_index_oid, rel.name + "_pkey", rel.schema_oid, 0, "i",
                                  len(_pk_columns(ctx, rel))))
+        out.extend(toast_classes(ctx, rel))
     return out
 
 
@@ -202,6 +170,7 @@ def attributes(ctx: RowContext) -> List[Dict[str, Any]]:
                 c = cols[attnum - 1]
                 out.append(attribute_row(ctx.static, rel.pk_index_oid, n + 1, c.name, c.type_oid,
                                          c.typmod, False))
+        out.extend(toast_attributes(ctx, rel))
     return out
 
 
@@ -243,6 +212,7 @@ def _opclass(ctx: RowContext, typoid: int) -> int:
 def indexes(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in ctx.snap.relations():
+        out.extend(toast_index(ctx, rel))
         if not rel.pk_index_oid:
             continue
         keys = _pk_columns(ctx, rel)

@@ -448,6 +448,9 @@ class FunctionHost:
             return self.reg_text(source, value)
         if source == "bool" and isinstance(value, int):
             return "true" if value else "false"
+        if source in ("int2vector", "oidvector") and isinstance(value, str):
+            # a vector's text form: its items separated by spaces ('1 2')
+            return " ".join(str(v) for v in F.to_list(value))
         if source and source.endswith("[]") and isinstance(value, str):
             from .._wire.textformat import encoder_for
             from .._wire import pgtypes
