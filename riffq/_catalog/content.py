@@ -10,6 +10,7 @@ source, and is read afresh for every catalog statement: a
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -58,6 +59,10 @@ class CatalogRelation:
     @property
     def column_types(self) -> Dict[str, PgType]:
         return dict(self.columns)
+
+    @functools.cached_property
+    def column_names(self) -> List[str]:
+        return [name for name, _ in self.columns]
 
 
 class StaticCatalog:
@@ -375,9 +380,15 @@ class Snapshot:
         return UserColumn(name, type_oid, typmod, nullable, row.get("comment"))
 
 
+@functools.lru_cache(maxsize=256)
+def _type_named(name: str) -> PgType:
+    """Registered type strings repeat across thousands of columns."""
+    return pgtypes.type_from_name(name)
+
+
 def _eager_column(rel: UserRelation, col: Dict[str, Any]) -> UserColumn:
     try:
-        t = pgtypes.type_from_name(col["type"])
+        t = _type_named(col["type"])
     except ValueError as exc:
         raise PgError("XX000", "table %s.%s column %s: %s" % (rel.schema, rel.name, col["name"],
                                                              exc)) from None
