@@ -15,6 +15,7 @@ lets the registered functions see "the current statement's session".
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import re
 import sqlite3
@@ -29,7 +30,10 @@ from .._wire.pgtypes import OidName, PgType
 from .content import Snapshot, StaticCatalog, static_catalog
 from .content_rows import BUILDERS, REGISTRY_ONLY, RowContext, static_rows
 from .functions import REG_NAMES, FunctionHost
+from .functions_math import MATH_FUNCTIONS, literal_type, numeric_text
 from .functions_sql import to_list
+from .sqlparse import parse_statement
+from . import sqlast as A
 
 __all__ = ["CatalogSession", "CatalogEngine"]
 
@@ -204,8 +208,9 @@ class CatalogEngine:
                 cur = self._run(tr.sql, params)
                 names = [d[0] for d in cur.description or ()]
                 raw = cur.fetchall()
-                columns = self._columns(tr, names, keys)
-                rows = self._convert(columns, raw)
+                math = self._math_columns(sql, tr, keys)
+                columns = self._columns(tr, names, keys, math)
+                rows = self._convert(columns, raw, math)
             finally:
                 self._clear(keys)
                 self._host.ctx = None
@@ -233,7 +238,8 @@ class CatalogEngine:
             finally:
                 self._host.ctx = None
                 self._host.describing = False
-        return [pgtypes.TEXT.oid] * nparams, self._columns(tr, names, keys)
+        return [pgtypes.TEXT.oid] * nparams, self._columns(tr, names, keys,
+                                                            self._math_columns(sql, tr, keys))
 
     # -- steps -------------------------------------------------------------------------
     def _translated(self, sql: str) -> Any:
@@ -347,7 +353,30 @@ class CatalogEngine:
         except PgError:
             raise
 
-    def _columns(self, tr: Any, names: List[str], keys: List[str]) -> List[Tuple[str, PgType]]:
+    def _math_columns(self, sql: str, tr: Any, keys: List[str]
+                      ) -> Dict[int, Tuple[PgType, Optional[int]]]:
+        """Result type (and numeric scale) of output columns that call an
+        overloaded math function, from the arguments as written."""
+        outs = getattr(tr, "columns", None) or []
+        wanted = [i for i, oc in enumerate(outs) if not getattr(oc, "cast", None)
+                  and (getattr(oc, "function", None) or "").lower() in MATH_FUNCTIONS]
+        items = _select_items(sql) if wanted else None
+        if items is None or len(items) != len(outs):
+            return {}
+
+        def column_type(name: str) -> Optional[str]:
+            t = self._type_by_column_name(name, keys)
+            return None if t is None else t.name
+        out = {}
+        for i in wanted:
+            found = literal_type(items[i], column_type) if isinstance(items[i], A.Func) else None
+            if found is not None:
+                out[i] = (pgtypes.type_from_name(found[0]), found[1])
+        return out
+
+    def _columns(self, tr: Any, names: List[str], keys: List[str],
+                 math: Optional[Dict[int, Tuple[PgType, Optional[int]]]] = None
+                 ) -> List[Tuple[str, PgType]]:
         outs = getattr(tr, "columns", None)
         if outs is not None and len(outs) != len(names):
             outs = None
@@ -361,7 +390,7 @@ class CatalogEngine:
         result = []
         for i, name in enumerate(names):
             oc = outs[i] if outs is not None else None
-            t = self._output_type(oc, keys)
+            t = math[i][0] if math and i in math else self._output_type(oc, keys)
             if t is None and star:
                 t = star[i][1]
             if t is None:
@@ -409,8 +438,14 @@ class CatalogEngine:
         return found.pop() if len(found) == 1 else None
 
     # -- values ----------------------------------------------------------------------
-    def _convert(self, columns: List[Tuple[str, PgType]], raw: List[tuple]) -> List[tuple]:
+    def _convert(self, columns: List[Tuple[str, PgType]], raw: List[tuple],
+                 math: Optional[Dict[int, Tuple[PgType, Optional[int]]]] = None) -> List[tuple]:
         converters = [self._converter(t) for _, t in columns]
+        for i, (t, scale) in (math or {}).items():
+            if t.oid == pgtypes.NUMERIC.oid:
+                converters[i] = lambda v, scale=scale: numeric_text(v, scale)
+            elif t.oid in _INTEGER_TYPES:
+                converters[i] = int
         out = []
         for row in raw:
             out.append(tuple(None if v is None else conv(v) for conv, v in zip(converters, row)))
@@ -445,6 +480,18 @@ class CatalogEngine:
         return lambda v: v if isinstance(v, (str, bytes)) else str(v)
 
 
+@functools.lru_cache(maxsize=256)
+def _select_items(sql: str) -> Optional[List[Any]]:
+    """The output expressions of a plain SELECT (no ``*``), else None."""
+    try:
+        body = parse_statement(sql).body
+    except Exception:      # the engine's translator accepted it; this parse is only a hint
+        return None
+    if not isinstance(body, A.Select) or any(isinstance(it.expr, A.Star) for it in body.items):
+        return None
+    return [it.expr for it in body.items]
+
+
 def _timestamp(v: Any) -> Any:
     if not isinstance(v, str):
         return v
@@ -471,7 +518,8 @@ def _sqlite_error(exc: sqlite3.Error) -> PgError:
     for rx, state, template in _NO_SUCH:
         m = rx.match(msg)
         if m:
-            return PgError(state, template % m.group(1))
+            name = m.group(1)
+            return PgError(state, template % (name.lower() if state == "42883" else name))
     if "syntax error" in msg:
         return PgError("42601", "catalog emulation could not evaluate the statement: %s" % msg)
     return PgError("0A000", "catalog emulation cannot evaluate this statement: %s" % msg)

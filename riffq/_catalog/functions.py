@@ -10,11 +10,13 @@ by the engine once SQLite gives up.
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import sqlite3
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .._wire.errors import PgError
 from . import functions_sql as F
+from .functions_math import register_math
 from .functions_agg import ArrayAgg, OrderedArrayAgg, OrderedStringAgg, pg_json_build_object
 from .content import BUILTIN_SCHEMAS, PG_CATALOG_OID
 from .content_builtin import DATABASE_DESCRIPTIONS, NAMESPACE_DESCRIPTIONS
@@ -66,6 +68,23 @@ def _split_qualified(name: str) -> List[str]:
     return parts
 
 
+def _no_such_signature(fn: Callable[..., Any], args: Tuple[Any, ...]) -> Optional[PgError]:
+    """PostgreSQL's 42883 when ``fn`` takes no such number of arguments
+    (SQLite passes any number to functions registered with -1)."""
+    try:
+        inspect.signature(fn).bind(*args)
+    except TypeError:
+        pass
+    except ValueError:       # no signature to inspect (a builtin)
+        return None
+    else:
+        return None
+    kinds = ", ".join("unknown" if a is None or isinstance(a, str) else
+                      "integer" if isinstance(a, int) else "numeric" for a in args)
+    name = getattr(fn, "__name__", "function").lstrip("_")
+    return PgError("42883", "function %s(%s) does not exist" % (name, kinds))
+
+
 class FunctionHost:
     """Holds the current statement's context for the registered functions."""
 
@@ -84,8 +103,9 @@ class FunctionHost:
                 self.pending = exc
                 raise
             except (TypeError, ValueError, OverflowError) as exc:
-                self.pending = PgError("22023", "invalid argument for %s(): %s"
-                                       % (getattr(fn, "__name__", "function"), exc))
+                self.pending = _no_such_signature(fn, args) or PgError(
+                    "22023", "invalid argument for %s(): %s"
+                    % (getattr(fn, "__name__", "function"), exc))
                 raise
         return call
 
@@ -135,6 +155,7 @@ class FunctionHost:
         for name, fn in pure.items():
             conn.create_function(name, -1, self._wrap(fn), deterministic=True)
         conn.create_function("pg_regex", -1, self._regex_matcher(), deterministic=True)
+        register_math(conn, self._wrap)
         session = dict(
             version=self.version, current_database=self.current_database,
             current_schema=self.current_schema, current_schemas=self.current_schemas,
@@ -259,7 +280,7 @@ class FunctionHost:
         known = self._schema_oids()
         return (PG_CATALOG_OID,) + tuple(known[s] for s in self.search_path() if s in known)
 
-    def format_type(self, oid: Any, typmod: Any = None) -> Optional[str]:
+    def format_type(self, oid: Any, typmod: Any) -> Optional[str]:
         if oid is None:
             return None
         types = self.types() if int(oid) >= 16384 else self.ctx.static.types
@@ -491,7 +512,7 @@ class FunctionHost:
             return "-"
         ctx = self.ctx
         if kind == "regtype":
-            return self.format_type(oid) if oid in self.types() else str(oid)
+            return self.format_type(oid, None) if oid in self.types() else str(oid)
         if kind in ("regproc", "regprocedure"):
             name = ctx.static.regproc.get(oid)
             if name is None:
