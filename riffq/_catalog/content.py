@@ -153,6 +153,8 @@ class UserColumn:
     comment: Optional[str] = None
     primary_key: bool = False
     default: Optional[str] = None
+    #: ``[schema.]table[(column)]`` this column is a foreign key to
+    references: Optional[str] = None
 
 
 @dataclass
@@ -396,7 +398,8 @@ def _eager_column(rel: UserRelation, col: Dict[str, Any]) -> UserColumn:
     default = col.get("default")
     return UserColumn(col["name"], t.oid, t.typmod, bool(col.get("nullable", True)) and
                       not col.get("primary_key"), None if comment is None else str(comment),
-                      bool(col.get("primary_key")), None if default is None else str(default))
+                      bool(col.get("primary_key")), None if default is None else str(default),
+                      col.get("references"))
 
 
 def _malformed(method: str, row: Any, why: str) -> PgError:

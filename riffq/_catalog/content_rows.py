@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Optional
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
 from .content_relrows import BTREE_AM as _BTREE_AM, attribute_row, class_row
+from . import content_keys as keys
 from .content_toast import toast_attributes, toast_classes, toast_index, toast_oids
 from .content_builtin import (auth_members, namespace_descriptions,
                               predefined_roles, rewrite_rules, shared_descriptions)
@@ -145,7 +146,8 @@ def classes(ctx: RowContext) -> List[Dict[str, Any]]:
         toast = toast_oids(ctx, rel)
         out.append(class_row(rel.oid, rel.name, rel.schema_oid, rel.reltype, rel.kind,
                              _natts(ctx, rel), rel.owner, rel.has_index,
-                             rel.has_rules or rel.kind in ("v", "m"), rel.has_triggers,
+                             rel.has_rules or rel.kind in ("v", "m"),
+                             rel.has_triggers or keys.has_foreign_key_triggers(ctx, rel),
                              rel.row_security, toast[0] if toast else 0))
         if rel.pk_index_oid:
             out.append(class_row(rel.pk_index_oid, rel.name + "_pkey", rel.schema_oid, 0, "i",
@@ -244,7 +246,7 @@ def constraints(ctx: RowContext) -> List[Dict[str, Any]]:
             "confdeltype": " ", "confmatchtype": " ", "conislocal": True, "coninhcount": 0,
             "connoinherit": True, "conkey": _pk_columns(ctx, rel),
         })
-    return out
+    return out + keys.constraint_rows(ctx)
 
 
 def descriptions(ctx: RowContext) -> List[Dict[str, Any]]:
@@ -335,7 +337,8 @@ def tables_view(ctx: RowContext) -> List[Dict[str, Any]]:
         if rel.kind == "r":
             out.append({"schemaname": rel.schema, "tablename": rel.name,
                         "tableowner": _role_name(ctx, rel.owner), "hasindexes": rel.has_index,
-                        "hasrules": rel.has_rules, "hastriggers": rel.has_triggers,
+                        "hasrules": rel.has_rules,
+                        "hastriggers": rel.has_triggers or keys.has_foreign_key_triggers(ctx, rel),
                         "rowsecurity": rel.row_security})
     return out
 
@@ -536,10 +539,14 @@ def is_table_constraints(ctx: RowContext) -> List[Dict[str, Any]]:
                     "table_schema": rel.schema, "table_name": rel.name,
                     "constraint_type": "PRIMARY KEY", "is_deferrable": "NO",
                     "initially_deferred": "NO", "enforced": "YES", "nulls_distinct": "YES"})
-    return out
+    return out + keys.table_constraints(ctx)
 
 
 def is_key_column_usage(ctx: RowContext) -> List[Dict[str, Any]]:
+    return _pk_key_usage(ctx) + keys.key_column_usage(ctx)
+
+
+def _pk_key_usage(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in _pk_rels(ctx):
         cols = ctx.snap.columns(rel)
@@ -556,7 +563,7 @@ def is_constraint_column_usage(ctx: RowContext) -> List[Dict[str, Any]]:
              "table_name": r["table_name"], "column_name": r["column_name"],
              "constraint_catalog": r["constraint_catalog"],
              "constraint_schema": r["constraint_schema"], "constraint_name": r["constraint_name"]}
-            for r in is_key_column_usage(ctx)]
+            for r in _pk_key_usage(ctx)] + keys.constraint_column_usage(ctx)
 
 
 def is_routines(ctx: RowContext) -> List[Dict[str, Any]]:
@@ -626,6 +633,7 @@ BUILDERS: Dict[str, Callable[[RowContext], List[Dict[str, Any]]]] = {
     "information_schema.table_constraints": is_table_constraints,
     "information_schema.key_column_usage": is_key_column_usage,
     "information_schema.constraint_column_usage": is_constraint_column_usage,
+    "information_schema.referential_constraints": keys.referential_constraints,
     "information_schema.routines": is_routines,
     "information_schema.information_schema_catalog_name": is_catalog_name,
     "information_schema.character_sets": is_character_sets,
@@ -644,6 +652,7 @@ REGISTRY_ONLY = frozenset((
     "information_schema.columns",
     "information_schema.table_constraints", "information_schema.key_column_usage",
     "information_schema.constraint_column_usage", "information_schema.routines",
+    "information_schema.referential_constraints",
     "information_schema.information_schema_catalog_name", "information_schema.character_sets",
 ))
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .._wire.errors import PgError
 from . import functions_sql as F
+from .content_keys import constraint_def
 from .functions_math import register_math
 from .functions_agg import ArrayAgg, OrderedArrayAgg, OrderedStringAgg, pg_json_build_object
 from .content import BUILTIN_SCHEMAS, PG_CATALOG_OID
@@ -164,7 +165,7 @@ class FunctionHost:
             set_config=self.set_config, pg_cast=self.pg_cast, format_type=self.format_type,
             pg_get_userbyid=self.get_userbyid, pg_get_expr=lambda e, *a: e,
             pg_get_indexdef=self.get_indexdef, pg_get_constraintdef=self.get_constraintdef,
-            pg_get_viewdef=self.get_viewdef, pg_get_triggerdef=lambda *a: None,
+            pg_get_viewdef=self.get_viewdef, pg_partition_ancestors=self.partition_ancestors, pg_get_triggerdef=lambda *a: None,
             pg_get_ruledef=lambda *a: None, pg_get_statisticsobjdef_columns=lambda *a: None,
             pg_get_partkeydef=lambda *a: None, pg_get_serial_sequence=lambda *a: None,
             pg_get_function_arguments=self.function_arguments,
@@ -326,6 +327,16 @@ class FunctionHost:
         rel = self.ctx.snap.relation_by_oid(int(oid))
         return None if rel is None else view_definition(self.ctx, rel, bool(pretty))
 
+    def partition_ancestors(self, oid: Any) -> Optional[str]:
+        """pg_partition_ancestors as the JSON array the translator walks:
+        nothing is partitioned here, so a relation is its only ancestor."""
+        if oid is None:
+            return None
+        oid = self.reg_lookup("regclass", oid) if isinstance(oid, str) and \
+            not oid.strip().isdigit() else int(oid)
+        known = oid in self.ctx.static.relation_by_oid or self._user_rel(oid) is not None
+        return F.to_json([oid] if known else [])
+
     def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
         rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_index_oid")
         if rel is None:
@@ -339,7 +350,9 @@ class FunctionHost:
 
     def get_constraintdef(self, oid: Any, pretty: Any = 0) -> Optional[str]:
         rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_constraint_oid")
-        return None if rel is None else pk_def(self.ctx, rel)
+        if rel is not None:
+            return pk_def(self.ctx, rel)
+        return None if oid is None else constraint_def(self.ctx, int(oid))
 
     def _proc(self, oid: Any) -> Optional[Dict[str, Any]]:
         if oid is None:

@@ -76,6 +76,12 @@ def _check_columns(table: str, columns: Any) -> List[Dict[str, Any]]:
         (name, spec), = col.items()
         if not isinstance(spec, dict) or "type" not in spec:
             raise TypeError("column %r of table %r needs a \"type\"" % (name, table))
+        if "references" in spec:
+            from .content_keys import parse_reference
+            try:
+                parse_reference(spec["references"])
+            except ValueError as exc:
+                raise ValueError("column %r of table %r: %s" % (name, table, exc)) from None
         out.append({"name": str(name), "type": str(spec["type"]),
                     "nullable": bool(spec.get("nullable", True)), **{
                         k: v for k, v in spec.items() if k not in ("type", "nullable")}})
