@@ -64,6 +64,11 @@ class CatalogRelation:
     def column_names(self) -> List[str]:
         return [name for name, _ in self.columns]
 
+    @functools.cached_property
+    def vector_columns(self) -> List[int]:
+        """Positions of int2vector/oidvector columns (zero-based arrays)."""
+        return [i for i, (_, t) in enumerate(self.columns) if t.oid in pgtypes.VECTOR_TYPES]
+
 
 class StaticCatalog:
     """The built-in part of the catalog, shared by every engine."""
@@ -72,6 +77,8 @@ class StaticCatalog:
         self.server_version: str = raw["server_version"]
         #: identifiers quote_ident() must quote: every keyword not unreserved
         self.quoted_keywords = frozenset(raw["quoted_keywords"])
+        #: pg_get_expr() text of the built-in expression trees (argument defaults)
+        self.expressions: Dict[str, str] = raw.get("expressions", {})
         self.rows: Dict[str, List[List[Any]]] = raw["rows"]
         self.regproc: Dict[int, str] = {int(k): v for k, v in raw["regproc"].items()}
         type_cols = [c[0] for c in raw["relations"]["pg_type"]["columns"]]

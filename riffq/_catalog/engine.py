@@ -31,7 +31,7 @@ from .content import Snapshot, StaticCatalog, static_catalog
 from .content_rows import BUILDERS, REGISTRY_ONLY, RowContext, static_rows
 from .functions import REG_NAMES, FunctionHost
 from .functions_math import MATH_FUNCTIONS, literal_type, numeric_text
-from .functions_sql import to_list
+from .functions_sql import BoundedArray, bounded_json, lower_bound, to_list
 from .sqlparse import parse_statement
 from . import sqlast as A
 
@@ -144,7 +144,8 @@ class CatalogEngine:
             for key, rel in self._static.relations.items():
                 cols = ", ".join('"%s" %s' % (name, self._affinity(t)) for name, t in rel.columns)
                 self._conn.execute("CREATE TABLE %s (%s)" % (self._table(key), cols))
-                rows = [[_sqlite_value(v) for v in r] for r in self._static.rows.get(key, ())
+                rows = [_zero_based(rel, [_sqlite_value(v) for v in r])
+                        for r in self._static.rows.get(key, ())
                         if key not in BUILDERS or key in ("pg_class", "pg_type", "pg_description")]
                 rows += [self._ordered(rel, d) for d in derived.get(key, ())]
                 if rows:
@@ -175,7 +176,7 @@ class CatalogEngine:
         values = list(map(row.get, rel.column_names))
         if not _CONVERTED.isdisjoint(map(type, values)):
             values = [_sqlite_value(v) for v in values]
-        return values
+        return _zero_based(rel, values)
 
     def _function_types(self) -> Dict[str, PgType]:
         rettypes: Dict[str, Set[Tuple[int, bool]]] = {}
@@ -455,7 +456,12 @@ class CatalogEngine:
         if t.elem is not None or t.oid in pgtypes.VECTOR_TYPES:
             elem = t.elem or (pgtypes.INT2 if t.oid == pgtypes.INT2VECTOR.oid else pgtypes.OID)
             conv = self._converter(elem)
-            return lambda v: [None if x is None else conv(x) for x in to_list(v)]
+
+            def array(v: Any) -> List[Any]:
+                items = [None if x is None else conv(x) for x in to_list(v)]
+                lower = lower_bound(v) if t.elem is not None else 1
+                return items if lower == 1 else BoundedArray(items, lower)
+            return array
         oid = t.oid
         if oid == pgtypes.BOOL.oid:
             return lambda v: v if isinstance(v, str) else bool(v)
@@ -478,6 +484,17 @@ class CatalogEngine:
         if oid in (pgtypes.FLOAT4.oid, pgtypes.FLOAT8.oid):
             return lambda v: float(v) if isinstance(v, int) else v
         return lambda v: v if isinstance(v, (str, bytes)) else str(v)
+
+
+def _zero_based(rel: Any, values: List[Any]) -> List[Any]:
+    """int2vector/oidvector values are stored as arrays whose subscripts
+    start at 0 (``[0:1]=[26,23]``), which is what they are in PostgreSQL:
+    a cast to an array (``proargtypes::regtype[]``) keeps that bound."""
+    for i in rel.vector_columns:
+        v = values[i]
+        if v is not None:
+            values[i] = bounded_json(to_list(v) or [], 0)
+    return values
 
 
 @functools.lru_cache(maxsize=256)

@@ -138,7 +138,7 @@ class FunctionHost:
             pg_all=F.pg_all, pg_array=F.pg_array, pg_array_json=F.pg_array_json,
             pg_subscript=F.pg_subscript, pg_series=F.pg_series, pg_position=F.pg_position,
             pg_extract=F.pg_extract, array_to_string=F.array_to_string,
-            array_length=F.array_length, array_upper=F.array_length, array_lower=F.array_lower,
+            array_length=F.array_length, array_upper=F.array_upper, array_lower=F.array_lower,
             cardinality=F.cardinality, array_position=F.array_position,
             regexp_replace=F.regexp_replace, regexp_match=F.regexp_match,
             regexp_split_to_array=F.regexp_split_to_array, pg_array_cat=F.pg_array_cat,
@@ -163,7 +163,7 @@ class FunctionHost:
             pg_current_user=self.current_user, pg_session_user=self.current_user,
             pg_backend_pid=lambda: self.ctx.session.pid, current_setting=self.current_setting,
             set_config=self.set_config, pg_cast=self.pg_cast, format_type=self.format_type,
-            pg_get_userbyid=self.get_userbyid, pg_get_expr=lambda e, *a: e,
+            pg_get_userbyid=self.get_userbyid, pg_get_expr=self.get_expr,
             pg_get_indexdef=self.get_indexdef, pg_get_constraintdef=self.get_constraintdef,
             pg_get_viewdef=self.get_viewdef, pg_partition_ancestors=self.partition_ancestors, pg_get_triggerdef=lambda *a: None,
             pg_get_ruledef=lambda *a: None, pg_get_statisticsobjdef_columns=lambda *a: None,
@@ -327,6 +327,13 @@ class FunctionHost:
         rel = self.ctx.snap.relation_by_oid(int(oid))
         return None if rel is None else view_definition(self.ctx, rel, bool(pretty))
 
+    def get_expr(self, tree: Any, *_relation: Any) -> Any:
+        """PostgreSQL's text of a stored expression: built-in trees as the
+        dump recorded it; the user's defaults are kept as text already."""
+        if tree is None:
+            return None
+        return self.ctx.static.expressions.get(tree, tree)
+
     def partition_ancestors(self, oid: Any) -> Optional[str]:
         """pg_partition_ancestors as the JSON array the translator walks:
         nothing is partitioned here, so a relation is its only ancestor."""
@@ -454,7 +461,10 @@ class FunctionHost:
             elem = target[:-2] if target.endswith("[]") else ("int2" if target == "int2vector"
                                                               else "oid")
             src = source[:-2] if source and source.endswith("[]") else None
-            return F.to_json([None if v is None else self.pg_cast(v, elem, src) for v in items])
+            lower = 1 if not target.endswith("[]") else 0 if source in (
+                "int2vector", "oidvector") else F.lower_bound(value)
+            return F.bounded_json([None if v is None else self.pg_cast(v, elem, src)
+                                   for v in items], lower)
         if target in REG_NAMES:
             if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
                 return self.reg_lookup(target, value)
@@ -512,8 +522,11 @@ class FunctionHost:
             from .._wire.textformat import encoder_for
             from .._wire import pgtypes
             items = F.to_list(value)
-            return encoder_for(pgtypes.TEXT_ARRAY)([None if v is None else
-                                                    F._text(v) for v in items])
+            elem = source[:-2]
+            named = elem in REG_NAMES
+            return encoder_for(pgtypes.TEXT_ARRAY)(F.BoundedArray(
+                [None if v is None else self.reg_text(elem, int(v)) if named else F._text(v)
+                 for v in items], F.lower_bound(value)))
         if isinstance(value, float):
             from .._wire.textformat import format_float8
             return format_float8(value)
