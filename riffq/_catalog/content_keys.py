@@ -73,6 +73,9 @@ def _resolve(ctx: Any) -> List[ForeignKey]:
     if ctx.snap.lazy is not None:
         return out
     for rel in ctx.snap.relations():
+        if rel._eager_columns is not None and not any("references" in c
+                                                      for c in rel._eager_columns):
+            continue      # (thousands of tables: no need to build their columns)
         for i, col in enumerate(ctx.snap.columns(rel)):
             if col.references is None:
                 continue
@@ -101,7 +104,11 @@ def _resolve(ctx: Any) -> List[ForeignKey]:
 
 def has_foreign_key_triggers(ctx: Any, rel: UserRelation) -> bool:
     """PostgreSQL's internal RI triggers sit on both ends of a foreign key."""
-    return any(fk.rel is rel or fk.target is rel for fk in foreign_keys(ctx))
+    ends = ctx.snap.cache.get("foreign_key_ends")
+    if ends is None:
+        ends = ctx.snap.cache["foreign_key_ends"] = {
+            oid for fk in foreign_keys(ctx) for oid in (fk.rel.oid, fk.target.oid)}
+    return rel.oid in ends
 
 
 def _equality(left: int, right: int) -> int:

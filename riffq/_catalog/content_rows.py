@@ -133,8 +133,10 @@ def _natts(ctx: RowContext, rel: UserRelation) -> int:
     reads that column (or everything), so listing tables stays cheap.
     Registered columns cost nothing to count (and pg_class rows built from
     them are kept between statements, whatever the statement)."""
+    if rel._eager_columns is not None:
+        return len(rel._eager_columns)
     sql = ctx.sql.lower()
-    if ctx.snap.lazy is None or "relnatts" in sql or "*" in sql:
+    if "relnatts" in sql or "*" in sql:
         return len(ctx.snap.columns(rel))
     return 0
 

@@ -46,10 +46,23 @@ def _align(n: int, to: int) -> int:
 
 
 def needs_toast(ctx: Any, rel: UserRelation) -> bool:
-    """needs_toast_table() of PostgreSQL's toasting.c, for a registered table."""
+    """needs_toast_table() of PostgreSQL's toasting.c, for a registered table.
+
+    Decided once per list of column types: thousands of tables registered
+    alike share the answer."""
     if rel.kind not in ("r", "m") or ctx.snap.lazy is not None:
         return False
-    columns = ctx.snap.columns(rel)
+    # registered columns are keyed by their type strings, without parsing them
+    shape: Tuple[Any, ...] = tuple(c["type"] for c in rel._eager_columns) \
+        if rel._eager_columns is not None else \
+        tuple((c.type_oid, c.typmod) for c in ctx.snap.columns(rel))
+    memo: Dict[Tuple[Any, ...], bool] = ctx.snap.cache.setdefault("toast_shapes", {})
+    if shape not in memo:
+        memo[shape] = _needs_toast(ctx, ctx.snap.columns(rel))
+    return memo[shape]
+
+
+def _needs_toast(ctx: Any, columns: List[Any]) -> bool:
     length, toastable, unbounded = 0, False, False
     for c in columns:
         t = ctx.static.types.get(c.type_oid) or ctx.static.types[25]

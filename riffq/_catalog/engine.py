@@ -49,7 +49,7 @@ TRANSLATED_TEXT_MAX = 65536
 #: the columns tools look rows up by (``c.oid = ...``, ``attrelid = ...``):
 #: indexed once, because otherwise SQLite builds a throwaway index on every
 #: statement, which costs milliseconds once thousands of tables are registered
-_INDEXED = (("pg_class", "oid"), ("pg_class", "relname"), ("pg_class", "relnamespace"),
+_INDEXED = (("pg_class", "oid"), ("pg_class", "relname"),
             ("pg_attribute", "attrelid"), ("pg_type", "oid"), ("pg_type", "typrelid"),
             ("pg_namespace", "oid"), ("pg_index", "indrelid"), ("pg_index", "indexrelid"),
             ("pg_constraint", "conrelid"), ("pg_attrdef", "adrelid"),
