@@ -26,6 +26,9 @@ import servers  # noqa: F401  (puts tests/ on sys.path)
 from pgclient import RawClient, error_fields, query  # noqa: E402
 
 CORPUS = os.path.join(servers.ROOT, "tests", "catalog_corpus", "psql.json")
+#: both servers hold the bench tables in a database of their own (section (a)
+#: leaves its table in PostgreSQL's postgres database)
+DATABASE = "catalog_bench"
 #: the table \d describes, and the columns both servers hold for it
 USERS_DDL = ("create table users (id bigint not null primary key, email varchar(200), "
              "name text not null, created_at timestamptz, active boolean)")
@@ -49,15 +52,14 @@ print("t0 %%r" %% t0, flush=True)
 filler = int(sys.argv[2])
 s = riffq.Server("127.0.0.1:" + sys.argv[1])
 s.on_query(lambda sql, callback, **kw: callback(([{"name": "x", "type": "int4"}], [(1,)])))
-s.register_database("postgres")
-s.register_schema("postgres", "public")
-s.register_table("postgres", "public", "users", %(users)r)
+s.register_schema(%(db)r, "public")
+s.register_table(%(db)r, "public", "users", %(users)r)
 cols = [{"id": {"type": "bigint"}}, {"label": {"type": "text"}}, {"amount": {"type": "numeric(12,2)"}},
         {"seen": {"type": "timestamptz"}}, {"flag": {"type": "boolean"}}]
 for i in range(filler):
-    s.register_table("postgres", "public", "t%%05d" %% i, cols)
+    s.register_table(%(db)r, "public", "t%%05d" %% i, cols)
 s.start(auth_method="trust", catalog_emulation=True)
-""" % {"users": USERS_COLUMNS}
+""" % {"users": USERS_COLUMNS, "db": DATABASE}
 
 
 def psql_describe_statements(table: str) -> List[str]:
@@ -87,7 +89,7 @@ class SimpleClient:
 
     def __init__(self, port: int, user: str) -> None:
         self.raw = RawClient(port, timeout=60)
-        got = self.raw.connect(user=user, database="postgres")
+        got = self.raw.connect(user=user, database=DATABASE)
         if not got or got[-1][0] != b"Z":
             raise SystemExit("could not connect to port %d: %r" % (port, got))
 
@@ -202,16 +204,20 @@ def stop(proc: "subprocess.Popen[str]") -> None:
 
 
 def create_pg_tables(pg: Any, filler: int) -> None:
-    """``users`` and the filler tables, in batches (one transaction cannot
-    lock 10,000 new tables with the default max_locks_per_transaction)."""
-    r = pg.psql(USERS_DDL)
-    if not r.returncode and filler:
-        r = pg.psql("do $$ begin for i in 0..%d loop execute format("
-                    "'create table t%%s %s', lpad(i::text, 5, '0')); "
-                    "if i %% 1000 = 999 then commit; end if; end loop; end $$"
-                    % (filler - 1, FILLER_COLUMNS))
-    if r.returncode:
-        raise SystemExit("creating the bench tables failed: %s" % r.stderr)
+    """DATABASE with ``users`` and the filler tables, created in batches (one
+    transaction cannot lock 10,000 new tables with the default
+    max_locks_per_transaction)."""
+    import psycopg
+    kw = dict(host="127.0.0.1", port=pg.port, user=pg.user, autocommit=True)
+    with psycopg.connect(dbname="postgres", **kw) as conn:
+        conn.execute("CREATE DATABASE " + DATABASE)
+    with psycopg.connect(dbname=DATABASE, **kw) as conn:
+        conn.execute(USERS_DDL)
+        if filler:
+            conn.execute("do $$ begin for i in 0..%d loop execute format("
+                         "'create table t%%s %s', lpad(i::text, 5, '0')); "
+                         "if i %% 1000 = 999 then commit; end if; end loop; end $$"
+                         % (filler - 1, FILLER_COLUMNS))
 
 
 def timed_listing(port: int, user: str, sql: str, expect: int, runs: int = 3) -> float:
