@@ -116,3 +116,33 @@ def test_translations_are_reused_for_the_same_text_only() -> None:
             names(eng, bad)
         assert err.value.sqlstate == "42601"
     assert tl.calls.count(bad) == 2      # failures are not kept
+
+
+def test_statements_differing_in_quoted_oids_share_one_translation() -> None:
+    """psql quotes each table's OID into its \\d statements: describing
+    another table must reuse the translation and still answer for the OID
+    it was given."""
+    reg = CatalogRegistry()
+    reg.register_table("shop", "public", "a", [{"id": {"type": "int"}}])
+    reg.register_table("shop", "public", "b", [{"x": {"type": "text"}}, {"y": {"type": "int"}}])
+    tl = CountingTranslator()
+    eng = CatalogEngine(reg, tl)
+    oids = dict(names(eng, "SELECT c.relname, c.oid FROM pg_catalog.pg_class c "
+                           "WHERE c.relname IN ('a', 'b')"))
+    template = ("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = '%d' "
+                "AND a.attnum > 0 AND '%d' = '%d' ORDER BY a.attnum")
+    assert names(eng, template % (oids["a"], oids["a"], oids["a"])) == [("id",)]
+    assert names(eng, template % (oids["b"], oids["b"], oids["b"])) == [("x",), ("y",)]
+    # the same OID must not be confused with another one in the same statement
+    assert names(eng, template % (oids["b"], oids["a"], oids["b"])) == []
+    shaped = [sql for sql in tl.calls if "attrelid" in sql]
+    assert len(shaped) == 2 and all(str(oids["a"]) not in sql for sql in shaped)
+
+
+def test_a_number_like_the_stand_ins_keeps_the_statement_as_written() -> None:
+    tl = CountingTranslator()
+    eng = CatalogEngine(CatalogRegistry(), tl)
+    sql = ("SELECT count(*) FROM pg_catalog.pg_class WHERE oid = '16390' "
+           "OR oid = '9000000000'")
+    assert names(eng, sql) == [(0,)]
+    assert tl.calls == [sql]

@@ -14,6 +14,7 @@ lets the registered functions see "the current statement's session".
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import json
@@ -33,9 +34,10 @@ from .functions import REG_NAMES, FunctionHost
 from .functions_math import MATH_FUNCTIONS, literal_type, numeric_text
 from .functions_sql import BoundedArray, bounded_json, lower_bound, to_list
 from .sqlparse import parse_statement
+from .translate_types import Translation
 from . import sqlast as A
 
-__all__ = ["CatalogSession", "CatalogEngine"]
+__all__ = ["CatalogSession", "CatalogEngine", "oid_literal_shape"]
 
 _SQLITE_DBS = ("pg_catalog", "information_schema")
 _INTEGER_TYPES = frozenset((16, 20, 21, 23, 26, 28, 29, 5069) + tuple(pgtypes.REG_TYPES))
@@ -245,9 +247,23 @@ class CatalogEngine:
     # -- steps -------------------------------------------------------------------------
     def _translated(self, sql: str) -> Any:
         """The statement's translation; a translation depends on the text
-        alone, so repeated statements reuse it (failures are not kept)."""
+        alone, so repeated statements reuse it (failures are not kept).
+
+        Quoted OIDs (psql's ``WHERE c.oid = '16390'``) vary from one table
+        to the next; they are translated as stand-ins, so psql describing
+        another table reuses the translation (see :func:`oid_literal_shape`)."""
         if len(sql) > TRANSLATED_TEXT_MAX:
             return self._translate_uncached(sql)
+        shaped = oid_literal_shape(sql)
+        if shaped is not None:
+            tr = self._translated_text(shaped[0])
+            if isinstance(tr, Translation):
+                out = shaped[1](tr.sql)
+                if out is not None:
+                    return dataclasses.replace(tr, sql=out)
+        return self._translated_text(sql)
+
+    def _translated_text(self, sql: str) -> Any:
         with self._translations_lock:
             tr = self._translations.get(sql)
             if tr is not None:
@@ -484,6 +500,46 @@ class CatalogEngine:
         if oid in (pgtypes.FLOAT4.oid, pgtypes.FLOAT8.oid):
             return lambda v: float(v) if isinstance(v, int) else v
         return lambda v: v if isinstance(v, (str, bytes)) else str(v)
+
+
+#: a quoted OID in a statement: psql writes each table's OID this way
+_OID_LITERAL = re.compile(r"(?<![\w'])'(\d{5,10})'(?!')")
+_STAND_IN = re.compile(r"(?<!\d)9(\d{9})(?!\d)")
+
+
+def oid_literal_shape(sql: str) -> Optional[Tuple[str, Callable[[str], Optional[str]]]]:
+    """``sql`` with each distinct quoted OID replaced by a stand-in
+    (``'9000000000'``, ``'9000000001'``...), and the function putting the
+    OIDs back into a translation of it.  A quoted number is an untyped
+    literal to both translators, which copy it through unchanged, so the
+    translation of the stand-in text is the translation of the statement.
+    None when there is nothing to replace or the text already holds a
+    stand-in; the put-back gives None if the translation holds a stand-in
+    it cannot attribute."""
+    values: List[str] = []
+    if _STAND_IN.search(sql) is not None:
+        return None
+
+    def stand_in(m: "re.Match[str]") -> str:
+        if m.group(1) not in values:
+            values.append(m.group(1))
+        return "'9%09d'" % values.index(m.group(1))
+    shaped = _OID_LITERAL.sub(stand_in, sql)
+    if not values:
+        return None
+
+    def put_back(text: str) -> Optional[str]:
+        bad = []
+
+        def original(m: "re.Match[str]") -> str:
+            i = int(m.group(1))
+            if i >= len(values):
+                bad.append(i)
+                return m.group(0)
+            return values[i]
+        out = _STAND_IN.sub(original, text)
+        return None if bad else out
+    return shaped, put_back
 
 
 def _zero_based(rel: Any, values: List[Any]) -> List[Any]:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .._wire.errors import PgError
 from .._wire.results import TypedRows
-from .engine import CatalogEngine, CatalogSession
+from .engine import CatalogEngine, CatalogSession, oid_literal_shape
 from .router import is_catalog_statement
 
 log = logging.getLogger("riffq")
@@ -55,7 +55,8 @@ class CatalogService:
         decision is kept by text (short statements only: the key is kept)."""
         if len(sql) > CACHED_TEXT_MAX:
             return is_catalog_statement(sql)
-        return _routes_cached(sql)
+        shaped = oid_literal_shape(sql)    # one decision for every table's OID
+        return _routes_cached(sql if shaped is None else shaped[0])
 
     def answer(self, session: Any, sql: str, callback: Callable[..., None],
                kwargs: Dict[str, Any]) -> None:
