@@ -8,13 +8,17 @@ side with the ratio riffq/PostgreSQL:
 (b) pgbench ``select 1``, simple and extended protocol;
 (c) server memory: per idle connection, and while a big result streams to a
     client reading 1 MB/s;
-(d) connections per second (trust authentication on both).
+(d) connections per second (trust authentication on both);
+(e) catalog emulation: psql's ``\\d users`` statement by statement, and a
+    server with 10,000 registered tables (``bench/catalog.py``).
 
 Every fetch is checked (row count and a checksum over every column, psql's
 output byte for byte) so that nothing wrong can look fast. Figures, not
 assertions: the tests check correctness, this prints speed.
 Environment: RIFFQ_BENCH_ROWS (1000000), RIFFQ_BENCH_STREAM_ROWS (10000000),
-RIFFQ_BENCH_STREAM_SECONDS (20), RIFFQ_BENCH_IDLE (2000), RIFFQ_BENCH_REPEAT (5).
+RIFFQ_BENCH_STREAM_SECONDS (20), RIFFQ_BENCH_IDLE (2000), RIFFQ_BENCH_REPEAT (5),
+RIFFQ_BENCH_CATALOG_RUNS (200), RIFFQ_BENCH_CATALOG_TABLES (10000),
+RIFFQ_BENCH_SECTIONS (abcde: the sections to run, e.g. ``e`` for the catalog only).
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import servers  # noqa: E402  (puts tests/ on sys.path)
 import clients  # noqa: E402
+import catalog  # noqa: E402
 import connrate  # noqa: E402
 import memory  # noqa: E402
 
@@ -34,6 +39,9 @@ STREAM_ROWS = int(os.environ.get("RIFFQ_BENCH_STREAM_ROWS", "10000000"))
 STREAM_SECONDS = float(os.environ.get("RIFFQ_BENCH_STREAM_SECONDS", "20"))
 IDLE = int(os.environ.get("RIFFQ_BENCH_IDLE", "2000"))
 REPEAT = int(os.environ.get("RIFFQ_BENCH_REPEAT", "5"))
+CATALOG_RUNS = int(os.environ.get("RIFFQ_BENCH_CATALOG_RUNS", "200"))
+CATALOG_TABLES = int(os.environ.get("RIFFQ_BENCH_CATALOG_TABLES", "10000"))
+SECTIONS = os.environ.get("RIFFQ_BENCH_SECTIONS", "abcde").lower()
 MB = 1024 * 1024
 
 
@@ -58,6 +66,9 @@ def compare_fetch(label: str, fetch, rq_kw, pg_kw) -> None:
 
 
 def main() -> None:
+    unknown = set(SECTIONS) - set("abcde")
+    if unknown or not SECTIONS:
+        sys.exit("RIFFQ_BENCH_SECTIONS takes letters of abcde, got %r" % SECTIONS)
     bin_dir = servers.find_bin_dir()
     if bin_dir is None:
         sys.exit("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin (make bench installs them)")
@@ -65,65 +76,81 @@ def main() -> None:
     pg = servers.start_postgres(bin_dir)
     proc = None
     try:
-        proc, port = servers.start_riffq(WIDE_ROWS, STREAM_ROWS)
-        pg.psql(servers.WIDE_SQL.format(last=WIDE_ROWS - 1))
-        pg.psql("vacuum analyze wide")
-        pg_kw = dict(host="127.0.0.1", port=pg.port, user=pg.user, dbname="postgres")
-        rq_kw = dict(host="127.0.0.1", port=port, user="bench", dbname="postgres")
         print("riffq (Python %s) vs PostgreSQL (%s), %d-row table, medians of %d runs"
               % (sys.version.split()[0], bin_dir, WIDE_ROWS, REPEAT))
         print("%-52s %12s %12s  %8s" % ("", "riffq", "PostgreSQL", "ratio"))
-
-        print("(a) select * from wide")
-        compare_fetch("  psycopg text (s)", lambda kw: clients.fetch_psycopg(kw, False), rq_kw, pg_kw)
-        compare_fetch("  psycopg binary (s)", lambda kw: clients.fetch_psycopg(kw, True), rq_kw, pg_kw)
-        compare_fetch("  asyncpg (s)", clients.fetch_asyncpg, rq_kw, pg_kw)
-        compare_fetch("  psql -At, output digested (s)", lambda kw: clients.fetch_psql(bin_dir, kw),
-                      rq_kw, pg_kw)
-
-        print("(b) pgbench select 1")
-        for n in (1, 8, 64):
-            for mode in ("simple", "extended"):
-                tps_rq = clients.pgbench_tps(bin_dir, rq_kw, n, mode, 3)
-                tps_pg = clients.pgbench_tps(bin_dir, pg_kw, n, mode, 3)
-                row("  %d clients, %s (tps)" % (n, mode), tps_rq, tps_pg, "tps", True)
-        multi, multi_port = servers.start_riffq(1, 1, workers=2)
-        try:
-            multi_kw = dict(rq_kw, port=multi_port)
-            for mode in ("simple", "extended"):
-                tps_rq = clients.pgbench_tps(bin_dir, multi_kw, 8, mode, 3)
-                tps_pg = clients.pgbench_tps(bin_dir, pg_kw, 8, mode, 3)
-                row("  8 clients, %s, riffq workers=2 (tps)" % mode, tps_rq, tps_pg, "tps", True)
-        finally:
-            multi.terminate()
-            multi.wait(10)
-
-        print("(c) server memory")
-        idle = memory.riffq_idle_bytes(proc.pid, port, IDLE)
-        backend = memory.pg_backend_bytes(pg.port, pg.user)
-        row("  per idle connection, riffq RSS growth / %d conns vs" % IDLE, idle["per_conn"] / 1024,
-            backend["pss"] / 1024, "KiB", False)
-        print("  %-50s %12.1f %12.1f  (MiB; PostgreSQL: Rss of one idle backend)"
-              % ("", idle["total"] / MB, backend["rss"] / MB))
-        rq_stream, pg_stream = memory.parallel(
-            lambda: memory.slow_stream(port, "bench", "select * from stream", lambda r: proc.pid,
-                                       MB, STREAM_SECONDS),
-            lambda: memory.slow_stream(pg.port, pg.user,
-                                       servers.STREAM_SQL.format(last=STREAM_ROWS - 1),
-                                       lambda r: r.pid, MB, STREAM_SECONDS))
-        row("  RSS growth streaming %dM rows at 1 MB/s, %gs (MiB)" % (STREAM_ROWS // 10 ** 6, STREAM_SECONDS),
-            rq_stream["growth"] / MB, pg_stream["growth"] / MB, "MiB", False)
-        print("  %-50s %12d %12d  (rows received and checked in order)"
-              % ("", rq_stream["rows"], pg_stream["rows"]))
-
-        print("(d) connections per second, trust")
-        row("  connect+startup+terminate, 2 client processes", connrate.connections_per_second(port, "bench"),
-            connrate.connections_per_second(pg.port, pg.user), "conn/s", True)
+        pg_kw = dict(host="127.0.0.1", port=pg.port, user=pg.user, dbname="postgres")
+        if set(SECTIONS) & set("abcd"):
+            proc, port = servers.start_riffq(WIDE_ROWS, STREAM_ROWS)
+            rq_kw = dict(host="127.0.0.1", port=port, user="bench", dbname="postgres")
+            if "a" in SECTIONS:
+                pg.psql(servers.WIDE_SQL.format(last=WIDE_ROWS - 1))
+                pg.psql("vacuum analyze wide")
+                wide_fetches(bin_dir, rq_kw, pg_kw)
+            if "b" in SECTIONS:
+                pgbench(bin_dir, rq_kw, pg_kw)
+            if "c" in SECTIONS:
+                server_memory(proc, port, pg)
+            if "d" in SECTIONS:
+                print("(d) connections per second, trust")
+                row("  connect+startup+terminate, 2 client processes",
+                    connrate.connections_per_second(port, "bench"),
+                    connrate.connections_per_second(pg.port, pg.user), "conn/s", True)
+        if "e" in SECTIONS:
+            catalog.run(pg, row, CATALOG_RUNS, CATALOG_TABLES)
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(10)
         servers.stop_postgres(pg)
+
+
+def wide_fetches(bin_dir: str, rq_kw, pg_kw) -> None:
+    print("(a) select * from wide")
+    compare_fetch("  psycopg text (s)", lambda kw: clients.fetch_psycopg(kw, False), rq_kw, pg_kw)
+    compare_fetch("  psycopg binary (s)", lambda kw: clients.fetch_psycopg(kw, True), rq_kw, pg_kw)
+    compare_fetch("  asyncpg (s)", clients.fetch_asyncpg, rq_kw, pg_kw)
+    compare_fetch("  psql -At, output digested (s)", lambda kw: clients.fetch_psql(bin_dir, kw),
+                  rq_kw, pg_kw)
+
+
+def pgbench(bin_dir: str, rq_kw, pg_kw) -> None:
+    print("(b) pgbench select 1")
+    for n in (1, 8, 64):
+        for mode in ("simple", "extended"):
+            tps_rq = clients.pgbench_tps(bin_dir, rq_kw, n, mode, 3)
+            tps_pg = clients.pgbench_tps(bin_dir, pg_kw, n, mode, 3)
+            row("  %d clients, %s (tps)" % (n, mode), tps_rq, tps_pg, "tps", True)
+    multi, multi_port = servers.start_riffq(1, 1, workers=2)
+    try:
+        multi_kw = dict(rq_kw, port=multi_port)
+        for mode in ("simple", "extended"):
+            tps_rq = clients.pgbench_tps(bin_dir, multi_kw, 8, mode, 3)
+            tps_pg = clients.pgbench_tps(bin_dir, pg_kw, 8, mode, 3)
+            row("  8 clients, %s, riffq workers=2 (tps)" % mode, tps_rq, tps_pg, "tps", True)
+    finally:
+        multi.terminate()
+        multi.wait(10)
+
+
+def server_memory(proc, port: int, pg) -> None:
+    print("(c) server memory")
+    idle = memory.riffq_idle_bytes(proc.pid, port, IDLE)
+    backend = memory.pg_backend_bytes(pg.port, pg.user)
+    row("  per idle connection, riffq RSS growth / %d conns vs" % IDLE, idle["per_conn"] / 1024,
+        backend["pss"] / 1024, "KiB", False)
+    print("  %-50s %12.1f %12.1f  (MiB; PostgreSQL: Rss of one idle backend)"
+          % ("", idle["total"] / MB, backend["rss"] / MB))
+    rq_stream, pg_stream = memory.parallel(
+        lambda: memory.slow_stream(port, "bench", "select * from stream", lambda r: proc.pid,
+                                   MB, STREAM_SECONDS),
+        lambda: memory.slow_stream(pg.port, pg.user,
+                                   servers.STREAM_SQL.format(last=STREAM_ROWS - 1),
+                                   lambda r: r.pid, MB, STREAM_SECONDS))
+    row("  RSS growth streaming %dM rows at 1 MB/s, %gs (MiB)" % (STREAM_ROWS // 10 ** 6, STREAM_SECONDS),
+        rq_stream["growth"] / MB, pg_stream["growth"] / MB, "MiB", False)
+    print("  %-50s %12d %12d  (rows received and checked in order)"
+          % ("", rq_stream["rows"], pg_stream["rows"]))
 
 
 if __name__ == "__main__":

@@ -501,6 +501,18 @@ def _groups(rows: List[tuple], keys: List[int]) -> List[Tuple[tuple, List[tuple]
     return [(k, sorted(g, key=_row_key)) for k, g in out]
 
 
+_OID_TOKEN = re.compile(r"_<[a-z]+:[^<>]+>")
+
+
+def _numbered_apart(rows: Sequence[tuple], keys: List[int]) -> List[tuple]:
+    """Rows whose sort key embeds a user OID in a name (``pg_toast_16386``,
+    compared as ``pg_toast_<class:public.t>``) are left out of the order
+    check: where they sort depends on how each server numbers its objects,
+    not on the statement. They still count in the multiset comparison."""
+    return [r for r in rows if not any(isinstance(r[k], str) and _OID_TOKEN.search(r[k])
+                                       for k in keys)]
+
+
 def compare_answers(expected: Answer, actual: Answer,
                     order_keys: Optional[List[int]] = None) -> List[str]:
     """Differences between two (normalised) answers, empty when they agree.
@@ -528,7 +540,8 @@ def compare_answers(expected: Answer, actual: Answer,
         diffs.append("rows differ (%d expected, %d got)\n  missing: %s\n  unexpected: %s"
                      % (len(e_sorted), len(a_sorted), _show(missing), _show(extra)))
     elif order_keys is not None and (
-            _groups(list(expected.rows), order_keys) != _groups(list(actual.rows), order_keys)):
+            _groups(_numbered_apart(expected.rows, order_keys), order_keys)
+            != _groups(_numbered_apart(actual.rows, order_keys), order_keys)):
         diffs.append("same rows in a different order (statement has ORDER BY; sort-key "
                      "columns %s)\n  expected: %s\n  got: %s"
                      % ([expected.columns[k][0] for k in order_keys], _show(expected.rows),

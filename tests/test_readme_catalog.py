@@ -16,6 +16,11 @@ def test_readme_catalog_example(tmp_path):
         assert "bigint" in d.stdout and "not null" in d.stdout
         assert "character varying(200)" in d.stdout
         assert '"users_pkey" PRIMARY KEY, btree (id)' in d.stdout
+        assert 'TABLE "orders" CONSTRAINT "orders_user_id_fkey" FOREIGN KEY (user_id) ' \
+            'REFERENCES users(id)' in d.stdout, d.stdout
+        orders = run_psql(port, "-c", r"\d orders", dbname="shop")
+        assert "Foreign-key constraints:" in orders.stdout, orders.stdout + orders.stderr
+        assert '"orders_user_id_fkey" FOREIGN KEY (user_id) REFERENCES users(id)' in orders.stdout
         dplus = run_psql(port, "-c", r"\d+ users", dbname="shop")
         assert "where we write" in dplus.stdout, dplus.stdout + dplus.stderr
         dt = run_psql(port, "-c", r"\dt+", dbname="shop")

@@ -122,6 +122,8 @@ STATIC_ROWS = {
     "pg_settings": "ORDER BY name",
     "pg_class": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,  # indexes, TOAST too
     "pg_proc": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,
+    # extension membership (plpgsql's functions): pgcli's is_extension reads it
+    "pg_depend": "WHERE deptype = 'e' ORDER BY classid, objid",
     "pg_description": "",  # filled below: DESCRIBED
 }
 
@@ -145,7 +147,12 @@ def dump(dsn: str, out: str) -> None:
         # identifiers that quote_ident() must quote: every keyword not unreserved
         cur.execute("SELECT word FROM pg_get_keywords() WHERE catcode <> 'U' ORDER BY word")
         keywords = [r[0] for r in cur.fetchall()]
-    _write(out, version, rels, rows, regproc, keywords)
+        # pg_get_expr() of the stored expression trees (functions' argument
+        # defaults): riffq prints these rather than deparsing node trees
+        cur.execute("SELECT DISTINCT proargdefaults::text, pg_get_expr(proargdefaults, 0) "
+                    "FROM pg_proc WHERE proargdefaults IS NOT NULL ORDER BY 1")
+        expressions = dict(cur.fetchall())
+    _write(out, version, rels, rows, regproc, keywords, expressions)
 
 
 def _descriptions(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]]
@@ -185,7 +192,7 @@ def _regproc_names(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any
 
 
 def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]],
-           regproc: Dict[str, str], keywords: List[str]) -> None:
+           regproc: Dict[str, str], keywords: List[str], expressions: Dict[str, str]) -> None:
     dumps = lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False)  # noqa: E731
     lines = ["{", '"server_version":%s,' % dumps(version), '"relations":{']
     names = list(rels)
@@ -194,6 +201,7 @@ def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[Li
     lines.append("},")
     lines.append('"regproc":%s,' % dumps(regproc))
     lines.append('"quoted_keywords":%s,' % dumps(keywords))
+    lines.append('"expressions":%s,' % dumps(expressions))
     lines.append('"rows":{')
     rel_names = list(rows)
     for i, name in enumerate(rel_names):

@@ -10,6 +10,7 @@ source, and is read afresh for every catalog statement: a
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -59,6 +60,15 @@ class CatalogRelation:
     def column_types(self) -> Dict[str, PgType]:
         return dict(self.columns)
 
+    @functools.cached_property
+    def column_names(self) -> List[str]:
+        return [name for name, _ in self.columns]
+
+    @functools.cached_property
+    def vector_columns(self) -> List[int]:
+        """Positions of int2vector/oidvector columns (zero-based arrays)."""
+        return [i for i, (_, t) in enumerate(self.columns) if t.oid in pgtypes.VECTOR_TYPES]
+
 
 class StaticCatalog:
     """The built-in part of the catalog, shared by every engine."""
@@ -67,6 +77,8 @@ class StaticCatalog:
         self.server_version: str = raw["server_version"]
         #: identifiers quote_ident() must quote: every keyword not unreserved
         self.quoted_keywords = frozenset(raw["quoted_keywords"])
+        #: pg_get_expr() text of the built-in expression trees (argument defaults)
+        self.expressions: Dict[str, str] = raw.get("expressions", {})
         self.rows: Dict[str, List[List[Any]]] = raw["rows"]
         self.regproc: Dict[int, str] = {int(k): v for k, v in raw["regproc"].items()}
         type_cols = [c[0] for c in raw["relations"]["pg_type"]["columns"]]
@@ -84,6 +96,8 @@ class StaticCatalog:
                 key, rel["schema"], key.split(".")[-1], rel["oid"], rel["kind"], rel["reltype"],
                 cols, [bool(c[3]) for c in rel["columns"]],
                 [c[4] if len(c) > 4 else None for c in rel["columns"]])
+        self.relation_by_oid: Dict[int, CatalogRelation] = {
+            r.oid: r for r in self.relations.values()}
         proc_cols = [c[0] for c in raw["relations"]["pg_proc"]["columns"]]
         self.procs: List[Dict[str, Any]] = [dict(zip(proc_cols, r)) for r in self.rows["pg_proc"]]
         self.proc_by_oid: Dict[int, Dict[str, Any]] = {p["oid"]: p for p in self.procs}
@@ -146,6 +160,8 @@ class UserColumn:
     comment: Optional[str] = None
     primary_key: bool = False
     default: Optional[str] = None
+    #: ``[schema.]table[(column)]`` this column is a foreign key to
+    references: Optional[str] = None
 
 
 @dataclass
@@ -195,16 +211,21 @@ class Snapshot:
     object and only when the statement needs it.
     """
 
-    def __init__(self, registry: Any, database: str, user: str) -> None:
+    def __init__(self, registry: Any, database: str, user: str,
+                 shared: Optional[Dict[str, Any]] = None) -> None:
+        """``shared``: what earlier statements built from the same registry
+        generation and database (eager registrations only); the snapshot
+        reads its relations, schemas and derived tables from there and adds
+        to it, so an unchanged registration is not rebuilt per statement."""
         self.registry = registry
         self.database = database
         self.user = user
         self.lazy = getattr(registry, "lazy_source", None)
-        self._taken: Dict[int, str] = {}
-        self._databases: Optional[List[Tuple[int, str]]] = None
-        self._schemas: Optional[List[Tuple[int, str]]] = None
-        self._relations: Optional[List[UserRelation]] = None
-        self.cache: Dict[str, Any] = {}  # derived tables, see content_rows
+        self.cache: Dict[str, Any] = {} if shared is None else shared  # derived tables, see content_rows
+        self._taken: Dict[int, str] = self.cache.setdefault("taken", {})
+        self._databases: Optional[List[Tuple[int, str]]] = self.cache.get("databases")
+        self._schemas: Optional[List[Tuple[int, str]]] = self.cache.get("schemas")
+        self._relations: Optional[List[UserRelation]] = self.cache.get("relations")
 
     # -- lazy source plumbing --------------------------------------------------
     def _call(self, method: str, *args: Any) -> List[Dict[str, Any]]:
@@ -244,7 +265,7 @@ class Snapshot:
                         out.append((stable_oid("database:" + name, self._taken), name))
             names = {n for _, n in out}
             builtin = [(oid, n) for n, oid in BUILTIN_DATABASES.items() if n not in names]
-            self._databases = sorted(builtin + out)
+            self._databases = self.cache["databases"] = sorted(builtin + out)
         return self._databases
 
     def database_oid(self) -> int:
@@ -267,7 +288,7 @@ class Snapshot:
                 for name in list(self.registry.databases.get(self.database, {})):
                     if name not in out:
                         out[name] = stable_oid("schema:%s.%s" % (self.database, name), self._taken)
-            self._schemas = sorted((oid, name) for name, oid in out.items())
+            self._schemas = self.cache["schemas"] = sorted((oid, name) for name, oid in out.items())
         return self._schemas
 
     def schema_names(self) -> Dict[int, str]:
@@ -277,8 +298,8 @@ class Snapshot:
     def relations(self) -> List[UserRelation]:
         """The user's tables and views in the connected database."""
         if self._relations is None:
-            self._relations = self._lazy_relations() if self.lazy is not None else \
-                self._eager_relations()
+            self._relations = self.cache["relations"] = self._lazy_relations() \
+                if self.lazy is not None else self._eager_relations()
         return self._relations
 
     def _eager_relations(self) -> List[UserRelation]:
@@ -327,11 +348,24 @@ class Snapshot:
                 out.append(rel)
         return out
 
-    def relation_by_oid(self, oid: int) -> Optional[UserRelation]:
-        byoid = self.cache.get("rel_by_oid")
+    def relation_by_oid(self, oid: int, attr: str = "oid") -> Optional[UserRelation]:
+        """The relation whose ``attr`` (``oid``, ``pk_index_oid``,
+        ``pk_constraint_oid``) is ``oid``; indexed once per snapshot."""
+        key = "rel_by_" + attr
+        byoid = self.cache.get(key)
         if byoid is None:
-            byoid = self.cache["rel_by_oid"] = {r.oid: r for r in self.relations()}
+            byoid = self.cache[key] = {getattr(r, attr): r for r in self.relations()
+                                       if getattr(r, attr)}
         return byoid.get(oid)
+
+    def relations_named(self, name: str) -> List[UserRelation]:
+        """Relations of that name, in every schema (search path lookups)."""
+        byname = self.cache.get("rel_by_name")
+        if byname is None:
+            byname = self.cache["rel_by_name"] = {}
+            for r in self.relations():
+                byname.setdefault(r.name, []).append(r)
+        return byname.get(name, [])
 
     # -- columns ---------------------------------------------------------------
     def columns(self, rel: UserRelation) -> List[UserColumn]:
@@ -355,9 +389,15 @@ class Snapshot:
         return UserColumn(name, type_oid, typmod, nullable, row.get("comment"))
 
 
+@functools.lru_cache(maxsize=256)
+def _type_named(name: str) -> PgType:
+    """Registered type strings repeat across thousands of columns."""
+    return pgtypes.type_from_name(name)
+
+
 def _eager_column(rel: UserRelation, col: Dict[str, Any]) -> UserColumn:
     try:
-        t = pgtypes.type_from_name(col["type"])
+        t = _type_named(col["type"])
     except ValueError as exc:
         raise PgError("XX000", "table %s.%s column %s: %s" % (rel.schema, rel.name, col["name"],
                                                              exc)) from None
@@ -365,7 +405,8 @@ def _eager_column(rel: UserRelation, col: Dict[str, Any]) -> UserColumn:
     default = col.get("default")
     return UserColumn(col["name"], t.oid, t.typmod, bool(col.get("nullable", True)) and
                       not col.get("primary_key"), None if comment is None else str(comment),
-                      bool(col.get("primary_key")), None if default is None else str(default))
+                      bool(col.get("primary_key")), None if default is None else str(default),
+                      col.get("references"))
 
 
 def _malformed(method: str, row: Any, why: str) -> PgError:

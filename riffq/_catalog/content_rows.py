@@ -8,17 +8,19 @@ produced once by :func:`static_rows`; builders add only the user's part.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
+from .content_relrows import BTREE_AM as _BTREE_AM, attribute_row, class_row
+from . import content_keys as keys
+from .content_toast import toast_attributes, toast_classes, toast_index, toast_oids
 from .content_builtin import (auth_members, namespace_descriptions,
                               predefined_roles, rewrite_rules, shared_descriptions)
 from .pgnames import format_type, quote_ident, sql_data_type
 
 PG_CLASS_OID = 1259
-_HEAP_AM, _BTREE_AM = 2, 403
 _UTF8_MAX_BYTES = 4
 _RECORD_IO = (2290, 2291, 2402, 2403)          # record_in/out/recv/send
 _ARRAY_IO = (750, 751, 2400, 2401, 3816, 6179)  # array_in/out/recv/send/typanalyze/subscript
@@ -32,6 +34,8 @@ class RowContext:
     snap: Snapshot
     session: Any
     sql: str
+    #: what per-row functions derive from the session, kept for the statement
+    memo: Dict[Any, Any] = field(default_factory=dict)
 
     @property
     def db(self) -> str:
@@ -39,41 +43,6 @@ class RowContext:
 
 
 # --- rows shared by the static and the user part -----------------------------
-
-
-def attribute_row(static: StaticCatalog, relid: int, attnum: int, name: str, typoid: int,
-                  typmod: int, notnull: bool, hasdef: bool = False) -> Dict[str, Any]:
-    t = static.types.get(typoid) or static.types[25]
-    return {
-        "attrelid": relid, "attname": name, "atttypid": typoid, "attstattarget": -1,
-        "attlen": t["typlen"], "attnum": attnum, "attndims": 1 if t["typcategory"] == "A" and
-        t["typelem"] and t["typstorage"] != "p" else 0,
-        "attcacheoff": -1, "atttypmod": typmod, "attbyval": t["typbyval"],
-        "attalign": t["typalign"], "attstorage": t["typstorage"], "attcompression": "",
-        "attnotnull": notnull, "atthasdef": hasdef, "atthasmissing": False, "attidentity": "",
-        "attgenerated": "", "attisdropped": False, "attislocal": True, "attinhcount": 0,
-        "attcollation": t["typcollation"],
-    }
-
-
-def class_row(oid: int, name: str, nsp: int, reltype: int, kind: str, natts: int,
-              owner: int = BOOTSTRAP_SUPERUSER_OID, has_index: bool = False,
-              has_rules: bool = False, has_triggers: bool = False,
-              row_security: bool = False) -> Dict[str, Any]:
-    storage = kind in ("r", "m", "i")
-    return {
-        "oid": oid, "relname": name, "relnamespace": nsp, "reltype": reltype, "reloftype": 0,
-        "relowner": owner, "relam": {"r": _HEAP_AM, "m": _HEAP_AM, "i": _BTREE_AM}.get(kind, 0),
-        # an empty btree index still has its metapage: PostgreSQL reports 1 page
-        "relfilenode": oid if storage else 0, "reltablespace": 0, "relpages": int(kind == "i"),
-        "reltuples": -1.0 if kind in ("r", "m") else 0.0, "relallvisible": 0,
-        "reltoastrelid": 0, "relhasindex": has_index, "relisshared": False,
-        "relpersistence": "p", "relkind": kind, "relnatts": natts, "relchecks": 0,
-        "relhasrules": has_rules, "relhastriggers": has_triggers, "relhassubclass": False,
-        "relrowsecurity": row_security, "relforcerowsecurity": False, "relispopulated": True,
-        "relreplident": "d" if kind in ("r", "m") else "n", "relispartition": False,
-        "relrewrite": 0, "relfrozenxid": 0, "relminmxid": 1 if kind in ("r", "m") else 0,
-    }
 
 
 def static_rows(static: StaticCatalog) -> Dict[str, List[Dict[str, Any]]]:
@@ -101,6 +70,13 @@ def _role_name(ctx: RowContext, oid: int) -> str:
 def roles(ctx: RowContext) -> List[Dict[str, Any]]:
     """pg_roles: the bootstrap superuser, PostgreSQL's predefined roles and
     the connected user."""
+    out = ctx.memo.get("roles")
+    if out is None:
+        out = ctx.memo["roles"] = _roles(ctx)
+    return out
+
+
+def _roles(ctx: RowContext) -> List[Dict[str, Any]]:
     cols = [c[0] for c in ctx.static.relations["pg_roles"].columns]
     template = dict(zip(cols, ctx.static.rows["pg_roles"][0]))
     out = [template] + predefined_roles(template)
@@ -153,8 +129,12 @@ def databases(ctx: RowContext) -> List[Dict[str, Any]]:
 
 
 def _natts(ctx: RowContext, rel: UserRelation) -> int:
-    """relnatts needs the columns; ask the source only when the statement
-    reads that column (or everything), so listing tables stays cheap."""
+    """relnatts needs the columns; ask a lazy source only when the statement
+    reads that column (or everything), so listing tables stays cheap.
+    Registered columns cost nothing to count (and pg_class rows built from
+    them are kept between statements, whatever the statement)."""
+    if rel._eager_columns is not None:
+        return len(rel._eager_columns)
     sql = ctx.sql.lower()
     if "relnatts" in sql or "*" in sql:
         return len(ctx.snap.columns(rel))
@@ -165,13 +145,16 @@ def classes(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in ctx.snap.relations():
         # a view is its _RETURN rule: relhasrules is always true for one
+        toast = toast_oids(ctx, rel)
         out.append(class_row(rel.oid, rel.name, rel.schema_oid, rel.reltype, rel.kind,
                              _natts(ctx, rel), rel.owner, rel.has_index,
-                             rel.has_rules or rel.kind in ("v", "m"), rel.has_triggers,
-                             rel.row_security))
+                             rel.has_rules or rel.kind in ("v", "m"),
+                             rel.has_triggers or keys.has_foreign_key_triggers(ctx, rel),
+                             rel.row_security, toast[0] if toast else 0))
         if rel.pk_index_oid:
             out.append(class_row(rel.pk_index_oid, rel.name + "_pkey", rel.schema_oid, 0, "i",
                                  len(_pk_columns(ctx, rel))))
+        out.extend(toast_classes(ctx, rel))
     return out
 
 
@@ -191,6 +174,7 @@ def attributes(ctx: RowContext) -> List[Dict[str, Any]]:
                 c = cols[attnum - 1]
                 out.append(attribute_row(ctx.static, rel.pk_index_oid, n + 1, c.name, c.type_oid,
                                          c.typmod, False))
+        out.extend(toast_attributes(ctx, rel))
     return out
 
 
@@ -232,6 +216,7 @@ def _opclass(ctx: RowContext, typoid: int) -> int:
 def indexes(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in ctx.snap.relations():
+        out.extend(toast_index(ctx, rel))
         if not rel.pk_index_oid:
             continue
         keys = _pk_columns(ctx, rel)
@@ -263,7 +248,7 @@ def constraints(ctx: RowContext) -> List[Dict[str, Any]]:
             "confdeltype": " ", "confmatchtype": " ", "conislocal": True, "coninhcount": 0,
             "connoinherit": True, "conkey": _pk_columns(ctx, rel),
         })
-    return out
+    return out + keys.constraint_rows(ctx)
 
 
 def descriptions(ctx: RowContext) -> List[Dict[str, Any]]:
@@ -292,6 +277,13 @@ def attrdefs(ctx: RowContext) -> List[Dict[str, Any]]:
 def search_path(ctx: RowContext) -> List[str]:
     """The session's search_path as schema names (``$user`` resolved)."""
     raw = ctx.session.get_setting("search_path") or '"$user", public'
+    key = ("search_path", raw)
+    if key not in ctx.memo:
+        ctx.memo[key] = _parse_search_path(raw, ctx.session.user)
+    return ctx.memo[key]
+
+
+def _parse_search_path(raw: str, user: str) -> List[str]:
     out = []
     for part in raw.split(","):
         name = part.strip()
@@ -300,7 +292,7 @@ def search_path(ctx: RowContext) -> List[str]:
         else:
             name = name.lower()
         if name == "$user":
-            name = ctx.session.user
+            name = user
         if name:
             out.append(name)
     return out
@@ -313,7 +305,7 @@ def relation_visible(ctx: RowContext, rel: UserRelation) -> bool:
     if rel.schema not in path:
         return False
     earlier = set(path[:path.index(rel.schema)])
-    return not any(r.name == rel.name and r.schema in earlier for r in ctx.snap.relations())
+    return not any(r.schema in earlier for r in ctx.snap.relations_named(rel.name))
 
 
 def index_def(ctx: RowContext, rel: UserRelation) -> str:
@@ -347,16 +339,22 @@ def tables_view(ctx: RowContext) -> List[Dict[str, Any]]:
         if rel.kind == "r":
             out.append({"schemaname": rel.schema, "tablename": rel.name,
                         "tableowner": _role_name(ctx, rel.owner), "hasindexes": rel.has_index,
-                        "hasrules": rel.has_rules, "hastriggers": rel.has_triggers,
+                        "hasrules": rel.has_rules,
+                        "hastriggers": rel.has_triggers or keys.has_foreign_key_triggers(ctx, rel),
                         "rowsecurity": rel.row_security})
     return out
+
+
+def _view_text(ctx: RowContext, rel: UserRelation) -> Optional[str]:
+    from .viewdef import view_definition  # viewdef reads this module's helpers
+    return view_definition(ctx, rel)
 
 
 def views_view(ctx: RowContext) -> List[Dict[str, Any]]:
     out = [{"schemaname": r.schema, "viewname": r.name, "viewowner": "postgres"}
            for r in _catalog_rels(ctx, "v")]
     out.extend({"schemaname": rel.schema, "viewname": rel.name,
-                "viewowner": _role_name(ctx, rel.owner), "definition": rel.view_sql}
+                "viewowner": _role_name(ctx, rel.owner), "definition": _view_text(ctx, rel)}
                for rel in ctx.snap.relations() if rel.kind == "v")
     return out
 
@@ -458,7 +456,7 @@ def is_tables(ctx: RowContext) -> List[Dict[str, Any]]:
 
 def is_views(ctx: RowContext) -> List[Dict[str, Any]]:
     return [{"table_catalog": ctx.db, "table_schema": rel.schema, "table_name": rel.name,
-             "view_definition": None, "check_option": "NONE", "is_updatable": "NO",
+             "view_definition": _view_text(ctx, rel), "check_option": "NONE", "is_updatable": "NO",
              "is_insertable_into": "NO", "is_trigger_updatable": "NO",
              "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}
             for rel in ctx.snap.relations() if rel.kind == "v"]
@@ -543,10 +541,14 @@ def is_table_constraints(ctx: RowContext) -> List[Dict[str, Any]]:
                     "table_schema": rel.schema, "table_name": rel.name,
                     "constraint_type": "PRIMARY KEY", "is_deferrable": "NO",
                     "initially_deferred": "NO", "enforced": "YES", "nulls_distinct": "YES"})
-    return out
+    return out + keys.table_constraints(ctx)
 
 
 def is_key_column_usage(ctx: RowContext) -> List[Dict[str, Any]]:
+    return _pk_key_usage(ctx) + keys.key_column_usage(ctx)
+
+
+def _pk_key_usage(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in _pk_rels(ctx):
         cols = ctx.snap.columns(rel)
@@ -563,7 +565,7 @@ def is_constraint_column_usage(ctx: RowContext) -> List[Dict[str, Any]]:
              "table_name": r["table_name"], "column_name": r["column_name"],
              "constraint_catalog": r["constraint_catalog"],
              "constraint_schema": r["constraint_schema"], "constraint_name": r["constraint_name"]}
-            for r in is_key_column_usage(ctx)]
+            for r in _pk_key_usage(ctx)] + keys.constraint_column_usage(ctx)
 
 
 def is_routines(ctx: RowContext) -> List[Dict[str, Any]]:
@@ -633,12 +635,29 @@ BUILDERS: Dict[str, Callable[[RowContext], List[Dict[str, Any]]]] = {
     "information_schema.table_constraints": is_table_constraints,
     "information_schema.key_column_usage": is_key_column_usage,
     "information_schema.constraint_column_usage": is_constraint_column_usage,
+    "information_schema.referential_constraints": keys.referential_constraints,
     "information_schema.routines": is_routines,
     "information_schema.information_schema_catalog_name": is_catalog_name,
     "information_schema.character_sets": is_character_sets,
     "information_schema.enabled_roles": is_enabled_roles,
 }
 
+#: builders whose rows depend only on the registration and the connected
+#: database, never on the session (user, settings) or the statement: with
+#: eager registrations the engine keeps their rows until the registry changes
+#: (pg_views and information_schema.views are not: a view's definition
+#: qualifies names by the session's search_path)
+REGISTRY_ONLY = frozenset((
+    "pg_namespace", "pg_database", "pg_class", "pg_attribute", "pg_type", "pg_index",
+    "pg_constraint", "pg_description", "pg_attrdef", "pg_tables", "pg_matviews",
+    "pg_rewrite", "information_schema.schemata", "information_schema.tables",
+    "information_schema.columns",
+    "information_schema.table_constraints", "information_schema.key_column_usage",
+    "information_schema.constraint_column_usage", "information_schema.routines",
+    "information_schema.referential_constraints",
+    "information_schema.information_schema_catalog_name", "information_schema.character_sets",
+))
+
 # static pg_class rows are the dump's; format_type is re-exported for functions
-__all__ = ["BUILDERS", "RowContext", "static_rows", "all_types", "format_type", "index_def",
+__all__ = ["BUILDERS", "REGISTRY_ONLY", "RowContext", "static_rows", "all_types", "format_type", "index_def",
            "pk_def", "roles", "UserColumn", "search_path", "relation_visible"]

@@ -14,11 +14,14 @@ lets the registered functions see "the current statement's session".
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+import functools
 import json
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -26,16 +29,36 @@ from .._wire import pgtypes
 from .._wire.errors import PgError
 from .._wire.pgtypes import OidName, PgType
 from .content import Snapshot, StaticCatalog, static_catalog
-from .content_rows import BUILDERS, RowContext, static_rows
+from .content_rows import BUILDERS, REGISTRY_ONLY, RowContext, static_rows
 from .functions import REG_NAMES, FunctionHost
-from .functions_sql import to_list
+from .functions_math import MATH_FUNCTIONS, literal_type, numeric_text
+from .functions_sql import BoundedArray, bounded_json, lower_bound, to_list
+from .sqlparse import parse_statement
+from .translate_types import Translation
+from . import sqlast as A
 
-__all__ = ["CatalogSession", "CatalogEngine"]
+__all__ = ["CatalogSession", "CatalogEngine", "oid_literal_shape"]
 
 _SQLITE_DBS = ("pg_catalog", "information_schema")
 _INTEGER_TYPES = frozenset((16, 20, 21, 23, 26, 28, 29, 5069) + tuple(pgtypes.REG_TYPES))
 _REAL_TYPES = frozenset((700, 701, 1700))
 _PARAM_RE = re.compile(r"\?(\d+)")
+#: translations kept, by statement text: tools repeat the same catalog
+#: statements over and over, and sqlglot's parse + rewrite of one costs
+#: milliseconds (more than running it)
+TRANSLATION_CACHE_SIZE = 512
+TRANSLATED_TEXT_MAX = 65536
+#: the columns tools look rows up by (``c.oid = ...``, ``attrelid = ...``):
+#: indexed once, because otherwise SQLite builds a throwaway index on every
+#: statement, which costs milliseconds once thousands of tables are registered
+_INDEXED = (("pg_class", "oid"), ("pg_class", "relname"),
+            ("pg_attribute", "attrelid"), ("pg_type", "oid"), ("pg_type", "typrelid"),
+            ("pg_namespace", "oid"), ("pg_index", "indrelid"), ("pg_index", "indexrelid"),
+            ("pg_constraint", "conrelid"), ("pg_attrdef", "adrelid"),
+            ("pg_description", "objoid"), ("pg_proc", "oid"), ("pg_depend", "objid"),
+            ("pg_depend", "refobjid"), ("pg_inherits", "inhrelid"), ("pg_rewrite", "ev_class"),
+            ("information_schema.columns", "table_name"),
+            ("information_schema.tables", "table_name"))
 #: result types of names that are not pg_proc functions (the translator's
 #: helpers and SQL keywords such as current_user)
 _EXTRA_FUNCTIONS = {
@@ -71,6 +94,8 @@ def _default_translate(sql: str) -> Any:
 
 
 _PLAIN = frozenset((int, str, float, type(None)))
+#: value types sqlite3 cannot store as they are (bool it stores as 0/1)
+_CONVERTED = frozenset((list, tuple, _dt.datetime, _dt.date))
 
 
 def _sqlite_value(v: Any) -> Any:
@@ -93,12 +118,19 @@ class CatalogEngine:
         self._translate = translate or _default_translate
         self._static: StaticCatalog = static_catalog()
         self._lock = threading.RLock()
+        self._translations: "OrderedDict[str, Any]" = OrderedDict()
+        self._translations_lock = threading.Lock()
         self._host = FunctionHost()
         self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         for name in _SQLITE_DBS:
             self._conn.execute("ATTACH DATABASE ':memory:' AS %s" % name)
         self._host.register(self._conn)
         self._static_count: Dict[str, int] = {}
+        #: relation key -> (registry generation, database) whose user rows
+        #: the SQLite table holds between statements
+        self._resident: Dict[str, Tuple[int, str]] = {}
+        #: database -> (registry generation, what snapshots of it built)
+        self._shared: Dict[str, Tuple[int, Dict[str, Any]]] = {}
         self._proc_types = self._function_types()
         self._load_static()
 
@@ -114,7 +146,8 @@ class CatalogEngine:
             for key, rel in self._static.relations.items():
                 cols = ", ".join('"%s" %s' % (name, self._affinity(t)) for name, t in rel.columns)
                 self._conn.execute("CREATE TABLE %s (%s)" % (self._table(key), cols))
-                rows = [[_sqlite_value(v) for v in r] for r in self._static.rows.get(key, ())
+                rows = [_zero_based(rel, [_sqlite_value(v) for v in r])
+                        for r in self._static.rows.get(key, ())
                         if key not in BUILDERS or key in ("pg_class", "pg_type", "pg_description")]
                 rows += [self._ordered(rel, d) for d in derived.get(key, ())]
                 if rows:
@@ -123,6 +156,11 @@ class CatalogEngine:
                                            rows)
                 self._static_count[key] = self._conn.execute(
                     "SELECT coalesce(max(rowid), 0) FROM %s" % self._table(key)).fetchone()[0]
+            for key, column in _INDEXED:
+                if key in self._static.relations:
+                    rel = self._static.relations[key]
+                    self._conn.execute('CREATE INDEX %s."%s_%s" ON "%s" ("%s")' % (
+                        rel.schema, rel.name, column, rel.name, column))
             self._conn.execute("COMMIT")
 
     @staticmethod
@@ -135,8 +173,12 @@ class CatalogEngine:
 
     @staticmethod
     def _ordered(rel: Any, row: Dict[str, Any]) -> List[Any]:
-        get = row.get
-        return [_sqlite_value(get(name)) for name, _ in rel.columns]
+        # tens of thousands of rows with 10,000 tables: map() and a set test
+        # stay in C; only rows holding arrays or dates go value by value
+        values = list(map(row.get, rel.column_names))
+        if not _CONVERTED.isdisjoint(map(type, values)):
+            values = [_sqlite_value(v) for v in values]
+        return _zero_based(rel, values)
 
     def _function_types(self) -> Dict[str, PgType]:
         rettypes: Dict[str, Set[Tuple[int, bool]]] = {}
@@ -159,18 +201,19 @@ class CatalogEngine:
         tr = self._translated(sql)
         keys = self._relation_keys(tr)
         with self._lock:
-            ctx = RowContext(self._static, Snapshot(self._registry, session.database,
-                                                    session.user), session, sql)
+            state = self._registry_state(session)
+            ctx = RowContext(self._static, self._snapshot(session, state), session, sql)
             self._host.ctx = ctx
             self._host.describing = False
             self._host.pending = None
             try:
-                self._materialize(keys, ctx)
+                self._materialize(keys, ctx, state)
                 cur = self._run(tr.sql, params)
                 names = [d[0] for d in cur.description or ()]
                 raw = cur.fetchall()
-                columns = self._columns(tr, names, keys)
-                rows = self._convert(columns, raw)
+                math = self._math_columns(sql, tr, keys)
+                columns = self._columns(tr, names, keys, math)
+                rows = self._convert(columns, raw, math)
             finally:
                 self._clear(keys)
                 self._host.ctx = None
@@ -188,8 +231,8 @@ class CatalogEngine:
         keys = self._relation_keys(tr)
         nparams = max([int(n) for n in _PARAM_RE.findall(tr.sql)] or [0])
         with self._lock:
-            self._host.ctx = RowContext(self._static, Snapshot(self._registry, session.database,
-                                                               session.user), session, sql)
+            self._host.ctx = RowContext(self._static, self._snapshot(
+                session, self._registry_state(session)), session, sql)
             self._host.describing = True
             self._host.pending = None
             try:
@@ -198,10 +241,42 @@ class CatalogEngine:
             finally:
                 self._host.ctx = None
                 self._host.describing = False
-        return [pgtypes.TEXT.oid] * nparams, self._columns(tr, names, keys)
+        return [pgtypes.TEXT.oid] * nparams, self._columns(tr, names, keys,
+                                                            self._math_columns(sql, tr, keys))
 
     # -- steps -------------------------------------------------------------------------
     def _translated(self, sql: str) -> Any:
+        """The statement's translation; a translation depends on the text
+        alone, so repeated statements reuse it (failures are not kept).
+
+        Quoted OIDs (psql's ``WHERE c.oid = '16390'``) vary from one table
+        to the next; they are translated as stand-ins, so psql describing
+        another table reuses the translation (see :func:`oid_literal_shape`)."""
+        if len(sql) > TRANSLATED_TEXT_MAX:
+            return self._translate_uncached(sql)
+        shaped = oid_literal_shape(sql)
+        if shaped is not None:
+            tr = self._translated_text(shaped[0])
+            if isinstance(tr, Translation):
+                out = shaped[1](tr.sql)
+                if out is not None:
+                    return dataclasses.replace(tr, sql=out)
+        return self._translated_text(sql)
+
+    def _translated_text(self, sql: str) -> Any:
+        with self._translations_lock:
+            tr = self._translations.get(sql)
+            if tr is not None:
+                self._translations.move_to_end(sql)
+                return tr
+        tr = self._translate_uncached(sql)
+        with self._translations_lock:
+            self._translations[sql] = tr
+            while len(self._translations) > TRANSLATION_CACHE_SIZE:
+                self._translations.popitem(last=False)
+        return tr
+
+    def _translate_uncached(self, sql: str) -> Any:
         try:
             return self._translate(sql)
         except PgError:
@@ -226,11 +301,42 @@ class CatalogEngine:
             keys.append(key)
         return keys
 
-    def _materialize(self, keys: List[str], ctx: RowContext) -> None:
+    def _registry_state(self, session: CatalogSession) -> Optional[Tuple[int, str]]:
+        """What the user's rows of this statement are a function of, when
+        they can be kept between statements: eager registrations only (a
+        lazy source is read live on every statement, as promised)."""
+        if getattr(self._registry, "lazy_source", None) is not None:
+            return None
+        generation = getattr(self._registry, "generation", None)
+        return None if generation is None else (generation, session.database)
+
+    def _snapshot(self, session: CatalogSession, state: Optional[Tuple[int, str]]) -> Snapshot:
+        shared = None
+        if state is not None:
+            kept = self._shared.get(session.database)
+            if kept is None or kept[0] != state[0]:
+                if len(self._shared) > 16:
+                    self._shared.clear()
+                kept = self._shared[session.database] = (state[0], {})
+            shared = kept[1]
+        return Snapshot(self._registry, session.database, session.user, shared)
+
+    def _materialize(self, keys: List[str], ctx: RowContext,
+                     state: Optional[Tuple[int, str]] = None) -> None:
+        """Insert the user's rows of each relation the statement reads.
+
+        Rows that only depend on the registration stay in place after the
+        statement (``_resident``) and are reused while ``state`` holds.
+        """
         for key in keys:
             builder = BUILDERS.get(key)
             if builder is None:
                 continue
+            resident = state is not None and key in REGISTRY_ONLY
+            if resident and self._resident.get(key) == state:
+                continue
+            if self._resident.pop(key, None) is not None:
+                self._delete_user_rows(key)
             rel = self._static.relations[key]
             rows = [self._ordered(rel, d) for d in builder(ctx)]
             if rows:
@@ -241,12 +347,17 @@ class CatalogEngine:
                 except (sqlite3.Error, OverflowError, TypeError) as exc:
                     raise PgError("XX000", "catalog source produced a malformed %s row: %s"
                                   % (key, exc)) from None
+            if resident:
+                self._resident[key] = state  # type: ignore[assignment]
 
     def _clear(self, keys: List[str]) -> None:
         for key in keys:
-            if key in BUILDERS:
-                self._conn.execute("DELETE FROM %s WHERE rowid > ?" % self._table(key),
-                                   (self._static_count[key],))
+            if key in BUILDERS and key not in self._resident:
+                self._delete_user_rows(key)
+
+    def _delete_user_rows(self, key: str) -> None:
+        self._conn.execute("DELETE FROM %s WHERE rowid > ?" % self._table(key),
+                           (self._static_count[key],))
 
     def _run(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
         try:
@@ -259,7 +370,30 @@ class CatalogEngine:
         except PgError:
             raise
 
-    def _columns(self, tr: Any, names: List[str], keys: List[str]) -> List[Tuple[str, PgType]]:
+    def _math_columns(self, sql: str, tr: Any, keys: List[str]
+                      ) -> Dict[int, Tuple[PgType, Optional[int]]]:
+        """Result type (and numeric scale) of output columns that call an
+        overloaded math function, from the arguments as written."""
+        outs = getattr(tr, "columns", None) or []
+        wanted = [i for i, oc in enumerate(outs) if not getattr(oc, "cast", None)
+                  and (getattr(oc, "function", None) or "").lower() in MATH_FUNCTIONS]
+        items = _select_items(sql) if wanted else None
+        if items is None or len(items) != len(outs):
+            return {}
+
+        def column_type(name: str) -> Optional[str]:
+            t = self._type_by_column_name(name, keys)
+            return None if t is None else t.name
+        out = {}
+        for i in wanted:
+            found = literal_type(items[i], column_type) if isinstance(items[i], A.Func) else None
+            if found is not None:
+                out[i] = (pgtypes.type_from_name(found[0]), found[1])
+        return out
+
+    def _columns(self, tr: Any, names: List[str], keys: List[str],
+                 math: Optional[Dict[int, Tuple[PgType, Optional[int]]]] = None
+                 ) -> List[Tuple[str, PgType]]:
         outs = getattr(tr, "columns", None)
         if outs is not None and len(outs) != len(names):
             outs = None
@@ -273,7 +407,7 @@ class CatalogEngine:
         result = []
         for i, name in enumerate(names):
             oc = outs[i] if outs is not None else None
-            t = self._output_type(oc, keys)
+            t = math[i][0] if math and i in math else self._output_type(oc, keys)
             if t is None and star:
                 t = star[i][1]
             if t is None:
@@ -321,8 +455,14 @@ class CatalogEngine:
         return found.pop() if len(found) == 1 else None
 
     # -- values ----------------------------------------------------------------------
-    def _convert(self, columns: List[Tuple[str, PgType]], raw: List[tuple]) -> List[tuple]:
+    def _convert(self, columns: List[Tuple[str, PgType]], raw: List[tuple],
+                 math: Optional[Dict[int, Tuple[PgType, Optional[int]]]] = None) -> List[tuple]:
         converters = [self._converter(t) for _, t in columns]
+        for i, (t, scale) in (math or {}).items():
+            if t.oid == pgtypes.NUMERIC.oid:
+                converters[i] = lambda v, scale=scale: numeric_text(v, scale)
+            elif t.oid in _INTEGER_TYPES:
+                converters[i] = int
         out = []
         for row in raw:
             out.append(tuple(None if v is None else conv(v) for conv, v in zip(converters, row)))
@@ -332,7 +472,12 @@ class CatalogEngine:
         if t.elem is not None or t.oid in pgtypes.VECTOR_TYPES:
             elem = t.elem or (pgtypes.INT2 if t.oid == pgtypes.INT2VECTOR.oid else pgtypes.OID)
             conv = self._converter(elem)
-            return lambda v: [None if x is None else conv(x) for x in to_list(v)]
+
+            def array(v: Any) -> List[Any]:
+                items = [None if x is None else conv(x) for x in to_list(v)]
+                lower = lower_bound(v) if t.elem is not None else 1
+                return items if lower == 1 else BoundedArray(items, lower)
+            return array
         oid = t.oid
         if oid == pgtypes.BOOL.oid:
             return lambda v: v if isinstance(v, str) else bool(v)
@@ -355,6 +500,69 @@ class CatalogEngine:
         if oid in (pgtypes.FLOAT4.oid, pgtypes.FLOAT8.oid):
             return lambda v: float(v) if isinstance(v, int) else v
         return lambda v: v if isinstance(v, (str, bytes)) else str(v)
+
+
+#: a quoted OID in a statement: psql writes each table's OID this way
+_OID_LITERAL = re.compile(r"(?<![\w'])'(\d{5,10})'(?!')")
+_STAND_IN = re.compile(r"(?<!\d)9(\d{9})(?!\d)")
+
+
+def oid_literal_shape(sql: str) -> Optional[Tuple[str, Callable[[str], Optional[str]]]]:
+    """``sql`` with each distinct quoted OID replaced by a stand-in
+    (``'9000000000'``, ``'9000000001'``...), and the function putting the
+    OIDs back into a translation of it.  A quoted number is an untyped
+    literal to both translators, which copy it through unchanged, so the
+    translation of the stand-in text is the translation of the statement.
+    None when there is nothing to replace or the text already holds a
+    stand-in; the put-back gives None if the translation holds a stand-in
+    it cannot attribute."""
+    values: List[str] = []
+    if _STAND_IN.search(sql) is not None:
+        return None
+
+    def stand_in(m: "re.Match[str]") -> str:
+        if m.group(1) not in values:
+            values.append(m.group(1))
+        return "'9%09d'" % values.index(m.group(1))
+    shaped = _OID_LITERAL.sub(stand_in, sql)
+    if not values:
+        return None
+
+    def put_back(text: str) -> Optional[str]:
+        bad = []
+
+        def original(m: "re.Match[str]") -> str:
+            i = int(m.group(1))
+            if i >= len(values):
+                bad.append(i)
+                return m.group(0)
+            return values[i]
+        out = _STAND_IN.sub(original, text)
+        return None if bad else out
+    return shaped, put_back
+
+
+def _zero_based(rel: Any, values: List[Any]) -> List[Any]:
+    """int2vector/oidvector values are stored as arrays whose subscripts
+    start at 0 (``[0:1]=[26,23]``), which is what they are in PostgreSQL:
+    a cast to an array (``proargtypes::regtype[]``) keeps that bound."""
+    for i in rel.vector_columns:
+        v = values[i]
+        if v is not None:
+            values[i] = bounded_json(to_list(v) or [], 0)
+    return values
+
+
+@functools.lru_cache(maxsize=256)
+def _select_items(sql: str) -> Optional[List[Any]]:
+    """The output expressions of a plain SELECT (no ``*``), else None."""
+    try:
+        body = parse_statement(sql).body
+    except Exception:      # the engine's translator accepted it; this parse is only a hint
+        return None
+    if not isinstance(body, A.Select) or any(isinstance(it.expr, A.Star) for it in body.items):
+        return None
+    return [it.expr for it in body.items]
 
 
 def _timestamp(v: Any) -> Any:
@@ -383,7 +591,8 @@ def _sqlite_error(exc: sqlite3.Error) -> PgError:
     for rx, state, template in _NO_SUCH:
         m = rx.match(msg)
         if m:
-            return PgError(state, template % m.group(1))
+            name = m.group(1)
+            return PgError(state, template % (name.lower() if state == "42883" else name))
     if "syntax error" in msg:
         return PgError("42601", "catalog emulation could not evaluate the statement: %s" % msg)
     return PgError("0A000", "catalog emulation cannot evaluate this statement: %s" % msg)

@@ -10,17 +10,21 @@ by the engine once SQLite gives up.
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import sqlite3
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .._wire.errors import PgError
 from . import functions_sql as F
+from .content_keys import constraint_def
+from .functions_math import register_math
 from .functions_agg import ArrayAgg, OrderedArrayAgg, OrderedStringAgg, pg_json_build_object
 from .content import BUILTIN_SCHEMAS, PG_CATALOG_OID
 from .content_builtin import DATABASE_DESCRIPTIONS, NAMESPACE_DESCRIPTIONS
 from .content_rows import (RowContext, all_types, index_def, pk_def, relation_visible, roles,
                            search_path)
 from .pgnames import format_type, quote_ident
+from .viewdef import view_definition
 
 _ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1", 16: "LATIN9", 24: "WIN1252"}
 _TRUE = ("t", "true", "y", "yes", "on", "1")
@@ -65,6 +69,23 @@ def _split_qualified(name: str) -> List[str]:
     return parts
 
 
+def _no_such_signature(fn: Callable[..., Any], args: Tuple[Any, ...]) -> Optional[PgError]:
+    """PostgreSQL's 42883 when ``fn`` takes no such number of arguments
+    (SQLite passes any number to functions registered with -1)."""
+    try:
+        inspect.signature(fn).bind(*args)
+    except TypeError:
+        pass
+    except ValueError:       # no signature to inspect (a builtin)
+        return None
+    else:
+        return None
+    kinds = ", ".join("unknown" if a is None or isinstance(a, str) else
+                      "integer" if isinstance(a, int) else "numeric" for a in args)
+    name = getattr(fn, "__name__", "function").lstrip("_")
+    return PgError("42883", "function %s(%s) does not exist" % (name, kinds))
+
+
 class FunctionHost:
     """Holds the current statement's context for the registered functions."""
 
@@ -83,18 +104,41 @@ class FunctionHost:
                 self.pending = exc
                 raise
             except (TypeError, ValueError, OverflowError) as exc:
-                self.pending = PgError("22023", "invalid argument for %s(): %s"
-                                       % (getattr(fn, "__name__", "function"), exc))
+                self.pending = _no_such_signature(fn, args) or PgError(
+                    "22023", "invalid argument for %s(): %s"
+                    % (getattr(fn, "__name__", "function"), exc))
                 raise
         return call
 
+    def _regex_matcher(self) -> Callable[..., Optional[int]]:
+        """``~`` filters run once per catalog row (30,000 pg_class rows with
+        10,000 tables): compiled patterns are looked up in a plain dict,
+        without the generic wrapper's extra call."""
+        compiled: Dict[Tuple[Any, Any], Any] = {}
+
+        def regex(value: Any, pattern: Any, icase: Any = 0) -> Optional[int]:
+            if value is None or pattern is None:
+                return None
+            rx = compiled.get((pattern, icase))
+            if rx is None:
+                try:
+                    rx = F.compile_are(str(pattern), bool(icase))
+                except PgError as exc:
+                    self.pending = exc
+                    raise
+                if len(compiled) > 512:
+                    compiled.clear()
+                compiled[(pattern, icase)] = rx
+            return 1 if rx.search(value if type(value) is str else F._text(value)) else 0
+        return regex
+
     def register(self, conn: sqlite3.Connection) -> None:
         pure = dict(
-            pg_regex=F.pg_regex, pg_like=F.pg_like, pg_similar=F.pg_similar, pg_any=F.pg_any,
+            pg_like=F.pg_like, pg_similar=F.pg_similar, pg_any=F.pg_any,
             pg_all=F.pg_all, pg_array=F.pg_array, pg_array_json=F.pg_array_json,
             pg_subscript=F.pg_subscript, pg_series=F.pg_series, pg_position=F.pg_position,
             pg_extract=F.pg_extract, array_to_string=F.array_to_string,
-            array_length=F.array_length, array_upper=F.array_length, array_lower=F.array_lower,
+            array_length=F.array_length, array_upper=F.array_upper, array_lower=F.array_lower,
             cardinality=F.cardinality, array_position=F.array_position,
             regexp_replace=F.regexp_replace, regexp_match=F.regexp_match,
             regexp_split_to_array=F.regexp_split_to_array, pg_array_cat=F.pg_array_cat,
@@ -111,15 +155,17 @@ class FunctionHost:
         )
         for name, fn in pure.items():
             conn.create_function(name, -1, self._wrap(fn), deterministic=True)
+        conn.create_function("pg_regex", -1, self._regex_matcher(), deterministic=True)
+        register_math(conn, self._wrap)
         session = dict(
             version=self.version, current_database=self.current_database,
             current_schema=self.current_schema, current_schemas=self.current_schemas,
             pg_current_user=self.current_user, pg_session_user=self.current_user,
             pg_backend_pid=lambda: self.ctx.session.pid, current_setting=self.current_setting,
             set_config=self.set_config, pg_cast=self.pg_cast, format_type=self.format_type,
-            pg_get_userbyid=self.get_userbyid, pg_get_expr=lambda e, *a: e,
+            pg_get_userbyid=self.get_userbyid, pg_get_expr=self.get_expr,
             pg_get_indexdef=self.get_indexdef, pg_get_constraintdef=self.get_constraintdef,
-            pg_get_viewdef=self.get_viewdef, pg_get_triggerdef=lambda *a: None,
+            pg_get_viewdef=self.get_viewdef, pg_partition_ancestors=self.partition_ancestors, pg_get_triggerdef=lambda *a: None,
             pg_get_ruledef=lambda *a: None, pg_get_statisticsobjdef_columns=lambda *a: None,
             pg_get_partkeydef=lambda *a: None, pg_get_serial_sequence=lambda *a: None,
             pg_get_function_arguments=self.function_arguments,
@@ -239,7 +285,7 @@ class FunctionHost:
         known = self._schema_oids()
         return (PG_CATALOG_OID,) + tuple(known[s] for s in self.search_path() if s in known)
 
-    def format_type(self, oid: Any, typmod: Any = None) -> Optional[str]:
+    def format_type(self, oid: Any, typmod: Any) -> Optional[str]:
         if oid is None:
             return None
         types = self.types() if int(oid) >= 16384 else self.ctx.static.types
@@ -270,35 +316,54 @@ class FunctionHost:
     def get_userbyid(self, oid: Any) -> Optional[str]:
         if oid is None:
             return None
-        for r in roles(self.ctx):
-            if r["oid"] == int(oid):
-                return r["rolname"]
-        return "unknown (OID=%d)" % int(oid)
+        names = self.ctx.memo.get("role_names")
+        if names is None:
+            names = self.ctx.memo["role_names"] = {r["oid"]: r["rolname"]
+                                                 for r in reversed(roles(self.ctx))}
+        name = names.get(int(oid))
+        return "unknown (OID=%d)" % int(oid) if name is None else name
 
-    def get_viewdef(self, oid: Any, *_pretty: Any) -> Optional[str]:
-        """A registered view's query as given (PostgreSQL would print its
-        own deparsed form, which riffq cannot reproduce)."""
+    def get_viewdef(self, oid: Any, pretty: Any = 0) -> Optional[str]:
+        """A registered view's definition as PostgreSQL deparses it (see
+        viewdef.py); ``pretty`` true (or a wrap column) drops the parentheses."""
         if oid is None:
             return None
         rel = self.ctx.snap.relation_by_oid(int(oid))
-        return None if rel is None else rel.view_sql
+        return None if rel is None else view_definition(self.ctx, rel, bool(pretty))
+
+    def get_expr(self, tree: Any, *_relation: Any) -> Any:
+        """PostgreSQL's text of a stored expression: built-in trees as the
+        dump recorded it; the user's defaults are kept as text already."""
+        if tree is None:
+            return None
+        return self.ctx.static.expressions.get(tree, tree)
+
+    def partition_ancestors(self, oid: Any) -> Optional[str]:
+        """pg_partition_ancestors as the JSON array the translator walks:
+        nothing is partitioned here, so a relation is its only ancestor."""
+        if oid is None:
+            return None
+        oid = self.reg_lookup("regclass", oid) if isinstance(oid, str) and \
+            not oid.strip().isdigit() else int(oid)
+        known = oid in self.ctx.static.relation_by_oid or self._user_rel(oid) is not None
+        return F.to_json([oid] if known else [])
 
     def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
-        for rel in self.ctx.snap.relations() if oid is not None else ():
-            if rel.pk_index_oid == int(oid):
-                if column:
-                    cols = self.ctx.snap.columns(rel)
-                    keys = [i + 1 for i, c in enumerate(cols) if c.primary_key]
-                    n = int(column)
-                    return quote_ident(cols[keys[n - 1] - 1].name) if 0 < n <= len(keys) else ""
-                return index_def(self.ctx, rel)
-        return None
+        rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_index_oid")
+        if rel is None:
+            return None
+        if column:
+            cols = self.ctx.snap.columns(rel)
+            keys = [i + 1 for i, c in enumerate(cols) if c.primary_key]
+            n = int(column)
+            return quote_ident(cols[keys[n - 1] - 1].name) if 0 < n <= len(keys) else ""
+        return index_def(self.ctx, rel)
 
     def get_constraintdef(self, oid: Any, pretty: Any = 0) -> Optional[str]:
-        for rel in self.ctx.snap.relations() if oid is not None else ():
-            if rel.pk_constraint_oid == int(oid):
-                return pk_def(self.ctx, rel)
-        return None
+        rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_constraint_oid")
+        if rel is not None:
+            return pk_def(self.ctx, rel)
+        return None if oid is None else constraint_def(self.ctx, int(oid))
 
     def _proc(self, oid: Any) -> Optional[Dict[str, Any]]:
         if oid is None:
@@ -330,17 +395,11 @@ class FunctionHost:
         if oid is None:
             return None
         oid = int(oid)
-        for rel in self.ctx.static.relations.values():
-            if rel.oid == oid:
-                return 1 if rel.schema == "pg_catalog" else 0
-        rel = self._user_rel(oid)
-        if rel is None:
-            for r in self.ctx.snap.relations():
-                if r.pk_index_oid == oid:
-                    rel = r
-            if rel is None:
-                return None
-        return int(relation_visible(self.ctx, rel))
+        builtin = self.ctx.static.relation_by_oid.get(oid)
+        if builtin is not None:
+            return 1 if builtin.schema == "pg_catalog" else 0
+        rel = self._user_rel(oid) or self.ctx.snap.relation_by_oid(oid, "pk_index_oid")
+        return None if rel is None else int(relation_visible(self.ctx, rel))
 
     def type_is_visible(self, oid: Any) -> Optional[int]:
         if oid is None:
@@ -406,7 +465,10 @@ class FunctionHost:
             elem = target[:-2] if target.endswith("[]") else ("int2" if target == "int2vector"
                                                               else "oid")
             src = source[:-2] if source and source.endswith("[]") else None
-            return F.to_json([None if v is None else self.pg_cast(v, elem, src) for v in items])
+            lower = 1 if not target.endswith("[]") else 0 if source in (
+                "int2vector", "oidvector") else F.lower_bound(value)
+            return F.bounded_json([None if v is None else self.pg_cast(v, elem, src)
+                                   for v in items], lower)
         if target in REG_NAMES:
             if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
                 return self.reg_lookup(target, value)
@@ -457,12 +519,18 @@ class FunctionHost:
             return self.reg_text(source, value)
         if source == "bool" and isinstance(value, int):
             return "true" if value else "false"
+        if source in ("int2vector", "oidvector") and isinstance(value, str):
+            # a vector's text form: its items separated by spaces ('1 2')
+            return " ".join(str(v) for v in F.to_list(value))
         if source and source.endswith("[]") and isinstance(value, str):
             from .._wire.textformat import encoder_for
             from .._wire import pgtypes
             items = F.to_list(value)
-            return encoder_for(pgtypes.TEXT_ARRAY)([None if v is None else
-                                                    F._text(v) for v in items])
+            elem = source[:-2]
+            named = elem in REG_NAMES
+            return encoder_for(pgtypes.TEXT_ARRAY)(F.BoundedArray(
+                [None if v is None else self.reg_text(elem, int(v)) if named else F._text(v)
+                 for v in items], F.lower_bound(value)))
         if isinstance(value, float):
             from .._wire.textformat import format_float8
             return format_float8(value)
@@ -474,7 +542,7 @@ class FunctionHost:
             return "-"
         ctx = self.ctx
         if kind == "regtype":
-            return self.format_type(oid) if oid in self.types() else str(oid)
+            return self.format_type(oid, None) if oid in self.types() else str(oid)
         if kind in ("regproc", "regprocedure"):
             name = ctx.static.regproc.get(oid)
             if name is None:
@@ -492,16 +560,16 @@ class FunctionHost:
                 if r["oid"] == oid:
                     return quote_ident(r["rolname"])
             return str(oid)
-        for rel in ctx.static.relations.values():
-            if rel.oid == oid:
-                return quote_ident(rel.name) if rel.schema == "pg_catalog" else \
-                    "%s.%s" % (quote_ident(rel.schema), quote_ident(rel.name))
-        for rel in ctx.snap.relations():
-            for roid, name in ((rel.oid, rel.name), (rel.pk_index_oid, rel.name + "_pkey")):
-                if roid == oid:
-                    visible = self.table_is_visible(rel.oid)
-                    return quote_ident(name) if visible else \
-                        "%s.%s" % (quote_ident(rel.schema), quote_ident(name))
+        builtin = ctx.static.relation_by_oid.get(oid)
+        if builtin is not None:
+            return quote_ident(builtin.name) if builtin.schema == "pg_catalog" else \
+                "%s.%s" % (quote_ident(builtin.schema), quote_ident(builtin.name))
+        for attr, suffix in (("oid", ""), ("pk_index_oid", "_pkey")):
+            rel = ctx.snap.relation_by_oid(oid, attr)
+            if rel is not None:
+                name = rel.name + suffix
+                return quote_ident(name) if self.table_is_visible(rel.oid) else \
+                    "%s.%s" % (quote_ident(rel.schema), quote_ident(name))
         return str(oid)
 
     def reg_lookup(self, kind: str, text: str) -> int:
@@ -537,10 +605,11 @@ class FunctionHost:
             for rel in ctx.static.relations.values():
                 if rel.schema == s and rel.name == name:
                     return rel.oid
-            for rel in ctx.snap.relations():
-                if rel.schema == s and rel.name == name:
+            for rel in ctx.snap.relations_named(name):
+                if rel.schema == s:
                     return rel.oid
-                if rel.schema == s and rel.pk_index_oid and rel.name + "_pkey" == name:
+            for rel in ctx.snap.relations_named(name[:-5]) if name.endswith("_pkey") else ():
+                if rel.schema == s and rel.pk_index_oid:
                     return rel.pk_index_oid
         raise PgError("42P01", 'relation "%s" does not exist' % text)
 

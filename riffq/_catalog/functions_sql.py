@@ -89,6 +89,9 @@ def to_list(value: Any) -> Optional[List[Any]]:
         return [value]
     s = str(value).strip()
     if s.startswith("["):
+        bounds = _BOUNDS.match(s)
+        if bounds is not None:
+            s = s[bounds.end():]
         try:
             out = json.loads(s)
         except ValueError:
@@ -107,6 +110,37 @@ def to_list(value: Any) -> Optional[List[Any]]:
 
 def to_json(items: Optional[List[Any]]) -> Optional[str]:
     return None if items is None else json.dumps(items, separators=(",", ":"))
+
+
+#: PostgreSQL's dimension decoration, ``[0:1]=``, before an array's items
+_BOUNDS = re.compile(r"\[(-?\d+):(-?\d+)\]=")
+
+
+def bounded_json(items: List[Any], lower: int) -> str:
+    """An array whose subscripts start at ``lower``: a vector (int2vector,
+    oidvector) cast to an array keeps its zero-based subscripts, which
+    PostgreSQL prints as ``[0:1]={...}``; stored as that prefix + JSON."""
+    if lower == 1 or not items:
+        return json.dumps(items, separators=(",", ":"))
+    return "[%d:%d]=%s" % (lower, lower + len(items) - 1, json.dumps(items, separators=(",", ":")))
+
+
+def lower_bound(value: Any) -> int:
+    """The first subscript of an array value as stored (1 unless decorated)."""
+    if isinstance(value, str) and value[:1] == "[":
+        m = _BOUNDS.match(value)
+        if m is not None:
+            return int(m.group(1))
+    return 1
+
+
+class BoundedArray(list):
+    """A result array whose subscripts start at ``lower_bound`` (the wire
+    encoders print and send that bound)."""
+
+    def __init__(self, items: List[Any], lower: int) -> None:
+        super().__init__(items)
+        self.lower_bound = lower
 
 
 def pg_array(*args: Any) -> str:
@@ -166,7 +200,12 @@ def array_length(arr: Any, dim: Any) -> Optional[int]:
 
 def array_lower(arr: Any, dim: Any) -> Optional[int]:
     items = to_list(arr)
-    return 1 if items and int(dim) == 1 else None
+    return lower_bound(arr) if items and int(dim) == 1 else None
+
+
+def array_upper(arr: Any, dim: Any) -> Optional[int]:
+    n = array_length(arr, dim)
+    return None if n is None else lower_bound(arr) + n - 1
 
 
 def cardinality(arr: Any) -> Optional[int]:
@@ -292,7 +331,9 @@ def compile_are(pattern: str, icase: bool) -> "re.Pattern[str]":
 def pg_regex(value: Any, pattern: Any, icase: Any = 0) -> Optional[int]:
     if value is None or pattern is None:
         return None
-    return 1 if compile_are(str(pattern), bool(icase)).search(_text(value)) else 0
+    # called once per catalog row by ~ filters: plain str needs no conversion
+    rx = compile_are(pattern if type(pattern) is str else str(pattern), bool(icase))
+    return 1 if rx.search(value if type(value) is str else _text(value)) else 0
 
 
 def regexp_replace(value: Any, pattern: Any, repl: Any, flags: Any = "") -> Optional[str]:

@@ -20,14 +20,19 @@ class CatalogRegistry:
         #: (database, schema, table) -> the defining query of a view
         self.view_definitions: Dict[Tuple[str, str, str], str] = {}
         self.lazy_source: Optional[Any] = None
+        #: bumped by every change: the engine keeps what it built from the
+        #: registry (rows, OIDs) until this moves
+        self.generation = 0
 
     def register_database(self, database: str) -> None:
         with self._lock:
             self.databases.setdefault(str(database), {})
+            self.generation += 1
 
     def register_schema(self, database: str, schema: str) -> None:
         with self._lock:
             self.databases.setdefault(str(database), {}).setdefault(str(schema), {})
+            self.generation += 1
 
     def register_table(self, database: str, schema: str, table: str,
                        columns: List[Dict[str, Any]], comment: Optional[str] = None,
@@ -44,6 +49,7 @@ class CatalogRegistry:
                     store.pop(key, None)
                 else:
                     store[key] = str(value)
+            self.generation += 1
 
     def reset_after_fork(self) -> None:
         """A forked worker: a thread of the parent may have held the lock."""
@@ -53,7 +59,9 @@ class CatalogRegistry:
         for name in ("databases", "schemas", "relations", "columns"):
             if not callable(getattr(source, name, None)):
                 raise TypeError("lazy catalog source needs a %s(...) method" % name)
-        self.lazy_source = source
+        with self._lock:
+            self.lazy_source = source
+            self.generation += 1
 
 
 def _check_columns(table: str, columns: Any) -> List[Dict[str, Any]]:
@@ -68,6 +76,12 @@ def _check_columns(table: str, columns: Any) -> List[Dict[str, Any]]:
         (name, spec), = col.items()
         if not isinstance(spec, dict) or "type" not in spec:
             raise TypeError("column %r of table %r needs a \"type\"" % (name, table))
+        if "references" in spec:
+            from .content_keys import parse_reference
+            try:
+                parse_reference(spec["references"])
+            except ValueError as exc:
+                raise ValueError("column %r of table %r: %s" % (name, table, exc)) from None
         out.append({"name": str(name), "type": str(spec["type"]),
                     "nullable": bool(spec.get("nullable", True)), **{
                         k: v for k, v in spec.items() if k not in ("type", "nullable")}})

@@ -8,6 +8,7 @@ is handed to the event loop and waited for, and the live connection list for
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -15,13 +16,16 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .._wire.errors import PgError
 from .._wire.results import TypedRows
-from .engine import CatalogEngine, CatalogSession
+from .engine import CatalogEngine, CatalogSession, oid_literal_shape
 from .router import is_catalog_statement
 
 log = logging.getLogger("riffq")
 
 #: How long a catalog statement waits for the event loop to apply set_config()
 SET_CONFIG_TIMEOUT = 10.0
+#: statements longer than this are routed afresh each time rather than kept
+CACHED_TEXT_MAX = 16384
+_routes_cached = functools.lru_cache(maxsize=1024)(is_catalog_statement)
 
 
 def _translator() -> Callable[[str], Any]:
@@ -47,7 +51,12 @@ class CatalogService:
 
     @staticmethod
     def routes(sql: str) -> bool:
-        return is_catalog_statement(sql)
+        """Routing parses the statement; tools repeat the same ones, so a
+        decision is kept by text (short statements only: the key is kept)."""
+        if len(sql) > CACHED_TEXT_MAX:
+            return is_catalog_statement(sql)
+        shaped = oid_literal_shape(sql)    # one decision for every table's OID
+        return _routes_cached(sql if shaped is None else shaped[0])
 
     def answer(self, session: Any, sql: str, callback: Callable[..., None],
                kwargs: Dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ paths are tested against.
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Set, Tuple
 
 from riffq._catalog.colnames import Scope, expand_star
@@ -80,8 +81,9 @@ def translate_with_sqlglot(sql: str) -> Translation:
     try:
         trees = sqlglot.parse(sql, read=_Dialect)
     except SqlglotError as exc:
-        raise UnsupportedSql("42601", "syntax error (catalog emulation, sqlglot): %s"
-                             % str(exc).splitlines()[0]) from None
+        first = str(exc).splitlines()[0]
+        raise UnsupportedSql(_parse_error_state(first), "syntax error (catalog emulation, "
+                             "sqlglot): %s" % first) from None
     trees = [t for t in trees if t is not None]
     if len(trees) != 1 or not isinstance(trees[0], (exp.Select, exp.SetOperation,
                                                     exp.Values)):
@@ -100,6 +102,17 @@ def translate_with_sqlglot(sql: str) -> Translation:
     except SqlglotError as exc:
         raise unsupported("%s (sqlglot)" % str(exc).splitlines()[0].rstrip(".")) from None
     return Translation(text, cols, tr.relations, stars)
+
+
+def _parse_error_state(message: str) -> str:
+    """sqlglot checks function arity while parsing; PostgreSQL reports a
+    call no signature fits as 42883 (function ... does not exist)."""
+    m = re.search(r"missing for <class '[\w.]+\.(\w+)'>", message)
+    node = getattr(exp, m.group(1), None) if m else None
+    if "number of provided arguments" in message or (
+            isinstance(node, type) and issubclass(node, exp.Func)):
+        return "42883"
+    return "42601"
 
 
 class _Translator(ExprRewriter):

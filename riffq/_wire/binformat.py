@@ -532,8 +532,9 @@ def _array_encoder(t: PgType, ctx: Any, encoding: str) -> BinaryEncoder:
                 append(i32(len(b)))
                 append(b)
         head = [_ARRAY_HEAD.pack(len(dims), has_null, elem_oid)]
+        lower = getattr(v, "lower_bound", 1) if len(dims) == 1 else 1
         for n in dims:
-            head.append(_ARRAY_DIM.pack(n, 1))
+            head.append(_ARRAY_DIM.pack(n, lower))
         parts[0] = b"".join(head)
         return b"".join(parts)
 

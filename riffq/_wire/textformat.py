@@ -104,6 +104,9 @@ def _array_encoder(elem_enc: Encoder, elem_is_json: bool) -> Encoder:
         if hasattr(v, "tolist"):  # numpy arrays
             v = v.tolist()
             return top(v) if isinstance(v, list) else quote(elem_enc(v))
+        lower = getattr(v, "lower_bound", 1)  # catalog arrays cast from 0-based vectors
+        if lower != 1 and isinstance(v, list) and v:
+            return "[%d:%d]=%s" % (lower, lower + len(v) - 1, top(v))
         if isinstance(v, (list, tuple, set, frozenset)) or hasattr(v, "__iter__"):
             return top(list(v))
         raise TypeError("cannot format %s as an array" % type(v).__name__)

@@ -8,10 +8,11 @@ a column added here appears on both sides.
 
 The schema covers what catalog-browsing tools look at: two schemas
 (``public`` and ``sales``), the common column types, NOT NULL columns,
-single and composite primary keys, a view, a table without a primary key,
-and comments on tables and columns.  Foreign keys and secondary indexes are
-deliberately absent: riffq's registration has no way to declare them, so
-including them would only measure something riffq cannot be told.
+single and composite primary keys, foreign keys (one across schemas), a
+view, a table without a primary key, and comments on tables and columns.
+Secondary indexes are deliberately absent: riffq's registration has no way
+to declare them, so including them would only measure something riffq
+cannot be told.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class Column:
     nullable: bool = True
     primary_key: bool = False      # part of the table's primary key (in column order)
     comment: Optional[str] = None
+    references: Optional[str] = None  # "schema.table(column)": a foreign key to that key
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,16 @@ RELATIONS: Tuple[Relation, ...] = (
     )),
     Relation("sales", "orders", comment="One row per order", columns=(
         Column("id", "bigint", nullable=False, primary_key=True),
-        Column("customer_id", "integer", nullable=False, comment="customers.id of the buyer"),
+        Column("customer_id", "integer", nullable=False, comment="customers.id of the buyer",
+               references="public.customers(id)"),
         Column("total", "numeric(12,2)", nullable=False),
         Column("ordered_on", "date"),
         Column("shipped", "boolean"),
         Column("note", "text"),
     )),
     Relation("sales", "order_lines", columns=(
-        Column("order_id", "bigint", nullable=False, primary_key=True),
+        Column("order_id", "bigint", nullable=False, primary_key=True,
+               references="sales.orders(id)"),
         Column("line_no", "integer", nullable=False, primary_key=True),
         Column("sku", "varchar(20)", nullable=False),
         Column("quantity", "integer"),
@@ -99,7 +103,8 @@ def relation_ddl(rel: Relation) -> str:
     if rel.is_view:
         out.append("CREATE VIEW %s AS %s;\n" % (qualified, rel.view_sql))
     else:
-        lines = ["    %s %s%s" % (c.name, c.type, "" if c.nullable else " NOT NULL")
+        lines = ["    %s %s%s%s" % (c.name, c.type, "" if c.nullable else " NOT NULL",
+                                "" if c.references is None else " REFERENCES " + c.references)
                  for c in rel.columns]
         if rel.primary_key:
             lines.append("    PRIMARY KEY (%s)" % ", ".join(rel.primary_key))
@@ -151,6 +156,8 @@ def relation_registration(rel: Relation) -> Tuple[str, tuple, Dict[str, Any]]:
             spec["primary_key"] = True
         if col.comment is not None:
             spec["comment"] = col.comment
+        if col.references is not None:
+            spec["references"] = col.references
         columns.append({col.name: spec})
     kwargs: Dict[str, Any] = {}
     if rel.comment is not None:

@@ -22,7 +22,7 @@ CREATE TABLE public.events (
 );
 CREATE TABLE sales.orders (
     id bigint NOT NULL,
-    customer_id integer NOT NULL,
+    customer_id integer NOT NULL REFERENCES public.customers(id),
     total numeric(12,2) NOT NULL,
     ordered_on date,
     shipped boolean,
@@ -32,7 +32,7 @@ CREATE TABLE sales.orders (
 COMMENT ON TABLE sales.orders IS 'One row per order';
 COMMENT ON COLUMN sales.orders.customer_id IS 'customers.id of the buyer';
 CREATE TABLE sales.order_lines (
-    order_id bigint NOT NULL,
+    order_id bigint NOT NULL REFERENCES sales.orders(id),
     line_no integer NOT NULL,
     sku varchar(20) NOT NULL,
     quantity integer,
