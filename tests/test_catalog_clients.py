@@ -38,14 +38,6 @@ pytestmark = pytest.mark.catalog_engine
 ALL_RELATIONS = RELATIONS + (DATA_TABLE,)
 QUALIFIED = ["%s.%s" % (rel.schema, rel.name) for rel in ALL_RELATIONS]
 
-#: What riffq cannot show like PostgreSQL, with the reason: strict expected
-#: failures, so one that starts passing must leave the list.
-VIEW_DEF_GAP = ("pg_get_viewdef returns the registered view SQL, not PostgreSQL's own "
-                "deparsed text (the same gap as the corpus's get_view_definition entries)")
-USER_TOAST_GAP = ("riffq's user tables have no TOAST table and index in pg_toast; PostgreSQL "
-                  "gives every table with a varlena column one (the corpus's jdbc getTables gap)")
-
-
 @pytest.fixture(scope="module")
 def postgres():
     with catalog_servers.postgres_target(create_data_table) as target:
@@ -86,7 +78,9 @@ PSQL_SYSTEM_GAPS = {
                                "attcollation (PostgreSQL shows collation C), and its "
                                "indexes are missing (see \\diS)",
 }
-PSQL_GAPS = dict(PSQL_SYSTEM_GAPS, **{r"\d+ public.active_customers": VIEW_DEF_GAP})
+#: What riffq cannot show like PostgreSQL, with the reason: strict expected
+#: failures, so one that starts passing must leave the list.
+PSQL_GAPS = dict(PSQL_SYSTEM_GAPS)
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +135,6 @@ JDBC_CALLS = (["getCatalogs", "getSchemas", "getTableTypes", "getTables:null"]
 #: PostgreSQL's pg_type heap, which is no part of the answer. Every other call
 #: sorts as the JDBC specification says, so there the row order is compared.
 JDBC_UNORDERED = {"getTypeInfo"}
-#: The user tables' TOAST relations (``pg_toast_<table>``, after RULES'
-#: toast-name) are compared on their own, see test_jdbc_user_toast_relations.
-JDBC_WITH_USER_TOAST = {"getTables:null", "getTables:SYSTEM TOAST INDEX"}
 
 
 @pytest.fixture(scope="module")
@@ -161,10 +152,6 @@ def jdbc_riffq(jdbc_classpath, riffq):
     return run_catalog_meta(jdbc_classpath, riffq.conninfo, QUALIFIED)
 
 
-def _is_user_toast(row) -> bool:
-    return row[1] == "pg_toast" and (row[2] or "").startswith("pg_toast_<")
-
-
 def test_jdbc_prints_every_call(jdbc_postgres, jdbc_riffq):
     assert list(jdbc_postgres) == JDBC_CALLS
     assert list(jdbc_riffq) == JDBC_CALLS
@@ -175,23 +162,11 @@ def test_jdbc_metadata_agrees_with_postgres(call, postgres, riffq, jdbc_postgres
     expected = jdbc_answer(jdbc_postgres[call], postgres.ids)
     actual = jdbc_answer(jdbc_riffq[call], riffq.ids)
     assert jdbc_riffq[call][0] == jdbc_postgres[call][0], "ResultSet columns differ"
-    if call in JDBC_WITH_USER_TOAST:
-        expected.rows = [r for r in expected.rows if not _is_user_toast(r)]
     if call.startswith(("getCatalogs", "getSchemas", "getColumns", "getTypeInfo", "getFunction")):
         assert expected.rows, "PostgreSQL's %s is empty: nothing compared" % call
     keys = None if call in JDBC_UNORDERED else list(range(len(expected.columns)))
     diffs = compare_answers(expected, actual, keys)
     assert not diffs, "%s on %s:\n%s" % (call, riffq.label, "\n".join(diffs))
-
-
-@pytest.mark.xfail(strict=True, reason=USER_TOAST_GAP)
-def test_jdbc_user_toast_relations(postgres, riffq, jdbc_postgres, jdbc_riffq):
-    for call in sorted(JDBC_WITH_USER_TOAST):
-        expected = [r for r in jdbc_answer(jdbc_postgres[call], postgres.ids).rows
-                    if _is_user_toast(r)]
-        actual = [r for r in jdbc_answer(jdbc_riffq[call], riffq.ids).rows if _is_user_toast(r)]
-        assert expected, "PostgreSQL lists no user TOAST relation in %s" % call
-        assert actual == expected, call
 
 
 # ---------------------------------------------------------------- SQLAlchemy
