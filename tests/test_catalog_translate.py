@@ -49,7 +49,9 @@ REWRITES = [
     ("SELECT extract(epoch from now())", "pg_extract('epoch', pg_now())"),
     ("SELECT relname FROM pg_class LIMIT ALL OFFSET 2 ROWS", "LIMIT -1 OFFSET 2"),
     ("SELECT relname FROM pg_class FETCH FIRST 3 ROWS ONLY", "LIMIT 3"),
-    ("SELECT relname FROM pg_class ORDER BY relname DESC, oid", "ORDER BY relname DESC NULLS FIRST, oid NULLS LAST"),
+    # a bare ORDER BY name of a result column sorts by its position (PostgreSQL
+    # looks result names up first; SQLite could find the name ambiguous)
+    ("SELECT relname FROM pg_class ORDER BY relname DESC, oid", "ORDER BY 1 DESC NULLS FIRST, oid NULLS LAST"),
     ("SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_attribute", "format_type(atttypid, atttypmod)"),
     ("SELECT array_agg(relname) FROM pg_class", "pg_array_agg(relname)"),
     ("SELECT x FROM unnest(ARRAY[1,2]) AS x", "json_each(pg_array_json(pg_array(1, 2))) AS x"),
