@@ -158,6 +158,7 @@ class StandinFunctions:
             "pg_relation_size": "pg_relation_size(%s::bigint::oid)",
             "pg_stat_get_numscans": "pg_stat_get_numscans(%s::bigint::oid)",
             "parse_ident": "to_json(parse_ident(%s))::text",
+            "pg_tablespace_location": "pg_tablespace_location(%s::bigint::oid)",
         }
         for name, template in passthrough.items():
             nargs = template.count("%s")
