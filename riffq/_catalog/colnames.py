@@ -262,7 +262,10 @@ def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:
     found: List[OutputColumn] = []
     for entry in candidates:
         if isinstance(entry, str):
-            found.append(OutputColumn(col, source=(entry, col)))
+            # an unqualified name belongs to the FROM relations that have it
+            known = catalog_columns(entry) if len(parts) == 1 else None
+            if known is None or col in known:
+                found.append(OutputColumn(col, source=(entry, col)))
         else:
             found.extend(c for c in entry if c.name == col)
     if len(found) == 1:
