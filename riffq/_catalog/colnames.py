@@ -19,7 +19,7 @@ from riffq._catalog.translate_srf import from_aliases
 from riffq._catalog.translate_types import OutputColumn
 
 __all__ = ["star_columns", "expand_star", "figure_name", "literal_type", "output_column",
-           "expr_type", "resolve_column", "output_position", "PARAM_COMPARED_TYPES",
+           "expr_type", "resolve_column", "output_position", "compared_parameter_type",
            "BOOL_COLUMNS", "Scope", "Subqueries"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
@@ -216,11 +216,26 @@ def expr_type(e: A.Expr, scope: Scope, subqueries: Optional[Subqueries] = None
 
 
 _ARITHMETIC = frozenset(["+", "-", "*", "/", "%"])
-#: A bare ``$n`` compared with a value of one of these types takes its type,
-#: as in PostgreSQL: the parameter arrives as text, and SQLite compares text
-#: with a computed number (no column affinity to convert it) as unequal.
-PARAM_COMPARED_TYPES = frozenset(["int2", "int4", "int8", "oid", "float4", "float8", "numeric",
-                                  "bool"])
+_PARAM_COMPARED_TYPES = frozenset(["int2", "int4", "int8", "oid", "float4", "float8",
+                                   "numeric", "bool"])
+
+
+def compared_parameter_type(other: A.Expr, scope: Scope,
+                            subqueries: Optional[Subqueries] = None) -> Optional[str]:
+    """The type a bare ``$n`` compared with *other* must be cast to, if any.
+
+    PostgreSQL types the parameter after the other side; SQLite receives it
+    as text and compares text with a computed number or a 0/1 boolean as
+    unequal.  A numeric catalog column needs no cast: its INTEGER affinity
+    converts numeric text (a boolean column does not: 'f' stays text)."""
+    kind = expr_type(other, scope, subqueries)
+    if kind not in _PARAM_COMPARED_TYPES:
+        return None
+    if kind != "bool" and isinstance(other, A.Col):
+        ref = resolve_column(other.parts, scope)
+        if ref is not None and ref.source is not None:
+            return None
+    return kind
 _NUMERIC = ("int2", "int4", "int8", "numeric", "float4", "float8")
 
 

@@ -17,8 +17,8 @@ from typing import Dict, List, Optional, Set, Tuple
 from riffq._catalog import sqlast as A
 from riffq._catalog.coltypes import function_type
 from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
-                                    output_column, output_position, resolve_column,
-                                    star_columns, PARAM_COMPARED_TYPES)
+                                    compared_parameter_type, output_column, output_position,
+                                    resolve_column, star_columns)
 from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
                                           grouped_items_ok, has_aggregate, plan_srfs,
                                           record_field_sql, walk_expr)
@@ -391,8 +391,7 @@ class Emitter:
     # ---- expressions ----------------------------------------------------
     def order_item(self, o: A.OrderItem, cols: Optional[List[OutputColumn]] = None) -> str:
         nulls = o.nulls or ("first" if o.descending else "last")
-        position = output_position(o.expr, cols)
-        key = str(position) if position is not None else self.expr(o.expr)
+        key = str(output_position(o.expr, cols) or "") or self.expr(o.expr)
         return "%s%s NULLS %s" % (key, " DESC" if o.descending else "", nulls.upper())
 
     def window(self, w: A.WindowSpec) -> str:
@@ -472,13 +471,11 @@ class Emitter:
         return "(%s %s %s)" % (left, e.op.upper(), right)
 
     def typed_parameter(self, e: A.Binary) -> A.Binary:
-        """``x = $1`` with *x* a number, oid or boolean: the parameter is cast
-        to that type (see ``PARAM_COMPARED_TYPES``)."""
+        """``x = $1``: the parameter takes x's type (``compared_parameter_type``)."""
         param_left = isinstance(e.left, A.Param)
-        other = e.right if param_left else e.left
-        scope = self.scopes[-1] if self.scopes else {}
-        kind = expr_type(other, scope, self.subquery_cols)
-        if kind not in PARAM_COMPARED_TYPES or (kind != "bool" and _catalog_column(other, scope)):
+        kind = compared_parameter_type(e.right if param_left else e.left,
+                                       self.scopes[-1] if self.scopes else {}, self.subquery_cols)
+        if kind is None:
             return e
         cast = A.Cast(e.left if param_left else e.right, A.TypeName(kind, kind))
         return A.Binary(e.op, cast, e.right) if param_left else A.Binary(e.op, e.left, cast)
@@ -663,15 +660,6 @@ def _set_returning_calls(e: A.Expr) -> List[A.Func]:
             if any(isinstance(n, A.Func) and n.name[-1] in SET_RETURNING for n in walk_expr(a)):
                 raise unsupported("nested set-returning functions")
     return found
-
-
-def _catalog_column(e: A.Expr, scope: Scope) -> bool:
-    """A catalog column: its INTEGER affinity already turns a numeric text
-    parameter into a number (booleans, stored 0/1, still need the cast)."""
-    if not isinstance(e, A.Col):
-        return False
-    ref = resolve_column(e.parts, scope)
-    return ref is not None and ref.source is not None
 
 
 def _text_depends_on_type(t: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from riffq._catalog.colnames import PARAM_COMPARED_TYPES, Scope, resolve_column
+from riffq._catalog.colnames import Scope, compared_parameter_type, resolve_column
 from riffq._catalog.sqlemit import (FUNCTION_RENAMES, KEYWORD_FUNCTIONS, QUANTIFIED_OPS,
                                     SET_RETURNING, VECTOR_COLUMNS)
 # The built-in emitter's rule for when a cast needs its operand's type.
@@ -175,24 +175,16 @@ class ExprRewriter:
         return None
 
     def typed_parameter(self, e: "exp.Expression") -> Optional["exp.Expression"]:
-        """``x = $1`` with *x* a number, oid or boolean: the parameter is cast
-        to that type (see ``colnames.PARAM_COMPARED_TYPES``)."""
+        """``x = $1``: the parameter takes x's type (``colnames.compared_parameter_type``)."""
         param_key = "this" if _is_param(e.this) else "expression"
         other_key = "expression" if param_key == "this" else "this"
-        other = e.args[other_key]
-        kind = Typed(other).pg_type(self.scope, self.described)
-        if kind not in PARAM_COMPARED_TYPES or (kind != "bool" and self.catalog_column(other)):
+        other = Typed(e.args[other_key])
+        kind = compared_parameter_type(other.node, self.scope, other.subqueries(self.described))
+        if kind is None:
             return None
         e.set(other_key, self.expr(e.args[other_key]))
         e.set(param_key, call("pg_cast", self.expr(e.args[param_key]), _lit(kind)))
         return e
-
-    def catalog_column(self, e: "exp.Expression") -> bool:
-        """See ``sqlemit._catalog_column``."""
-        if not isinstance(e, exp.Column) or not self.scopes:
-            return False
-        ref = resolve_column(column_parts(e), self.scope)
-        return ref is not None and ref.source is not None
 
     def column(self, e: "exp.Column") -> "exp.Expression":
         if isinstance(e.this, exp.Star):
