@@ -159,6 +159,7 @@ class StandinFunctions:
             "pg_stat_get_numscans": "pg_stat_get_numscans(%s::bigint::oid)",
             "parse_ident": "to_json(parse_ident(%s))::text",
             "pg_tablespace_location": "pg_tablespace_location(%s::bigint::oid)",
+            "pg_get_ruledef": "pg_get_ruledef(%s::bigint::oid)",
         }
         for name, template in passthrough.items():
             nargs = template.count("%s")
