@@ -114,6 +114,8 @@ class StandinFunctions:
             "array_upper": (2, lambda arr, d: None if arr is None or arr == "[]" else
                             len(json.loads(arr))),
             "array_lower": (2, lambda arr, d: None if arr is None or arr == "[]" else 1),
+            "array_length": (2, lambda arr, d: None if arr is None or arr == "[]" else
+                             len(json.loads(arr))),
             "string_to_array": (2, lambda s, sep: None if s is None else json.dumps(
                 self.pg.value("SELECT string_to_array(%s, %s)", s, sep))),
         }
@@ -152,6 +154,12 @@ class StandinFunctions:
             "pg_table_size": "pg_table_size(%s::bigint::oid)",
             "pg_size_pretty": "pg_size_pretty(%s::bigint)",
             "pg_collation_is_visible": "pg_collation_is_visible(%s::bigint::oid)::int",
+            "pg_get_partkeydef": "pg_get_partkeydef(%s::bigint::oid)",
+            "pg_relation_size": "pg_relation_size(%s::bigint::oid)",
+            "pg_stat_get_numscans": "pg_stat_get_numscans(%s::bigint::oid)",
+            "parse_ident": "to_json(parse_ident(%s))::text",
+            "pg_tablespace_location": "pg_tablespace_location(%s::bigint::oid)",
+            "pg_get_ruledef": "pg_get_ruledef(%s::bigint::oid)",
         }
         for name, template in passthrough.items():
             nargs = template.count("%s")
@@ -167,6 +175,10 @@ class StandinFunctions:
         for name in ("has_database_privilege", "has_table_privilege", "has_schema_privilege",
                      "has_function_privilege", "has_type_privilege"):
             db.create_function(name, 2, self._privilege(name))
+        for name in ("has_table_privilege", "has_schema_privilege", "has_any_column_privilege"):
+            db.create_function(name, 3, self._delegate("%s(%%s::name, %%s::text, %%s)::int" % name))
+        db.create_function("format", -1, lambda *a: self.pg.value(
+            "SELECT format(%s)" % ", ".join(["%s::text"] * len(a)), *a))
         db.create_function("pg_database_size", 1, lambda d: self.pg.value(
             "SELECT pg_database_size(%%s%s)" % ("::bigint::oid" if isinstance(d, int) else
                                                 "::text::name"), d))

@@ -99,6 +99,13 @@ SHAPES = [
     "substr(relname, 1), position('a' IN relname), ceiling(1.5), pow(2, 2), mod(7, 3), "
     "array_position(ARRAY[1], 1) FROM pg_class",
     "SELECT json_build_object('a', relhasindex, 'b', relname) FROM pg_class",
+    # unknown-typed constants beside a typed branch, arithmetic, keyword labels
+    "SELECT CASE WHEN true THEN 'a' ELSE typtype END, attnum - 1, 2 * 1.5, "
+    "current_setting('server_version_num')::int / 100 FROM pg_type, pg_attribute",
+    "SELECT 1 AS select, 2 AS update, relname AS table FROM pg_class",
+    "SELECT (INFORMATION_SCHEMA._PG_EXPANDARRAY(indkey)).N FROM pg_index",
+    "SELECT pg_type.oid, enumlabel FROM pg_enum JOIN pg_type ON pg_type.oid = enumtypid "
+    "ORDER BY oid",
 ]
 
 

@@ -49,12 +49,22 @@ REWRITES = [
     ("SELECT extract(epoch from now())", "pg_extract('epoch', pg_now())"),
     ("SELECT relname FROM pg_class LIMIT ALL OFFSET 2 ROWS", "LIMIT -1 OFFSET 2"),
     ("SELECT relname FROM pg_class FETCH FIRST 3 ROWS ONLY", "LIMIT 3"),
-    ("SELECT relname FROM pg_class ORDER BY relname DESC, oid", "ORDER BY relname DESC NULLS FIRST, oid NULLS LAST"),
+    # a bare ORDER BY name of a result column sorts by its position (PostgreSQL
+    # looks result names up first; SQLite could find the name ambiguous)
+    ("SELECT relname FROM pg_class ORDER BY relname DESC, oid", "ORDER BY 1 DESC NULLS FIRST, oid NULLS LAST"),
     ("SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_attribute", "format_type(atttypid, atttypmod)"),
     ("SELECT array_agg(relname) FROM pg_class", "pg_array_agg(relname)"),
     ("SELECT x FROM unnest(ARRAY[1,2]) AS x", "json_each(pg_array_json(pg_array(1, 2))) AS x"),
     ("SELECT s FROM generate_series(1, 3) s", "SELECT s.value AS s FROM json_each(pg_series(1, 3)) AS s"),
     ("SELECT relname FROM pg_class WHERE oid = $2", "(oid = ?2)"),
+    # a parameter compared with a computed number or a boolean takes its type
+    # (no column affinity converts the text SQLite receives)
+    ("SELECT 1 FROM (SELECT attnum - 1 AS pos FROM pg_attribute) t WHERE t.pos = $1",
+     "(t.pos = pg_cast(?1, 'int4'))"),
+    ("SELECT 1 FROM pg_class WHERE $1 = relhasindex", "(pg_cast(?1, 'bool') = relhasindex)"),
+    ("SELECT 1 FROM pg_class WHERE relname = $1", "(relname = ?1)"),
+    ("SELECT pg_type.oid, enumlabel FROM pg_enum JOIN pg_type ON pg_type.oid = enumtypid "
+     "ORDER BY oid, enumsortorder", "ORDER BY 1 NULLS LAST, enumsortorder NULLS LAST"),
     ("SELECT ARRAY[1] || ARRAY[2]", "pg_array_cat(pg_array(1), pg_array(2))"),
 ]
 

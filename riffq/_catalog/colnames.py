@@ -19,7 +19,8 @@ from riffq._catalog.translate_srf import from_aliases
 from riffq._catalog.translate_types import OutputColumn
 
 __all__ = ["star_columns", "expand_star", "figure_name", "literal_type", "output_column",
-           "expr_type", "resolve_column", "BOOL_COLUMNS", "Scope", "Subqueries"]
+           "expr_type", "resolve_column", "output_position", "compared_parameter_type",
+           "BOOL_COLUMNS", "Scope", "Subqueries"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
 ScopeEntry = Union[str, List[OutputColumn]]
@@ -197,16 +198,45 @@ def expr_type(e: A.Expr, scope: Scope, subqueries: Optional[Subqueries] = None
         return array_type(next((t for t in (expr_type(i, scope, subqueries) for i in e.items)
                                 if t is not None), None))
     if isinstance(e, A.Case):
+        # String constants are of unknown type: they take the type of the
+        # other branches ('a' beside a "char" column is "char").
         branches = [v for _, v in e.whens] + ([e.default] if e.default is not None else [])
-        types = [expr_type(v, scope, subqueries) for v in branches
-                 if not (isinstance(v, A.Lit) and v.kind == "null")]
-        known = [t for t in types if t is not None]
-        if known and all(isinstance(v, A.Lit) or t is not None for v, t in zip(
-                [v for v in branches if not (isinstance(v, A.Lit) and v.kind == "null")],
-                types)):
-            return _common_type(known)
+        typed = [expr_type(v, scope, subqueries) for v in branches
+                 if not (isinstance(v, A.Lit) and v.kind in ("null", "str"))]
+        if typed and all(t is not None for t in typed):
+            return _common_type(typed)
+        if not typed and any(isinstance(v, A.Lit) and v.kind == "str" for v in branches):
+            return "text"
         return evident_type(e)
+    if isinstance(e, A.Binary) and e.op in _ARITHMETIC:
+        sides = [expr_type(x, scope, subqueries) for x in (e.left, e.right)]
+        if all(t in _NUMERIC for t in sides):
+            return _common_type([t for t in sides if t is not None])
     return evident_type(e)
+
+
+_ARITHMETIC = frozenset(["+", "-", "*", "/", "%"])
+_PARAM_COMPARED_TYPES = frozenset(["int2", "int4", "int8", "oid", "float4", "float8",
+                                   "numeric", "bool"])
+
+
+def compared_parameter_type(other: A.Expr, scope: Scope,
+                            subqueries: Optional[Subqueries] = None) -> Optional[str]:
+    """The type a bare ``$n`` compared with *other* must be cast to, if any.
+
+    PostgreSQL types the parameter after the other side; SQLite receives it
+    as text and compares text with a computed number or a 0/1 boolean as
+    unequal.  A numeric catalog column needs no cast: its INTEGER affinity
+    converts numeric text (a boolean column does not: 'f' stays text)."""
+    kind = expr_type(other, scope, subqueries)
+    if kind not in _PARAM_COMPARED_TYPES:
+        return None
+    if kind != "bool" and isinstance(other, A.Col):
+        ref = resolve_column(other.parts, scope)
+        if ref is not None and ref.source is not None:
+            return None
+    return kind
+_NUMERIC = ("int2", "int4", "int8", "numeric", "float4", "float8")
 
 
 def _common_type(types: List[str]) -> str:
@@ -214,12 +244,26 @@ def _common_type(types: List[str]) -> str:
     the first non-text type wins over unknown-typed literals."""
     if len(set(types)) == 1:
         return types[0]
-    numeric = ("int2", "int4", "int8", "numeric", "float4", "float8")
-    if all(t in numeric for t in types):
-        return max(types, key=numeric.index)
+    if all(t in _NUMERIC for t in types):
+        return max(types, key=_NUMERIC.index)
     if all(t in ("text", "name", "varchar", "char", "bpchar") for t in types):
         return "text"
     return types[0]
+
+
+def output_position(e: A.Expr, cols: Optional[List[OutputColumn]]) -> Optional[int]:
+    """The 1-based result column a bare ORDER BY name denotes, if any.
+
+    PostgreSQL matches an unqualified ORDER BY name against the result
+    column names before the FROM columns (``ORDER BY oid`` after
+    ``SELECT pg_type.oid ... FROM pg_enum JOIN pg_type``); SQLite would
+    call it ambiguous, so the translators sort by the position instead."""
+    if not isinstance(e, A.Col) or len(e.parts) != 1 or not cols:
+        return None
+    names = [c.name for c in cols]
+    if names.count(e.parts[0]) != 1:
+        return None
+    return names.index(e.parts[0]) + 1
 
 
 def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:
@@ -233,7 +277,10 @@ def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:
     found: List[OutputColumn] = []
     for entry in candidates:
         if isinstance(entry, str):
-            found.append(OutputColumn(col, source=(entry, col)))
+            # an unqualified name belongs to the FROM relations that have it
+            known = catalog_columns(entry) if len(parts) == 1 else None
+            if known is None or col in known:
+                found.append(OutputColumn(col, source=(entry, col)))
         else:
             found.extend(c for c in entry if c.name == col)
     if len(found) == 1:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .._wire.errors import PgError
 from . import functions_sql as F
+from . import functions_text as T
 from .content_keys import constraint_def
 from .functions_math import register_math
 from .functions_agg import ArrayAgg, OrderedArrayAgg, OrderedStringAgg, pg_json_build_object
@@ -152,6 +153,7 @@ class FunctionHost:
             pg_encoding_to_char=lambda n: None if n is None else _ENCODINGS.get(int(n), ""),
             pg_char_to_encoding=lambda s: {v.lower(): k for k, v in _ENCODINGS.items()}.get(
                 str(s).lower(), -1),
+            string_to_array=T.string_to_array, parse_ident=T.parse_ident, format=T.pg_format,
         )
         for name, fn in pure.items():
             conn.create_function(name, -1, self._wrap(fn), deterministic=True)
@@ -187,6 +189,7 @@ class FunctionHost:
             pg_conf_load_time=lambda: self.started.isoformat(),
             pg_relation_size=lambda *a: 0, pg_total_relation_size=lambda *a: 0,
             pg_table_size=lambda *a: 0, pg_indexes_size=lambda *a: 0,
+            pg_stat_get_numscans=lambda oid: None if oid is None else 0,
             pg_relation_is_publishable=lambda oid: 1 if self._user_rel(oid) else 0,
             txid_current=lambda: 1000, pg_current_xact_id=lambda: 1000,
             inet_server_addr=lambda: None, inet_server_port=lambda: None,

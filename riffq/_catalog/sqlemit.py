@@ -17,7 +17,8 @@ from typing import Dict, List, Optional, Set, Tuple
 from riffq._catalog import sqlast as A
 from riffq._catalog.coltypes import function_type
 from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
-                                    output_column, resolve_column, star_columns)
+                                    compared_parameter_type, output_column, output_position,
+                                    resolve_column, star_columns)
 from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
                                           grouped_items_ok, has_aggregate, plan_srfs,
                                           record_field_sql, walk_expr)
@@ -72,6 +73,7 @@ QUANTIFIED_OPS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">
 _PASS_OPS = frozenset(["=", "<>", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||", "&",
                        "|", "<<", ">>", "and", "or"])
 _REGEX = {"~": (0, False), "~*": (1, False), "!~": (0, True), "!~*": (1, True)}
+_COMPARE = frozenset(["=", "<>", "<", ">", "<=", ">="])
 _LIKE_OPS = {"~~": (0, False), "~~*": (1, False), "!~~": (0, True), "!~~*": (1, True)}
 
 _PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_]*$")
@@ -147,7 +149,7 @@ class Emitter:
             sql, cols = self.body(q.body)
             sql = head + sql
             if q.order:
-                sql += " ORDER BY " + ", ".join(self.order_item(o) for o in q.order)
+                sql += " ORDER BY " + ", ".join(self.order_item(o, cols) for o in q.order)
             if q.limit is not None or q.offset is not None:
                 sql += " LIMIT " + (self.expr(q.limit) if q.limit is not None else "-1")
                 if q.offset is not None:
@@ -387,10 +389,10 @@ class Emitter:
         return "json_each(%s(%s))" % (_FROM_SERIES[name], ", ".join(self.expr(a) for a in f.args))
 
     # ---- expressions ----------------------------------------------------
-    def order_item(self, o: A.OrderItem) -> str:
+    def order_item(self, o: A.OrderItem, cols: Optional[List[OutputColumn]] = None) -> str:
         nulls = o.nulls or ("first" if o.descending else "last")
-        return "%s%s NULLS %s" % (self.expr(o.expr), " DESC" if o.descending else "",
-                                  nulls.upper())
+        key = str(output_position(o.expr, cols) or "") or self.expr(o.expr)
+        return "%s%s NULLS %s" % (key, " DESC" if o.descending else "", nulls.upper())
 
     def window(self, w: A.WindowSpec) -> str:
         parts = []
@@ -451,6 +453,8 @@ class Emitter:
         return "(%s %s)" % ("NOT" if e.op == "not" else e.op, self.expr(e.expr))
 
     def e_binary(self, e: A.Binary) -> str:
+        if e.op in _COMPARE and isinstance(e.left, A.Param) != isinstance(e.right, A.Param):
+            e = self.typed_parameter(e)
         left, right = self.expr(e.left), self.expr(e.right)
         if e.op in _REGEX:
             flag, neg = _REGEX[e.op]
@@ -465,6 +469,16 @@ class Emitter:
         if e.op not in _PASS_OPS:
             raise unsupported("the operator %s" % e.op)
         return "(%s %s %s)" % (left, e.op.upper(), right)
+
+    def typed_parameter(self, e: A.Binary) -> A.Binary:
+        """``x = $1``: the parameter takes x's type (``compared_parameter_type``)."""
+        param_left = isinstance(e.left, A.Param)
+        kind = compared_parameter_type(e.right if param_left else e.left,
+                                       self.scopes[-1] if self.scopes else {}, self.subquery_cols)
+        if kind is None:
+            return e
+        cast = A.Cast(e.left if param_left else e.right, A.TypeName(kind, kind))
+        return A.Binary(e.op, cast, e.right) if param_left else A.Binary(e.op, e.left, cast)
 
     def e_istest(self, e: A.IsTest) -> str:
         what = {"null": "NULL", "true": "TRUE", "false": "FALSE", "unknown": "NULL"}[e.what]

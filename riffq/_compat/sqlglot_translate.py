@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Set, Tuple
 
-from riffq._catalog.colnames import Scope, expand_star
+from riffq._catalog import sqlast as A
+from riffq._catalog.colnames import Scope, expand_star, output_position
 from riffq._catalog.sqlemit import SET_RETURNING
 from riffq._catalog.translate_srf import (AGGREGATES, SrfCall, SrfElement, grouped_items_ok,
                                           plan_srfs)
@@ -72,6 +73,18 @@ if AVAILABLE:
                         this = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[this],
                                             nested=True)
                 return this
+
+            def _parse_alias(self, this, explicit=False):  # type: ignore[no-untyped-def]
+                # PostgreSQL takes any keyword as a column label after AS
+                # (Metabase: ``... AS select``); sqlglot refuses reserved ones.
+                nxt = self._next
+                if self._curr is not None and self._curr.token_type == TokenType.ALIAS and \
+                        nxt is not None and nxt.token_type in self.RESERVED_TOKENS and \
+                        nxt.text.isidentifier():
+                    self._advance(2)
+                    return self.expression(exp.Alias(
+                        this=this, alias=exp.to_identifier(nxt.text.lower())))
+                return super()._parse_alias(this, explicit)
 else:  # pragma: no cover
     ExprRewriter = object  # type: ignore[misc,assignment]
 
@@ -151,6 +164,8 @@ class _Translator(ExprRewriter):
                 q.set("this", inner)
             else:
                 raise unsupported("%s as a query" % type(q).__name__)
+            if q.args.get("order") is not None:
+                _order_by_position(q.args["order"], cols)
             for key in ("order", "limit", "offset"):
                 if q.args.get(key) is not None:
                     q.set(key, self.expr(q.args[key]))
@@ -475,6 +490,17 @@ class _Translator(ExprRewriter):
         return exp.Var(this=source)
 
 
+def _order_by_position(order: "exp.Expression", cols: Optional[List[OutputColumn]]) -> None:
+    """Bare ORDER BY names that denote a result column become its position
+    (see :func:`colnames.output_position`)."""
+    for item in order.expressions:
+        key = item.this if isinstance(item, exp.Ordered) else None
+        if isinstance(key, exp.Column) and not key.table:
+            position = output_position(A.Col([folded(key.this)]), cols)
+            if position is not None:
+                item.set("this", exp.Literal.number(position))
+
+
 def _is_star(item: "exp.Expression") -> bool:
     return isinstance(item, exp.Star) or (isinstance(item, exp.Column) and
                                           isinstance(item.this, exp.Star))
@@ -503,7 +529,7 @@ def _srf_name_args(e: "exp.Expression") -> Tuple[str, List["exp.Expression"]]:
     name = _srf_call(e)
     assert name is not None
     if isinstance(e, exp.Dot):
-        if e.this.name not in _CATALOG_SCHEMAS:
+        if folded(e.this) not in _CATALOG_SCHEMAS:
             raise UnsupportedSql("42883", "function %s() does not exist"
                                  % e.sql("postgres").split("(", 1)[0])
         e = e.expression

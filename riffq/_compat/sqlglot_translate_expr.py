@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from riffq._catalog.colnames import Scope, resolve_column
+from riffq._catalog.colnames import Scope, compared_parameter_type, resolve_column
 from riffq._catalog.sqlemit import (FUNCTION_RENAMES, KEYWORD_FUNCTIONS, QUANTIFIED_OPS,
                                     SET_RETURNING, VECTOR_COLUMNS)
 # The built-in emitter's rule for when a cast needs its operand's type.
@@ -21,7 +21,7 @@ from riffq._catalog.sqlemit import _text_depends_on_type
 from riffq._catalog.translate_srf import SrfElement, element_sql, record_field_sql
 from riffq._catalog.translate_types import UnsupportedSql, unsupported
 from riffq._compat.sqlglot_translate_types import Described, Typed
-from riffq._compat.sqlglot_translate_names import (KEYWORD_NODES, column_parts,
+from riffq._compat.sqlglot_translate_names import (KEYWORD_NODES, column_parts, folded,
                                                    function_name, is_call, keyword_value,
                                                    type_name)
 
@@ -150,6 +150,8 @@ class ExprRewriter:
         quantifier = _quantifier(e.args.get("expression"))
         if type(e) in _COMPARISONS and quantifier is not None:
             return self.quantified(_COMPARISONS[type(e)], e.this, *quantifier)
+        if type(e) in _COMPARISONS and _is_param(e.this) != _is_param(e.expression):
+            return self.typed_parameter(e)
         if isinstance(e, (exp.Like, exp.ILike)) and quantifier is not None:
             op = "ilike" if isinstance(e, exp.ILike) else "like"
             result = self.quantified(op, e.this, *quantifier)
@@ -171,6 +173,18 @@ class ExprRewriter:
         if isinstance(e, exp.Limit) and isinstance(e.expression, exp.Parameter):
             return exp.Limit(expression=self.expr(e.expression))
         return None
+
+    def typed_parameter(self, e: "exp.Expression") -> Optional["exp.Expression"]:
+        """``x = $1``: the parameter takes x's type (``colnames.compared_parameter_type``)."""
+        param_key = "this" if _is_param(e.this) else "expression"
+        other_key = "expression" if param_key == "this" else "this"
+        other = Typed(e.args[other_key])
+        kind = compared_parameter_type(other.node, self.scope, other.subqueries(self.described))
+        if kind is None:
+            return None
+        e.set(other_key, self.expr(e.args[other_key]))
+        e.set(param_key, call("pg_cast", self.expr(e.args[param_key]), _lit(kind)))
+        return e
 
     def column(self, e: "exp.Column") -> "exp.Expression":
         if isinstance(e.this, exp.Star):
@@ -226,7 +240,7 @@ class ExprRewriter:
 
     def dot(self, e: "exp.Dot") -> "exp.Expression":
         if isinstance(e.expression, exp.Func):
-            schema = e.this.name if isinstance(e.this, exp.Identifier) else None
+            schema = folded(e.this) if isinstance(e.this, exp.Identifier) else None
             if schema not in _CATALOG_SCHEMAS:
                 raise UnsupportedSql("42883", "function %s() does not exist"
                                      % e.sql("postgres").split("(", 1)[0])
@@ -234,7 +248,8 @@ class ExprRewriter:
                 return raw(element_sql(self.srf_elements[id(e)]))
             return self.expr(e.expression)
         # (value).field: a record field.
-        field = e.expression.name
+        field = folded(e.expression) if isinstance(e.expression, exp.Identifier) \
+            else e.expression.name
         base = e.this.this if isinstance(e.this, exp.Paren) else e.this
         if id(base) in self.srf_elements:
             return raw(element_sql(self.srf_elements[id(base)], field))
@@ -422,6 +437,10 @@ def _quantifier(e: Optional["exp.Expression"]) -> Optional[Tuple[str, "exp.Expre
             len(e.expressions) == 1:
         return ("all" if e.name.lower() == "all" else "any"), e.expressions[0]
     return None
+
+
+def _is_param(e: Optional["exp.Expression"]) -> bool:
+    return isinstance(e, (exp.Parameter, exp.Placeholder))
 
 
 def _is_array(e: "exp.Expression") -> bool:
