@@ -146,3 +146,19 @@ def test_a_number_like_the_stand_ins_keeps_the_statement_as_written() -> None:
            "OR oid = '9000000000'")
     assert names(eng, sql) == [(0,)]
     assert tl.calls == [sql]
+
+
+def test_anchored_name_patterns_match_exactly() -> None:
+    """psql's ``relname ~ '^(name)$'`` is answered as an equality: the same
+    rows, case-sensitive, and other patterns still go through the regex."""
+    reg = CatalogRegistry()
+    for name in ("users", "Users", "users2"):
+        reg.register_table("shop", "public", name, [{"id": {"type": "int"}}])
+    eng = CatalogEngine(reg, CountingTranslator())
+    base = ("SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relkind = 'r' AND "
+            "c.relnamespace = 2200 AND c.relname ")
+    assert names(eng, base + "OPERATOR(pg_catalog.~) '^(users)$'") == [("users",)]
+    assert names(eng, base + "~ '^(Users)$' ORDER BY 1") == [("Users",)]
+    assert names(eng, base + "~* '^(users)$' ORDER BY 1") == [("Users",), ("users",)]
+    assert names(eng, base + "~ '^(users.*)$' ORDER BY 1") == [("users",), ("users2",)]
+    assert names(eng, base + "!~ '^(users)$' ORDER BY 1") == [("Users",), ("users2",)]

@@ -270,6 +270,8 @@ class CatalogEngine:
                 self._translations.move_to_end(sql)
                 return tr
         tr = self._translate_uncached(sql)
+        if isinstance(tr, Translation):
+            tr = dataclasses.replace(tr, sql=_ANCHORED_LITERAL.sub(r"(\1 = '\2')", tr.sql))
         with self._translations_lock:
             self._translations[sql] = tr
             while len(self._translations) > TRANSLATION_CACHE_SIZE:
@@ -502,6 +504,10 @@ class CatalogEngine:
         return lambda v: v if isinstance(v, (str, bytes)) else str(v)
 
 
+#: ``x ~ '^(name)$'`` as translated: psql looks a table up by name this way.
+#: It is ``x = 'name'`` (PostgreSQL's ``$`` is the end of the text), which
+#: SQLite answers from an index instead of calling a function per row
+_ANCHORED_LITERAL = re.compile(r"(?i)\bpg_regex\((\w+(?:\.\w+)?), '\^\((\w+)\)\$', 0\)")
 #: a quoted OID in a statement: psql writes each table's OID this way
 _OID_LITERAL = re.compile(r"(?<![\w'])'(\d{5,10})'(?!')")
 _STAND_IN = re.compile(r"(?<!\d)9(\d{9})(?!\d)")
