@@ -20,7 +20,7 @@ from riffq._catalog.translate_types import OutputColumn
 
 __all__ = ["star_columns", "expand_star", "figure_name", "literal_type", "output_column",
            "expr_type", "resolve_column", "output_position", "compared_parameter_type",
-           "BOOL_COLUMNS", "Scope", "Subqueries"]
+           "typed_comparison", "BOOL_COLUMNS", "Scope", "Subqueries"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
 ScopeEntry = Union[str, List[OutputColumn]]
@@ -216,6 +216,7 @@ def expr_type(e: A.Expr, scope: Scope, subqueries: Optional[Subqueries] = None
 
 
 _ARITHMETIC = frozenset(["+", "-", "*", "/", "%"])
+_NUMERIC = ("int2", "int4", "int8", "numeric", "float4", "float8")
 _PARAM_COMPARED_TYPES = frozenset(["int2", "int4", "int8", "oid", "float4", "float8",
                                    "numeric", "bool"])
 
@@ -236,7 +237,19 @@ def compared_parameter_type(other: A.Expr, scope: Scope,
         if ref is not None and ref.source is not None:
             return None
     return kind
-_NUMERIC = ("int2", "int4", "int8", "numeric", "float4", "float8")
+
+
+def typed_comparison(e: A.Binary, scope: Scope,
+                     subqueries: Optional[Subqueries] = None) -> A.Binary:
+    """``x = $1`` with the parameter cast as :func:`compared_parameter_type` says."""
+    param_left = isinstance(e.left, A.Param)
+    if param_left == isinstance(e.right, A.Param):
+        return e
+    kind = compared_parameter_type(e.right if param_left else e.left, scope, subqueries)
+    if kind is None:
+        return e
+    cast = A.Cast(e.left if param_left else e.right, A.TypeName(kind, kind))
+    return A.Binary(e.op, cast, e.right) if param_left else A.Binary(e.op, e.left, cast)
 
 
 def _common_type(types: List[str]) -> str:

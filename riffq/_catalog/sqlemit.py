@@ -17,8 +17,8 @@ from typing import Dict, List, Optional, Set, Tuple
 from riffq._catalog import sqlast as A
 from riffq._catalog.coltypes import function_type
 from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
-                                    compared_parameter_type, output_column, output_position,
-                                    resolve_column, star_columns)
+                                    output_column, output_position, resolve_column,
+                                    star_columns, typed_comparison)
 from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
                                           grouped_items_ok, has_aggregate, plan_srfs,
                                           record_field_sql, walk_expr)
@@ -73,7 +73,7 @@ QUANTIFIED_OPS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">
 _PASS_OPS = frozenset(["=", "<>", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||", "&",
                        "|", "<<", ">>", "and", "or"])
 _REGEX = {"~": (0, False), "~*": (1, False), "!~": (0, True), "!~*": (1, True)}
-_COMPARE = frozenset(["=", "<>", "<", ">", "<=", ">="])
+_COMPARE = frozenset(["=", "<>", "<", ">", "<=", ">="])  # where a bare $n takes a type
 _LIKE_OPS = {"~~": (0, False), "~~*": (1, False), "!~~": (0, True), "!~~*": (1, True)}
 
 _PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_]*$")
@@ -391,7 +391,8 @@ class Emitter:
     # ---- expressions ----------------------------------------------------
     def order_item(self, o: A.OrderItem, cols: Optional[List[OutputColumn]] = None) -> str:
         nulls = o.nulls or ("first" if o.descending else "last")
-        key = str(output_position(o.expr, cols) or "") or self.expr(o.expr)
+        position = output_position(o.expr, cols)
+        key = self.expr(o.expr) if position is None else str(position)
         return "%s%s NULLS %s" % (key, " DESC" if o.descending else "", nulls.upper())
 
     def window(self, w: A.WindowSpec) -> str:
@@ -453,8 +454,8 @@ class Emitter:
         return "(%s %s)" % ("NOT" if e.op == "not" else e.op, self.expr(e.expr))
 
     def e_binary(self, e: A.Binary) -> str:
-        if e.op in _COMPARE and isinstance(e.left, A.Param) != isinstance(e.right, A.Param):
-            e = self.typed_parameter(e)
+        if e.op in _COMPARE:
+            e = typed_comparison(e, self.scopes[-1] if self.scopes else {}, self.subquery_cols)
         left, right = self.expr(e.left), self.expr(e.right)
         if e.op in _REGEX:
             flag, neg = _REGEX[e.op]
@@ -469,16 +470,6 @@ class Emitter:
         if e.op not in _PASS_OPS:
             raise unsupported("the operator %s" % e.op)
         return "(%s %s %s)" % (left, e.op.upper(), right)
-
-    def typed_parameter(self, e: A.Binary) -> A.Binary:
-        """``x = $1``: the parameter takes x's type (``compared_parameter_type``)."""
-        param_left = isinstance(e.left, A.Param)
-        kind = compared_parameter_type(e.right if param_left else e.left,
-                                       self.scopes[-1] if self.scopes else {}, self.subquery_cols)
-        if kind is None:
-            return e
-        cast = A.Cast(e.left if param_left else e.right, A.TypeName(kind, kind))
-        return A.Binary(e.op, cast, e.right) if param_left else A.Binary(e.op, e.left, cast)
 
     def e_istest(self, e: A.IsTest) -> str:
         what = {"null": "NULL", "true": "TRUE", "false": "FALSE", "unknown": "NULL"}[e.what]
