@@ -447,7 +447,9 @@ def test_hostile_statements_are_linear(name):
     big = best_of_3(stmt)
     assert big < 20.0, "%s took %.2fs" % (name, big)
     if big > 0.5:
-        assert big < 24 * small, "%s: %.3fs for 1/8, %.3fs for all" % (name, small, big)
+        # 8x the input: linear work takes ~8x, quadratic 64x; 40x leaves room
+        # for a busy machine slowing one of the two measurements
+        assert big < 40 * small, "%s: %.3fs for 1/8, %.3fs for all" % (name, small, big)
 
 
 @pytest.mark.parametrize("name", ["parens", "semicolons", "quotes", "comments", "dollars",
