@@ -213,10 +213,12 @@ def _date_strings(arr: Any, ctx: TextContext) -> Optional[Any]:
 
 
 def is_utf8(encoding: str) -> bool:
+    """Whether Arrow's strings already are the client's bytes."""
     return encoding.replace("_", "-").lower() in ("utf-8", "utf8")
 
 
 def is_strings(p: Any, dt: Any) -> bool:
+    """Any of Arrow's three string layouts (all text to PostgreSQL)."""
     ty = p.types
     return bool(ty.is_string(dt) or ty.is_large_string(dt)
                 or (hasattr(ty, "is_string_view") and ty.is_string_view(dt)))

@@ -223,7 +223,7 @@ def _arrow_slices(reader) -> Iterator[Any]:
             size = min(step, ramp)
             yield batch.slice(start, size) if start or size < n else batch
             start += size
-            ramp *= 4
+            ramp = min(4 * ramp, ARROW_CHUNK_ROWS)
 
 
 _prefetch_pool: Optional[DaemonPool] = None
