@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 
+import psycopg
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -51,3 +52,22 @@ def run_psql(port, *args, user="user", password=None, dbname="postgres", host="1
 @pytest.fixture
 def psql():
     return run_psql
+
+
+@pytest.fixture(scope="module")
+def pg_conn(real_pg):
+    """A connection to the session's real PostgreSQL, for comparing values."""
+    with psycopg.connect(real_pg.dsn, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module", params=["builtin", "sqlglot"])
+def engine(request):
+    """riffq's catalog engine with nothing registered, on each translator
+    (sqlglot is a test dependency)."""
+    from riffq._catalog.engine import CatalogEngine
+    from riffq._catalog.registry import CatalogRegistry
+    from riffq._catalog.translate import translate
+
+    use = request.param == "sqlglot"
+    return CatalogEngine(CatalogRegistry(), lambda sql: translate(sql, use_sqlglot=use))

@@ -7,8 +7,6 @@ import psycopg
 import pytest
 
 from riffq._catalog.engine import CatalogEngine, CatalogSession
-from riffq._catalog.registry import CatalogRegistry
-from riffq._catalog.translate import translate
 from riffq._wire.errors import PgError
 from riffq._wire.textformat import encoder_for
 
@@ -23,20 +21,6 @@ EXPRESSIONS = [
 ROW_EXPRESSIONS = ["ceiling(reltuples)", "abs(relnatts)", "mod(relnatts, 4)", "pow(relnatts, 2)"]
 NO_SUCH = ["left('abc')", "current_setting()", "format_type(1)", "mod(1.5::float8, 2)",
            "abs(oid)", "round(1.5::float8, 1)", "strpos('abc')", "upper()"]
-
-
-@pytest.fixture(scope="module")
-def pg_conn(real_pg):
-    with psycopg.connect(real_pg.dsn, autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture(scope="module", params=["builtin", "sqlglot"])
-def engine(request) -> CatalogEngine:
-    use = request.param == "sqlglot"
-    if use:
-        pytest.importorskip("sqlglot")
-    return CatalogEngine(CatalogRegistry(), lambda sql: translate(sql, use_sqlglot=use))
 
 
 def ours(engine: CatalogEngine, sql: str):

@@ -4,12 +4,9 @@ an array they keep subscripts from 0, which PostgreSQL prints as
 real PostgreSQL 15, in text and in binary."""
 from __future__ import annotations
 
-import psycopg
 import pytest
 
 from riffq._catalog.engine import CatalogEngine, CatalogSession
-from riffq._catalog.registry import CatalogRegistry
-from riffq._catalog.translate import translate
 from riffq._wire.binformat import binary_encoder_for
 from riffq._wire.textformat import encoder_for
 
@@ -20,18 +17,6 @@ EXPRESSIONS = [
     "p.proargtypes::regtype[])::text[]", "p.proargtypes", "p.proargtypes::text",
     "array_lower(p.proargtypes::oid[], 1)",
 ]
-
-
-@pytest.fixture(scope="module")
-def pg_conn(real_pg):
-    with psycopg.connect(real_pg.dsn, autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture(scope="module", params=["builtin", "sqlglot"])
-def engine(request) -> CatalogEngine:
-    use = request.param == "sqlglot"
-    return CatalogEngine(CatalogRegistry(), lambda sql: translate(sql, use_sqlglot=use))
 
 
 def ours(engine: CatalogEngine, sql: str):
