@@ -84,7 +84,7 @@ def test_psql_describe_matches_postgresql(pg_port, riffq_port, command) -> None:
 
 
 def test_sqlalchemy_sees_the_same_foreign_keys(pg_port, riffq_port) -> None:
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    import sqlalchemy
 
     def keys(port):
         engine = sqlalchemy.create_engine("postgresql+psycopg://postgres@127.0.0.1:%d/%s"
