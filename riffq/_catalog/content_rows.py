@@ -13,7 +13,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
-from .content_relrows import BTREE_AM as _BTREE_AM, attribute_row, class_row
+from .content_relrows import (BTREE_AM as _BTREE_AM, attribute_row, class_row,
+                           system_attributes)
 from . import content_keys as keys
 from .content_toast import toast_attributes, toast_classes, toast_index, toast_oids
 from .content_builtin import (auth_members, namespace_descriptions,
@@ -50,6 +51,8 @@ def static_rows(static: StaticCatalog) -> Dict[str, List[Dict[str, Any]]]:
     pg_attribute rows and their pg_tables/pg_views entries."""
     attrs: List[Dict[str, Any]] = []
     for rel in static.relations.values():
+        if rel.kind == "r":
+            attrs.extend(system_attributes(static, rel.oid))
         for i, (name, t) in enumerate(rel.columns):
             domain = rel.domains[i] if rel.domains else None
             attrs.append(attribute_row(static, rel.oid, i + 1, name, domain or t.oid,
@@ -166,6 +169,8 @@ def attributes(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in ctx.snap.relations():
         cols = ctx.snap.columns(rel)
+        if rel.kind in ("r", "m"):
+            out.extend(system_attributes(ctx.static, rel.oid))
         for i, c in enumerate(cols):
             out.append(attribute_row(ctx.static, rel.oid, i + 1, c.name, c.type_oid, c.typmod,
                                      not c.nullable, c.default is not None))
