@@ -72,8 +72,6 @@ PSQL_SYSTEM_GAPS = {
     r"\dL": _TABLEOID_GAP,
     r"\diS": "the indexes of PostgreSQL's own catalogs (pg_class_oid_index...) have no "
              "pg_index rows, so psql lists none of them",
-    r"\dF": "pg_ts_config is empty: PostgreSQL's 29 built-in text search configurations "
-            "are not in riffq's catalog",
     r"\d pg_catalog.pg_class": "a system catalog's columns of collatable types carry no "
                                "attcollation (PostgreSQL shows collation C), and its "
                                "indexes are missing (see \\diS)",

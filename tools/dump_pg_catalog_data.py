@@ -6,7 +6,8 @@ test fixture's helpers unless ``--dsn`` is given); it writes
 file holds facts, not code: the column lists and types of every built-in
 relation of ``pg_catalog`` and ``information_schema`` (so tools listing
 system tables see PostgreSQL's), and the built-in rows that do not depend
-on the user's schema (``pg_type``, ``pg_namespace``, ``pg_am``, every
+on the user's schema (``pg_type``, ``pg_namespace``, ``pg_am``, ``pg_aggregate``,
+``pg_conversion``, the text search configurations, every
 built-in ``pg_class`` and ``pg_proc`` row, the descriptions of stored
 built-in objects, ``pg_settings`` metadata, ...).  Catalogs holding
 secrets or server-local state (``pg_authid``, ``pg_statistic``, ...) are
@@ -43,7 +44,8 @@ SECRET_OR_LOCAL = {
 #: Catalogs whose objects' built-in descriptions are stored (the objects
 #: themselves are stored rows, so a description never names a missing one).
 DESCRIBED = ("pg_proc", "pg_type", "pg_am", "pg_language", "pg_extension", "pg_collation",
-             "pg_opclass", "pg_opfamily")
+             "pg_opclass", "pg_opfamily", "pg_conversion", "pg_ts_config", "pg_ts_dict",
+             "pg_ts_parser", "pg_ts_template")
 
 
 def _col_expr(name: str, typname: str) -> str:
@@ -116,6 +118,16 @@ STATIC_ROWS = {
     "pg_opfamily": "ORDER BY oid",
     "pg_cast": "ORDER BY oid",
     "pg_range": "ORDER BY rngtypid",
+    # built-in encoding conversions (DBeaver lists encodings from them), the
+    # aggregates' own rows (Grafana's aggregate picker) and text search
+    # configurations with what they are made of (psql's \dF, \dFd, \dFp)
+    "pg_conversion": "ORDER BY oid",
+    "pg_aggregate": "ORDER BY aggfnoid",
+    "pg_ts_config": "ORDER BY oid",
+    "pg_ts_config_map": "ORDER BY mapcfg, maptokentype, mapseqno",
+    "pg_ts_dict": "ORDER BY oid",
+    "pg_ts_parser": "ORDER BY oid",
+    "pg_ts_template": "ORDER BY oid",
     "pg_database": "ORDER BY oid",
     "pg_roles": "WHERE rolname = 'postgres'",
     "pg_user": "WHERE usename = 'postgres'",

@@ -27,7 +27,16 @@ from .content_rows import (RowContext, all_types, index_def, pk_def, relation_vi
 from .pgnames import format_type, quote_ident
 from .viewdef import view_definition
 
-_ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1", 16: "LATIN9", 24: "WIN1252"}
+#: PostgreSQL 15's encodings by number (pg_encoding_to_char): pg_conversion
+#: rows name them all, the client-only ones (SJIS...) included
+_ENCODINGS = dict(enumerate((
+    "SQL_ASCII", "EUC_JP", "EUC_CN", "EUC_KR", "EUC_TW", "EUC_JIS_2004", "UTF8",
+    "MULE_INTERNAL", "LATIN1", "LATIN2", "LATIN3", "LATIN4", "LATIN5", "LATIN6", "LATIN7",
+    "LATIN8", "LATIN9", "LATIN10", "WIN1256", "WIN1258", "WIN866", "WIN874", "KOI8R",
+    "WIN1251", "WIN1252", "ISO_8859_5", "ISO_8859_6", "ISO_8859_7", "ISO_8859_8", "WIN1250",
+    "WIN1253", "WIN1254", "WIN1255", "WIN1257", "KOI8U", "SJIS", "BIG5", "GBK", "UHC",
+    "GB18030", "JOHAB", "SHIFT_JIS_2004"
+)))
 _TRUE = ("t", "true", "y", "yes", "on", "1")
 _FALSE = ("f", "false", "n", "no", "off", "0")
 _INT_LIMITS = {"int2": (-32768, 32767), "int4": (-2 ** 31, 2 ** 31 - 1),
