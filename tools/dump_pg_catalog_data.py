@@ -133,6 +133,8 @@ STATIC_ROWS = {
     "pg_user": "WHERE usename = 'postgres'",
     "pg_settings": "ORDER BY name",
     "pg_class": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,  # indexes, TOAST too
+    # the catalogs' own indexes (psql's \diS); none has expressions or predicates
+    "pg_index": "WHERE indexrelid < %d ORDER BY indexrelid" % FIRST_USER_OID,
     "pg_proc": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,
     # extension membership (plpgsql's functions): pgcli's is_extension reads it
     "pg_depend": "WHERE deptype = 'e' ORDER BY classid, objid",

@@ -22,6 +22,7 @@ from .content_builtin import (auth_members, namespace_descriptions,
 from .pgnames import format_type, quote_ident, sql_data_type
 
 PG_CLASS_OID = 1259
+C_COLLATION_OID = 950
 _UTF8_MAX_BYTES = 4
 _RECORD_IO = (2290, 2291, 2402, 2403)          # record_in/out/recv/send
 _ARRAY_IO = (750, 751, 2400, 2401, 3816, 6179)  # array_in/out/recv/send/typanalyze/subscript
@@ -55,8 +56,13 @@ def static_rows(static: StaticCatalog) -> Dict[str, List[Dict[str, Any]]]:
             attrs.extend(system_attributes(static, rel.oid))
         for i, (name, t) in enumerate(rel.columns):
             domain = rel.domains[i] if rel.domains else None
-            attrs.append(attribute_row(static, rel.oid, i + 1, name, domain or t.oid,
-                                       -1 if domain else t.typmod, rel.notnull[i]))
+            row = attribute_row(static, rel.oid, i + 1, name, domain or t.oid,
+                                -1 if domain else t.typmod, rel.notnull[i])
+            # PostgreSQL's bootstrap gives every collatable column of a system
+            # table collation C, whatever its type's default (psql's \d shows it)
+            if rel.kind == "r" and row["attcollation"]:
+                row["attcollation"] = C_COLLATION_OID
+            attrs.append(row)
     return {"pg_attribute": attrs}
 
 
