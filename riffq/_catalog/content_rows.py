@@ -20,6 +20,7 @@ from .content_toast import toast_attributes, toast_classes, toast_index, toast_o
 from .content_builtin import (auth_members, namespace_descriptions,
                               predefined_roles, rewrite_rules, shared_descriptions)
 from .pgnames import format_type, quote_ident, sql_data_type
+from .viewupdate import EVENT_DELETE, EVENT_INSERT, EVENT_UPDATE, updatable_events
 
 PG_CLASS_OID = 1259
 C_COLLATION_OID = 950
@@ -461,16 +462,29 @@ def is_tables(ctx: RowContext) -> List[Dict[str, Any]]:
             continue
         out.append({"table_catalog": ctx.db, "table_schema": rel.schema, "table_name": rel.name,
                     "table_type": "BASE TABLE" if rel.kind == "r" else "VIEW",
-                    "is_insertable_into": "YES" if rel.kind == "r" else "NO", "is_typed": "NO"})
+                    "is_insertable_into": _yes(bool(updatable_events(ctx, rel) & EVENT_INSERT)),
+                    "is_typed": "NO"})
     return out
 
 
+def _yes(flag: bool) -> str:
+    return "YES" if flag else "NO"
+
+
 def is_views(ctx: RowContext) -> List[Dict[str, Any]]:
-    return [{"table_catalog": ctx.db, "table_schema": rel.schema, "table_name": rel.name,
-             "view_definition": _view_text(ctx, rel), "check_option": "NONE", "is_updatable": "NO",
-             "is_insertable_into": "NO", "is_trigger_updatable": "NO",
-             "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}
-            for rel in ctx.snap.relations() if rel.kind == "v"]
+    out = []
+    for rel in ctx.snap.relations():
+        if rel.kind != "v":
+            continue
+        events = updatable_events(ctx, rel)
+        out.append({"table_catalog": ctx.db, "table_schema": rel.schema, "table_name": rel.name,
+                    "view_definition": _view_text(ctx, rel), "check_option": "NONE",
+                    "is_updatable": _yes(events & (EVENT_UPDATE | EVENT_DELETE)
+                                         == EVENT_UPDATE | EVENT_DELETE),
+                    "is_insertable_into": _yes(bool(events & EVENT_INSERT)),
+                    "is_trigger_updatable": "NO", "is_trigger_deletable": "NO",
+                    "is_trigger_insertable_into": "NO"})
+    return out
 
 
 _INT_PRECISION = {21: 16, 23: 32, 20: 64, 700: 24, 701: 53}
