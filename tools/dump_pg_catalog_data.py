@@ -135,6 +135,9 @@ STATIC_ROWS = {
     "pg_class": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,  # indexes, TOAST too
     # the catalogs' own indexes (psql's \diS); none has expressions or predicates
     "pg_index": "WHERE indexrelid < %d ORDER BY indexrelid" % FIRST_USER_OID,
+    # their primary keys and unique constraints, and information_schema's
+    # domain checks (SQLAlchemy's get_domains)
+    "pg_constraint": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,
     "pg_proc": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,
     # extension membership (plpgsql's functions): pgcli's is_extension reads it
     "pg_depend": "WHERE deptype = 'e' ORDER BY classid, objid",
@@ -166,7 +169,23 @@ def dump(dsn: str, out: str) -> None:
         cur.execute("SELECT DISTINCT proargdefaults::text, pg_get_expr(proargdefaults, 0) "
                     "FROM pg_proc WHERE proargdefaults IS NOT NULL ORDER BY 1")
         expressions = dict(cur.fetchall())
-    _write(out, version, rels, rows, regproc, keywords, expressions)
+        definitions = _definitions(cur)
+    _write(out, version, rels, rows, regproc, keywords, expressions, definitions)
+
+
+def _definitions(cur: Any) -> Dict[str, Dict[str, Any]]:
+    """What pg_get_constraintdef and pg_get_indexdef print for the built-in
+    constraints and indexes, by OID: [plain, pretty]; for an index also the
+    text of each key column (pg_get_indexdef's second argument)."""
+    cur.execute("SELECT oid, pg_get_constraintdef(oid), pg_get_constraintdef(oid, true) "
+                "FROM pg_constraint WHERE oid < %d ORDER BY oid" % FIRST_USER_OID)
+    constraints = {str(r[0]): [r[1], r[2]] for r in cur.fetchall()}
+    cur.execute("SELECT indexrelid, pg_get_indexdef(indexrelid), "
+                "pg_get_indexdef(indexrelid, 0, true), array(SELECT pg_get_indexdef(indexrelid, "
+                "k, true) FROM generate_series(1, indnatts) k) FROM pg_index "
+                "WHERE indexrelid < %d ORDER BY indexrelid" % FIRST_USER_OID)
+    indexes = {str(r[0]): [r[1], r[2], r[3]] for r in cur.fetchall()}
+    return {"constraints": constraints, "indexes": indexes}
 
 
 def _descriptions(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]]
@@ -206,7 +225,8 @@ def _regproc_names(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any
 
 
 def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]],
-           regproc: Dict[str, str], keywords: List[str], expressions: Dict[str, str]) -> None:
+           regproc: Dict[str, str], keywords: List[str], expressions: Dict[str, str],
+           definitions: Dict[str, Dict[str, Any]]) -> None:
     dumps = lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False)  # noqa: E731
     lines = ["{", '"server_version":%s,' % dumps(version), '"relations":{']
     names = list(rels)
@@ -216,6 +236,7 @@ def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[Li
     lines.append('"regproc":%s,' % dumps(regproc))
     lines.append('"quoted_keywords":%s,' % dumps(keywords))
     lines.append('"expressions":%s,' % dumps(expressions))
+    lines.append('"definitions":%s,' % dumps(definitions))
     lines.append('"rows":{')
     rel_names = list(rows)
     for i, name in enumerate(rel_names):

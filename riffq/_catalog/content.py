@@ -79,6 +79,13 @@ class StaticCatalog:
         self.quoted_keywords = frozenset(raw["quoted_keywords"])
         #: pg_get_expr() text of the built-in expression trees (argument defaults)
         self.expressions: Dict[str, str] = raw.get("expressions", {})
+        #: pg_get_constraintdef/pg_get_indexdef of the built-in constraints and
+        #: indexes by OID: [plain, pretty] (indexes: and each key column's text)
+        definitions = raw.get("definitions", {})
+        self.constraint_defs: Dict[int, List[str]] = {
+            int(k): v for k, v in definitions.get("constraints", {}).items()}
+        self.index_defs: Dict[int, List[Any]] = {
+            int(k): v for k, v in definitions.get("indexes", {}).items()}
         self.rows: Dict[str, List[List[Any]]] = raw["rows"]
         self.regproc: Dict[int, str] = {int(k): v for k, v in raw["regproc"].items()}
         type_cols = [c[0] for c in raw["relations"]["pg_type"]["columns"]]

@@ -361,6 +361,12 @@ class FunctionHost:
         return F.to_json([oid] if known else [])
 
     def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
+        builtin = None if oid is None else self.ctx.static.index_defs.get(int(oid))
+        if builtin is not None:
+            n = int(column or 0)
+            if n:
+                return builtin[2][n - 1] if 0 < n <= len(builtin[2]) else ""
+            return builtin[1] if pretty else builtin[0]
         rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_index_oid")
         if rel is None:
             return None
@@ -372,6 +378,9 @@ class FunctionHost:
         return index_def(self.ctx, rel)
 
     def get_constraintdef(self, oid: Any, pretty: Any = 0) -> Optional[str]:
+        builtin = None if oid is None else self.ctx.static.constraint_defs.get(int(oid))
+        if builtin is not None:
+            return builtin[1] if pretty else builtin[0]
         rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_constraint_oid")
         if rel is not None:
             return pk_def(self.ctx, rel)
