@@ -110,6 +110,11 @@ class StaticCatalog:
         self.proc_by_oid: Dict[int, Dict[str, Any]] = {p["oid"]: p for p in self.procs}
         for p in self.procs:
             self.regproc.setdefault(p["oid"], p["proname"])
+        #: namespace of every built-in pg_class row (indexes and TOAST tables too)
+        class_cols = [c[0] for c in raw["relations"]["pg_class"]["columns"]]
+        oid_at, nsp_at = class_cols.index("oid"), class_cols.index("relnamespace")
+        self.class_namespace: Dict[int, int] = {
+            r[oid_at]: r[nsp_at] for r in self.rows.get("pg_class", ())}
         #: (classoid, objoid, objsubid) -> description of a built-in object
         self.descriptions: Dict[Tuple[int, int, int], str] = {
             (r[1], r[0], r[2]): r[3] for r in self.rows.get("pg_description", ())}

@@ -187,11 +187,13 @@ class FunctionHost:
             pg_table_is_visible=self.table_is_visible, pg_type_is_visible=self.type_is_visible,
             pg_function_is_visible=lambda oid: None if oid is None else 1,
             pg_opclass_is_visible=lambda oid: None if oid is None else 1,
+            pg_opfamily_is_visible=lambda oid: None if oid is None else 1,
             pg_operator_is_visible=lambda oid: None if oid is None else 1,
             pg_collation_is_visible=lambda oid: None if oid is None else 1,
             pg_statistics_obj_is_visible=lambda oid: None if oid is None else 1,
             pg_conversion_is_visible=lambda oid: None if oid is None else 1,
             pg_ts_config_is_visible=lambda oid: None if oid is None else 1,
+            pg_tableoid=self.tableoid,
             obj_description=self.obj_description, col_description=self.col_description,
             shobj_description=self.shobj_description,
             pg_postmaster_start_time=lambda: self.started.isoformat(),
@@ -360,6 +362,12 @@ class FunctionHost:
         known = oid in self.ctx.static.relation_by_oid or self._user_rel(oid) is not None
         return F.to_json([oid] if known else [])
 
+    def tableoid(self, relname: Any) -> Optional[int]:
+        """The ``tableoid`` system column of a catalog relation (the
+        translators rewrite ``alias.tableoid`` into this call)."""
+        rel = self.ctx.static.relations.get(str(relname))
+        return None if rel is None else rel.oid
+
     def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
         builtin = None if oid is None else self.ctx.static.index_defs.get(int(oid))
         if builtin is not None:
@@ -416,9 +424,9 @@ class FunctionHost:
         if oid is None:
             return None
         oid = int(oid)
-        builtin = self.ctx.static.relation_by_oid.get(oid)
-        if builtin is not None:
-            return 1 if builtin.schema == "pg_catalog" else 0
+        namespace = self.ctx.static.class_namespace.get(oid)
+        if namespace is not None:
+            return 1 if namespace == PG_CATALOG_OID else 0
         rel = self._user_rel(oid) or self.ctx.snap.relation_by_oid(oid, "pk_index_oid")
         return None if rel is None else int(relation_visible(self.ctx, rel))
 
