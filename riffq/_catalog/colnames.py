@@ -292,8 +292,8 @@ def tableoid_relation(parts: List[str], scopes: List[Scope]) -> Optional[str]:
             if entry is not None:
                 return entry if isinstance(entry, str) else None
         elif scope:
-            return next(iter(scope.values())) if len(scope) == 1 and isinstance(
-                next(iter(scope.values())), str) else None
+            entries = list(scope.values())
+            return entries[0] if len(entries) == 1 and isinstance(entries[0], str) else None
     return None
 
 
