@@ -342,11 +342,14 @@ RULES: Tuple[Rule, ...] = (
          lambda v, ctx: "<acl>"),
     Rule("storage-statistics",
          "Page counts, tuple estimates, on-disk sizes, file node numbers and freeze "
-         "horizons reflect storage and vacuum history, not the schema.",
+         "horizons reflect storage and vacuum history, not the schema. Size functions "
+         "count under their own names and under the aliases tools give them (DBeaver's "
+         "index_rel_size is pg_relation_size of an index: PostgreSQL's empty btree has "
+         "its 8192-byte metapage, riffq stores nothing).",
          _names("reltuples", "relpages", "relallvisible", "relfilenode", "relfrozenxid",
                 "relminmxid", "datfrozenxid", "datminmxid", "size", "pg_relation_size",
                 "pg_total_relation_size", "pg_table_size", "pg_indexes_size",
-                "pg_database_size"),
+                "pg_database_size", "index_rel_size"),
          lambda v, ctx: "<storage>"),
     Rule("activity-detail",
          "pg_stat_activity columns riffq has no source for (wait events, transaction ids, "

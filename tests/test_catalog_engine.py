@@ -116,7 +116,8 @@ def test_primary_key_and_comments(registry, tl) -> None:
     sql = tl.tr("SELECT con.conname, con.contype, con.conkey, pg_get_constraintdef(con.oid), "
                 "pg_get_indexdef(con.conindid), i.indkey, i.indisprimary, "
                 "col_description(con.conrelid, 1), obj_description(con.conrelid, 'pg_class') "
-                "FROM pg_constraint con JOIN pg_index i ON i.indexrelid = con.conindid",
+                "FROM pg_constraint con JOIN pg_index i ON i.indexrelid = con.conindid "
+                "WHERE con.conrelid >= 16384",  # not the system catalogs' own keys
                 [OC("conname", source=("pg_constraint", "conname")),
                  OC("contype", source=("pg_constraint", "contype")),
                  OC("conkey", source=("pg_constraint", "conkey")),
@@ -182,8 +183,8 @@ def test_lazy_source_is_read_only_for_touched_relations(tl) -> None:
                 [], session)
     assert "columns" not in src.calls and "relations" in src.calls
     src.calls.clear()
-    att = tl.tr("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = 70002 ORDER BY attnum",
-                None, ["pg_attribute"])
+    att = tl.tr("SELECT attname, atttypid FROM pg_attribute "
+                "WHERE attrelid = 70002 AND attnum > 0 ORDER BY attnum", None, ["pg_attribute"])
     assert eng.execute(att, [], session)[1] == [("id", 20), ("payload", 3802)]
     assert src.calls.count("columns") == 1
     # live: every statement asks again

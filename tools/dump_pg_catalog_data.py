@@ -6,7 +6,8 @@ test fixture's helpers unless ``--dsn`` is given); it writes
 file holds facts, not code: the column lists and types of every built-in
 relation of ``pg_catalog`` and ``information_schema`` (so tools listing
 system tables see PostgreSQL's), and the built-in rows that do not depend
-on the user's schema (``pg_type``, ``pg_namespace``, ``pg_am``, every
+on the user's schema (``pg_type``, ``pg_namespace``, ``pg_am``, ``pg_aggregate``,
+``pg_conversion``, the text search configurations, every
 built-in ``pg_class`` and ``pg_proc`` row, the descriptions of stored
 built-in objects, ``pg_settings`` metadata, ...).  Catalogs holding
 secrets or server-local state (``pg_authid``, ``pg_statistic``, ...) are
@@ -43,7 +44,8 @@ SECRET_OR_LOCAL = {
 #: Catalogs whose objects' built-in descriptions are stored (the objects
 #: themselves are stored rows, so a description never names a missing one).
 DESCRIBED = ("pg_proc", "pg_type", "pg_am", "pg_language", "pg_extension", "pg_collation",
-             "pg_opclass", "pg_opfamily")
+             "pg_opclass", "pg_opfamily", "pg_conversion", "pg_ts_config", "pg_ts_dict",
+             "pg_ts_parser", "pg_ts_template")
 
 
 def _col_expr(name: str, typname: str) -> str:
@@ -116,11 +118,26 @@ STATIC_ROWS = {
     "pg_opfamily": "ORDER BY oid",
     "pg_cast": "ORDER BY oid",
     "pg_range": "ORDER BY rngtypid",
+    # built-in encoding conversions (DBeaver lists encodings from them), the
+    # aggregates' own rows (Grafana's aggregate picker) and text search
+    # configurations with what they are made of (psql's \dF, \dFd, \dFp)
+    "pg_conversion": "ORDER BY oid",
+    "pg_aggregate": "ORDER BY aggfnoid",
+    "pg_ts_config": "ORDER BY oid",
+    "pg_ts_config_map": "ORDER BY mapcfg, maptokentype, mapseqno",
+    "pg_ts_dict": "ORDER BY oid",
+    "pg_ts_parser": "ORDER BY oid",
+    "pg_ts_template": "ORDER BY oid",
     "pg_database": "ORDER BY oid",
     "pg_roles": "WHERE rolname = 'postgres'",
     "pg_user": "WHERE usename = 'postgres'",
     "pg_settings": "ORDER BY name",
     "pg_class": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,  # indexes, TOAST too
+    # the catalogs' own indexes (psql's \diS); none has expressions or predicates
+    "pg_index": "WHERE indexrelid < %d ORDER BY indexrelid" % FIRST_USER_OID,
+    # their primary keys and unique constraints, and information_schema's
+    # domain checks (SQLAlchemy's get_domains)
+    "pg_constraint": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,
     "pg_proc": "WHERE oid < %d ORDER BY oid" % FIRST_USER_OID,
     # extension membership (plpgsql's functions): pgcli's is_extension reads it
     "pg_depend": "WHERE deptype = 'e' ORDER BY classid, objid",
@@ -152,7 +169,23 @@ def dump(dsn: str, out: str) -> None:
         cur.execute("SELECT DISTINCT proargdefaults::text, pg_get_expr(proargdefaults, 0) "
                     "FROM pg_proc WHERE proargdefaults IS NOT NULL ORDER BY 1")
         expressions = dict(cur.fetchall())
-    _write(out, version, rels, rows, regproc, keywords, expressions)
+        definitions = _definitions(cur)
+    _write(out, version, rels, rows, regproc, keywords, expressions, definitions)
+
+
+def _definitions(cur: Any) -> Dict[str, Dict[str, Any]]:
+    """What pg_get_constraintdef and pg_get_indexdef print for the built-in
+    constraints and indexes, by OID: [plain, pretty]; for an index also the
+    text of each key column (pg_get_indexdef's second argument)."""
+    cur.execute("SELECT oid, pg_get_constraintdef(oid), pg_get_constraintdef(oid, true) "
+                "FROM pg_constraint WHERE oid < %d ORDER BY oid" % FIRST_USER_OID)
+    constraints = {str(r[0]): [r[1], r[2]] for r in cur.fetchall()}
+    cur.execute("SELECT indexrelid, pg_get_indexdef(indexrelid), "
+                "pg_get_indexdef(indexrelid, 0, true), array(SELECT pg_get_indexdef(indexrelid, "
+                "k, true) FROM generate_series(1, indnatts) k) FROM pg_index "
+                "WHERE indexrelid < %d ORDER BY indexrelid" % FIRST_USER_OID)
+    indexes = {str(r[0]): [r[1], r[2], r[3]] for r in cur.fetchall()}
+    return {"constraints": constraints, "indexes": indexes}
 
 
 def _descriptions(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]]
@@ -192,7 +225,8 @@ def _regproc_names(cur: Any, rels: Dict[str, Any], rows: Dict[str, List[List[Any
 
 
 def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[List[Any]]],
-           regproc: Dict[str, str], keywords: List[str], expressions: Dict[str, str]) -> None:
+           regproc: Dict[str, str], keywords: List[str], expressions: Dict[str, str],
+           definitions: Dict[str, Dict[str, Any]]) -> None:
     dumps = lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False)  # noqa: E731
     lines = ["{", '"server_version":%s,' % dumps(version), '"relations":{']
     names = list(rels)
@@ -202,6 +236,7 @@ def _write(out: str, version: str, rels: Dict[str, Any], rows: Dict[str, List[Li
     lines.append('"regproc":%s,' % dumps(regproc))
     lines.append('"quoted_keywords":%s,' % dumps(keywords))
     lines.append('"expressions":%s,' % dumps(expressions))
+    lines.append('"definitions":%s,' % dumps(definitions))
     lines.append('"rows":{')
     rel_names = list(rows)
     for i, name in enumerate(rel_names):

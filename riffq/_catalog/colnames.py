@@ -20,7 +20,7 @@ from riffq._catalog.translate_types import OutputColumn
 
 __all__ = ["star_columns", "expand_star", "figure_name", "literal_type", "output_column",
            "expr_type", "resolve_column", "output_position", "compared_parameter_type",
-           "typed_comparison", "BOOL_COLUMNS", "Scope", "Subqueries"]
+           "typed_comparison", "BOOL_COLUMNS", "Scope", "Subqueries", "tableoid_relation"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
 ScopeEntry = Union[str, List[OutputColumn]]
@@ -277,6 +277,24 @@ def output_position(e: A.Expr, cols: Optional[List[OutputColumn]]) -> Optional[i
     if names.count(e.parts[0]) != 1:
         return None
     return names.index(e.parts[0]) + 1
+
+
+def tableoid_relation(parts: List[str], scopes: List[Scope]) -> Optional[str]:
+    """The catalog relation whose ``tableoid`` system column ``parts`` reads
+    (``l.tableoid``, or a lone ``tableoid`` over one relation), else None.
+    The SQLite tables have no such column; psql's \\dd and \\dL join
+    pg_description on it, so the translators put the relation's OID there."""
+    if not parts or parts[-1] != "tableoid" or len(parts) > 2:
+        return None
+    for scope in reversed(scopes):
+        if len(parts) == 2:
+            entry = scope.get(parts[0])
+            if entry is not None:
+                return entry if isinstance(entry, str) else None
+        elif scope:
+            entries = list(scope.values())
+            return entries[0] if len(entries) == 1 and isinstance(entries[0], str) else None
+    return None
 
 
 def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:

@@ -79,6 +79,13 @@ class StaticCatalog:
         self.quoted_keywords = frozenset(raw["quoted_keywords"])
         #: pg_get_expr() text of the built-in expression trees (argument defaults)
         self.expressions: Dict[str, str] = raw.get("expressions", {})
+        #: pg_get_constraintdef/pg_get_indexdef of the built-in constraints and
+        #: indexes by OID: [plain, pretty] (indexes: and each key column's text)
+        definitions = raw.get("definitions", {})
+        self.constraint_defs: Dict[int, List[str]] = {
+            int(k): v for k, v in definitions.get("constraints", {}).items()}
+        self.index_defs: Dict[int, List[Any]] = {
+            int(k): v for k, v in definitions.get("indexes", {}).items()}
         self.rows: Dict[str, List[List[Any]]] = raw["rows"]
         self.regproc: Dict[int, str] = {int(k): v for k, v in raw["regproc"].items()}
         type_cols = [c[0] for c in raw["relations"]["pg_type"]["columns"]]
@@ -103,6 +110,11 @@ class StaticCatalog:
         self.proc_by_oid: Dict[int, Dict[str, Any]] = {p["oid"]: p for p in self.procs}
         for p in self.procs:
             self.regproc.setdefault(p["oid"], p["proname"])
+        #: namespace of every built-in pg_class row (indexes and TOAST tables too)
+        class_cols = [c[0] for c in raw["relations"]["pg_class"]["columns"]]
+        oid_at, nsp_at = class_cols.index("oid"), class_cols.index("relnamespace")
+        self.class_namespace: Dict[int, int] = {
+            r[oid_at]: r[nsp_at] for r in self.rows.get("pg_class", ())}
         #: (classoid, objoid, objsubid) -> description of a built-in object
         self.descriptions: Dict[Tuple[int, int, int], str] = {
             (r[1], r[0], r[2]): r[3] for r in self.rows.get("pg_description", ())}

@@ -3,11 +3,18 @@ relation riffq describes: the catalog's own, the user's, their indexes and
 TOAST tables."""
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from .content import BOOTSTRAP_SUPERUSER_OID, StaticCatalog
 
 HEAP_AM, BTREE_AM = 2, 403
+
+#: The system columns PostgreSQL 15 gives every relation with heap storage
+#: (tables, materialized views, TOAST tables; not views or indexes): name,
+#: type OID, attnum.  Tools that read pg_attribute without ``attnum > 0``
+#: (DBeaver's column listing) show them, so they must be there.
+SYSTEM_COLUMNS = (("tableoid", 26, -6), ("cmax", 29, -5), ("xmax", 28, -4),
+                  ("cmin", 29, -3), ("xmin", 28, -2), ("ctid", 27, -1))
 
 
 def attribute_row(static: StaticCatalog, relid: int, attnum: int, name: str, typoid: int,
@@ -23,6 +30,17 @@ def attribute_row(static: StaticCatalog, relid: int, attnum: int, name: str, typ
         "attgenerated": "", "attisdropped": False, "attislocal": True, "attinhcount": 0,
         "attcollation": t["typcollation"],
     }
+
+
+def system_attributes(static: StaticCatalog, relid: int) -> List[Dict[str, Any]]:
+    """pg_attribute rows of a heap relation's system columns, as PostgreSQL
+    writes them: NOT NULL, no statistics target (0), stored plain."""
+    rows = []
+    for name, typoid, attnum in SYSTEM_COLUMNS:
+        row = attribute_row(static, relid, attnum, name, typoid, -1, True)
+        row["attstattarget"] = 0
+        rows.append(row)
+    return rows
 
 
 def class_row(oid: int, name: str, nsp: int, reltype: int, kind: str, natts: int,

@@ -13,14 +13,17 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
-from .content_relrows import BTREE_AM as _BTREE_AM, attribute_row, class_row
+from .content_relrows import (BTREE_AM as _BTREE_AM, attribute_row, class_row,
+                           system_attributes)
 from . import content_keys as keys
 from .content_toast import toast_attributes, toast_classes, toast_index, toast_oids
 from .content_builtin import (auth_members, namespace_descriptions,
                               predefined_roles, rewrite_rules, shared_descriptions)
 from .pgnames import format_type, quote_ident, sql_data_type
+from .viewupdate import EVENT_DELETE, EVENT_INSERT, EVENT_UPDATE, updatable_events
 
 PG_CLASS_OID = 1259
+C_COLLATION_OID = 950
 _UTF8_MAX_BYTES = 4
 _RECORD_IO = (2290, 2291, 2402, 2403)          # record_in/out/recv/send
 _ARRAY_IO = (750, 751, 2400, 2401, 3816, 6179)  # array_in/out/recv/send/typanalyze/subscript
@@ -50,10 +53,17 @@ def static_rows(static: StaticCatalog) -> Dict[str, List[Dict[str, Any]]]:
     pg_attribute rows and their pg_tables/pg_views entries."""
     attrs: List[Dict[str, Any]] = []
     for rel in static.relations.values():
+        if rel.kind == "r":
+            attrs.extend(system_attributes(static, rel.oid))
         for i, (name, t) in enumerate(rel.columns):
             domain = rel.domains[i] if rel.domains else None
-            attrs.append(attribute_row(static, rel.oid, i + 1, name, domain or t.oid,
-                                       -1 if domain else t.typmod, rel.notnull[i]))
+            row = attribute_row(static, rel.oid, i + 1, name, domain or t.oid,
+                                -1 if domain else t.typmod, rel.notnull[i])
+            # PostgreSQL's bootstrap gives every collatable column of a system
+            # table collation C, whatever its type's default (psql's \d shows it)
+            if rel.kind == "r" and row["attcollation"]:
+                row["attcollation"] = C_COLLATION_OID
+            attrs.append(row)
     return {"pg_attribute": attrs}
 
 
@@ -166,6 +176,8 @@ def attributes(ctx: RowContext) -> List[Dict[str, Any]]:
     out = []
     for rel in ctx.snap.relations():
         cols = ctx.snap.columns(rel)
+        if rel.kind in ("r", "m"):
+            out.extend(system_attributes(ctx.static, rel.oid))
         for i, c in enumerate(cols):
             out.append(attribute_row(ctx.static, rel.oid, i + 1, c.name, c.type_oid, c.typmod,
                                      not c.nullable, c.default is not None))
@@ -450,16 +462,29 @@ def is_tables(ctx: RowContext) -> List[Dict[str, Any]]:
             continue
         out.append({"table_catalog": ctx.db, "table_schema": rel.schema, "table_name": rel.name,
                     "table_type": "BASE TABLE" if rel.kind == "r" else "VIEW",
-                    "is_insertable_into": "YES" if rel.kind == "r" else "NO", "is_typed": "NO"})
+                    "is_insertable_into": _yes(bool(updatable_events(ctx, rel) & EVENT_INSERT)),
+                    "is_typed": "NO"})
     return out
 
 
+def _yes(flag: bool) -> str:
+    return "YES" if flag else "NO"
+
+
 def is_views(ctx: RowContext) -> List[Dict[str, Any]]:
-    return [{"table_catalog": ctx.db, "table_schema": rel.schema, "table_name": rel.name,
-             "view_definition": _view_text(ctx, rel), "check_option": "NONE", "is_updatable": "NO",
-             "is_insertable_into": "NO", "is_trigger_updatable": "NO",
-             "is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO"}
-            for rel in ctx.snap.relations() if rel.kind == "v"]
+    out = []
+    for rel in ctx.snap.relations():
+        if rel.kind != "v":
+            continue
+        events = updatable_events(ctx, rel)
+        out.append({"table_catalog": ctx.db, "table_schema": rel.schema, "table_name": rel.name,
+                    "view_definition": _view_text(ctx, rel), "check_option": "NONE",
+                    "is_updatable": _yes(events & (EVENT_UPDATE | EVENT_DELETE)
+                                         == EVENT_UPDATE | EVENT_DELETE),
+                    "is_insertable_into": _yes(bool(events & EVENT_INSERT)),
+                    "is_trigger_updatable": "NO", "is_trigger_deletable": "NO",
+                    "is_trigger_insertable_into": "NO"})
+    return out
 
 
 _INT_PRECISION = {21: 16, 23: 32, 20: 64, 700: 24, 701: 53}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from .content import UserRelation, stable_oid
-from .content_relrows import attribute_row, class_row
+from .content_relrows import attribute_row, class_row, system_attributes
 
 PG_TOAST_OID = 99
 #: TOAST_TUPLE_THRESHOLD with 8 kB pages: MAXALIGN_DOWN((8192 - 40) / 4)
@@ -105,7 +105,7 @@ def toast_attributes(ctx: Any, rel: UserRelation) -> List[Dict[str, Any]]:
     oids = toast_oids(ctx, rel)
     if oids is None:
         return []
-    out = []
+    out = system_attributes(ctx.static, oids[0])
     for relid, columns in ((oids[0], _TOAST_COLUMNS), (oids[1], _TOAST_COLUMNS[:2])):
         for i, (name, typoid) in enumerate(columns):
             row = attribute_row(ctx.static, relid, i + 1, name, typoid, -1, False)

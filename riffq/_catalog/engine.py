@@ -148,7 +148,9 @@ class CatalogEngine:
                 self._conn.execute("CREATE TABLE %s (%s)" % (self._table(key), cols))
                 rows = [_zero_based(rel, [_sqlite_value(v) for v in r])
                         for r in self._static.rows.get(key, ())
-                        if key not in BUILDERS or key in ("pg_class", "pg_type", "pg_description")]
+                        if key not in BUILDERS
+                        or key in ("pg_class", "pg_type", "pg_description", "pg_index",
+                                   "pg_constraint")]
                 rows += [self._ordered(rel, d) for d in derived.get(key, ())]
                 if rows:
                     marks = ", ".join("?" * len(rel.columns))

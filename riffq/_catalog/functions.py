@@ -27,7 +27,16 @@ from .content_rows import (RowContext, all_types, index_def, pk_def, relation_vi
 from .pgnames import format_type, quote_ident
 from .viewdef import view_definition
 
-_ENCODINGS = {0: "SQL_ASCII", 6: "UTF8", 8: "LATIN1", 16: "LATIN9", 24: "WIN1252"}
+#: PostgreSQL 15's encodings by number (pg_encoding_to_char): pg_conversion
+#: rows name them all, the client-only ones (SJIS...) included
+_ENCODINGS = dict(enumerate((
+    "SQL_ASCII", "EUC_JP", "EUC_CN", "EUC_KR", "EUC_TW", "EUC_JIS_2004", "UTF8",
+    "MULE_INTERNAL", "LATIN1", "LATIN2", "LATIN3", "LATIN4", "LATIN5", "LATIN6", "LATIN7",
+    "LATIN8", "LATIN9", "LATIN10", "WIN1256", "WIN1258", "WIN866", "WIN874", "KOI8R",
+    "WIN1251", "WIN1252", "ISO_8859_5", "ISO_8859_6", "ISO_8859_7", "ISO_8859_8", "WIN1250",
+    "WIN1253", "WIN1254", "WIN1255", "WIN1257", "KOI8U", "SJIS", "BIG5", "GBK", "UHC",
+    "GB18030", "JOHAB", "SHIFT_JIS_2004"
+)))
 _TRUE = ("t", "true", "y", "yes", "on", "1")
 _FALSE = ("f", "false", "n", "no", "off", "0")
 _INT_LIMITS = {"int2": (-32768, 32767), "int4": (-2 ** 31, 2 ** 31 - 1),
@@ -178,11 +187,13 @@ class FunctionHost:
             pg_table_is_visible=self.table_is_visible, pg_type_is_visible=self.type_is_visible,
             pg_function_is_visible=lambda oid: None if oid is None else 1,
             pg_opclass_is_visible=lambda oid: None if oid is None else 1,
+            pg_opfamily_is_visible=lambda oid: None if oid is None else 1,
             pg_operator_is_visible=lambda oid: None if oid is None else 1,
             pg_collation_is_visible=lambda oid: None if oid is None else 1,
             pg_statistics_obj_is_visible=lambda oid: None if oid is None else 1,
             pg_conversion_is_visible=lambda oid: None if oid is None else 1,
             pg_ts_config_is_visible=lambda oid: None if oid is None else 1,
+            pg_tableoid=self.tableoid,
             obj_description=self.obj_description, col_description=self.col_description,
             shobj_description=self.shobj_description,
             pg_postmaster_start_time=lambda: self.started.isoformat(),
@@ -351,7 +362,19 @@ class FunctionHost:
         known = oid in self.ctx.static.relation_by_oid or self._user_rel(oid) is not None
         return F.to_json([oid] if known else [])
 
+    def tableoid(self, relname: Any) -> Optional[int]:
+        """The ``tableoid`` system column of a catalog relation (the
+        translators rewrite ``alias.tableoid`` into this call)."""
+        rel = self.ctx.static.relations.get(str(relname))
+        return None if rel is None else rel.oid
+
     def get_indexdef(self, oid: Any, column: Any = 0, pretty: Any = 0) -> Optional[str]:
+        builtin = None if oid is None else self.ctx.static.index_defs.get(int(oid))
+        if builtin is not None:
+            n = int(column or 0)
+            if n:
+                return builtin[2][n - 1] if 0 < n <= len(builtin[2]) else ""
+            return builtin[1] if pretty else builtin[0]
         rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_index_oid")
         if rel is None:
             return None
@@ -363,6 +386,9 @@ class FunctionHost:
         return index_def(self.ctx, rel)
 
     def get_constraintdef(self, oid: Any, pretty: Any = 0) -> Optional[str]:
+        builtin = None if oid is None else self.ctx.static.constraint_defs.get(int(oid))
+        if builtin is not None:
+            return builtin[1] if pretty else builtin[0]
         rel = None if oid is None else self.ctx.snap.relation_by_oid(int(oid), "pk_constraint_oid")
         if rel is not None:
             return pk_def(self.ctx, rel)
@@ -398,9 +424,9 @@ class FunctionHost:
         if oid is None:
             return None
         oid = int(oid)
-        builtin = self.ctx.static.relation_by_oid.get(oid)
-        if builtin is not None:
-            return 1 if builtin.schema == "pg_catalog" else 0
+        namespace = self.ctx.static.class_namespace.get(oid)
+        if namespace is not None:
+            return 1 if namespace == PG_CATALOG_OID else 0
         rel = self._user_rel(oid) or self.ctx.snap.relation_by_oid(oid, "pk_index_oid")
         return None if rel is None else int(relation_visible(self.ctx, rel))
 

@@ -18,7 +18,7 @@ from riffq._catalog import sqlast as A
 from riffq._catalog.coltypes import function_type
 from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
                                     output_column, output_position, resolve_column,
-                                    star_columns, typed_comparison)
+                                    star_columns, tableoid_relation, typed_comparison)
 from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
                                           grouped_items_ok, has_aggregate, plan_srfs,
                                           record_field_sql, walk_expr)
@@ -433,6 +433,9 @@ class Emitter:
                 for rewrites in frame.values():
                     if e.parts[0] in rewrites:
                         return rewrites[e.parts[0]]
+        relation = tableoid_relation(e.parts, self.scopes)
+        if relation is not None:
+            return "pg_tableoid(%s)" % quote_literal(relation)
         parts = e.parts[-3:]
         return ".".join(quote_ident(p) for p in parts)
 

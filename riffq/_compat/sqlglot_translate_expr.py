@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from riffq._catalog.colnames import Scope, compared_parameter_type, resolve_column
+from riffq._catalog.colnames import (Scope, compared_parameter_type, resolve_column,
+                                     tableoid_relation)
 from riffq._catalog.sqlemit import (FUNCTION_RENAMES, KEYWORD_FUNCTIONS, QUANTIFIED_OPS,
                                     SET_RETURNING, VECTOR_COLUMNS)
 # The built-in emitter's rule for when a cast needs its operand's type.
@@ -196,6 +197,9 @@ class ExprRewriter:
                 raise unsupported(keyword.upper())
             return call(target)
         parts = column_parts(e)
+        relation = tableoid_relation(parts, self.scopes)
+        if relation is not None:
+            return call("pg_tableoid", _lit(relation))
         for frame in reversed(self.function_columns):
             if len(parts) == 2 and parts[0] in frame and parts[1] in frame[parts[0]]:
                 return frame[parts[0]][parts[1]].copy()
