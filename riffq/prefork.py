@@ -65,6 +65,8 @@ MAX_RESTART_DELAY = 10.0
 _COUNTER = struct.Struct("<q")
 #: the datagram that carries a passed connection's descriptor
 _HANDOFF = b"connection"
+#: the load published for a worker that is not running
+_UNAVAILABLE = 2 ** 62
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -430,6 +432,10 @@ class Supervisor:
             if pid == 0:
                 continue
             self._forget(position)
+            if self._loads is not None:
+                # nobody passes connections to a dead worker; its replacement
+                # publishes its own count (0) once it serves
+                _COUNTER.pack_into(self._loads, position * _COUNTER.size, _UNAVAILABLE)
             if child.ready_fd is not None:
                 self._read_report(child)
             what = _describe_exit(status)

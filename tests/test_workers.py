@@ -466,3 +466,33 @@ def test_a_passed_connection_can_be_cancelled(serve):
             assert who(conn)[2] == 1
     finally:
         close_all([first, second])
+
+
+def test_no_connection_is_passed_to_a_worker_that_is_not_running():
+    """The supervisor marks a dead worker's load as unavailable until its
+    replacement serves; ``place`` then keeps connections where they are."""
+    import mmap as mmap_module
+    from riffq import prefork
+
+    loads = mmap_module.mmap(-1, 16)
+    channels = [socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM) for _ in range(2)]
+    slot = prefork.WorkerSlot(0, 2, os.getpid(), mmap_module.mmap(-1, 16), channels,
+                              ("127.0.0.1", 0), None, os.open(os.devnull, os.O_WRONLY), loads)
+    client, server_side = socket.socketpair()
+    try:
+        prefork._COUNTER.pack_into(loads, 0, 5)
+        prefork._COUNTER.pack_into(loads, 8, prefork._UNAVAILABLE)
+        assert slot.place(server_side) is False
+        # running again with fewer connections: it gets this one
+        prefork._COUNTER.pack_into(loads, 8, 1)
+        assert slot.place(server_side) is True
+        data, fds, _, _ = socket.recv_fds(channels[1][0], 1024, 4)
+        assert data == prefork._HANDOFF and len(fds) == 1
+        os.close(fds[0])
+        assert prefork._COUNTER.unpack_from(loads, 8)[0] == 2
+    finally:
+        client.close()
+        os.close(slot._ready_fd)
+        for a, b in channels:
+            a.close()
+            b.close()
