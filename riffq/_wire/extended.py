@@ -177,8 +177,7 @@ class ExtendedProtocol:
         if several:
             raise PgError("42601", "cannot insert multiple commands into a prepared statement")
         if not empty:
-            if self.s.txn == "E":
-                check_failed_transaction(self.s, cmd)
+            check_failed_transaction(self.s, cmd)
         if copy is not None:
             raise PgError("0A000", "COPY to or from the client is supported through the simple "
                           "query protocol only")
@@ -226,8 +225,7 @@ class ExtendedProtocol:
         stmt = self.statements.get(msg.statement)
         if stmt is None:
             raise PgError("26000", 'prepared statement "%s" does not exist' % msg.statement)
-        if self.s.txn == "E":
-            check_failed_transaction(self.s, stmt.cmd)
+        check_failed_transaction(self.s, stmt.cmd)
         if msg.portal and msg.portal in self.portals:
             raise PgError("42P03", 'portal "%s" already exists' % msg.portal)
         if len(msg.params) != len(stmt.param_oids):
@@ -259,10 +257,9 @@ class ExtendedProtocol:
             if not self._returns_nothing(stmt):
                 # PostgreSQL describes a row-less statement even in a failed
                 # block; one with a result shape is refused
-                if s.txn == "E":
-                    check_failed_transaction(s, stmt.cmd)
+                check_failed_transaction(s, stmt.cmd)
             s.host.write(m.parameter_description(stmt.param_oids))
-            if self._is_builtin(stmt) or stmt.cursor is not None:
+            if stmt.builtin or stmt.cursor is not None:
                 self._describe_builtin(stmt, ())
                 return
             if stmt.columns is not None:
@@ -274,7 +271,7 @@ class ExtendedProtocol:
                            catalog=stmt.catalog)
             return
         portal = self._portal(msg.name)
-        if (self._is_builtin(portal.stmt) and not isinstance(portal.stmt.cmd, ShowCommand)) \
+        if (portal.stmt.builtin and not isinstance(portal.stmt.cmd, ShowCommand)) \
                 or (portal.stmt.cursor is not None and not isinstance(portal.stmt.cursor, Fetch)):
             self.s.host.write(m.no_data())     # described without running (SET has effects)
             return
@@ -285,12 +282,8 @@ class ExtendedProtocol:
 
     def _returns_nothing(self, stmt: Statement) -> bool:
         """Known without running it: an empty query or a builtin other than SHOW."""
-        return stmt.empty or (self._is_builtin(stmt) and not isinstance(stmt.cmd, ShowCommand)
+        return stmt.empty or (stmt.builtin and not isinstance(stmt.cmd, ShowCommand)
                               and stmt.cursor is None)
-
-    @staticmethod
-    def _is_builtin(stmt: Statement) -> bool:
-        return stmt.builtin
 
     def _describe_builtin(self, stmt: Statement, formats: Tuple[int, ...]) -> None:
         if isinstance(stmt.cmd, ShowCommand):
@@ -334,9 +327,8 @@ class ExtendedProtocol:
         """Produce a portal's result, once: builtins here, the handler on a
         worker; ``then()`` runs when the outcome is known."""
         s = self.s
-        if s.txn == "E":
-            check_failed_transaction(s, portal.stmt.cmd)
-        if self._is_builtin(portal.stmt):
+        check_failed_transaction(s, portal.stmt.cmd)
+        if portal.stmt.builtin:
             res = run_builtin(s, portal.stmt.cmd)
             if res.notice is not None:
                 n = res.notice
@@ -404,9 +396,8 @@ class ExtendedProtocol:
     def _execute(self, msg: m.Execute) -> None:
         s = self.s
         portal = self._portal(msg.portal)
-        if s.txn == "E":
-            check_failed_transaction(s, portal.stmt.cmd)
-        if s.txn == "I" and not self._implicit and self._is_builtin(portal.stmt):
+        check_failed_transaction(s, portal.stmt.cmd)
+        if s.txn == "I" and not self._implicit and portal.stmt.builtin:
             self._implicit = True
             s.settings.begin()
         if portal.stmt.empty:
