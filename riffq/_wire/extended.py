@@ -17,6 +17,7 @@ from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
 from .cursors import CursorSlice, Fetch
 from .errors import PgError
+from .fastpath import encoded_to_end
 from .params import ParamError, decode_params
 from .results import Outcome, fields_for
 from .session_sql import ShowCommand
@@ -167,6 +168,60 @@ class ExtendedProtocol:
         if s.txn == "I":
             self._drop_portals()   # the implicit transaction ends here
         s.ready_for_query()
+
+    # ------------------------------------------------- the common request
+
+    def run_unnamed(self, plan: Any) -> None:
+        """Parse/Bind/[Describe]/Execute/Sync of an unnamed statement without
+        parameters (``fastpath.UnnamedPlan``): Parse and Bind are done here;
+        the rest stays in the framer until the handler answers, and is
+        answered in one go when its result is complete, else read as usual."""
+        s = self.s
+        stmt = Statement("", plan.sql, None, [], False)
+        self.statements[""] = stmt
+        old = self.portals.pop("", None)
+        if old is not None:
+            old.close()
+        portal = Portal("", stmt, [], plan.formats)
+        self.portals[""] = portal
+        s.host.write(_PARSE_BIND_COMPLETE)
+
+        def done(outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
+            portal.outcome = outcome
+            if outcome.error is None:
+                if self._answer_at_once(portal, plan, pre):
+                    return
+                portal.queued = pre
+        s.call_handler(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
+                       done, formats=plan.formats)
+
+    def _answer_at_once(self, portal: Portal, plan: Any, pre: List[Tuple[bytes, int]]) -> bool:
+        """Answer Describe, Execute and Sync together, as their general
+        handling would, when the whole result is known; False otherwise."""
+        s = self.s
+        out = portal.outcome
+        stream = out.stream
+        parts = []
+        if stream is None:
+            if plan.describe:
+                parts.append(m.no_data())
+            parts.append(m.command_complete(out.tag))
+        else:
+            encoded = encoded_to_end(pre)
+            if encoded is None:
+                return False
+            stream.close()
+            if plan.describe:
+                parts.append(m.row_description(fields_for(stream.columns, portal.formats), s.codec))
+            parts += encoded[0]
+            parts.append(m.command_complete("SELECT %d" % encoded[1]))
+        portal.done = True
+        s.framer.skip(plan.rest)
+        s.host.write(b"".join(parts))
+        if stream is None:
+            follow_handler_tag(s, None, out.tag)
+        self._sync()
+        return True
 
     # --------------------------------------------------------------- Parse
 
@@ -512,6 +567,8 @@ class ExtendedProtocol:
     def release_all(self) -> None:
         self._drop_portals(keep_holdable=False)
 
+
+_PARSE_BIND_COMPLETE = m.parse_complete() + m.bind_complete()
 
 #: what each extended-protocol message does
 _STEPS = {m.Parse: ExtendedProtocol._parse, m.Bind: ExtendedProtocol._bind,

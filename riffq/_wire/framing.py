@@ -85,6 +85,11 @@ class Framer:
         self._pos = end
         return _TYPE_BYTES[type_byte], body
 
+    def skip(self, n: int) -> None:
+        """Drop ``n`` buffered bytes: messages handled without framing them
+        (see ``fastpath``)."""
+        self._advance(n)
+
     def _advance(self, n: int) -> None:
         self._pos += n
         if self._pos > 65536 and self._pos * 2 > len(self._buf):

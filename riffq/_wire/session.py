@@ -24,6 +24,7 @@ from collections import deque
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import messages as m
+from .fastpath import UnnamedPlan, plan_for
 from .errors import PgError, ProtocolViolation
 from .framing import Framer
 from .results import EncodedRows, Outcome, ResultStream, encode_error, interpret
@@ -171,6 +172,10 @@ class Session:
     # ------------------------------------------------------------------ input
 
     def data_received(self, data: bytes) -> None:
+        if self.state == READY and not self._busy and not self.framer.pending():
+            plan = plan_for(data, self.codec)
+            if plan is not None and self._run_plan(plan, data):
+                return
         if self.state == CLOSED:
             return
         if not self._seen_input:
@@ -181,6 +186,21 @@ class Session:
                 return
         self.framer.feed(data)
         self._process()
+
+    def _run_plan(self, plan: Any, data: bytes) -> bool:
+        """Run a whole request of a common shape (see ``fastpath``); False
+        when the session is not in the everyday state it assumes."""
+        if self.txn == "E" or self.extended.skipping or self.host.buffered() >= HIGH_WATER \
+                or not plan.usable(self.app):
+            return False
+        self.framer.feed(data)
+        if type(plan) is UnnamedPlan:
+            self.framer.skip(plan.head)
+            self.extended.run_unnamed(plan)
+        else:
+            self.framer.skip(len(data))
+            self.simple.run_single(plan.sql)
+        return True
 
     def wants_input(self) -> bool:
         """Whether the host should keep reading from the client. Not while

@@ -16,6 +16,7 @@ from .copyout import CopyOutStream, convert_queued, copy_done, copy_out_response
 from .commands import (check_failed_transaction, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
 from .errors import PgError
+from .fastpath import encoded_to_end
 from .results import Outcome, fields_for
 from .textformat import encoder_for
 
@@ -44,6 +45,17 @@ class SimpleQuery:
         if self._implicit:
             s.settings.begin()
         self._next()
+
+    def run_single(self, stmt: str) -> None:
+        """A Query of one statement for the handler (``fastpath.SinglePlan``):
+        what ``run`` does, without working out again what the text is."""
+        s = self.s
+        s.extended.query_started()
+        self.queue.clear()
+        self._implicit = False
+        self._cmd = None
+        self._copy = None
+        s.call_handler(stmt, {"connection_id": s.conn_id}, self._answered)
 
     def _next(self) -> None:
         s = self.s
@@ -153,6 +165,14 @@ class SimpleQuery:
             self._next()
             return
         stream = outcome.stream
+        encoded = None if self._copy is not None else encoded_to_end(pre)
+        if encoded is not None:
+            # all encoded in the handler's thread: no streaming to set up
+            stream.close()
+            s.host.write(b"".join([m.row_description(fields_for(stream.columns), s.codec)] + encoded[0]
+                                  + [m.command_complete("SELECT %d" % encoded[1])]))
+            self._next()
+            return
         if self._copy == "out":
             stream, pre = CopyOutStream(stream), convert_queued(pre)
             s.host.write(copy_out_response(len(stream.columns)))

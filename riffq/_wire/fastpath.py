@@ -1,0 +1,146 @@
+"""Whole requests of the two commonest shapes, recognised by their bytes.
+
+Most statements reach the server as one read holding one whole request:
+either a simple Query of a single statement, or Parse/Bind/[Describe]/
+Execute/Sync of an unnamed statement without parameters (what libpq's
+``PQexecParams``, pgbench and psycopg send). Framing, parsing and dispatching
+those five messages one at a time costs more than answering ``select 1``.
+
+So a read is classified once, by its bytes, into a plan; a read seen again
+with the session in its everyday state (ready, no error to skip past, no
+transaction failed) is run by ``ExtendedProtocol.run_unnamed`` or
+``SimpleQuery.run_single``, which leave the session exactly as the general
+path would. Everything else, including every read that is not one whole
+request of these shapes, goes the general way. The plan's messages stay in
+the session's framer until the answer is known: an answer the short path
+cannot finish (a large or failed result) is finished by the general path
+from there, in order with whatever the client sent meanwhile.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from . import analysis
+from . import messages as m
+from .errors import PgError
+from .framing import Framer
+
+#: reads longer than this are never classified (nor kept as keys)
+MAX_READ = 1024
+#: plans kept; past this the table starts afresh
+MAX_PLANS = 2048
+
+
+class SinglePlan:
+    """A simple Query holding one statement the handler answers."""
+
+    __slots__ = ("sql", "_app", "_usable")
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+        self._app: Any = None
+        self._usable = False
+
+    def usable(self, app: Any) -> bool:
+        """Whether ``app`` gives this statement to its handler (not to the
+        catalog); worked out once per application."""
+        if self._app is not app:
+            self._usable = not app.is_catalog_statement(self.sql)
+            self._app = app
+        return self._usable
+
+
+class UnnamedPlan(SinglePlan):
+    """Parse/Bind/[Describe]/Execute/Sync of an unnamed statement without
+    parameters. ``head``: bytes of Parse and Bind, done before the handler
+    runs; ``rest``: bytes of the messages after them."""
+
+    __slots__ = ("formats", "describe", "head", "rest")
+
+    def __init__(self, sql: str, formats: Tuple[int, ...], describe: bool, head: int, rest: int) -> None:
+        super().__init__(sql)
+        self.formats = formats
+        self.describe = describe
+        self.head = head
+        self.rest = rest
+
+    def usable(self, app: Any) -> bool:
+        # a parameter type hook is called at Parse time: the general path
+        return super().usable(app) and not app.declares_parameter_types
+
+
+Plan = Union[SinglePlan, UnnamedPlan]
+
+_plans: Dict[Tuple[bytes, str], Optional[Plan]] = {}
+
+
+def plan_for(data: bytes, encoding: str) -> Optional[Plan]:
+    """The plan for a read, or None when it takes the general path."""
+    key = (data, encoding)
+    try:
+        return _plans[key]
+    except KeyError:
+        pass
+    if len(data) > MAX_READ:
+        return None
+    try:
+        plan = _classify(data, encoding)
+    except PgError:
+        plan = None     # the general path reports it, in its place
+    if len(_plans) >= MAX_PLANS:
+        _plans.clear()
+    _plans[key] = plan
+    return plan
+
+
+def _classify(data: bytes, encoding: str) -> Optional[Plan]:
+    framer = Framer()
+    framer.startup = False
+    framer.feed(data)
+    msgs: List[Tuple[Any, int]] = []
+    while True:
+        framed = framer.next_message()
+        if framed is None:
+            break
+        type_byte, body = framed
+        msgs.append((m.parse_typed(type_byte, body, encoding), 5 + len(body)))
+    if framer.pending() or not msgs:
+        return None
+    kinds = [type(msg) for msg, _ in msgs]
+    if kinds == [m.Query]:
+        stmts = analysis.statements(msgs[0][0].sql)
+        if len(stmts) != 1 or analysis.empty(stmts[0]) or not _for_handler(stmts[0]):
+            return None
+        return SinglePlan(stmts[0])
+    if kinds in ([m.Parse, m.Bind, m.Describe, m.Execute, m.Sync], [m.Parse, m.Bind, m.Execute, m.Sync]):
+        parse, bind = msgs[0][0], msgs[1][0]
+        describe = kinds[2] is m.Describe
+        if parse.name or parse.param_types or bind.portal or bind.statement \
+                or bind.params or bind.param_formats:
+            return None
+        if describe and (msgs[2][0].kind != "P" or msgs[2][0].name):
+            return None
+        execute = msgs[-2][0]
+        if execute.portal or execute.max_rows:
+            return None
+        sql = parse.sql
+        several, empty, _, _, _ = analysis.prepared(sql)
+        if several or empty or not _for_handler(sql) or analysis.inferred_types(sql, ()):
+            return None
+        head = msgs[0][1] + msgs[1][1]
+        return UnnamedPlan(sql, tuple(bind.result_formats), describe, head, len(data) - head)
+    return None
+
+
+def _for_handler(stmt: str) -> bool:
+    """Neither answered by the server itself nor a cursor or COPY."""
+    _, _, cmd, copy, cursor = analysis.prepared(stmt)
+    return cmd is None and copy is None and cursor is None
+
+
+def encoded_to_end(pre: List[Tuple[bytes, int]]) -> Optional[Tuple[List[bytes], int]]:
+    """A result's chunks and row count when the handler's thread encoded all
+    of it (the chunks end with the end marker), else None."""
+    if not pre or pre[-1][1] != -1:
+        return None
+    return [blob for blob, _ in pre], sum([n for _, n in pre]) + 1    # the marker counts -1
