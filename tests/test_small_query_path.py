@@ -153,3 +153,15 @@ def test_connections_reading_at_once_never_mix_bytes(serve):
     for t in threads:
         t.join(60)
     assert not errors
+
+
+def test_descriptions_and_tags_are_remembered_per_shape_and_encoding():
+    fields = [("é", 23, 4, -1, 0)]
+    utf8 = m.row_description(fields, "utf-8")
+    assert m.row_description(list(fields), "utf-8") is utf8
+    latin1 = m.row_description(fields, "latin-1")
+    assert latin1 != utf8 and b"\xe9\x00" in latin1 and b"\xc3\xa9\x00" in utf8
+    binary = m.row_description([("é", 23, 4, -1, 1)], "utf-8")
+    assert binary != utf8 and binary.endswith(b"\x00\x01")
+    assert m.command_complete("SELECT 2") == b"C\x00\x00\x00\x0dSELECT 2\x00"
+    assert m.command_complete("SELECT 2") is m.command_complete("SELECT 2")

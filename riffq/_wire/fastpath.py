@@ -143,4 +143,6 @@ def encoded_to_end(pre: List[Tuple[bytes, int]]) -> Optional[Tuple[List[bytes], 
     of it (the chunks end with the end marker), else None."""
     if not pre or pre[-1][1] != -1:
         return None
+    if len(pre) == 2:
+        return [pre[0][0]], pre[0][1]
     return [blob for blob, _ in pre], sum([n for _, n in pre]) + 1    # the marker counts -1

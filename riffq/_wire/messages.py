@@ -429,11 +429,24 @@ _FIELD_TAIL = struct.Struct("!ihihih")
 
 
 def row_description(fields: Sequence[Field], encoding: str = "utf-8") -> bytes:
+    """RowDescription. Handlers answer with the same few shapes again and
+    again, so a description is made once per shape and encoding."""
+    key = (tuple(fields), encoding)
+    known = _descriptions.get(key)
+    if known is not None:
+        return known
     parts = [_I16.pack(len(fields))]
     for name, oid, typlen, typmod, fmt in fields:
         parts.append(_cstr(name, encoding))
         parts.append(_FIELD_TAIL.pack(0, 0, oid, typlen, typmod, fmt))
-    return _msg(b"T", b"".join(parts))
+    made = _msg(b"T", b"".join(parts))
+    if len(_descriptions) >= _REMEMBER_COUNT:
+        _descriptions.clear()
+    _descriptions[key] = made
+    return made
+
+
+_descriptions: Dict[Tuple[Tuple[Field, ...], str], bytes] = {}
 
 
 def data_row(values: Sequence[Optional[bytes]]) -> bytes:
@@ -466,7 +479,18 @@ def split_data_rows(blob: bytes, n: int) -> Tuple[bytes, bytes]:
 
 
 def command_complete(tag: str) -> bytes:
-    return _msg(b"C", _cstr(tag))
+    known = _completions.get(tag)
+    if known is not None:
+        return known
+    made = _msg(b"C", _cstr(tag))
+    if len(tag) <= 32:      # SELECT 1, INSERT 0 1...: the same few again and again
+        if len(_completions) >= _REMEMBER_COUNT:
+            _completions.clear()
+        _completions[tag] = made
+    return made
+
+
+_completions: Dict[str, bytes] = {}
 
 
 def empty_query_response() -> bytes:

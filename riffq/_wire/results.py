@@ -16,7 +16,7 @@ from typing import Any, Deque, Iterator, List, NamedTuple, Optional, Sequence, T
 from . import messages
 from .errors import PgError
 from .pgtypes import PgType
-from .rowsource import describe, encode_rows
+from .rowsource import declared_columns, describe, encode_rows
 from .textformat import encoders_for
 from .workers import DaemonPool
 
@@ -324,6 +324,10 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
     if isinstance(result, TypedRows):
         columns, rows = result.columns, result.rows
     elif isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
+        if eager and type(result[1]) is list and len(result[1]) <= SMALL_ROWS and not any(formats):
+            small = _small_declared(result[0], result[1], ctx, encoding)
+            if small is not None:
+                return small
         try:
             columns, rows = describe(result[0], result[1])
         except ValueError as exc:
@@ -342,6 +346,20 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
         except Exception as exc:
             raise encode_error(exc)
     return ResultStream(columns, chunks)
+
+
+def _small_declared(schema_desc: List[Any], rows: List[Any], ctx: Any,
+                    encoding: str) -> Optional[EncodedRows]:
+    """A few rows under a schema naming every type: checked and encoded in
+    one pass, without ``describe`` walking them first. None: the general way."""
+    declared = declared_columns(schema_desc)
+    if declared is None:
+        return None
+    columns = list(declared)
+    blob = _small_text_rows(columns, rows, ctx, encoding)
+    if blob is None:
+        return None
+    return EncodedRows(columns, [(blob, len(rows))] if rows else [])
 
 
 def _small_text_rows(columns: List[Column], rows: Sequence[Sequence[Any]], ctx: Any,

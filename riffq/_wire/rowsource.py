@@ -68,7 +68,7 @@ def _row_from_mapping(n: int, names: List[str], row: Mapping[str, Any]) -> Tuple
     return tuple(row.get(name) for name in names)
 
 
-def _schema(schema_desc: Any) -> Tuple[List[str], List[Optional[PgType]]]:
+def _schema(schema_desc: Any) -> Tuple[Sequence[str], Sequence[Optional[PgType]]]:
     """Column names and declared types. Handlers answer with the same few
     schemas again and again, so plain ``{"name": str, "type": str}`` lists
     are resolved once and remembered."""
@@ -76,7 +76,7 @@ def _schema(schema_desc: Any) -> Tuple[List[str], List[Optional[PgType]]]:
     if key is not None:
         known = _known_schemas.get(key)
         if known is not None:
-            return list(known[0]), list(known[1])
+            return known
     names, declared = _resolve_schema(schema_desc)
     if key is not None:
         if len(_known_schemas) >= 1024:
@@ -101,6 +101,29 @@ def _schema_key(schema_desc: Any) -> Optional[Tuple[Tuple[str, Optional[str]], .
             return None
         key.append((name, t))
     return tuple(key)
+
+
+def declared_columns(schema_desc: Any) -> Optional[Tuple[Column, ...]]:
+    """The columns of a plain schema that declares every column's type, else
+    None (a type to infer from the rows, or a schema to report on)."""
+    key = _schema_key(schema_desc)
+    if key is None:
+        return None
+    known = _all_declared.get(key, False)
+    if known is False:
+        try:
+            names, declared = _schema(schema_desc)
+        except ValueError:
+            known = None
+        else:
+            known = None if any(t is None for t in declared) else tuple(zip(names, declared))
+        if len(_all_declared) >= 1024:
+            _all_declared.clear()
+        _all_declared[key] = known
+    return known
+
+
+_all_declared: Dict[Tuple[Tuple[str, Optional[str]], ...], Optional[Tuple[Column, ...]]] = {}
 
 
 def _resolve_schema(schema_desc: Any) -> Tuple[List[str], List[Optional[PgType]]]:

@@ -66,10 +66,11 @@ class QueryCallback:
 
     Thread-safe and single-shot: the first call is checked in the caller's
     thread and delivered to the session; later calls are logged and ignored,
-    because the client has already been answered.
+    because the client has already been answered. The callback, holding the
+    checked answer, is itself what the loop thread runs to deliver it.
     """
 
-    __slots__ = ("_session", "_token", "_unanswered", "_eager", "_formats")
+    __slots__ = ("_session", "_token", "_unanswered", "_eager", "_formats", "_outcome", "_pre")
 
     def __init__(self, session: "Session", token: int, eager: bool = True,
                  formats: Tuple[int, ...] = ()) -> None:
@@ -102,7 +103,17 @@ class QueryCallback:
                 pre = stream.take()     # encoded already, in this thread
             else:
                 outcome, pre = _encode_ahead(outcome)
-        s.post(lambda: s._deliver(self._token, outcome, pre))
+        self._outcome = outcome
+        self._pre = pre
+        s.host.post(self._deliver)
+
+    def _deliver(self) -> None:
+        """On the loop thread: hand the answer to the session (see ``Session.post``)."""
+        s = self._session
+        try:
+            s._deliver(self._token, self._outcome, self._pre)
+        except Exception as exc:
+            s.internal_error(exc)
 
 
 def _encode_ahead(outcome: Outcome) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
@@ -193,12 +204,10 @@ class Session:
         if self.txn == "E" or self.extended.skipping or self.host.buffered() >= HIGH_WATER \
                 or not plan.usable(self.app):
             return False
-        self.framer.feed(data)
         if type(plan) is UnnamedPlan:
-            self.framer.skip(plan.head)
+            self.framer.feed(data[plan.head:])     # kept until the answer is known
             self.extended.run_unnamed(plan)
         else:
-            self.framer.skip(len(data))
             self.simple.run_single(plan.sql)
         return True
 
@@ -477,11 +486,15 @@ class Session:
             try:
                 fn()
             except Exception as exc:
-                log.exception("internal error on connection %s", self.conn_id)
-                if self.state != CLOSED:
-                    self.fatal(PgError("XX000", "internal error: %s: %s" % (type(exc).__name__, exc),
-                                       severity="FATAL"))
+                self.internal_error(exc)
         self.host.post(guarded)
+
+    def internal_error(self, exc: BaseException) -> None:
+        """Our bug, met on the loop thread: this connection ends with XX000."""
+        log.exception("internal error on connection %s", self.conn_id)
+        if self.state != CLOSED:
+            self.fatal(PgError("XX000", "internal error: %s: %s" % (type(exc).__name__, exc),
+                               severity="FATAL"))
 
     # --------------------------------------------------------------- settings
 
@@ -505,6 +518,9 @@ class Session:
         """ReadyForQuery, preceded by ParameterStatus for every reported
         setting whose value differs from what the client was last told (as
         PostgreSQL reports them: a SET undone by a rollback sends nothing)."""
+        if not self._reports:
+            self.host.write(m.ready_for_query(self.txn))
+            return
         out = []
         for k, v in self._reports.items():
             if self._told.get(k) != v:
@@ -560,7 +576,8 @@ class Session:
             self.app.disconnect(self)
         elif self._deferred_job is not None and self.state != CLOSED:
             job, self._deferred_job = self._deferred_job, None
-            self.spawn(job)
+            self._jobs += 1         # the job posts its own _job_finished
+            self.host.run(job)
 
     def _new_token(self) -> int:
         self._token += 1
@@ -580,21 +597,24 @@ class Session:
         cb = QueryCallback(self, token, eager, formats)
         answer = self.app.catalog_query if catalog else self.app.query
 
-        def job() -> None:
+        def job() -> None:       # what ``spawn`` would wrap, in one function
             try:
                 answer(self, sql, cb, kwargs)
             except Exception as exc:
                 log.exception("query handler raised")
                 if not cb.answered:
                     cb(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
+            finally:
+                self.host.post(self._job_finished)
 
         if self._jobs:
             # A cancelled handler of this connection is still running: the
             # next one waits for it, so a connection never runs two at once.
             self._deferred_job = job
         else:
+            self._jobs += 1
             # the catalog engine can take tens of milliseconds: not inline
-            self.spawn(job, inline=not catalog)
+            self.host.run(job, not catalog)
 
     def cancel(self) -> None:
         """A matching CancelRequest arrived: end the running statement now
@@ -635,7 +655,7 @@ class Session:
         if outcome.error is not None and outcome.error.fatal:
             self.fatal(outcome.error, already_sent=True)
             return
-        if not self._busy:
+        if not self._busy and self.framer.pending():
             self._process()
 
     # -------------------------------------------------------------- streaming
