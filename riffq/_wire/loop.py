@@ -411,6 +411,12 @@ def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket
     return sock
 
 
+#: selector data of a listening socket (compared by identity: ``==`` against
+#: every Connection would cost a failed rich comparison per event)
+_LISTENER = object()
+_READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
+
+
 class _Watch:
     """Selector data for ``watch_readable``: it answers the loop the way a
     Connection does, so the loop's dispatch needs no extra case."""
@@ -500,7 +506,7 @@ class EventLoop:
         processes, say); returns its bound (host, port)."""
         sock.setblocking(False)
         self.listeners.append(sock)
-        self.sel.register(sock, selectors.EVENT_READ, "listener")
+        self.sel.register(sock, selectors.EVENT_READ, _LISTENER)
         bound = sock.getsockname()
         return bound[0], bound[1]
 
@@ -553,13 +559,13 @@ class EventLoop:
                 data = key.data
                 if data is None:
                     self._drain_wake()
-                elif data == "listener":
+                elif data is _LISTENER:
                     self._accept(key.fileobj)
-                else:
+                else:           # a Connection, or a _Watch that answers like one
                     try:
-                        if mask & selectors.EVENT_WRITE:
+                        if mask & _WRITE:
                             data.on_writable()
-                        if mask & selectors.EVENT_READ and not data._closed:
+                        if mask & _READ and not data._closed:
                             data.on_readable()
                     except Exception:
                         # Our bug, not the client's: end this connection only.
@@ -658,7 +664,7 @@ class EventLoop:
 
         def resume() -> None:
             if not self._stopping and lsock.fileno() >= 0:
-                self.sel.register(lsock, selectors.EVENT_READ, "listener")
+                self.sel.register(lsock, selectors.EVENT_READ, _LISTENER)
         self.call_later(0.1, resume)
 
     def _startup_deadline(self, conn: Optional[Connection]) -> None:
