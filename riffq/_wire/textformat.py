@@ -191,9 +191,12 @@ def encoders_for(types: Iterable[PgType], ctx: TextContext) -> List[Encoder]:
     cache = ctx.encoders
     out = []
     for t in types:
-        enc = cache.get(t)
+        # a scalar type's encoder depends on its OID alone, and an int hashes
+        # faster than the dataclass
+        key = t.oid if t.elem is None else t
+        enc = cache.get(key)
         if enc is None:
-            enc = cache[t] = encoder_for(t, ctx)
+            enc = cache[key] = encoder_for(t, ctx)
         out.append(enc)
     return out
 
