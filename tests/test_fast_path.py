@@ -166,6 +166,47 @@ def test_the_short_path_keeps_the_catalog_and_the_parameter_hook(serve, taken):
     assert taken[0] == 0
 
 
+def test_each_server_routes_the_same_statement_its_own_way(serve, taken):
+    """A plan is shared by every server of the process; whether the catalog
+    answers it is each server's own decision."""
+    catalog_sql = "select relname from pg_class where relname = 'pg_type'"
+    handled = []
+
+    def handler(sql, callback, **kw):
+        handled.append(sql)
+        callback(([{"name": "relname", "type": "text"}], [("from the handler",)]))
+    with_catalog, without = riffq.Server("127.0.0.1:0"), riffq.Server("127.0.0.1:0")
+    with_catalog.on_query(handler)
+    without.on_query(handler)
+    a = serve(with_catalog, catalog_emulation=True)
+    b = serve(without)
+    for _ in range(2):
+        for bg, expect in ((a, b"pg_type"), (b, b"from the handler")):
+            for request in (ext(catalog_sql), query(catalog_sql)):
+                rows = [body for t, body in _play(bg.port, [request], whole=True)[0] if t == b"D"]
+                assert len(rows) == 1 and rows[0].endswith(expect)
+    assert handled == [catalog_sql] * 4      # only the server without the catalog asked it
+    assert taken[0] == 4
+
+
+def test_a_bug_in_the_short_path_ends_only_its_connection(serve, monkeypatch):
+    def broken(self, plan):
+        raise RuntimeError("boom")
+    bg = serve(_server())
+    other = RawClient(bg.port)
+    other.connect()
+    monkeypatch.setattr(ExtendedProtocol, "run_unnamed", broken)
+    c = RawClient(bg.port)
+    c.connect()
+    c.send(ext("select 1"))
+    (kind, body), = c.read_until(b"E")
+    fields = error_fields(body)
+    assert (fields["S"], fields["C"]) == ("FATAL", "XX000") and "boom" in fields["M"]
+    assert c.closed()
+    other.send(query("select two"))
+    assert other.read_until(b"Z")[-2][1] == b"SELECT 3\0"
+
+
 def test_plans_are_kept_by_bytes_and_bounded(monkeypatch):
     monkeypatch.setattr(fastpath, "_plans", {})
     monkeypatch.setattr(fastpath, "MAX_PLANS", 4)

@@ -18,12 +18,15 @@ from there, in order with whatever the client sent meanwhile.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from . import analysis
 from . import messages as m
 from .errors import PgError
 from .framing import Framer
+
+log = logging.getLogger("riffq")
 
 #: reads longer than this are never classified (nor kept as keys)
 MAX_READ = 1024
@@ -34,20 +37,21 @@ MAX_PLANS = 2048
 class SinglePlan:
     """A simple Query holding one statement the handler answers."""
 
-    __slots__ = ("sql", "_app", "_usable")
+    __slots__ = ("sql", "_verdict")
 
     def __init__(self, sql: str) -> None:
         self.sql = sql
-        self._app: Any = None
-        self._usable = False
+        #: (application, usable): replaced whole, so that servers sharing a
+        #: process never read another's verdict half written
+        self._verdict: Tuple[Any, bool] = (None, False)
 
     def usable(self, app: Any) -> bool:
         """Whether ``app`` gives this statement to its handler (not to the
         catalog); worked out once per application."""
-        if self._app is not app:
-            self._usable = not app.is_catalog_statement(self.sql)
-            self._app = app
-        return self._usable
+        verdict = self._verdict
+        if verdict[0] is not app:
+            verdict = self._verdict = (app, not app.is_catalog_statement(self.sql))
+        return verdict[1]
 
 
 class UnnamedPlan(SinglePlan):
@@ -87,6 +91,9 @@ def plan_for(data: bytes, encoding: str) -> Optional[Plan]:
         plan = _classify(data, encoding)
     except PgError:
         plan = None     # the general path reports it, in its place
+    except Exception:
+        log.exception("could not classify a request; it takes the general path")
+        plan = None
     if len(_plans) >= MAX_PLANS:
         _plans.clear()
     _plans[key] = plan

@@ -185,7 +185,11 @@ class Session:
     def data_received(self, data: bytes) -> None:
         if self.state == READY and not self._busy and not self.framer.pending():
             plan = plan_for(data, self.codec)
-            if plan is not None and self._run_plan(plan, data):
+            try:
+                if plan is not None and self._run_plan(plan, data):
+                    return
+            except Exception as exc:
+                self.internal_error(exc)
                 return
         if self.state == CLOSED:
             return
