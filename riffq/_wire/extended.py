@@ -153,7 +153,7 @@ class ExtendedProtocol:
         self.skipping = True
         self._implicit_failed = True
 
-    def _sync(self, msg: Any = None) -> None:
+    def _sync(self, msg: Any = None, before: Optional[List[bytes]] = None) -> None:
         s = self.s
         self.skipping = False
         if self._implicit:
@@ -167,7 +167,7 @@ class ExtendedProtocol:
         self._implicit_failed = False
         if s.txn == "I":
             self._drop_portals()   # the implicit transaction ends here
-        s.ready_for_query()
+        s.ready_for_query(before)
 
     # ------------------------------------------------- the common request
 
@@ -217,10 +217,9 @@ class ExtendedProtocol:
             parts.append(m.command_complete("SELECT %d" % encoded[1]))
         portal.done = True
         s.framer.skip(plan.rest)
-        s.host.write(b"".join(parts))
         if stream is None:
             follow_handler_tag(s, None, out.tag)
-        self._sync()
+        self._sync(before=parts)
         return True
 
     # --------------------------------------------------------------- Parse
@@ -516,6 +515,10 @@ class ExtendedProtocol:
     # ------------------------------------------------------ session events
 
     def _drop_portals(self, keep_holdable: bool = True) -> None:
+        portals = self.portals
+        if len(portals) == 1 and "" in portals and not portals[""].holdable:
+            portals.pop("").close()    # the everyday case: just the unnamed portal
+            return
         kept = {}
         for name, p in self.portals.items():
             if keep_holdable and p.holdable:

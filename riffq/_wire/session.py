@@ -518,14 +518,16 @@ class Session:
                 self._reports[rname] = rvalue
         self._refresh_text_context()
 
-    def ready_for_query(self) -> None:
+    def ready_for_query(self, before: Optional[List[bytes]] = None) -> None:
         """ReadyForQuery, preceded by ParameterStatus for every reported
         setting whose value differs from what the client was last told (as
-        PostgreSQL reports them: a SET undone by a rollback sends nothing)."""
+        PostgreSQL reports them: a SET undone by a rollback sends nothing).
+        ``before``: the statement's last messages, written in the same go."""
+        out = before if before is not None else []
         if not self._reports:
-            self.host.write(m.ready_for_query(self.txn))
+            out.append(m.ready_for_query(self.txn))
+            self.host.write(b"".join(out))
             return
-        out = []
         for k, v in self._reports.items():
             if self._told.get(k) != v:
                 self._told[k] = v
