@@ -74,6 +74,8 @@ class SlowReader:
         self.received = 0
         self.rows = 0
         self.pending = b""
+        #: ReadyForQuery came: the whole result was read (a short stream)
+        self.finished = False
 
     def _parse(self) -> None:
         buf, pos = self.pending, 0
@@ -87,12 +89,14 @@ class SlowReader:
                 if int(buf[pos + 11:pos + 11 + flen]) != self.rows:
                     raise RuntimeError("row %d arrived out of order" % self.rows)
                 self.rows += 1
+            elif t == b"Z":
+                self.finished = True
             pos += 1 + length
         self.pending = buf[pos:]
 
     def run(self, seconds: float, sample: Callable[[], None]) -> None:
         start = last = time.monotonic()
-        while time.monotonic() - start < seconds:
+        while time.monotonic() - start < seconds and not self.finished:
             data = self.client.sock.recv(16384)
             if not data:
                 raise RuntimeError("server closed the stream")
@@ -105,6 +109,7 @@ class SlowReader:
             if time.monotonic() - last >= 0.25:
                 sample()
                 last = time.monotonic()
+        sample()
         self.client.close()
 
 

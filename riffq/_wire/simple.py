@@ -169,9 +169,14 @@ class SimpleQuery:
         if encoded is not None:
             # all encoded in the handler's thread: no streaming to set up
             stream.close()
-            s.host.write(b"".join([m.row_description(fields_for(stream.columns), s.codec)] + encoded[0]
-                                  + [m.command_complete("SELECT %d" % encoded[1])]))
-            self._next()
+            parts = [m.row_description(fields_for(stream.columns), s.codec)] + encoded[0]
+            parts.append(m.command_complete("SELECT %d" % encoded[1]))
+            if self.queue:
+                s.host.write(b"".join(parts))
+                self._next()
+            else:       # the Query's last statement: ReadyForQuery in the same write
+                self._end_implicit(failed=False)
+                s.ready_for_query(parts)
             return
         if self._copy == "out":
             stream, pre = CopyOutStream(stream), convert_queued(pre)

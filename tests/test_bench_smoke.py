@@ -1,0 +1,38 @@
+"""``make bench`` end to end, with tiny sizes: every section runs against a
+real PostgreSQL and prints a figure for both servers and their ratio.
+
+The figures themselves are not judged here (speed is not asserted in
+tests); this keeps the benchmark itself from rotting, since CI does not run
+``make bench``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+TINY = {"RIFFQ_BENCH_ROWS": "2000", "RIFFQ_BENCH_STREAM_ROWS": "20000", "RIFFQ_BENCH_STREAM_SECONDS": "2",
+        "RIFFQ_BENCH_IDLE": "40", "RIFFQ_BENCH_REPEAT": "1", "RIFFQ_BENCH_CATALOG_RUNS": "3",
+        "RIFFQ_BENCH_CATALOG_TABLES": "50", "RIFFQ_BENCH_PGBENCH_ROUNDS": "1",
+        "RIFFQ_BENCH_PGBENCH_SECONDS": "1"}
+
+FIGURE = re.compile(r"^  (?P<label>\S.*?)\s+(?P<riffq>[\d.]+)\s+(?P<pg>[\d.]+)\s+(?P<ratio>[\d.]+x|n/a)\s+\(",
+                    re.M)
+
+
+def test_make_bench_prints_every_section_with_tiny_sizes():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py")], cwd=ROOT,
+                         env=dict(os.environ, **TINY), capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for section in ("(a) select * from wide", "(b) pgbench select 1", "(c) server memory",
+                    "(d) connections per second", "(e)"):
+        assert section in out.stdout, out.stdout
+    figures = {m.group("label").strip(): m for m in FIGURE.finditer(out.stdout)}
+    for label in ("psycopg text (s)", "psycopg binary (s)", "asyncpg (s)", "psql -At, output digested (s)",
+                  "8 clients, simple (tps)", "8 clients, extended (tps)",
+                  "8 clients, simple, riffq workers=2 (tps)", "8 clients, extended, riffq workers=2 (tps)"):
+        m = figures[label]
+        assert float(m.group("riffq")) > 0 and float(m.group("pg")) > 0, label
