@@ -411,8 +411,7 @@ def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket
     return sock
 
 
-#: selector data of a listening socket (compared by identity: ``==`` against
-#: every Connection would cost a failed rich comparison per event)
+#: selector data of a listening socket, told apart by identity
 _LISTENER = object()
 _READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 
