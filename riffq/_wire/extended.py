@@ -17,9 +17,8 @@ from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
 from .cursors import CursorSlice, Fetch
 from .errors import PgError
-from .fastpath import encoded_to_end
 from .params import ParamError, decode_params
-from .results import Outcome, fields_for
+from .results import Outcome, encoded_to_end, fields_for
 from .session_sql import ShowCommand
 
 

@@ -143,13 +143,3 @@ def _for_handler(stmt: str) -> bool:
     """Neither answered by the server itself nor a cursor or COPY."""
     _, _, cmd, copy, cursor = analysis.prepared(stmt)
     return cmd is None and copy is None and cursor is None
-
-
-def encoded_to_end(pre: List[Tuple[bytes, int]]) -> Optional[Tuple[List[bytes], int]]:
-    """A result's chunks and row count when the handler's thread encoded all
-    of it (the chunks end with the end marker), else None."""
-    if not pre or pre[-1][1] != -1:
-        return None
-    if len(pre) == 2:
-        return [pre[0][0]], pre[0][1]
-    return [blob for blob, _ in pre], sum([n for _, n in pre]) + 1    # the marker counts -1

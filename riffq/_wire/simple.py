@@ -16,8 +16,7 @@ from .copyout import CopyOutStream, convert_queued, copy_done, copy_out_response
 from .commands import (check_failed_transaction, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
 from .errors import PgError
-from .fastpath import encoded_to_end
-from .results import Outcome, fields_for
+from .results import Outcome, encoded_to_end, fields_for
 from .textformat import encoder_for
 
 
