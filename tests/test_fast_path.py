@@ -10,7 +10,6 @@ the same code.
 """
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest

@@ -165,3 +165,52 @@ def test_descriptions_and_tags_are_remembered_per_shape_and_encoding():
     assert binary != utf8 and binary.endswith(b"\x00\x01")
     assert m.command_complete("SELECT 2") == b"C\x00\x00\x00\x0dSELECT 2\x00"
     assert m.command_complete("SELECT 2") is m.command_complete("SELECT 2")
+
+
+def test_a_remembered_schema_prints_by_each_sessions_settings(serve):
+    """One schema object answered to sessions with different settings: its
+    remembered encoders and RowDescription never leak between them."""
+    import datetime
+    schema = [{"name": "día", "type": "date"}]
+    day = datetime.date(2024, 3, 1)
+    bg = serve(_server({"d": (schema, [(day,)]), "set": "SET"}))
+
+    def row_and_name(c):
+        got = c.read_until(b"Z")
+        desc = [body for t, body in got if t == b"T"][0]
+        value = [body for t, body in got if t == b"D"][0]
+        return desc[2:desc.index(b"\0", 2)], value[6:]
+    iso, german = RawClient(bg.port), RawClient(bg.port)
+    iso.connect()
+    german.connect(client_encoding="LATIN1", DateStyle="German")
+    for _ in range(3):          # alternating, so each one's memo is tried
+        iso.send(query("d"))
+        assert row_and_name(iso) == ("día".encode("utf-8"), b"2024-03-01")
+        german.send(query("d", "latin-1"))
+        assert row_and_name(german) == ("día".encode("latin-1"), b"01.03.2024")
+    iso.send(msg(b"Q", b"SET DateStyle = 'SQL, DMY'\0"))
+    iso.read_until(b"Z")
+    iso.send(query("d"))
+    assert row_and_name(iso) == ("día".encode("utf-8"), b"01/03/2024")
+    iso.close()
+    german.close()
+
+
+@pytest.mark.parametrize("rows", [
+    [], [(1, "a", None)], [(None, None, None)], [(-2147483648, "snow ☃", "x" * 300)] * 3,
+    [[7, "", "tab\there"]],
+], ids=["none", "one", "nulls", "unicode-long", "list-row"])
+def test_text_data_rows_frames_as_data_row_does(rows):
+    encoders = [str, str, str]
+    expect = b"".join(m.data_row([None if v is None else str(v).encode("utf-8") for v in row])
+                      for row in rows)
+    assert m.text_data_rows(encoders, rows, "utf-8") == expect
+
+
+def test_text_data_rows_leaves_unusual_rows_to_the_general_path():
+    def refuse(v):
+        raise ValueError("no")
+    assert m.text_data_rows([str, str], [(1,)], "utf-8") is None             # too short
+    assert m.text_data_rows([str], [{"a": 1}], "utf-8") is None              # not a row
+    assert m.text_data_rows([str, refuse], [(1, 2)], "utf-8") is None        # cannot print
+    assert m.text_data_rows([str], [("☃",)], "latin-1") is None              # cannot encode

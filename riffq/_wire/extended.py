@@ -18,7 +18,7 @@ from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
 from .cursors import CursorSlice, Fetch
 from .errors import PgError
 from .params import ParamError, decode_params
-from .results import Outcome, encoded_to_end, fields_for
+from .results import Outcome, encoded_to_end, row_description
 from .session_sql import ShowCommand
 
 
@@ -211,7 +211,7 @@ class ExtendedProtocol:
                 return False
             stream.close()
             if plan.describe:
-                parts.append(m.row_description(fields_for(stream.columns, portal.formats), s.codec))
+                parts.append(row_description(stream.columns, s.codec, portal.formats))
             parts += encoded[0]
             parts.append(m.command_complete("SELECT %d" % encoded[1]))
         portal.done = True
@@ -345,7 +345,7 @@ class ExtendedProtocol:
             self.s.host.write(m.no_data())
 
     def _write_columns(self, columns: list, formats: Tuple[int, ...]) -> None:
-        self.s.host.write(m.row_description(fields_for(columns, formats), self.s.codec))
+        self.s.host.write(row_description(columns, self.s.codec, formats))
 
     def _described(self, stmt: Statement, outcome: Outcome) -> None:
         if outcome.error is not None:

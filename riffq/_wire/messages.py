@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .errors import ProtocolViolation
 
@@ -462,6 +462,36 @@ def data_row(values: Sequence[Optional[bytes]]) -> bytes:
             append(v)
     body = b"".join(parts)
     return b"D" + pack(len(body) + 4) + body
+
+
+def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequence[Any]],
+                   encoding: str) -> Optional[bytes]:
+    """DataRows of a few rows printed by ``encoders``, one per column; None
+    when a row is not a tuple or list of that many values, or a value
+    cannot be printed (the caller's general path then says why). One plain
+    loop: a comprehension per row would cost more than a small row."""
+    ncols = len(encoders)
+    count = _I16.pack(ncols)
+    pack = _I32.pack
+    out = []
+    try:
+        for row in rows:
+            if (type(row) is not tuple and type(row) is not list) or len(row) != ncols:
+                return None
+            parts = [count]
+            append = parts.append
+            for enc, v in zip(encoders, row):
+                if v is None:
+                    append(b"\xff\xff\xff\xff")
+                else:
+                    b = enc(v).encode(encoding)
+                    append(pack(len(b)))
+                    append(b)
+            body = b"".join(parts)
+            out.append(b"D" + pack(len(body) + 4) + body)
+    except Exception:
+        return None
+    return out[0] if len(out) == 1 else b"".join(out)
 
 
 def data_rows(rows: Sequence[Sequence[Optional[bytes]]]) -> bytes:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from typing import Any, Deque, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import messages
 from .errors import PgError
 from .pgtypes import PgType
 from .rowsource import declared_columns, describe, encode_rows
-from .textformat import encoders_for
+from .textformat import column_encoders, encoders_for
 from .workers import DaemonPool
 
 log = logging.getLogger("riffq")
@@ -54,6 +54,27 @@ def fields_for(columns: Sequence[Column], formats: Sequence[int] = ()) -> List[m
         fmt = formats[0] if n == 1 else (formats[i] if n > i else 0)
         out.append((name, t.oid, t.typlen, t.typmod, fmt))
     return out
+
+
+def row_description(columns: Sequence[Column], encoding: str,
+                    formats: Sequence[int] = ()) -> bytes:
+    """A result's RowDescription. The columns of a remembered schema (a
+    tuple, see ``_small_declared``) find theirs by identity, without
+    building and hashing the fields again."""
+    if type(columns) is not tuple or type(formats) is not tuple:
+        return messages.row_description(fields_for(columns, formats), encoding)
+    key = (id(columns), encoding, formats)
+    known = _descriptions.get(key)
+    if known is not None and known[0] is columns:
+        return known[1]
+    made = messages.row_description(fields_for(columns, formats), encoding)
+    if len(_descriptions) >= 1024:
+        _descriptions.clear()
+    _descriptions[key] = (columns, made)    # holding ``columns`` keeps its id unique
+    return made
+
+
+_descriptions: Dict[Tuple[int, str, Tuple[int, ...]], Tuple[Any, bytes]] = {}
 
 
 class ResultStream:
@@ -365,28 +386,18 @@ def _small_declared(schema_desc: List[Any], rows: List[Any], ctx: Any,
     declared = declared_columns(schema_desc)
     if declared is None:
         return None
-    columns = list(declared)
-    blob = _small_text_rows(columns, rows, ctx, encoding)
+    blob = messages.text_data_rows(column_encoders(declared, ctx), rows, encoding)
     if blob is None:
         return None
-    return EncodedRows(columns, [(blob, len(rows))] if rows else [])
+    # the remembered tuple itself: its identity finds its RowDescription
+    return EncodedRows(declared, [(blob, len(rows))] if rows else [])
 
 
 def _small_text_rows(columns: List[Column], rows: Sequence[Sequence[Any]], ctx: Any,
                      encoding: str) -> Optional[bytes]:
     """DataRows of a few text rows in one go, or None when any value needs
     the general path (which then reports the problem with its context)."""
-    encoders = encoders_for([t for _, t in columns], ctx)
-    ncols = len(encoders)
-    for row in rows:
-        if (type(row) is not tuple and type(row) is not list) or len(row) != ncols:
-            return None
-    data_row = messages.data_row
-    try:
-        return b"".join([data_row([None if v is None else enc(v).encode(encoding)
-                                   for enc, v in zip(encoders, row)]) for row in rows])
-    except Exception:
-        return None
+    return messages.text_data_rows(encoders_for([t for _, t in columns], ctx), rows, encoding)
 
 
 def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int]) -> ResultStream:

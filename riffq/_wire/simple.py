@@ -16,7 +16,7 @@ from .copyout import CopyOutStream, convert_queued, copy_done, copy_out_response
 from .commands import (check_failed_transaction, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
 from .errors import PgError
-from .results import Outcome, encoded_to_end, fields_for
+from .results import Outcome, encoded_to_end, row_description
 from .textformat import encoder_for
 
 
@@ -100,7 +100,7 @@ class SimpleQuery:
         if portal is None or portal.outcome is None or portal.outcome.stream is None:
             raise PgError("34000", 'cursor "%s" does not exist' % fetch.name)
         stream = portal.outcome.stream
-        s.host.write(m.row_description(fields_for(stream.columns), s.codec))
+        s.host.write(row_description(stream.columns, s.codec))
         if portal.done:
             s.host.write(m.command_complete("FETCH 0"))
             self._next()
@@ -168,7 +168,7 @@ class SimpleQuery:
         if encoded is not None:
             # all encoded in the handler's thread: no streaming to set up
             stream.close()
-            parts = [m.row_description(fields_for(stream.columns), s.codec)] + encoded[0]
+            parts = [row_description(stream.columns, s.codec)] + encoded[0]
             parts.append(m.command_complete("SELECT %d" % encoded[1]))
             if self.queue:
                 s.host.write(b"".join(parts))
@@ -181,7 +181,7 @@ class SimpleQuery:
             stream, pre = CopyOutStream(stream), convert_queued(pre)
             s.host.write(copy_out_response(len(stream.columns)))
         else:
-            s.host.write(m.row_description(fields_for(stream.columns), s.codec))
+            s.host.write(row_description(stream.columns, s.codec))
         s.send_rows(stream, pre, None, lambda err, _exh, _left, sent: self._streamed(stream, err, sent))
 
     def _streamed(self, stream: Any, err: Optional[PgError], sent: int) -> None:
@@ -208,7 +208,7 @@ def send_builtin(session: Any, res: BuiltinResult, with_description: bool = True
         out.append(m.notice_response(n.severity, n.sqlstate, n.message, encoding=session.codec))
     if res.columns is not None:
         if with_description:
-            out.append(m.row_description(fields_for(res.columns, formats), session.codec))
+            out.append(row_description(res.columns, session.codec, formats))
         codec = session.codec
         encoders = [encoder_for(t, session.text_ctx) for _, t in res.columns]
         for row in res.rows:

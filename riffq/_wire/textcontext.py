@@ -42,7 +42,8 @@ class TextContext:
     when they are created, so build new encoders after a ``SET``.
     """
 
-    __slots__ = ("tz", "datestyle", "intervalstyle", "extra_float_digits", "bytea_output", "encoders")
+    __slots__ = ("tz", "datestyle", "intervalstyle", "extra_float_digits", "bytea_output", "encoders",
+                 "column_encoders")
 
     def __init__(
         self,
@@ -66,6 +67,8 @@ class TextContext:
         self.bytea_output: str = out
         #: text encoders made for this context, by type (``textformat.encoders_for``)
         self.encoders: Dict[Any, Any] = {}
+        #: ...and by remembered schema (``textformat.column_encoders``)
+        self.column_encoders: Dict[int, Any] = {}
 
     @property
     def iso_dates(self) -> bool:

@@ -22,7 +22,7 @@ callers import from.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from . import pgtypes as T
 from .pgtypes import PgType
@@ -199,6 +199,21 @@ def encoders_for(types: Iterable[PgType], ctx: TextContext) -> List[Encoder]:
             enc = cache[key] = encoder_for(t, ctx)
         out.append(enc)
     return out
+
+
+def column_encoders(columns: Tuple[Tuple[str, PgType], ...], ctx: TextContext) -> List[Encoder]:
+    """``encoders_for`` the columns of a remembered schema (the same tuple
+    object each time, see ``rowsource.declared_columns``), looked up by
+    identity: a handler answers with the same few schemas again and again."""
+    memo = ctx.column_encoders
+    known = memo.get(id(columns))
+    if known is not None and known[0] is columns:
+        return known[1]
+    encs = encoders_for([t for _, t in columns], ctx)
+    if len(memo) >= 256:
+        memo.clear()
+    memo[id(columns)] = (columns, encs)     # holding ``columns`` keeps its id unique
+    return encs
 
 
 def encoder_for(t: PgType, ctx: Optional[TextContext] = None) -> Encoder:
