@@ -10,6 +10,7 @@ the same code.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -45,6 +46,12 @@ def _answer(sql, callback):
     elif sql.startswith("slow "):
         time.sleep(0.2)
         _answer(sql[5:], callback)
+    elif sql.startswith("later "):          # answered after the handler returned
+        threading.Timer(0.02, _answer, (sql[6:], callback)).start()
+    elif sql.startswith("joined "):         # answered by a thread the handler waits for
+        t = threading.Thread(target=_answer, args=(sql[7:], callback))
+        t.start()
+        t.join()
     else:
         callback(("ERROR", "42601", "unknown test statement %r" % sql), is_error=True)
 
@@ -112,6 +119,9 @@ SCENARIOS = {
                                 msg(b"D", b"S\0") + msg(b"S")],
     "unnamed portal ends with the transaction": [
         ext("select 1"), msg(b"E", b"\0\0\0\0\0") + msg(b"S")],
+    "answered from another thread": [ext("later select two"), query("later select 1"),
+                                     ext("joined select two"), query("joined fail"),
+                                     ext("later select big"), query("joined insert")],
 }
 
 
@@ -125,6 +135,12 @@ def test_the_short_path_answers_as_the_general_path(serve, taken, name):
     assert taken[0] == taken_whole, "a request cut in two reads went the short way"
     assert taken_whole > 0, "no request of the scenario took the short path"
     assert short == general
+    # ...and neither play is the same failure of the test's own handler
+    for answer in short:
+        for kind, body in answer:
+            if kind == b"E":
+                message = error_fields(body)["M"]
+                assert "unknown test statement" not in message and "Error: " not in message, message
 
 
 def test_transaction_states_reach_ready_for_query(serve, taken):
@@ -221,3 +237,47 @@ def test_plans_are_kept_by_bytes_and_bounded(monkeypatch):
     assert fastpath.plan_for(ext("select $1"), "utf-8") is None
     assert len(fastpath._plans) <= 4
     assert fastpath.plan_for(b"x" * (fastpath.MAX_READ + 1), "utf-8") is None
+
+
+def test_an_answer_given_at_once_leaves_in_the_turn_that_read_the_request(serve, monkeypatch):
+    """On the short path the handler runs as soon as its request is read,
+    and an answer it gives before returning is written then, not handed to
+    the next loop turn; an answer from another thread still is."""
+    from riffq._wire.loop import Connection
+    posted = []
+    original = Connection.post
+
+    def spy(self, fn):
+        posted.append(getattr(fn, "__qualname__", ""))
+        return original(self, fn)
+    monkeypatch.setattr(Connection, "post", spy)
+    bg = serve(_server())
+    _play(bg.port, [ext("select 1"), query("select two"), ext("fail"), query("insert")],
+          whole=True)
+    assert "QueryCallback._deliver" not in posted
+    _play(bg.port, [ext("later select 1"), query("joined select two")], whole=True)
+    assert posted.count("QueryCallback._deliver") == 2
+
+
+def test_a_handler_blocking_on_the_short_path_delays_no_other_connection(serve):
+    """The handler runs in the middle of a loop turn; when it blocks,
+    another thread takes the loop over, and requests read in that same turn
+    from other connections are answered while it sleeps."""
+    bg = serve(_server())
+    slow, quick = RawClient(bg.port), RawClient(bg.port)
+    slow.connect()
+    quick.connect()
+    for request in (ext, query):
+        for _ in range(5):
+            t0 = time.monotonic()
+            slow.send(request("slow select two"))
+            quick.send(request("select 1"))       # most often read in the same turn
+            assert [t for t, _ in quick.read_until(b"Z")][-3:] == [b"D", b"C", b"Z"]
+            waited = time.monotonic() - t0
+            answer = slow.read_until(b"Z")
+            assert answer[-2][1] == b"SELECT 3\0"
+            assert waited < 0.15, "a quick request waited %.3f s behind a sleeping handler" % waited
+    slow.send(ext("select 1"))              # the slow connection carries on as usual
+    assert slow.read_until(b"Z")[-2][1] == b"SELECT 1\0"
+    slow.close()
+    quick.close()

@@ -13,6 +13,13 @@ the baton, becoming the loop thread while the blocked one finishes its
 handler. Whoever finishes a handler without the baton hands its results to
 the loop through ``post`` (as pool threads always did) and becomes a watcher.
 
+A request that arrives whole and of a common shape (see ``fastpath``) has
+its handler run at once, in the middle of the loop turn that read it, so
+that an answer given at once leaves in the same turn. Should that handler
+block and lose the baton, its thread raises ``BatonLost`` to leave the turn
+without touching anything more, the events it had not yet dispatched are
+reported again to the new holder, and it becomes a watcher.
+
 Invariants: exactly one thread holds the baton; only it touches loop and
 session state; the baton changes hands only while its holder is inside a
 handler, under the lock.
@@ -35,6 +42,12 @@ SIGNAL_POLL = 0.1
 #: Threads allowed in the relay (the holder, watchers, and blocked handlers);
 #: past it, handlers go to the pool instead of running inline.
 MAX_THREADS = 64
+
+
+class BatonLost(BaseException):
+    """This thread's handler, run in the middle of a loop turn, was taken
+    over (see above): unwind to the loop without touching its state. Not an
+    ``Exception``, so no handler of errors on the way catches it."""
 
 
 class Baton:

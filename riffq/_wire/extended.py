@@ -191,8 +191,8 @@ class ExtendedProtocol:
                 if self._answer_at_once(portal, plan, pre):
                     return
                 portal.queued = pre
-        s.call_handler(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
-                       done, formats=plan.formats)
+        s.call_now(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
+                   done, formats=plan.formats)
 
     def _answer_at_once(self, portal: Portal, plan: Any, pre: List[Tuple[bytes, int]]) -> bool:
         """Answer Describe, Execute and Sync together, as their general

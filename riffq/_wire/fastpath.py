@@ -70,7 +70,7 @@ class UnnamedPlan(SinglePlan):
 
     def usable(self, app: Any) -> bool:
         # a parameter type hook is called at Parse time: the general path
-        return super().usable(app) and not app.declares_parameter_types
+        return not app.declares_parameter_types and SinglePlan.usable(self, app)
 
 
 Plan = Union[SinglePlan, UnnamedPlan]

@@ -22,7 +22,7 @@ import weakref
 from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
-from .baton import Baton
+from .baton import Baton, BatonLost
 from .errors import ProtocolViolation
 from .tls import describe_certificate
 
@@ -206,6 +206,19 @@ class Connection:
             loop.inline.append(fn)
         else:
             loop.pool.submit(fn)
+
+    def can_run_now(self) -> bool:
+        """Whether ``run_now`` may run user code in this turn."""
+        return self.loop.baton.can_inline()
+
+    def run_now(self, fn: Callable[[], None], lost: Callable[[], None]) -> None:
+        """Run user code at once, in the middle of this loop turn (see
+        ``baton``). Should it outlast its budget, another thread takes the
+        loop: ``lost()`` then hands on what ``fn`` left, and ``BatonLost``
+        unwinds this thread out of the turn."""
+        if not self.loop.baton.run_job(fn):
+            lost()
+            raise BatonLost()
 
     def run_internal(self, fn: Callable[[], None]) -> None:
         """Run our own short work (encoding result chunks) on a separate pool,
@@ -541,6 +554,12 @@ class EventLoop:
 
     def _serve(self, me: int) -> bool:
         """Loop turns until stopped (True) or the baton is lost (False)."""
+        try:
+            return self._turns()
+        except BatonLost:
+            return False    # a handler run mid-turn was taken over (Connection.run_now)
+
+    def _turns(self) -> bool:
         sel = self.sel
         while not self._stopping:
             if self._posted:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import threading
 from collections import deque
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -32,6 +33,7 @@ from .settings import Settings, SettingError
 from .textformat import TextContext
 
 log = logging.getLogger("riffq")
+_get_ident = threading.get_ident
 
 STARTUP, PASSWORD, AUTHORIZING, READY, CLOSED = "STARTUP", "PASSWORD", "AUTHORIZING", "READY", "CLOSED"
 
@@ -52,6 +54,8 @@ class Host:
     def write(self, data: bytes) -> None: ...
     def close(self) -> None: ...
     def run(self, fn: Callable[[], None], inline: bool = True) -> None: ...
+    def can_run_now(self) -> bool: ...
+    def run_now(self, fn: Callable[[], None], lost: Callable[[], None]) -> None: ...
     def run_internal(self, fn: Callable[[], None]) -> None: ...
     def post(self, fn: Callable[[], None]) -> None: ...
     def buffered(self) -> int: ...
@@ -68,9 +72,12 @@ class QueryCallback:
     thread and delivered to the session; later calls are logged and ignored,
     because the client has already been answered. The callback, holding the
     checked answer, is itself what the loop thread runs to deliver it.
+    Called by a handler that ``Session.call_now`` runs, on that thread and
+    before returning, it keeps the answer for ``call_now`` to deliver.
     """
 
-    __slots__ = ("_session", "_token", "_unanswered", "_eager", "_formats", "_outcome", "_pre")
+    __slots__ = ("_session", "_token", "_unanswered", "_eager", "_formats", "_outcome", "_pre",
+                 "_runner", "_held")
 
     def __init__(self, session: "Session", token: int, eager: bool = True,
                  formats: Tuple[int, ...] = ()) -> None:
@@ -81,6 +88,9 @@ class QueryCallback:
         self._unanswered = [True]
         self._eager = eager
         self._formats = formats
+        #: the thread of ``Session.call_now`` while it runs the handler
+        self._runner: Optional[int] = None
+        self._held = False
 
     @property
     def answered(self) -> bool:
@@ -105,7 +115,20 @@ class QueryCallback:
                 outcome, pre = _encode_ahead(outcome)
         self._outcome = outcome
         self._pre = pre
+        if self._runner == _get_ident():
+            self._held = True       # call_now delivers it when the handler returns
+            return
         s.host.post(self._deliver)
+
+    def _handed_over(self) -> None:
+        """``call_now``'s handler lost the loop to another thread (see
+        ``baton``): what it answered meanwhile goes there, as a pool
+        thread's answer would."""
+        self._runner = None
+        s = self._session
+        if self._held:
+            s.host.post(self._deliver)
+        s.host.post(s._job_finished)
 
     def _deliver(self) -> None:
         """On the loop thread: hand the answer to the session (see ``Session.post``)."""
@@ -621,6 +644,40 @@ class Session:
             self._jobs += 1
             # the catalog engine can take tens of milliseconds: not inline
             self.host.run(job, not catalog)
+
+    def call_now(self, sql: str, kwargs: Dict[str, Any],
+                 done: Callable[[Outcome, List[Tuple[bytes, int]]], None],
+                 formats: Tuple[int, ...] = ()) -> None:
+        """``call_handler`` for a whole request read in this loop turn (the
+        short path): the handler runs at once, and an answer it gives before
+        returning is delivered at once, leaving in this turn. Any other
+        answer arrives the usual way."""
+        host = self.host
+        if self._jobs or not host.can_run_now():
+            self.call_handler(sql, kwargs, done, formats=formats)
+            return
+        self._busy = True
+        token = self._new_token()
+        self._pending_done = done
+        self.last_query = sql
+        cb = QueryCallback(self, token, True, formats)
+        answer = self.app.query
+
+        def job() -> None:
+            try:
+                answer(self, sql, cb, kwargs)
+            except Exception as exc:
+                log.exception("query handler raised")
+                if not cb.answered:
+                    cb(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
+
+        self._jobs += 1
+        cb._runner = _get_ident()
+        host.run_now(job, cb._handed_over)
+        cb._runner = None
+        if cb._held:
+            cb._deliver()
+        self._job_finished()
 
     def cancel(self) -> None:
         """A matching CancelRequest arrived: end the running statement now

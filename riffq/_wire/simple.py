@@ -54,7 +54,7 @@ class SimpleQuery:
         self._implicit = False
         self._cmd = None
         self._copy = None
-        s.call_handler(stmt, {"connection_id": s.conn_id}, self._answered)
+        s.call_now(stmt, {"connection_id": s.conn_id}, self._answered)
 
     def _next(self) -> None:
         s = self.s
