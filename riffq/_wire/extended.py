@@ -174,7 +174,9 @@ class ExtendedProtocol:
         """Parse/Bind/[Describe]/Execute/Sync of an unnamed statement without
         parameters (``fastpath.UnnamedPlan``): Parse and Bind are done here;
         the rest stays in the framer until the handler answers, and is
-        answered in one go when its result is complete, else read as usual."""
+        answered in one go when its result is complete, else read as usual.
+        ParseComplete and BindComplete wait for the answer too (PostgreSQL
+        sends nothing before Sync either), so all of it is one write."""
         s = self.s
         stmt = Statement("", plan.sql, None, [], False)
         self.statements[""] = stmt
@@ -183,13 +185,13 @@ class ExtendedProtocol:
             old.close()
         portal = Portal("", stmt, [], plan.formats)
         self.portals[""] = portal
-        s.host.write(_PARSE_BIND_COMPLETE)
 
         def done(outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
             portal.outcome = outcome
+            if outcome.error is None and self._answer_at_once(portal, plan, pre):
+                return
+            s.host.write(_PARSE_BIND_COMPLETE)      # before what the general path sends
             if outcome.error is None:
-                if self._answer_at_once(portal, plan, pre):
-                    return
                 portal.queued = pre
         s.call_now(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
                    done, formats=plan.formats)
@@ -200,7 +202,7 @@ class ExtendedProtocol:
         s = self.s
         out = portal.outcome
         stream = out.stream
-        parts = []
+        parts = [_PARSE_BIND_COMPLETE]
         if stream is None:
             if plan.describe:
                 parts.append(m.no_data())

@@ -590,7 +590,8 @@ class EventLoop:
                         log.exception("internal error on connection %s", data.peer)
                         data._lost()
             self._run_posted()
-            self._run_timers()
+            if self._timers:
+                self._run_timers()
             if self.paused:
                 for conn in list(self.paused):
                     if conn.session is None or conn.session.wants_input():

@@ -473,6 +473,7 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
     ncols = len(encoders)
     count = _I16.pack(ncols)
     pack = _I32.pack
+    head = _DATA_ROW_HEAD.pack
     out = []
     try:
         for row in rows:
@@ -488,10 +489,13 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
                     append(pack(len(b)))
                     append(b)
             body = b"".join(parts)
-            out.append(b"D" + pack(len(body) + 4) + body)
+            out.append(head(b"D", len(body) + 4) + body)
     except Exception:
         return None
     return out[0] if len(out) == 1 else b"".join(out)
+
+
+_DATA_ROW_HEAD = struct.Struct("!ci")
 
 
 def data_rows(rows: Sequence[Sequence[Optional[bytes]]]) -> bytes:

@@ -324,6 +324,13 @@ def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
               encoding: str = "utf-8", formats: Sequence[int] = (), eager: bool = False) -> Outcome:
     """Check a handler's answer; never raises, unusable answers become XX000.
     ``eager``: the rows will be sent, so a small list of them is encoded now."""
+    if type(result) is tuple and eager and not (is_error or is_tag or any(formats)) \
+            and len(result) == 2 and type(result[0]) is list and type(result[1]) is list \
+            and len(result[1]) <= SMALL_ROWS:
+        # the commonest answer, a few rows under a declared schema
+        small = _small_declared(result[0], result[1], ctx, encoding)
+        if small is not None:
+            return Outcome(None, None, small)
     if is_error:
         return Outcome(error=_error_from(result))
     if is_tag:
@@ -355,10 +362,7 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
     if isinstance(result, TypedRows):
         columns, rows = result.columns, result.rows
     elif isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
-        if eager and type(result[1]) is list and len(result[1]) <= SMALL_ROWS and not any(formats):
-            small = _small_declared(result[0], result[1], ctx, encoding)
-            if small is not None:
-                return small
+        # (a few rows under a declared schema were encoded by ``interpret``)
         try:
             columns, rows = describe(result[0], result[1])
         except ValueError as exc:

@@ -77,12 +77,14 @@ class QueryCallback:
     """
 
     __slots__ = ("_session", "_token", "_unanswered", "_eager", "_formats", "_outcome", "_pre",
-                 "_runner", "_held")
+                 "_runner", "_held", "_question")
 
     def __init__(self, session: "Session", token: int, eager: bool = True,
-                 formats: Tuple[int, ...] = ()) -> None:
+                 formats: Tuple[int, ...] = (), question: Any = None) -> None:
         self._session = session
         self._token = token
+        #: (answer, sql, kwargs): what ``ask`` puts to the handler
+        self._question = question
         #: emptied by the first call: ``list.pop`` is atomic, so of two
         #: threads calling at once exactly one gets the element (no lock to make)
         self._unanswered = [True]
@@ -95,6 +97,17 @@ class QueryCallback:
     @property
     def answered(self) -> bool:
         return not self._unanswered
+
+    def ask(self) -> None:
+        """Put the question to the handler, on whichever thread runs this;
+        a handler that raises is answered with XX000."""
+        answer, sql, kwargs = self._question
+        try:
+            answer(self._session, sql, self, kwargs)
+        except Exception as exc:
+            log.exception("query handler raised")
+            if self._unanswered:
+                self(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
 
     def __call__(self, result: Any = None, *, is_tag: bool = False, is_error: bool = False,
                  **_ignored: Any) -> None:
@@ -619,20 +632,12 @@ class Session:
         """Run the query handler for ``sql`` (or, with ``catalog``, the
         catalog engine); ``done`` gets its checked answer on the loop thread.
         Message processing pauses until then."""
-        self._busy = True
-        token = self._new_token()
-        self._pending_done = done
-        self.last_query = sql
-        cb = QueryCallback(self, token, eager, formats)
-        answer = self.app.catalog_query if catalog else self.app.query
+        cb = self._question(self.app.catalog_query if catalog else self.app.query, sql, kwargs,
+                            done, eager, formats)
 
         def job() -> None:       # what ``spawn`` would wrap, in one function
             try:
-                answer(self, sql, cb, kwargs)
-            except Exception as exc:
-                log.exception("query handler raised")
-                if not cb.answered:
-                    cb(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
+                cb.ask()
             finally:
                 self.host.post(self._job_finished)
 
@@ -656,28 +661,25 @@ class Session:
         if self._jobs or not host.can_run_now():
             self.call_handler(sql, kwargs, done, formats=formats)
             return
-        self._busy = True
-        token = self._new_token()
-        self._pending_done = done
-        self.last_query = sql
-        cb = QueryCallback(self, token, True, formats)
-        answer = self.app.query
-
-        def job() -> None:
-            try:
-                answer(self, sql, cb, kwargs)
-            except Exception as exc:
-                log.exception("query handler raised")
-                if not cb.answered:
-                    cb(("ERROR", "XX000", "%s: %s" % (type(exc).__name__, exc)), is_error=True)
-
+        cb = self._question(self.app.query, sql, kwargs, done, True, formats)
         self._jobs += 1
         cb._runner = _get_ident()
-        host.run_now(job, cb._handed_over)
+        host.run_now(cb.ask, cb._handed_over)
         cb._runner = None
         if cb._held:
             cb._deliver()
         self._job_finished()
+
+    def _question(self, answer: Callable[..., None], sql: str, kwargs: Dict[str, Any],
+                  done: Callable[[Outcome, List[Tuple[bytes, int]]], None], eager: bool,
+                  formats: Tuple[int, ...]) -> QueryCallback:
+        """The callback of a handler call about to start; the session waits
+        for its answer (message processing pauses until then)."""
+        self._busy = True
+        self._token += 1
+        self._pending_done = done
+        self.last_query = sql
+        return QueryCallback(self, self._token, eager, formats, (answer, sql, kwargs))
 
     def cancel(self) -> None:
         """A matching CancelRequest arrived: end the running statement now

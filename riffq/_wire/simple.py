@@ -50,7 +50,8 @@ class SimpleQuery:
         what ``run`` does, without working out again what the text is."""
         s = self.s
         s.extended.query_started()
-        self.queue.clear()
+        if self.queue:
+            self.queue.clear()
         self._implicit = False
         self._cmd = None
         self._copy = None
@@ -174,7 +175,8 @@ class SimpleQuery:
                 s.host.write(b"".join(parts))
                 self._next()
             else:       # the Query's last statement: ReadyForQuery in the same write
-                self._end_implicit(failed=False)
+                if self._implicit:
+                    self._end_implicit(failed=False)
                 s.ready_for_query(parts)
             return
         if self._copy == "out":
