@@ -119,6 +119,9 @@ SCENARIOS = {
                                 msg(b"D", b"S\0") + msg(b"S")],
     "unnamed portal ends with the transaction": [
         ext("select 1"), msg(b"E", b"\0\0\0\0\0") + msg(b"S")],
+    "unnamed portal lasts in a block": [
+        query("begin"), ext("select two"), msg(b"E", b"\0\0\0\0\0") + msg(b"S"),
+        msg(b"D", b"P\0") + msg(b"S"), query("commit"), msg(b"E", b"\0\0\0\0\0") + msg(b"S")],
     "answered from another thread": [ext("later select two"), query("later select 1"),
                                      ext("joined select two"), query("joined fail"),
                                      ext("later select big"), query("joined insert")],

@@ -176,31 +176,31 @@ class ExtendedProtocol:
         the rest stays in the framer until the handler answers, and is
         answered in one go when its result is complete, else read as usual.
         ParseComplete and BindComplete wait for the answer too (PostgreSQL
-        sends nothing before Sync either), so all of it is one write."""
+        sends nothing before Sync either), so all of it is one write. The
+        unnamed portal is made only if it outlives the request."""
         s = self.s
         stmt = Statement("", plan.sql, None, [], False)
         self.statements[""] = stmt
         old = self.portals.pop("", None)
         if old is not None:
             old.close()
-        portal = Portal("", stmt, [], plan.formats)
-        self.portals[""] = portal
 
         def done(outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
-            portal.outcome = outcome
-            if outcome.error is None and self._answer_at_once(portal, plan, pre):
+            if outcome.error is None and self._answer_at_once(stmt, plan, outcome, pre):
                 return
+            portal = self.portals[""] = Portal("", stmt, [], plan.formats)
+            portal.outcome = outcome
             s.host.write(_PARSE_BIND_COMPLETE)      # before what the general path sends
             if outcome.error is None:
                 portal.queued = pre
         s.call_now(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
                    done, formats=plan.formats)
 
-    def _answer_at_once(self, portal: Portal, plan: Any, pre: List[Tuple[bytes, int]]) -> bool:
+    def _answer_at_once(self, stmt: Statement, plan: Any, out: Outcome,
+                        pre: List[Tuple[bytes, int]]) -> bool:
         """Answer Describe, Execute and Sync together, as their general
         handling would, when the whole result is known; False otherwise."""
         s = self.s
-        out = portal.outcome
         stream = out.stream
         parts = [_PARSE_BIND_COMPLETE]
         if stream is None:
@@ -213,13 +213,17 @@ class ExtendedProtocol:
                 return False
             stream.close()
             if plan.describe:
-                parts.append(row_description(stream.columns, s.codec, portal.formats))
+                parts.append(row_description(stream.columns, s.codec, plan.formats))
             parts += encoded[0]
             parts.append(m.command_complete("SELECT %d" % encoded[1]))
-        portal.done = True
         s.framer.skip(plan.rest)
         if stream is None:
             follow_handler_tag(s, None, out.tag)
+        if s.txn != "I":
+            # in a transaction block the executed portal lasts until it ends
+            portal = self.portals[""] = Portal("", stmt, [], plan.formats)
+            portal.outcome = out
+            portal.done = True
         self._sync(before=parts)
         return True
 
@@ -517,6 +521,8 @@ class ExtendedProtocol:
 
     def _drop_portals(self, keep_holdable: bool = True) -> None:
         portals = self.portals
+        if not portals:
+            return
         if len(portals) == 1 and "" in portals and not portals[""].holdable:
             portals.pop("").close()    # the everyday case: just the unnamed portal
             return
