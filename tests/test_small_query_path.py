@@ -214,3 +214,9 @@ def test_text_data_rows_leaves_unusual_rows_to_the_general_path():
     assert m.text_data_rows([str], [{"a": 1}], "utf-8") is None              # not a row
     assert m.text_data_rows([str, refuse], [(1, 2)], "utf-8") is None        # cannot print
     assert m.text_data_rows([str], [("☃",)], "latin-1") is None              # cannot encode
+
+
+def test_select_tags_are_remembered_by_row_count():
+    for n in (0, 1, 63, 1023, 1024, 10 ** 9):
+        assert m.select_complete(n) == m.command_complete("SELECT %d" % n)
+    assert m.select_complete(5) is m.select_complete(5)

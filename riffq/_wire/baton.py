@@ -113,11 +113,16 @@ class Baton:
             fn()
         except Exception:
             log.exception("internal error in an inline job")
-        with self._lock:
-            if self.holder == me:
-                self._job_started = 0.0
-                return True
-            # (the clock now times the new holder's handler: leave it alone)
+        # acquire/release rather than ``with``: this runs for every handler,
+        # and nothing between them can raise
+        lock = self._lock
+        lock.acquire()
+        if self.holder == me:
+            self._job_started = 0.0
+            lock.release()
+            return True
+        # (the clock now times the new holder's handler: leave it alone)
+        lock.release()
         # the new holder may be asleep in select, unaware of what fn posted
         self._wake()
         return False

@@ -215,7 +215,7 @@ class ExtendedProtocol:
             if plan.describe:
                 parts.append(row_description(stream.columns, s.codec, plan.formats))
             parts += encoded[0]
-            parts.append(m.command_complete("SELECT %d" % encoded[1]))
+            parts.append(m.select_complete(encoded[1]))
         s.framer.skip(plan.rest)
         if stream is None:
             follow_handler_tag(s, None, out.tag)

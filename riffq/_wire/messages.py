@@ -492,7 +492,7 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
             out.append(head(b"D", len(body) + 4) + body)
     except Exception:
         return None
-    return out[0] if len(out) == 1 else b"".join(out)
+    return b"".join(out)        # one row: that row itself, not a copy
 
 
 _DATA_ROW_HEAD = struct.Struct("!ci")
@@ -525,6 +525,20 @@ def command_complete(tag: str) -> bytes:
 
 
 _completions: Dict[str, bytes] = {}
+
+
+def select_complete(rows: int) -> bytes:
+    """CommandComplete ``SELECT n``, remembered by ``n``: formatting and
+    hashing the tag anew for every small result costs more than its lookup."""
+    known = _selects.get(rows)
+    if known is None:
+        known = command_complete("SELECT %d" % rows)
+        if rows < 1024:
+            _selects[rows] = known
+    return known
+
+
+_selects: Dict[int, bytes] = {}
 
 
 def empty_query_response() -> bytes:

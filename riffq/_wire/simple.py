@@ -170,7 +170,7 @@ class SimpleQuery:
             # all encoded in the handler's thread: no streaming to set up
             stream.close()
             parts = [row_description(stream.columns, s.codec)] + encoded[0]
-            parts.append(m.command_complete("SELECT %d" % encoded[1]))
+            parts.append(m.select_complete(encoded[1]))
             if self.queue:
                 s.host.write(b"".join(parts))
                 self._next()
@@ -196,7 +196,7 @@ class SimpleQuery:
         if self._copy == "out":
             s.host.write(copy_done() + m.command_complete("COPY %d" % sent))
         else:
-            s.host.write(m.command_complete("SELECT %d" % sent))
+            s.host.write(m.select_complete(sent))
         self._next()
 
 
