@@ -667,7 +667,8 @@ class Session:
         host.run_now(cb.ask, cb._handed_over)
         cb._runner = None
         if cb._held:
-            cb._deliver()
+            # (an error in here reaches data_received, which ends the session)
+            self._deliver(cb._token, cb._outcome, cb._pre)
         self._job_finished()
 
     def _question(self, answer: Callable[..., None], sql: str, kwargs: Dict[str, Any],
