@@ -42,13 +42,13 @@ EXTENDED_SELECT_1 = (msg(b"P", b"\0select 1\0\0\0") + msg(b"B", b"\0\0\0\0\0\0\0
 def counted_sends(monkeypatch):
     """How many times each connection handed output to the socket."""
     counts = {}
-    original = loop_module.Connection._send_pending
+    original = loop_module.Connection.flush
 
     def counting(self):
-        if self._pending:
+        if self._pending and not self._closed:
             counts[self.peer[1]] = counts.get(self.peer[1], 0) + 1
         return original(self)
-    monkeypatch.setattr(loop_module.Connection, "_send_pending", counting)
+    monkeypatch.setattr(loop_module.Connection, "flush", counting)
     return counts
 
 

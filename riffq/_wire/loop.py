@@ -89,9 +89,17 @@ class Connection:
         """Send what ``write`` queued: through TLS, or straight to the socket
         with one scatter-gather call."""
         self._dirty = False
-        if not self._pending or self._closed:
+        pending = self._pending
+        if not pending or self._closed:
             return
         was = self._out_size + self._pending_size
+        if len(pending) == 1 and was < LOW_WATER and self._tls is None:
+            # the everyday answer: one small buffer, straight to the socket
+            # (below LOW_WATER before, so no drain to report after)
+            self._pending = []
+            self._pending_size = 0
+            self._send_raw(pending[0])
+            return
         try:
             self._send_pending()
         finally:
