@@ -94,10 +94,6 @@ class QueryCallback:
         self._runner: Optional[int] = None
         self._held = False
 
-    @property
-    def answered(self) -> bool:
-        return not self._unanswered
-
     def ask(self) -> None:
         """Put the question to the handler, on whichever thread runs this;
         a handler that raises is answered with XX000."""
