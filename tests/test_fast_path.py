@@ -284,3 +284,26 @@ def test_a_handler_blocking_on_the_short_path_delays_no_other_connection(serve):
     assert slow.read_until(b"Z")[-2][1] == b"SELECT 1\0"
     slow.close()
     quick.close()
+
+
+def test_an_answer_given_before_the_handler_blocks_is_not_held_back(serve):
+    """A handler that answers and then goes on working (cleanup, a remote
+    log) blocks the loop's thread; once another thread takes the loop over,
+    the answer it already gave must leave, not wait for the handler."""
+    def handler(sql, callback, **kw):
+        callback(ONE)
+        time.sleep(0.5)
+    srv = riffq.Server("127.0.0.1:0")
+    srv.on_query(handler)
+    bg = serve(srv)
+    c = RawClient(bg.port)
+    c.connect()
+    for request in (ext("select 1"), query("select 1")):
+        t0 = time.monotonic()
+        c.send(request)
+        answer = c.read_until(b"Z")
+        waited = time.monotonic() - t0
+        assert answer[-2][1] == b"SELECT 1\0"
+        assert waited < 0.3, "the answer waited %.2f s for the handler to return" % waited
+        time.sleep(0.6)         # the handler is done before the next request
+    c.close()

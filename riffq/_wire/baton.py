@@ -18,7 +18,9 @@ its handler run at once, in the middle of the loop turn that read it, so
 that an answer given at once leaves in the same turn. Should that handler
 block and lose the baton, its thread raises ``BatonLost`` to leave the turn
 without touching anything more, the events it had not yet dispatched are
-reported again to the new holder, and it becomes a watcher.
+reported again to the new holder, and it becomes a watcher. An answer that
+handler gave before blocking is handed to the new holder as it takes over
+(``on_takeover``), so it leaves at once rather than when the handler returns.
 
 Invariants: exactly one thread holds the baton; only it touches loop and
 session state; the baton changes hands only while its holder is inside a
@@ -68,6 +70,8 @@ class Baton:
         self._watchers = 0            # of which polling
         self._finished = False
         self._done = threading.Event()
+        #: called by a watcher that just took the baton, before it serves
+        self.on_takeover: Optional[Callable[[], None]] = None
 
     # -- the loop's side -----------------------------------------------------------
     def run(self) -> None:
@@ -164,6 +168,11 @@ class Baton:
                 self._job_started = 0.0
                 self._watchers -= 1
             self._spawn_watcher()       # someone must watch the new holder
+            if self.on_takeover is not None:
+                try:
+                    self.on_takeover()
+                except Exception:
+                    log.exception("internal error while taking the loop over")
             try:
                 stopped = self._serve(me)
             except BaseException:

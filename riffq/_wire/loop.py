@@ -219,14 +219,19 @@ class Connection:
         """Whether ``run_now`` may run user code in this turn."""
         return self.loop.baton.can_inline()
 
-    def run_now(self, fn: Callable[[], None], lost: Callable[[], None]) -> None:
+    def run_now(self, fn: Callable[[], None], release: Callable[[], None],
+                lost: Callable[[], None]) -> None:
         """Run user code at once, in the middle of this loop turn (see
         ``baton``). Should it outlast its budget, another thread takes the
-        loop: ``lost()`` then hands on what ``fn`` left, and ``BatonLost``
-        unwinds this thread out of the turn."""
-        if not self.loop.baton.run_job(fn):
+        loop and calls ``release()`` to send on what ``fn`` has answered so
+        far; when ``fn`` returns, ``lost()`` hands on the rest and
+        ``BatonLost`` unwinds this thread out of the turn."""
+        loop = self.loop
+        loop.held = release
+        if not loop.baton.run_job(fn):
             lost()
             raise BatonLost()
+        loop.held = None
 
     def run_internal(self, fn: Callable[[], None]) -> None:
         """Run our own short work (encoding result chunks) on a separate pool,
@@ -474,6 +479,10 @@ class EventLoop:
         #: handlers to call between loop turns, and who runs the loop
         self.inline: Deque[Callable[[], None]] = deque()
         self.baton = Baton(self._serve, self._wake)
+        #: while a handler runs at once (Connection.run_now): what sends on
+        #: its answer if another thread takes the loop over meanwhile
+        self.held: Optional[Callable[[], None]] = None
+        self.baton.on_takeover = self._release_held
         #: set by ``prefork``: ``place(sock)`` may pass a connection just
         #: accepted to a less busy worker process (True: it did)...
         self.place: Optional[Callable[[socket.socket], bool]] = None
@@ -553,6 +562,11 @@ class EventLoop:
         # they would have had they been queued there
         while self.inline:
             self.pool.submit(self.inline.popleft())
+
+    def _release_held(self) -> None:
+        release, self.held = self.held, None
+        if release is not None:
+            release()
 
     def _wake(self) -> None:
         try:

@@ -55,7 +55,8 @@ class Host:
     def close(self) -> None: ...
     def run(self, fn: Callable[[], None], inline: bool = True) -> None: ...
     def can_run_now(self) -> bool: ...
-    def run_now(self, fn: Callable[[], None], lost: Callable[[], None]) -> None: ...
+    def run_now(self, fn: Callable[[], None], release: Callable[[], None],
+                lost: Callable[[], None]) -> None: ...
     def run_internal(self, fn: Callable[[], None]) -> None: ...
     def post(self, fn: Callable[[], None]) -> None: ...
     def buffered(self) -> int: ...
@@ -90,9 +91,11 @@ class QueryCallback:
         self._unanswered = [True]
         self._eager = eager
         self._formats = formats
-        #: the thread of ``Session.call_now`` while it runs the handler
+        #: the thread of ``Session.call_now`` while it runs the handler...
         self._runner: Optional[int] = None
-        self._held = False
+        #: ...and the answer it gave there, kept: ``list.pop`` hands it on
+        #: exactly once, should two threads try (see ``_release``)
+        self._held: List[bool] = []
 
     def ask(self) -> None:
         """Put the question to the handler, on whichever thread runs this;
@@ -125,18 +128,26 @@ class QueryCallback:
         self._outcome = outcome
         self._pre = pre
         if self._runner == _get_ident():
-            self._held = True       # call_now delivers it when the handler returns
+            self._held.append(True)     # call_now delivers it when the handler returns
             return
         s.host.post(self._deliver)
 
-    def _handed_over(self) -> None:
-        """``call_now``'s handler lost the loop to another thread (see
-        ``baton``): what it answered meanwhile goes there, as a pool
-        thread's answer would."""
+    def _release(self) -> None:
+        """Another thread took the loop over while ``call_now``'s handler
+        still runs: an answer it already gave leaves now, and any later
+        one is posted as a pool thread's would be."""
         self._runner = None
+        try:
+            self._held.pop()
+        except IndexError:
+            return
+        self._session.host.post(self._deliver)
+
+    def _handed_over(self) -> None:
+        """``call_now``'s handler returned after losing the loop (see
+        ``baton``): what it answered and did not hand on yet goes there."""
+        self._release()
         s = self._session
-        if self._held:
-            s.host.post(self._deliver)
         s.host.post(s._job_finished)
 
     def _deliver(self) -> None:
@@ -660,7 +671,7 @@ class Session:
         cb = self._question(self.app.query, sql, kwargs, done, True, formats)
         self._jobs += 1
         cb._runner = _get_ident()
-        host.run_now(cb.ask, cb._handed_over)
+        host.run_now(cb.ask, cb._release, cb._handed_over)
         cb._runner = None
         if cb._held:
             # (an error in here reaches data_received, which ends the session)
