@@ -36,3 +36,14 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
                   "8 clients, simple, riffq workers=2 (tps)", "8 clients, extended, riffq workers=2 (tps)"):
         m = figures[label]
         assert float(m.group("riffq")) > 0 and float(m.group("pg")) > 0, label
+
+
+def test_statement_cost_measures_both_request_shapes():
+    """bench/statement_cost.py drives a real Session; it checks each answer
+    itself and fails loudly if the session stops answering."""
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "statement_cost.py"), "200"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    costs = re.findall(r"^  (simple Query|Parse/Bind/Describe/Execute/Sync)\s+([\d.]+)$", out.stdout, re.M)
+    assert [name for name, _ in costs] == ["simple Query", "Parse/Bind/Describe/Execute/Sync"], out.stdout
+    assert all(float(us) > 0 for _, us in costs)
