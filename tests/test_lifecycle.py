@@ -132,6 +132,46 @@ def test_slow_reader_keeps_result_streaming_bounded(serve):
     c.close()
 
 
+def test_first_rows_leave_before_the_reader_is_read_further(serve):
+    """A large result's first rows go out as soon as its first chunk is
+    encoded, not after more of the reader has been read and encoded: here
+    the reader's second batch comes only once the client has seen rows."""
+    from riffq._wire.results import FIRST_ARROW_ROWS
+    seen_rows = threading.Event()
+    schema = pa.schema([("n", pa.int64()), ("pad", pa.string())])
+
+    def batches():
+        for i in range(2):
+            if i:
+                seen_rows.wait(10)
+            start = i * FIRST_ARROW_ROWS
+            yield pa.record_batch([pa.array(range(start, start + FIRST_ARROW_ROWS)),
+                                   pa.array(["x" * 100] * FIRST_ARROW_ROWS)], schema=schema)
+
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(lambda sql, callback, **kw: callback(
+        pa.RecordBatchReader.from_batches(schema, batches())))
+    bg = serve(server)
+    c = RawClient(bg.port, timeout=5.0)
+    c.connect()
+    c.send(query("select everything"))
+    assert c.read_message()[0] == b"T"
+    t, body = c.read_message()      # a socket timeout here: the rows were held back
+    assert t == b"D"
+    seen_rows.set()
+    rows = [int(body[6:6 + int.from_bytes(body[2:6], "big")])]
+    while True:
+        t, body = c.read_message()
+        if t == b"D":
+            rows.append(int(body[6:6 + int.from_bytes(body[2:6], "big")]))
+        elif t == b"Z":
+            break
+        else:
+            assert (t, body) == (b"C", b"SELECT %d\0" % (2 * FIRST_ARROW_ROWS))
+    assert rows == list(range(2 * FIRST_ARROW_ROWS))
+    c.close()
+
+
 def test_disconnect_mid_stream_releases_the_reader(serve):
     released = threading.Event()
     schema = pa.schema([("pad", pa.string())])

@@ -41,7 +41,9 @@ STARTUP, PASSWORD, AUTHORIZING, READY, CLOSED = "STARTUP", "PASSWORD", "AUTHORIZ
 HIGH_WATER = 1 << 20
 #: A callback answer is encoded up front, in the handler's thread, up to this
 #: size: small results then reach the client with a single thread handoff.
-EAGER_BYTES = 256 * 1024
+#: No more than that: a large result's first rows should leave as soon as
+#: its first chunk is encoded, while the next chunks are encoded meanwhile.
+EAGER_BYTES = 64 * 1024
 #: Stop reading a busy client once this many bytes of its messages wait.
 MAX_QUEUED_INPUT = 1 << 20
 #: PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: the most a password message may be.
