@@ -17,7 +17,7 @@ output byte for byte) so that nothing wrong can look fast. Figures, not
 assertions: the tests check correctness, this prints speed.
 Environment: RIFFQ_BENCH_ROWS (1000000), RIFFQ_BENCH_STREAM_ROWS (10000000),
 RIFFQ_BENCH_STREAM_SECONDS (20), RIFFQ_BENCH_IDLE (2000), RIFFQ_BENCH_REPEAT (5),
-RIFFQ_BENCH_PGBENCH_ROUNDS (3), RIFFQ_BENCH_PGBENCH_SECONDS (3),
+RIFFQ_BENCH_PGBENCH_ROUNDS (5), RIFFQ_BENCH_PGBENCH_SECONDS (3),
 RIFFQ_BENCH_CATALOG_RUNS (200), RIFFQ_BENCH_CATALOG_TABLES (10000),
 RIFFQ_BENCH_SECTIONS (abcde: the sections to run, e.g. ``e`` for the catalog only).
 """
@@ -41,7 +41,7 @@ STREAM_ROWS = int(os.environ.get("RIFFQ_BENCH_STREAM_ROWS", "10000000"))
 STREAM_SECONDS = float(os.environ.get("RIFFQ_BENCH_STREAM_SECONDS", "20"))
 IDLE = int(os.environ.get("RIFFQ_BENCH_IDLE", "2000"))
 REPEAT = int(os.environ.get("RIFFQ_BENCH_REPEAT", "5"))
-PGBENCH_ROUNDS = int(os.environ.get("RIFFQ_BENCH_PGBENCH_ROUNDS", "3"))
+PGBENCH_ROUNDS = int(os.environ.get("RIFFQ_BENCH_PGBENCH_ROUNDS", "5"))
 PGBENCH_SECONDS = int(os.environ.get("RIFFQ_BENCH_PGBENCH_SECONDS", "3"))
 CATALOG_RUNS = int(os.environ.get("RIFFQ_BENCH_CATALOG_RUNS", "200"))
 CATALOG_TABLES = int(os.environ.get("RIFFQ_BENCH_CATALOG_TABLES", "10000"))
@@ -128,13 +128,15 @@ def wide_fetches(bin_dir: str, rq_kw, pg_kw) -> None:
 
 def compare_tps(label: str, bin_dir: str, rq_kw, pg_kw, clients_n: int, mode: str) -> None:
     """Medians of alternating pgbench runs: PostgreSQL's own rate moves by a
-    fifth from one 3-second run to the next on a shared machine."""
+    fifth from one 3-second run to the next on a shared machine, so the
+    ratio of each pair of runs is printed too, to show how much it moves."""
     t_rq, t_pg = [], []
     for i in range(PGBENCH_ROUNDS):
         for kw in ((rq_kw, pg_kw) if i % 2 == 0 else (pg_kw, rq_kw)):
             tps = clients.pgbench_tps(bin_dir, kw, clients_n, mode, PGBENCH_SECONDS)
             (t_rq if kw is rq_kw else t_pg).append(tps)
     row(label, statistics.median(t_rq), statistics.median(t_pg), "tps", True)
+    print("    each pair of runs: %s" % " ".join("%.2fx" % (a / b) for a, b in zip(t_rq, t_pg)))
 
 
 def pgbench(bin_dir: str, rq_kw, pg_kw) -> None:
