@@ -205,6 +205,11 @@ def test_text_data_rows_frames_as_data_row_does(rows):
     expect = b"".join(m.data_row([None if v is None else str(v).encode("utf-8") for v in row])
                       for row in rows)
     assert m.text_data_rows(encoders, rows, "utf-8") == expect
+    # rows of one value are packed their own way: the same bytes
+    for column in range(3):
+        single = [(row[column],) for row in rows]
+        expect = b"".join(m.data_row([None if v is None else str(v).encode("utf-8")]) for (v,) in single)
+        assert m.text_data_rows([str], single, "utf-8") == expect
 
 
 def test_text_data_rows_leaves_unusual_rows_to_the_general_path():
@@ -214,6 +219,8 @@ def test_text_data_rows_leaves_unusual_rows_to_the_general_path():
     assert m.text_data_rows([str], [{"a": 1}], "utf-8") is None              # not a row
     assert m.text_data_rows([str, refuse], [(1, 2)], "utf-8") is None        # cannot print
     assert m.text_data_rows([str], [("☃",)], "latin-1") is None              # cannot encode
+    assert m.text_data_rows([str], [(1, 2)], "utf-8") is None                # one value too many
+    assert m.text_data_rows([refuse], [(1,)], "utf-8") is None               # one value, cannot print
 
 
 def test_select_tags_are_remembered_by_row_count():

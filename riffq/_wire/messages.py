@@ -469,17 +469,30 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
     """DataRows of a few rows printed by ``encoders``, one per column; None
     when a row is not a tuple or list of that many values, or a value
     cannot be printed (the caller's general path then says why). One plain
-    loop: a comprehension per row would cost more than a small row."""
+    loop: a comprehension per row would cost more than a small row, and a
+    row of one value (``select 1``, ``count(*)``) is packed in one go."""
     ncols = len(encoders)
-    count = _I16.pack(ncols)
     pack = _I32.pack
-    head = _DATA_ROW_HEAD.pack
     out = []
     try:
+        if ncols == 1:
+            enc = encoders[0]
+            one = _ONE_VALUE_ROW.pack
+            for row in rows:
+                if (type(row) is not tuple and type(row) is not list) or len(row) != 1:
+                    return None
+                v = row[0]
+                if v is None:
+                    out.append(_ONE_NULL_ROW)
+                else:
+                    b = enc(v).encode(encoding)
+                    out.append(one(b"D", len(b) + 10, 1, len(b)) + b)
+            return b"".join(out)
+        head = _DATA_ROW_HEAD.pack
         for row in rows:
             if (type(row) is not tuple and type(row) is not list) or len(row) != ncols:
                 return None
-            parts = [count]
+            parts = []
             append = parts.append
             for enc, v in zip(encoders, row):
                 if v is None:
@@ -489,13 +502,16 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
                     append(pack(len(b)))
                     append(b)
             body = b"".join(parts)
-            out.append(head(b"D", len(body) + 4) + body)
+            out.append(head(b"D", len(body) + 6, ncols) + body)
     except Exception:
         return None
     return b"".join(out)        # one row: that row itself, not a copy
 
 
-_DATA_ROW_HEAD = struct.Struct("!ci")
+#: a DataRow's type, length and column count, and with one column its length too
+_DATA_ROW_HEAD = struct.Struct("!cih")
+_ONE_VALUE_ROW = struct.Struct("!cihi")
+_ONE_NULL_ROW = b"D\x00\x00\x00\x0a\x00\x01\xff\xff\xff\xff"
 
 
 def data_rows(rows: Sequence[Sequence[Optional[bytes]]]) -> bytes:
