@@ -16,6 +16,7 @@ import pytest
 import riffq
 from riffq._wire import loop as loop_module
 from riffq._wire import messages as m
+from riffq._wire.rowsource import declared_columns
 from pgclient import RawClient, error_fields, msg, query
 
 
@@ -227,3 +228,21 @@ def test_select_tags_are_remembered_by_row_count():
     for n in (0, 1, 63, 1023, 1024, 10 ** 9):
         assert m.select_complete(n) == m.command_complete("SELECT %d" % n)
     assert m.select_complete(5) is m.select_complete(5)
+
+
+class _Name(str):
+    """A str look-alike: equal to and hashed as its plain value."""
+
+
+def test_declared_columns_remembers_plain_schemas_only():
+    plain = [{"name": "a", "type": "int4"}, {"name": "b", "type": "text"}]
+    first = declared_columns(plain)
+    assert [name for name, _ in first] == ["a", "b"] and [t.oid for _, t in first] == [23, 25]
+    assert declared_columns([dict(spec) for spec in plain]) is first       # remembered
+    for odd in (tuple(plain), [{"name": "a"}], [{"name": "a", "type": None}], [{"type": "int4"}],
+                [{"name": 5, "type": "int4"}], [{"name": "a", "type": ["int4"]}], [("a", "int4")],
+                [{"name": "a", "type": "no such type"}]):
+        assert declared_columns(odd) is None, odd     # the general way, which says what is wrong
+    # a look-alike seen first does not decide for the plain schema equal to it
+    assert declared_columns([{"name": _Name("c"), "type": "int4"}]) is None
+    assert declared_columns([{"name": "c", "type": "int4"}])[0][0] == "c"

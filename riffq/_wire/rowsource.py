@@ -106,11 +106,20 @@ def _schema_key(schema_desc: Any) -> Optional[Tuple[Tuple[str, Optional[str]], .
 def declared_columns(schema_desc: Any) -> Optional[Tuple[Column, ...]]:
     """The columns of a plain schema that declares every column's type, else
     None (a type to infer from the rows, or a schema to report on)."""
-    key = _schema_key(schema_desc)
-    if key is None:
+    if type(schema_desc) is not list:
         return None
-    known = _all_declared.get(key, False)
+    # a loose key to look up first, checked strictly only when first seen:
+    # the same schema comes again and again
+    key = ()
+    try:
+        for spec in schema_desc:
+            key += ((spec["name"], spec.get("type")),)
+        known = _all_declared.get(key, False)
+    except Exception:       # not mappings, a value that cannot be hashed...
+        return None
     if known is False:
+        if _schema_key(schema_desc) != key:
+            return None     # not plain dicts of strings: the general way, uncached
         try:
             names, declared = _schema(schema_desc)
         except ValueError:
