@@ -146,6 +146,29 @@ def test_the_short_path_answers_as_the_general_path(serve, taken, name):
                 assert "unknown test statement" not in message and "Error: " not in message, message
 
 
+def test_a_few_rows_answered_at_once_skip_their_general_form(serve, monkeypatch):
+    """Rows the short path's handler answers at once go straight to the
+    plan's writer, never made into an outcome and encoded chunks first;
+    only a portal that must outlive the request (in a block) needs those."""
+    from riffq._wire import extended, results, session
+    made = []
+
+    def general(small, _original=results.small_outcome):
+        made.append(small[2])
+        return _original(small)
+    monkeypatch.setattr(session, "small_outcome", general)
+    monkeypatch.setattr(extended, "small_outcome", general)
+    bg = serve(_server())
+    answers = _play(bg.port, [query("select 1"), ext("select two"), ext("select 1", describe=False)],
+                    whole=True)
+    assert [kind for kind, _ in answers[0]] == [b"T", b"D", b"C", b"Z"]
+    assert [kind for kind, _ in answers[1]] == [b"1", b"2", b"T", b"D", b"D", b"D", b"C", b"Z"]
+    assert made == []
+    _play(bg.port, [query("begin"), ext("select two"), query("commit"), query("later select 1")],
+          whole=True)
+    assert made == [3]      # the portal kept in the block; the later answer went the usual way
+
+
 def test_transaction_states_reach_ready_for_query(serve, taken):
     bg = serve(_server())
     answers = _play(bg.port, SCENARIOS["handler opens a block"], whole=True)

@@ -18,7 +18,7 @@ from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
 from .cursors import CursorSlice, Fetch
 from .errors import PgError
 from .params import ParamError, decode_params
-from .results import Outcome, encoded_to_end, row_description
+from .results import Outcome, encoded_to_end, row_description, small_outcome
 from .session_sql import ShowCommand
 
 
@@ -193,8 +193,14 @@ class ExtendedProtocol:
             s.host.write(_PARSE_BIND_COMPLETE)      # before what the general path sends
             if outcome.error is None:
                 portal.queued = pre
+
+        def done_small(columns: Any, data_rows: bytes, n: int) -> None:
+            if s.txn != "I":
+                done(*small_outcome((columns, data_rows, n)))   # a portal to keep
+                return
+            self._sync(before=self._rows_at_once(plan, columns, [data_rows], n))
         s.call_now(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
-                   done, formats=plan.formats)
+                   done, formats=plan.formats, done_small=done_small)
 
     def _answer_at_once(self, stmt: Statement, plan: Any, out: Outcome,
                         pre: List[Tuple[bytes, int]]) -> bool:
@@ -202,23 +208,19 @@ class ExtendedProtocol:
         handling would, when the whole result is known; False otherwise."""
         s = self.s
         stream = out.stream
-        parts = [_PARSE_BIND_COMPLETE]
         if stream is None:
+            parts = [_PARSE_BIND_COMPLETE]
             if plan.describe:
                 parts.append(m.no_data())
             parts.append(m.command_complete(out.tag))
+            s.framer.skip(plan.rest)
+            follow_handler_tag(s, None, out.tag)
         else:
             encoded = encoded_to_end(pre)
             if encoded is None:
                 return False
             stream.close()
-            if plan.describe:
-                parts.append(row_description(stream.columns, s.codec, plan.formats))
-            parts += encoded[0]
-            parts.append(m.select_complete(encoded[1]))
-        s.framer.skip(plan.rest)
-        if stream is None:
-            follow_handler_tag(s, None, out.tag)
+            parts = self._rows_at_once(plan, stream.columns, encoded[0], encoded[1])
         if s.txn != "I":
             # in a transaction block the executed portal lasts until it ends
             portal = self.portals[""] = Portal("", stmt, [], plan.formats)
@@ -226,6 +228,18 @@ class ExtendedProtocol:
             portal.done = True
         self._sync(before=parts)
         return True
+
+    def _rows_at_once(self, plan: Any, columns: Any, data_rows: List[bytes], n: int) -> List[bytes]:
+        """What answers the request's messages after Bind when its rows are
+        all encoded; the messages themselves leave the framer."""
+        s = self.s
+        parts = [_PARSE_BIND_COMPLETE]
+        if plan.describe:
+            parts.append(row_description(columns, s.codec, plan.formats))
+        parts += data_rows
+        parts.append(m.select_complete(n))
+        s.framer.skip(plan.rest)
+        return parts
 
     # --------------------------------------------------------------- Parse
 

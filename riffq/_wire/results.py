@@ -59,7 +59,7 @@ def fields_for(columns: Sequence[Column], formats: Sequence[int] = ()) -> List[m
 def row_description(columns: Sequence[Column], encoding: str,
                     formats: Sequence[int] = ()) -> bytes:
     """A result's RowDescription. The columns of a remembered schema (a
-    tuple, see ``_small_declared``) find theirs by identity, without
+    tuple, see ``small_rows``) find theirs by identity, without
     building and hashing the fields again."""
     if type(columns) is not tuple or type(formats) is not tuple:
         return messages.row_description(fields_for(columns, formats), encoding)
@@ -324,13 +324,12 @@ def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
               encoding: str = "utf-8", formats: Sequence[int] = (), eager: bool = False) -> Outcome:
     """Check a handler's answer; never raises, unusable answers become XX000.
     ``eager``: the rows will be sent, so a small list of them is encoded now."""
-    if type(result) is tuple and eager and not (is_error or is_tag or any(formats)) \
-            and len(result) == 2 and type(result[0]) is list and type(result[1]) is list \
-            and len(result[1]) <= SMALL_ROWS:
+    if eager and not (is_error or is_tag):
         # the commonest answer, a few rows under a declared schema
-        small = _small_declared(result[0], result[1], ctx, encoding)
+        small = small_rows(result, ctx, encoding, formats)
         if small is not None:
-            return Outcome(None, None, small)
+            columns, blob, n = small
+            return Outcome(None, None, EncodedRows(columns, [(blob, n)] if n else []))
     if is_error:
         return Outcome(error=_error_from(result))
     if is_tag:
@@ -383,10 +382,16 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
     return ResultStream(columns, chunks)
 
 
-def _small_declared(schema_desc: List[Any], rows: List[Any], ctx: Any,
-                    encoding: str) -> Optional[EncodedRows]:
-    """A few rows under a schema naming every type: checked and encoded in
-    one pass, without ``describe`` walking them first. None: the general way."""
+def small_rows(result: Any, ctx: Any, encoding: str,
+               formats: Sequence[int] = ()) -> Optional[Tuple[Tuple[Column, ...], bytes, int]]:
+    """A few text rows under a schema naming every type, checked and encoded
+    in one pass, without ``describe`` walking them first: (the remembered
+    columns, their DataRows, how many). None: the general way."""
+    if type(result) is not tuple or len(result) != 2 or any(formats):
+        return None
+    schema_desc, rows = result
+    if type(rows) is not list or len(rows) > SMALL_ROWS:
+        return None
     declared = declared_columns(schema_desc)
     if declared is None:
         return None
@@ -394,7 +399,17 @@ def _small_declared(schema_desc: List[Any], rows: List[Any], ctx: Any,
     if blob is None:
         return None
     # the remembered tuple itself: its identity finds its RowDescription
-    return EncodedRows(declared, [(blob, len(rows))] if rows else [])
+    return declared, blob, len(rows)
+
+
+def small_outcome(small: Tuple[Tuple[Column, ...], bytes, int]) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
+    """``small_rows``'s answer in the general form: the outcome, and the
+    chunks already encoded, ending with the end marker."""
+    columns, blob, n = small
+    return Outcome(None, None, EncodedRows(columns, [])), ([(blob, n), _END] if n else [_END])
+
+
+_END = (b"", -1)
 
 
 def _small_text_rows(columns: List[Column], rows: Sequence[Sequence[Any]], ctx: Any,

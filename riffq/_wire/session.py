@@ -28,7 +28,8 @@ from . import messages as m
 from .fastpath import UnnamedPlan, plan_for
 from .errors import PgError, ProtocolViolation
 from .framing import Framer
-from .results import EncodedRows, Outcome, ResultStream, encode_error, interpret
+from .results import (EncodedRows, Outcome, ResultStream, encode_error, interpret, small_outcome,
+                      small_rows)
 from .settings import Settings, SettingError
 from .textformat import TextContext
 
@@ -80,7 +81,7 @@ class QueryCallback:
     """
 
     __slots__ = ("_session", "_token", "_unanswered", "_eager", "_formats", "_outcome", "_pre",
-                 "_runner", "_held", "_question")
+                 "_small", "_runner", "_held", "_question")
 
     def __init__(self, session: "Session", token: int, eager: bool = True,
                  formats: Tuple[int, ...] = (), question: Any = None) -> None:
@@ -98,6 +99,8 @@ class QueryCallback:
         #: ...and the answer it gave there, kept: ``list.pop`` hands it on
         #: exactly once, should two threads try (see ``_release``)
         self._held: List[bool] = []
+        #: an answer kept there in its lightest form (``results.small_rows``)
+        self._small: Any = None
 
     def ask(self) -> None:
         """Put the question to the handler, on whichever thread runs this;
@@ -119,6 +122,20 @@ class QueryCallback:
                         "already answered, this answer is dropped", self._session.conn_id)
             return
         s = self._session
+        if self._runner == _get_ident():
+            # call_now's own thread, which delivers it when the handler returns
+            if not (is_tag or is_error) and self._eager:
+                self._small = small_rows(result, s.text_ctx, s.codec, self._formats)
+            if self._small is None:
+                self._settle(result, is_tag, is_error)
+            self._held.append(True)
+            return
+        self._settle(result, is_tag, is_error)
+        s.host.post(self._deliver)
+
+    def _settle(self, result: Any, is_tag: bool, is_error: bool) -> None:
+        """Check the answer and encode what is due up front, in this thread."""
+        s = self._session
         outcome = interpret(result, is_tag, is_error, s.text_ctx, s.codec, self._formats, self._eager)
         pre: List[Tuple[bytes, int]] = []
         stream = outcome.stream
@@ -129,10 +146,13 @@ class QueryCallback:
                 outcome, pre = _encode_ahead(outcome)
         self._outcome = outcome
         self._pre = pre
-        if self._runner == _get_ident():
-            self._held.append(True)     # call_now delivers it when the handler returns
-            return
-        s.host.post(self._deliver)
+
+    def _answer(self) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
+        """The checked answer in the general form (an outcome, the chunks
+        encoded up front)."""
+        if self._small is not None:
+            return small_outcome(self._small)
+        return self._outcome, self._pre
 
     def _release(self) -> None:
         """Another thread took the loop over while ``call_now``'s handler
@@ -156,7 +176,8 @@ class QueryCallback:
         """On the loop thread: hand the answer to the session (see ``Session.post``)."""
         s = self._session
         try:
-            s._deliver(self._token, self._outcome, self._pre)
+            outcome, pre = self._answer()
+            s._deliver(self._token, outcome, pre)
         except Exception as exc:
             s.internal_error(exc)
 
@@ -661,11 +682,14 @@ class Session:
 
     def call_now(self, sql: str, kwargs: Dict[str, Any],
                  done: Callable[[Outcome, List[Tuple[bytes, int]]], None],
-                 formats: Tuple[int, ...] = ()) -> None:
+                 formats: Tuple[int, ...] = (),
+                 done_small: Optional[Callable[[Any, bytes, int], None]] = None) -> None:
         """``call_handler`` for a whole request read in this loop turn (the
         short path): the handler runs at once, and an answer it gives before
         returning is delivered at once, leaving in this turn. Any other
-        answer arrives the usual way."""
+        answer arrives the usual way. ``done_small(columns, data_rows, n)``,
+        if given, takes a few rows of text (``results.small_rows``) instead
+        of ``done``, without their general form being made."""
         host = self.host
         if self._jobs or not host.can_run_now():
             self.call_handler(sql, kwargs, done, formats=formats)
@@ -677,7 +701,17 @@ class Session:
         cb._runner = None
         if cb._held:
             # (an error in here reaches data_received, which ends the session)
-            self._deliver(cb._token, cb._outcome, cb._pre)
+            small = cb._small
+            if small is not None and done_small is not None \
+                    and cb._token == self._token and self.state != CLOSED:
+                self._pending_done = None       # what _deliver does before done
+                self._busy = False
+                done_small(*small)
+                if not self._busy and self.framer.pending():
+                    self._process()
+            else:
+                outcome, pre = cb._answer()
+                self._deliver(cb._token, outcome, pre)
         self._job_finished()
 
     def _question(self, answer: Callable[..., None], sql: str, kwargs: Dict[str, Any],

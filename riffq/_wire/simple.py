@@ -55,7 +55,7 @@ class SimpleQuery:
         self._implicit = False
         self._cmd = None
         self._copy = None
-        s.call_now(stmt, {"connection_id": s.conn_id}, self._answered)
+        s.call_now(stmt, {"connection_id": s.conn_id}, self._answered, done_small=self._answered_small)
 
     def _next(self) -> None:
         s = self.s
@@ -185,6 +185,12 @@ class SimpleQuery:
         else:
             s.host.write(row_description(stream.columns, s.codec))
         s.send_rows(stream, pre, None, lambda err, _exh, _left, sent: self._streamed(stream, err, sent))
+
+    def _answered_small(self, columns: Any, data_rows: bytes, n: int) -> None:
+        """``_answered`` for a few rows of text answered to ``run_single``
+        (one statement: no queue, no implicit block, no COPY)."""
+        s = self.s
+        s.ready_for_query([row_description(columns, s.codec), data_rows, m.select_complete(n)])
 
     def _streamed(self, stream: Any, err: Optional[PgError], sent: int) -> None:
         s = self.s
