@@ -12,6 +12,9 @@ notices a handler that has held the loop for longer than ``budget`` and takes
 the baton, becoming the loop thread while the blocked one finishes its
 handler. Whoever finishes a handler without the baton hands its results to
 the loop through ``post`` (as pool threads always did) and becomes a watcher.
+A watcher that has seen no handler for a while stops polling and waits for
+the next one to start, so a quiet server, or one streaming a large result to
+a client on the same machine, is not woken up a hundred times a second.
 
 A request that arrives whole and of a common shape (see ``fastpath``) has
 its handler run at once, in the middle of the loop turn that read it, so
@@ -37,7 +40,8 @@ log = logging.getLogger("riffq")
 
 #: How long an inline handler may hold the loop before another thread takes it.
 INLINE_BUDGET = 0.002
-#: A watcher with nothing to watch polls less and less often, down to this.
+#: A watcher with nothing to watch polls less and less often, down to this,
+#: and then stops polling until the next handler starts.
 IDLE_POLL = 0.010
 #: How often the thread that called ``run`` looks up from waiting (signals).
 SIGNAL_POLL = 0.1
@@ -72,6 +76,10 @@ class Baton:
         self._done = threading.Event()
         #: called by a watcher that just took the baton, before it serves
         self.on_takeover: Optional[Callable[[], None]] = None
+        #: a watcher with nothing to watch for a while waits on ``_unpark``
+        #: instead of polling; the next handler to start sets it
+        self._parked = False
+        self._unpark = threading.Event()
 
     # -- the loop's side -----------------------------------------------------------
     def run(self) -> None:
@@ -113,6 +121,9 @@ class Baton:
         me = threading.get_ident()
         self._jobs += 1
         self._job_started = time.monotonic()
+        if self._parked:        # (read after the start is set: see _watch)
+            self._parked = False
+            self._unpark.set()
         try:
             fn()
         except Exception:
@@ -160,13 +171,29 @@ class Baton:
                     return                    # never both leave
                 started = self._job_started
                 if not started or time.monotonic() - started < self.budget:
-                    # nothing to take: poll less often while nothing happens
-                    pause = self.budget if self._jobs != seen else min(pause * 2, IDLE_POLL)
-                    seen = self._jobs
-                    continue
-                self.holder = me
-                self._job_started = 0.0
-                self._watchers -= 1
+                    # nothing to take: poll less often while nothing happens,
+                    # and not at all once nothing has happened for a while
+                    if self._jobs != seen or started or pause < IDLE_POLL:
+                        pause = self.budget if self._jobs != seen else min(pause * 2, IDLE_POLL)
+                        seen = self._jobs
+                        continue
+                    self._unpark.clear()
+                    self._parked = True
+                    parked = True
+                else:
+                    self.holder = me
+                    self._job_started = 0.0
+                    self._watchers -= 1
+                    parked = False
+            if parked:
+                # a handler that started before we parked is seen here, one
+                # that starts after sees ``_parked`` (run_job sets the start
+                # first, then reads it; we set it first, then read the start)
+                if not self._job_started:
+                    self._unpark.wait()
+                self._parked = False
+                pause, seen = self.budget, -1
+                continue
             self._spawn_watcher()       # someone must watch the new holder
             if self.on_takeover is not None:
                 try:
@@ -189,4 +216,5 @@ class Baton:
         with self._lock:
             self._finished = True
             self.holder = None
+        self._unpark.set()      # a parked watcher sees the end
         self._done.set()
