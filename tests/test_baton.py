@@ -22,6 +22,8 @@ ONE = ([{"name": "?column?", "type": "int4"}], [(1,)])
 def _handler(sql, callback, **kw):
     if sql == "slow":
         time.sleep(1.0)
+    elif sql == "slower":
+        time.sleep(2.0)
     callback(ONE)
 
 
@@ -52,6 +54,30 @@ def test_a_handler_blocking_after_a_quiet_spell_is_taken_over(serve):
         waited = time.monotonic() - t0
         assert waited < 0.5, "a request waited %.3f s behind a sleeping handler" % waited
         assert slow.read_until(b"Z")[-2][1] == b"SELECT 1\0"
+    slow.close()
+    quick.close()
+
+
+def test_a_missed_wake_up_costs_at_most_the_parked_check(serve):
+    """Should a parked watcher ever miss its wake-up, it still looks up
+    every ``PARKED_CHECK`` seconds, and takes over from a blocked handler."""
+    from riffq._wire.baton import PARKED_CHECK
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(_handler)
+    bg = serve(server)
+    slow, quick = RawClient(bg.port), RawClient(bg.port)
+    slow.connect()
+    quick.connect()
+    _wait_parked(server)
+    server._loop.baton._parked = False       # so the next handler wakes no one
+    t0 = time.monotonic()
+    slow.send(query("slower"))
+    time.sleep(0.05)
+    quick.send(query("select 1"))
+    assert quick.read_until(b"Z")[-2][1] == b"SELECT 1\0"
+    waited = time.monotonic() - t0
+    assert waited < PARKED_CHECK + 0.5, "a request waited %.3f s behind a sleeping handler" % waited
+    assert slow.read_until(b"Z")[-2][1] == b"SELECT 1\0"
     slow.close()
     quick.close()
 

@@ -243,6 +243,11 @@ def test_declared_columns_remembers_plain_schemas_only():
                 [{"name": 5, "type": "int4"}], [{"name": "a", "type": ["int4"]}], [("a", "int4")],
                 [{"name": "a", "type": "no such type"}]):
         assert declared_columns(odd) is None, odd     # the general way, which says what is wrong
+    # looking a schema up never changes it: a defaultdict without a name stays
+    # without one, for the general way to report
+    from collections import defaultdict
+    nameless = defaultdict(str, type="int4")
+    assert declared_columns([nameless]) is None and "name" not in nameless
     # a look-alike seen first does not decide for the plain schema equal to it
     assert declared_columns([{"name": _Name("c"), "type": "int4"}]) is None
     assert declared_columns([{"name": "c", "type": "int4"}])[0][0] == "c"

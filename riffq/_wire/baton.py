@@ -14,7 +14,8 @@ handler. Whoever finishes a handler without the baton hands its results to
 the loop through ``post`` (as pool threads always did) and becomes a watcher.
 A watcher that has seen no handler for a while stops polling and waits for
 the next one to start, so a quiet server, or one streaming a large result to
-a client on the same machine, is not woken up a hundred times a second.
+a client on the same machine, is not woken up a hundred times a second
+(it still looks up every ``PARKED_CHECK`` seconds).
 
 A request that arrives whole and of a common shape (see ``fastpath``) has
 its handler run at once, in the middle of the loop turn that read it, so
@@ -41,8 +42,10 @@ log = logging.getLogger("riffq")
 #: How long an inline handler may hold the loop before another thread takes it.
 INLINE_BUDGET = 0.002
 #: A watcher with nothing to watch polls less and less often, down to this,
-#: and then stops polling until the next handler starts.
+#: and then stops polling until the next handler starts...
 IDLE_POLL = 0.010
+#: ...looking up anyway this often, should a wake-up ever be missed.
+PARKED_CHECK = 0.5
 #: How often the thread that called ``run`` looks up from waiting (signals).
 SIGNAL_POLL = 0.1
 #: Threads allowed in the relay (the holder, watchers, and blocked handlers);
@@ -188,9 +191,11 @@ class Baton:
             if parked:
                 # a handler that started before we parked is seen here, one
                 # that starts after sees ``_parked`` (run_job sets the start
-                # first, then reads it; we set it first, then read the start)
-                if not self._job_started:
-                    self._unpark.wait()
+                # first, then reads it; we set it first, then read the start).
+                # The timed wait only bounds what a missed wake-up could cost.
+                while not self._job_started and self._jobs == seen and not self._finished:
+                    if self._unpark.wait(PARKED_CHECK):
+                        break
                 self._parked = False
                 pause, seen = self.budget, -1
                 continue

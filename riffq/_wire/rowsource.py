@@ -113,7 +113,7 @@ def declared_columns(schema_desc: Any) -> Optional[Tuple[Column, ...]]:
     key = ()
     try:
         for spec in schema_desc:
-            key += ((spec["name"], spec.get("type")),)
+            key += ((spec.get("name"), spec.get("type")),)     # (get: no defaultdict grows)
         known = _all_declared.get(key, False)
     except Exception:       # not mappings, a value that cannot be hashed...
         return None
