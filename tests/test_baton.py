@@ -35,25 +35,37 @@ def _wait_parked(server, timeout=2.0):
         time.sleep(0.01)
 
 
-def test_a_handler_blocking_after_a_quiet_spell_is_taken_over(serve):
-    """The watcher stops polling once nothing runs; the next handler wakes
-    it, so a handler that then blocks still loses the loop at once."""
+def _waited_behind(slow, quick, statement):
+    """Seconds until ``quick`` is answered while ``slow`` runs ``statement``."""
+    t0 = time.monotonic()
+    slow.send(query(statement))
+    time.sleep(0.05)                    # the slow handler is running
+    quick.send(query("select 1"))
+    assert quick.read_until(b"Z")[-2][1] == b"SELECT 1\0"
+    waited = time.monotonic() - t0
+    assert slow.read_until(b"Z")[-2][1] == b"SELECT 1\0"
+    return waited
+
+
+def _parked_server(serve):
     server = riffq.Server("127.0.0.1:0")
     server.on_query(_handler)
     bg = serve(server)
     slow, quick = RawClient(bg.port), RawClient(bg.port)
     slow.connect()
     quick.connect()
+    _wait_parked(server)
+    return server, slow, quick
+
+
+def test_a_handler_blocking_after_a_quiet_spell_is_taken_over(serve):
+    """The watcher stops polling once nothing runs; the next handler wakes
+    it, so a handler that then blocks still loses the loop at once."""
+    server, slow, quick = _parked_server(serve)
     for _ in range(3):
         _wait_parked(server)
-        t0 = time.monotonic()
-        slow.send(query("slow"))
-        time.sleep(0.05)                    # the slow handler is running
-        quick.send(query("select 1"))
-        assert quick.read_until(b"Z")[-2][1] == b"SELECT 1\0"
-        waited = time.monotonic() - t0
+        waited = _waited_behind(slow, quick, "slow")
         assert waited < 0.5, "a request waited %.3f s behind a sleeping handler" % waited
-        assert slow.read_until(b"Z")[-2][1] == b"SELECT 1\0"
     slow.close()
     quick.close()
 
@@ -62,22 +74,10 @@ def test_a_missed_wake_up_costs_at_most_the_parked_check(serve):
     """Should a parked watcher ever miss its wake-up, it still looks up
     every ``PARKED_CHECK`` seconds, and takes over from a blocked handler."""
     from riffq._wire.baton import PARKED_CHECK
-    server = riffq.Server("127.0.0.1:0")
-    server.on_query(_handler)
-    bg = serve(server)
-    slow, quick = RawClient(bg.port), RawClient(bg.port)
-    slow.connect()
-    quick.connect()
-    _wait_parked(server)
+    server, slow, quick = _parked_server(serve)
     server._loop.baton._parked = False       # so the next handler wakes no one
-    t0 = time.monotonic()
-    slow.send(query("slower"))
-    time.sleep(0.05)
-    quick.send(query("select 1"))
-    assert quick.read_until(b"Z")[-2][1] == b"SELECT 1\0"
-    waited = time.monotonic() - t0
+    waited = _waited_behind(slow, quick, "slower")
     assert waited < PARKED_CHECK + 0.5, "a request waited %.3f s behind a sleeping handler" % waited
-    assert slow.read_until(b"Z")[-2][1] == b"SELECT 1\0"
     slow.close()
     quick.close()
 
