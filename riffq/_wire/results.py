@@ -324,12 +324,6 @@ def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
               encoding: str = "utf-8", formats: Sequence[int] = (), eager: bool = False) -> Outcome:
     """Check a handler's answer; never raises, unusable answers become XX000.
     ``eager``: the rows will be sent, so a small list of them is encoded now."""
-    if eager and not (is_error or is_tag):
-        # the commonest answer, a few rows under a declared schema
-        small = small_rows(result, ctx, encoding, formats)
-        if small is not None:
-            columns, blob, n = small
-            return Outcome(None, None, EncodedRows(columns, [(blob, n)] if n else []))
     if is_error:
         return Outcome(error=_error_from(result))
     if is_tag:
@@ -361,7 +355,7 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
     if isinstance(result, TypedRows):
         columns, rows = result.columns, result.rows
     elif isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
-        # (a few rows under a declared schema were encoded by ``interpret``)
+        # (a few rows under a declared schema were encoded by ``small_rows``)
         try:
             columns, rows = describe(result[0], result[1])
         except ValueError as exc:

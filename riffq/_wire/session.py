@@ -122,15 +122,14 @@ class QueryCallback:
                         "already answered, this answer is dropped", self._session.conn_id)
             return
         s = self._session
+        if not (is_tag or is_error) and self._eager:
+            # the commonest answer, a few rows under a declared schema
+            self._small = small_rows(result, s.text_ctx, s.codec, self._formats)
+        if self._small is None:
+            self._settle(result, is_tag, is_error)
         if self._runner == _get_ident():
-            # call_now's own thread, which delivers it when the handler returns
-            if not (is_tag or is_error) and self._eager:
-                self._small = small_rows(result, s.text_ctx, s.codec, self._formats)
-            if self._small is None:
-                self._settle(result, is_tag, is_error)
-            self._held.append(True)
+            self._held.append(True)     # call_now delivers it when the handler returns
             return
-        self._settle(result, is_tag, is_error)
         s.host.post(self._deliver)
 
     def _settle(self, result: Any, is_tag: bool, is_error: bool) -> None:
