@@ -17,7 +17,8 @@ _I16 = struct.Struct("!h")
 _U16 = struct.Struct("!H")
 _I32 = struct.Struct("!i")
 _HDR = struct.Struct("!ci")          # type byte + length
-_RFQ = {s: b"Z\x00\x00\x00\x05" + s.encode() for s in "ITE"}
+#: ReadyForQuery for each transaction status (looked up, not built, per statement)
+READY_FOR_QUERY = {s: b"Z\x00\x00\x00\x05" + s.encode() for s in "ITE"}
 
 # Special request codes carried in the version field of an untyped packet.
 PROTOCOL_3_0 = 196608
@@ -414,7 +415,7 @@ def backend_key_data(pid: int, secret: bytes) -> bytes:
 
 
 def ready_for_query(status: str) -> bytes:
-    return _RFQ[status]
+    return READY_FOR_QUERY[status]
 
 
 def negotiate_protocol_version(newest_minor: int, unsupported: Sequence[str]) -> bytes:

@@ -590,7 +590,7 @@ class Session:
         ``before``: the statement's last messages, written in the same go."""
         out = before if before is not None else []
         if not self._reports:
-            out.append(m.ready_for_query(self.txn))
+            out.append(m.READY_FOR_QUERY[self.txn])
             self.host.write(b"".join(out))
             return
         for k, v in self._reports.items():

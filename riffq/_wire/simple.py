@@ -49,7 +49,9 @@ class SimpleQuery:
         """A Query of one statement for the handler (``fastpath.SinglePlan``):
         what ``run`` does, without working out again what the text is."""
         s = self.s
-        s.extended.query_started()
+        ext = s.extended
+        if ext.statements or ext.portals:   # (nothing to drop, as a rule)
+            ext.query_started()
         if self.queue:
             self.queue.clear()
         self._implicit = False
