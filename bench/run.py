@@ -75,6 +75,14 @@ def compare_fetch(label: str, fetch, rq_kw, pg_kw) -> None:
         if got_rq != got_pg or got_rq[0] != WIDE_ROWS:
             raise SystemExit("%s: results differ: riffq %r, PostgreSQL %r" % (label, got_rq, got_pg))
     row(label, statistics.median(t_rq), statistics.median(t_pg), "seconds", False)
+    each_pair(t_rq, t_pg)
+
+
+def each_pair(riffq_values: "list[float]", pg_values: "list[float]") -> None:
+    """The ratio of each pair of runs, under a median: a client-bound fetch
+    sits near 1.0x and a 3-second pgbench run moves by a fifth, so the
+    median alone would hide how far one run is from the next."""
+    print("    each pair of runs: %s" % " ".join("%.2fx" % (a / b) for a, b in zip(riffq_values, pg_values)))
 
 
 def main() -> None:
@@ -127,16 +135,14 @@ def wide_fetches(bin_dir: str, rq_kw, pg_kw) -> None:
 
 
 def compare_tps(label: str, bin_dir: str, rq_kw, pg_kw, clients_n: int, mode: str) -> None:
-    """Medians of alternating pgbench runs: PostgreSQL's own rate moves by a
-    fifth from one 3-second run to the next on a shared machine, so the
-    ratio of each pair of runs is printed too, to show how much it moves."""
+    """Medians of alternating pgbench runs, and the ratio of each pair."""
     t_rq, t_pg = [], []
     for i in range(PGBENCH_ROUNDS):
         for kw in ((rq_kw, pg_kw) if i % 2 == 0 else (pg_kw, rq_kw)):
             tps = clients.pgbench_tps(bin_dir, kw, clients_n, mode, PGBENCH_SECONDS)
             (t_rq if kw is rq_kw else t_pg).append(tps)
     row(label, statistics.median(t_rq), statistics.median(t_pg), "tps", True)
-    print("    each pair of runs: %s" % " ".join("%.2fx" % (a / b) for a, b in zip(t_rq, t_pg)))
+    each_pair(t_rq, t_pg)
 
 
 def pgbench(bin_dir: str, rq_kw, pg_kw) -> None:

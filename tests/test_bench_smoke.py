@@ -36,11 +36,14 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
                   "8 clients, simple, riffq workers=2 (tps)", "8 clients, extended, riffq workers=2 (tps)"):
         m = figures[label]
         assert float(m.group("riffq")) > 0 and float(m.group("pg")) > 0, label
-    # every pgbench figure is followed by the ratio of each of its pairs of runs
-    tps_rows = [label for label in figures if label.endswith("(tps)")]
-    pairs = re.findall(r"^    each pair of runs: ((?:[\d.]+x ?)+)$", out.stdout, re.M)
-    assert len(tps_rows) == 8 and len(pairs) == len(tps_rows), out.stdout
-    assert all(len(p.split()) == int(TINY["RIFFQ_BENCH_PGBENCH_ROUNDS"]) for p in pairs), pairs
+    # every fetch and pgbench figure is followed by the ratio of each of its pairs of runs
+    paired = [label for label in figures if label.endswith(("(tps)", "(s)"))]
+    assert len(paired) == 12, out.stdout
+    for label in paired:
+        runs = TINY["RIFFQ_BENCH_PGBENCH_ROUNDS" if label.endswith("(tps)") else "RIFFQ_BENCH_REPEAT"]
+        pairs = re.search(r"^  %s .*\n    each pair of runs: ((?:[\d.]+x ?)+)$" % re.escape(label),
+                          out.stdout, re.M)
+        assert pairs and len(pairs.group(1).split()) == int(runs), (label, out.stdout)
 
 
 def test_statement_cost_measures_both_request_shapes():
