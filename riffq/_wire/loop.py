@@ -13,7 +13,6 @@ import errno
 import heapq
 import itertools
 import logging
-import selectors
 import socket
 import ssl
 import threading
@@ -24,6 +23,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from .baton import Baton, BatonLost
 from .errors import ProtocolViolation
+from .poller import READ, WRITE, new_poller
 from .tls import describe_certificate
 
 log = logging.getLogger("riffq")
@@ -62,7 +62,7 @@ class Connection:
         self._closed = False
         self._writing = False
         self._reading = True
-        self._events = selectors.EVENT_READ      # registered by the loop on accept
+        self._events = READ      # registered by the loop on accept
         self._tls: Optional[ssl.SSLObject] = None
         self._tls_in: Optional[ssl.MemoryBIO] = None
         self._tls_out: Optional[ssl.MemoryBIO] = None
@@ -254,8 +254,7 @@ class Connection:
 
     def _update_interest(self) -> None:
         """Tell the selector what we wait for; nothing at all is allowed."""
-        events = (selectors.EVENT_READ if self._reading else 0) | \
-            (selectors.EVENT_WRITE if self._writing else 0)
+        events = (READ if self._reading else 0) | (WRITE if self._writing else 0)
         sel = self.loop.sel
         if events == self._events:
             return
@@ -437,13 +436,17 @@ def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket
     return sock
 
 
-#: selector data of a listening socket, told apart by identity
-_LISTENER = object()
-_READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
+class _Listener:
+    """Poller data of a listening socket."""
+
+    __slots__ = ("sock",)
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
 
 
 class _Watch:
-    """Selector data for ``watch_readable``: it answers the loop the way a
+    """Poller data for ``watch_readable``: it answers the loop the way a
     Connection does, so the loop's dispatch needs no extra case."""
 
     __slots__ = ("on_readable", "peer", "_closed")
@@ -461,10 +464,10 @@ class _Watch:
 
 
 class EventLoop:
-    """A ``selectors`` loop with cross-thread posting and simple timers."""
+    """A readiness loop (``poller``) with cross-thread posting and simple timers."""
 
     def __init__(self, session_factory: Callable[[Connection], Any], pool: Any, encode_pool: Any) -> None:
-        self.sel = selectors.DefaultSelector()
+        self.sel = new_poller()
         self.pool = pool
         self.encode_pool = encode_pool
         self.session_factory = session_factory
@@ -497,7 +500,7 @@ class EventLoop:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self.sel.register(self._wake_r, selectors.EVENT_READ, None)
+        self.sel.register(self._wake_r, READ, None)
         self._timers: List[Tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._stopping = False
@@ -535,7 +538,7 @@ class EventLoop:
         processes, say); returns its bound (host, port)."""
         sock.setblocking(False)
         self.listeners.append(sock)
-        self.sel.register(sock, selectors.EVENT_READ, _LISTENER)
+        self.sel.register(sock, READ, _Listener(sock))
         bound = sock.getsockname()
         return bound[0], bound[1]
 
@@ -543,7 +546,7 @@ class EventLoop:
         """Call ``callback()`` on the loop thread whenever ``sock`` has input:
         a channel from outside the loop's connections (another process)."""
         sock.setblocking(False)
-        self.sel.register(sock, selectors.EVENT_READ, _Watch(callback))
+        self.sel.register(sock, READ, _Watch(callback))
 
     def stop(self) -> None:
         """Ask the loop to stop; safe from any thread and signal handlers."""
@@ -595,17 +598,16 @@ class EventLoop:
                 timeout = max(0.0, self._timers[0][0] - time.monotonic())
             if self._posted or self.inline:
                 timeout = 0     # work left by a holder that lost the baton
-            for key, mask in sel.select(timeout):
-                data = key.data
+            for data, mask in sel.ready(timeout):
                 if data is None:
                     self._drain_wake()
-                elif data is _LISTENER:
-                    self._accept(key.fileobj)
+                elif type(data) is _Listener:
+                    self._accept(data.sock)
                 else:           # a Connection, or a _Watch that answers like one
                     try:
-                        if mask & _WRITE:
+                        if mask & WRITE:
                             data.on_writable()
-                        if mask & _READ and not data._closed:
+                        if mask & READ and not data._closed:
                             data.on_readable()
                     except Exception:
                         # Our bug, not the client's: end this connection only.
@@ -691,7 +693,7 @@ class EventLoop:
             sock.close()
             return
         self.conns.add(conn)
-        self.sel.register(sock, selectors.EVENT_READ, conn)
+        self.sel.register(sock, READ, conn)
         ref = weakref.ref(conn)
         self.call_later(STARTUP_TIMEOUT, lambda ref=ref: self._startup_deadline(ref()))
         if self.on_load is not None:
@@ -705,7 +707,7 @@ class EventLoop:
 
         def resume() -> None:
             if not self._stopping and lsock.fileno() >= 0:
-                self.sel.register(lsock, selectors.EVENT_READ, _LISTENER)
+                self.sel.register(lsock, READ, _Listener(lsock))
         self.call_later(0.1, resume)
 
     def _startup_deadline(self, conn: Optional[Connection]) -> None:
@@ -738,9 +740,9 @@ class EventLoop:
             conn._closing = True
         deadline = time.monotonic() + grace
         while any(c._out for c in self.conns) and time.monotonic() < deadline:
-            for key, mask in self.sel.select(0.05):
-                if isinstance(key.data, Connection) and mask & selectors.EVENT_WRITE:
-                    key.data.on_writable()
+            for data, mask in self.sel.ready(0.05):
+                if isinstance(data, Connection) and mask & WRITE:
+                    data.on_writable()
         for conn in list(self.conns):
             conn._lost()
         self._run_posted()
