@@ -1,6 +1,8 @@
 """The clients that fetch ``select * from wide``, each returning what it got
 in a form both servers must match exactly (row count and a checksum over
-every column), so that nothing wrong can look fast."""
+every column), so that nothing wrong can look fast, and the CPU time the
+client itself spent meanwhile: a client that decodes as fast as it can is
+bound by that, whichever server answers."""
 from __future__ import annotations
 
 import asyncio
@@ -8,6 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import resource
 import subprocess
 import tempfile
 import time
@@ -34,40 +37,43 @@ def checksum(rows: Any) -> Tuple[int, int, float, int, int, int]:
     return n, sid, sx, slen, sts, flags
 
 
-def timed(fn: Callable[[], Any]) -> Tuple[float, Any]:
-    t0 = time.perf_counter()
+def timed(fn: Callable[[], Any]) -> Tuple[float, Any, float]:
+    """(seconds, what ``fn`` returned, CPU seconds of this thread meanwhile):
+    psycopg's and asyncpg's decoding runs in the calling thread."""
+    t0, c0 = time.perf_counter(), time.thread_time()
     got = fn()
-    return time.perf_counter() - t0, got
+    return time.perf_counter() - t0, got, time.thread_time() - c0
 
 
-def fetch_psycopg(kw: Dict[str, Any], binary: bool) -> Tuple[float, Any]:
+def fetch_psycopg(kw: Dict[str, Any], binary: bool) -> Tuple[float, Any, float]:
     with psycopg.connect(**kw) as conn:
         cur = conn.cursor(binary=binary)
-        secs, rows = timed(lambda: cur.execute(WIDE).fetchall())
-    return secs, checksum(rows)
+        secs, rows, cpu = timed(lambda: cur.execute(WIDE).fetchall())
+    return secs, checksum(rows), cpu
 
 
-def fetch_asyncpg(kw: Dict[str, Any]) -> Tuple[float, Any]:
+def fetch_asyncpg(kw: Dict[str, Any]) -> Tuple[float, Any, float]:
     async def go():
         conn = await asyncpg.connect(host=kw["host"], port=kw["port"], user=kw["user"],
                                      database=kw["dbname"])
         try:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             rows = await conn.fetch(WIDE)
-            return time.perf_counter() - t0, rows
+            return time.perf_counter() - t0, rows, time.thread_time() - c0
         finally:
             await conn.close()
 
-    secs, rows = asyncio.run(go())
-    return secs, checksum(rows)
+    secs, rows, cpu = asyncio.run(go())
+    return secs, checksum(rows), cpu
 
 
-def fetch_psql(bin_dir: str, kw: Dict[str, Any]) -> Tuple[float, Any]:
+def fetch_psql(bin_dir: str, kw: Dict[str, Any]) -> Tuple[float, Any, float]:
     """psql -At, its output digested as it comes (as cheap as /dev/null):
-    both servers must print byte-identical text."""
+    both servers must print byte-identical text. The CPU is psql's own."""
     cmd = [os.path.join(bin_dir, "psql"), "-X", "-h", kw["host"], "-p", str(kw["port"]),
            "-U", kw["user"], "-d", kw["dbname"], "-At", "-c", WIDE]
     digest, lines = hashlib.md5(), 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     while True:
@@ -78,7 +84,10 @@ def fetch_psql(bin_dir: str, kw: Dict[str, Any]) -> Tuple[float, Any]:
         lines += block.count(b"\n")
     if proc.wait() != 0:
         raise RuntimeError("psql failed")
-    return time.perf_counter() - t0, (lines, digest.hexdigest())
+    secs = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return secs, (lines, digest.hexdigest()), cpu
 
 
 def pgbench_tps(bin_dir: str, kw: Dict[str, Any], clients: int, mode: str, seconds: int) -> float:

@@ -62,20 +62,24 @@ def compare_fetch(label: str, fetch, rq_kw, pg_kw) -> None:
     the clients build a million Python rows, and the garbage and heap left by
     the run before would otherwise favour one side."""
     t_rq, t_pg = [], []
+    cpu_rq, cpu_pg = [], []
     for i in range(REPEAT):
         for kw in ((rq_kw, pg_kw) if i % 2 == 0 else (pg_kw, rq_kw)):
             gc.collect()
-            secs, got = fetch(kw)
+            secs, got, cpu = fetch(kw)
             if kw is rq_kw:
                 t_rq.append(secs)
+                cpu_rq.append(cpu)
                 got_rq = got
             else:
                 t_pg.append(secs)
+                cpu_pg.append(cpu)
                 got_pg = got
         if got_rq != got_pg or got_rq[0] != WIDE_ROWS:
             raise SystemExit("%s: results differ: riffq %r, PostgreSQL %r" % (label, got_rq, got_pg))
     row(label, statistics.median(t_rq), statistics.median(t_pg), "seconds", False)
     each_pair(t_rq, t_pg)
+    client_cpu(t_rq, cpu_rq, t_pg, cpu_pg)
 
 
 def each_pair(riffq_values: "list[float]", pg_values: "list[float]") -> None:
@@ -83,6 +87,17 @@ def each_pair(riffq_values: "list[float]", pg_values: "list[float]") -> None:
     sits near 1.0x and a 3-second pgbench run moves by a fifth, so the
     median alone would hide how far one run is from the next."""
     print("    each pair of runs: %s" % " ".join("%.2fx" % (a / b) for a, b in zip(riffq_values, pg_values)))
+
+
+def client_cpu(t_rq: "list[float]", cpu_rq: "list[float]", t_pg: "list[float]", cpu_pg: "list[float]") -> None:
+    """The client's own CPU time, and its time off the CPU (waiting for rows,
+    or for a core), medians for each server: a client busy decoding all
+    along costs the same whichever server sends it the same rows."""
+    def off_ms(t: "list[float]", cpu: "list[float]") -> float:
+        return statistics.median(a - b for a, b in zip(t, cpu)) * 1e3
+    print("    client's own CPU: riffq %.3f s, PostgreSQL %.3f s; off the CPU: riffq %.0f ms, "
+          "PostgreSQL %.0f ms" % (statistics.median(cpu_rq), statistics.median(cpu_pg),
+                                  off_ms(t_rq, cpu_rq), off_ms(t_pg, cpu_pg)))
 
 
 def main() -> None:

@@ -44,6 +44,13 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
         pairs = re.search(r"^  %s .*\n    each pair of runs: ((?:[\d.]+x ?)+)$" % re.escape(label),
                           out.stdout, re.M)
         assert pairs and len(pairs.group(1).split()) == int(runs), (label, out.stdout)
+    # each fetch also shows the client's own CPU time and its time off the CPU, for both servers
+    for label in paired:
+        if label.endswith("(s)"):
+            cpu = re.search(r"^  %s .*\n    each pair.*\n    client's own CPU: riffq ([\d.]+) s, PostgreSQL "
+                            r"([\d.]+) s; off the CPU: riffq -?\d+ ms, PostgreSQL -?\d+ ms$" % re.escape(label),
+                            out.stdout, re.M)
+            assert cpu and float(cpu.group(1)) > 0 and float(cpu.group(2)) > 0, (label, out.stdout)
 
 
 def test_statement_cost_measures_both_request_shapes():
