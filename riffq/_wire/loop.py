@@ -253,7 +253,7 @@ class Connection:
         self._update_interest()
 
     def _update_interest(self) -> None:
-        """Tell the selector what we wait for; nothing at all is allowed."""
+        """Tell the poller what we wait for; nothing at all is allowed."""
         events = (READ if self._reading else 0) | (WRITE if self._writing else 0)
         sel = self.loop.sel
         if events == self._events:

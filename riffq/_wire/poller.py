@@ -21,10 +21,9 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 READ = selectors.EVENT_READ
 WRITE = selectors.EVENT_WRITE
 
-FileLike = Union[int, Any]
 
-
-def _fd(fileobj: FileLike) -> int:
+def _fd(fileobj: Any) -> int:
+    """The descriptor of a socket (or of an int, itself)."""
     fd = fileobj if isinstance(fileobj, int) else fileobj.fileno()
     if fd < 0:
         raise ValueError("invalid file descriptor: %r" % (fileobj,))
@@ -37,13 +36,13 @@ class SelectorPoller:
     def __init__(self) -> None:
         self._sel = selectors.DefaultSelector()
 
-    def register(self, fileobj: FileLike, events: int, data: Any) -> None:
+    def register(self, fileobj: Any, events: int, data: Any) -> None:
         self._sel.register(fileobj, events, data)
 
-    def modify(self, fileobj: FileLike, events: int, data: Any) -> None:
+    def modify(self, fileobj: Any, events: int, data: Any) -> None:
         self._sel.modify(fileobj, events, data)
 
-    def unregister(self, fileobj: FileLike) -> None:
+    def unregister(self, fileobj: Any) -> None:
         self._sel.unregister(fileobj)
 
     def ready(self, timeout: Optional[float]) -> List[Tuple[Any, int]]:
@@ -70,21 +69,21 @@ class EpollPoller:
         self._ep = select.epoll()
         self._entries: Dict[int, Tuple[Any, int]] = {}
 
-    def register(self, fileobj: FileLike, events: int, data: Any) -> None:
+    def register(self, fileobj: Any, events: int, data: Any) -> None:
         fd = _fd(fileobj)
         if fd in self._entries:
             raise KeyError("%r is already registered" % (fileobj,))
         self._ep.register(fd, _TO_EPOLL[events])
         self._entries[fd] = (data, events)
 
-    def modify(self, fileobj: FileLike, events: int, data: Any) -> None:
+    def modify(self, fileobj: Any, events: int, data: Any) -> None:
         fd = _fd(fileobj)
         if fd not in self._entries:
             raise KeyError("%r is not registered" % (fileobj,))
         self._ep.modify(fd, _TO_EPOLL[events])
         self._entries[fd] = (data, events)
 
-    def unregister(self, fileobj: FileLike) -> None:
+    def unregister(self, fileobj: Any) -> None:
         fd = _fd(fileobj)
         del self._entries[fd]
         try:
