@@ -598,7 +598,7 @@ class Session:
                 self._told[k] = v
                 out.append(m.parameter_status(k, v))
         self._reports.clear()
-        out.append(m.ready_for_query(self.txn))
+        out.append(m.READY_FOR_QUERY[self.txn])
         self.host.write(b"".join(out))
 
     #: The settings that change how values are printed, in TextContext's order.
