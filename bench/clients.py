@@ -14,7 +14,7 @@ import resource
 import subprocess
 import tempfile
 import time
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Tuple
 
 import asyncpg
 import psycopg
@@ -90,14 +90,23 @@ def fetch_psql(bin_dir: str, kw: Dict[str, Any]) -> Tuple[float, Any, float]:
     return secs, (lines, digest.hexdigest()), cpu
 
 
-def pgbench_tps(bin_dir: str, kw: Dict[str, Any], clients: int, mode: str, seconds: int) -> float:
+class PgbenchRun(NamedTuple):
+    tps: float
+    transactions: int
+    #: pgbench's own CPU time (user + system, all its threads), in seconds
+    cpu: float
+
+
+def pgbench_tps(bin_dir: str, kw: Dict[str, Any], clients: int, mode: str, seconds: int) -> PgbenchRun:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write("select 1;\n")
     try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([os.path.join(bin_dir, "pgbench"), "-h", kw["host"], "-p", str(kw["port"]),
                               "-U", kw["user"], "-n", "-f", script.name, "-c", str(clients),
                               "-j", str(min(clients, 2)), "-T", str(seconds), "-M", mode, kw["dbname"]],
                              capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         os.unlink(script.name)
     failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
@@ -105,4 +114,5 @@ def pgbench_tps(bin_dir: str, kw: Dict[str, Any], clients: int, mode: str, secon
     done = re.search(r"number of transactions actually processed: (\d+)", out.stdout)
     if not tps or (failed and failed.group(1) != "0") or not done or done.group(1) == "0":
         raise RuntimeError("pgbench failed:\n" + out.stdout + out.stderr)
-    return float(tps.group(1))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return PgbenchRun(float(tps.group(1)), int(done.group(1)), cpu)

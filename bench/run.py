@@ -27,6 +27,7 @@ import gc
 import os
 import statistics
 import sys
+from typing import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -123,7 +124,7 @@ def main() -> None:
                 pg.psql("vacuum analyze wide")
                 wide_fetches(bin_dir, rq_kw, pg_kw)
             if "b" in SECTIONS:
-                pgbench(bin_dir, rq_kw, pg_kw)
+                pgbench(bin_dir, rq_kw, pg_kw, proc.pid, servers.BackendsCpu(pg))
             if "c" in SECTIONS:
                 server_memory(proc, port, pg)
             if "d" in SECTIONS:
@@ -149,27 +150,53 @@ def wide_fetches(bin_dir: str, rq_kw, pg_kw) -> None:
                   rq_kw, pg_kw)
 
 
-def compare_tps(label: str, bin_dir: str, rq_kw, pg_kw, clients_n: int, mode: str) -> None:
-    """Medians of alternating pgbench runs, and the ratio of each pair."""
-    t_rq, t_pg = [], []
+def compare_tps(label: str, bin_dir: str, rq_kw, pg_kw, clients_n: int, mode: str,
+                rq_cpu: Callable[[], float], pg_cpu: Callable[[], float]) -> None:
+    """Medians of alternating pgbench runs, the ratio of each pair, and what
+    a transaction cost in CPU on each side (``*_cpu``: the server's CPU
+    seconds so far)."""
+    rq: list = []
+    pg: list = []
+    sides = ((rq_kw, rq_cpu, rq), (pg_kw, pg_cpu, pg))
     for i in range(PGBENCH_ROUNDS):
-        for kw in ((rq_kw, pg_kw) if i % 2 == 0 else (pg_kw, rq_kw)):
-            tps = clients.pgbench_tps(bin_dir, kw, clients_n, mode, PGBENCH_SECONDS)
-            (t_rq if kw is rq_kw else t_pg).append(tps)
+        for kw, cpu, runs in sides if i % 2 == 0 else sides[::-1]:
+            before = cpu()
+            run = clients.pgbench_tps(bin_dir, kw, clients_n, mode, PGBENCH_SECONDS)
+            runs.append((run, cpu() - before))
+    t_rq = [run.tps for run, _ in rq]
+    t_pg = [run.tps for run, _ in pg]
     row(label, statistics.median(t_rq), statistics.median(t_pg), "tps", True)
     each_pair(t_rq, t_pg)
+    transaction_cpu(rq, pg)
 
 
-def pgbench(bin_dir: str, rq_kw, pg_kw) -> None:
+def transaction_cpu(rq_runs: list, pg_runs: list) -> None:
+    """CPU per transaction, medians: the server's (riffq's processes,
+    PostgreSQL's backends) and pgbench's own. Server and client share the
+    cores here, so what pgbench spends counts as much as what the server does."""
+    def per_tx(runs: list) -> "tuple[float, float]":
+        server = statistics.median(used / run.transactions for run, used in runs) * 1e6
+        client = statistics.median(run.cpu / run.transactions for run, _ in runs) * 1e6
+        return server, client
+    rq_server, rq_client = per_tx(rq_runs)
+    pg_server, pg_client = per_tx(pg_runs)
+    print("    CPU per transaction (us): riffq %.1f + pgbench %.1f = %.1f; PostgreSQL backends %.1f "
+          "+ pgbench %.1f = %.1f" % (rq_server, rq_client, rq_server + rq_client,
+                                     pg_server, pg_client, pg_server + pg_client))
+
+
+def pgbench(bin_dir: str, rq_kw, pg_kw, rq_pid: int, pg_cpu: Callable[[], float]) -> None:
     print("(b) pgbench select 1, medians of %d runs of %d s" % (PGBENCH_ROUNDS, PGBENCH_SECONDS))
     for n in (1, 8, 64):
         for mode in ("simple", "extended"):
-            compare_tps("  %d clients, %s (tps)" % (n, mode), bin_dir, rq_kw, pg_kw, n, mode)
+            compare_tps("  %d clients, %s (tps)" % (n, mode), bin_dir, rq_kw, pg_kw, n, mode,
+                        lambda: servers.riffq_cpu(rq_pid), pg_cpu)
     multi, multi_port = servers.start_riffq(1, 1, workers=2)
     try:
         multi_kw = dict(rq_kw, port=multi_port)
         for mode in ("simple", "extended"):
-            compare_tps("  8 clients, %s, riffq workers=2 (tps)" % mode, bin_dir, multi_kw, pg_kw, 8, mode)
+            compare_tps("  8 clients, %s, riffq workers=2 (tps)" % mode, bin_dir, multi_kw, pg_kw, 8, mode,
+                        lambda: servers.riffq_cpu(multi.pid), pg_cpu)
     finally:
         multi.terminate()
         multi.wait(10)

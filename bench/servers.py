@@ -121,3 +121,61 @@ def children(pid: int) -> List[int]:
             return [int(x) for x in f.read().split()]
     except OSError:
         return []
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> "tuple[int, int]":
+    """(user + system, reaped children's user + system) of a process, in ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+
+
+def riffq_cpu(pid: int) -> float:
+    """CPU seconds a riffq server has used so far: the process and, with
+    workers, each worker process."""
+    total = 0
+    for p in [pid] + children(pid):
+        try:
+            total += _cpu_ticks(p)[0]
+        except OSError:     # a worker that has just exited
+            pass
+    return total / _TICKS
+
+
+def _titles(postmaster: int) -> "dict[int, bytes]":
+    """The process title of each of the postmaster's children (empty for
+    one that is exiting or exited)."""
+    out = {}
+    for pid in children(postmaster):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                out[pid] = f.read()
+        except OSError:     # reaped meanwhile
+            pass
+    return out
+
+
+class BackendsCpu:
+    """CPU seconds PostgreSQL's backends have used, read once they have
+    exited: the postmaster adds a child's CPU to its own count when it
+    reaps it. Its background processes (checkpointer, walwriter, ...) are
+    noted when this is made; a call waits (up to ``patience`` seconds)
+    until no other child is left, so that all of a pgbench run just ended
+    is counted."""
+
+    def __init__(self, pg: Any, patience: float = 10.0) -> None:
+        with open(os.path.join(pg.data_dir, "postmaster.pid")) as f:
+            self.pid = int(f.readline())
+        # a client backend's title names its client: "postgres: user db 127.0.0.1(port) idle"
+        self.background = {pid for pid, title in _titles(self.pid).items()
+                           if title and b"127.0.0.1(" not in title}
+        self.patience = patience
+
+    def __call__(self) -> float:
+        deadline = time.monotonic() + self.patience
+        while set(children(self.pid)) - self.background and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return _cpu_ticks(self.pid)[1] / _TICKS

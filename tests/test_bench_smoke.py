@@ -51,6 +51,16 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
                             r"([\d.]+) s; off the CPU: riffq -?\d+ ms, PostgreSQL -?\d+ ms$" % re.escape(label),
                             out.stdout, re.M)
             assert cpu and float(cpu.group(1)) > 0 and float(cpu.group(2)) > 0, (label, out.stdout)
+    # each pgbench figure also shows what a transaction cost in CPU: the server's and pgbench's own
+    for label in paired:
+        if label.endswith("(tps)"):
+            cpu = re.search(r"^  %s .*\n    each pair.*\n    CPU per transaction \(us\): riffq ([\d.]+) \+ "
+                            r"pgbench ([\d.]+) = ([\d.]+); PostgreSQL backends ([\d.]+) \+ pgbench ([\d.]+) = "
+                            r"([\d.]+)$" % re.escape(label), out.stdout, re.M)
+            assert cpu, (label, out.stdout)
+            rq_server, rq_client, rq_total, pg_server, pg_client, pg_total = map(float, cpu.groups())
+            assert min(rq_server, rq_client, pg_server, pg_client) > 0, (label, out.stdout)
+            assert abs(rq_server + rq_client - rq_total) < 0.15 and abs(pg_server + pg_client - pg_total) < 0.15
 
 
 def test_statement_cost_measures_both_request_shapes():
