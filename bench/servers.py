@@ -145,37 +145,36 @@ def riffq_cpu(pid: int) -> float:
     return total / _TICKS
 
 
-def _titles(postmaster: int) -> "dict[int, bytes]":
-    """The process title of each of the postmaster's children (empty for
-    one that is exiting or exited)."""
-    out = {}
+def _backend_left(postmaster: int) -> bool:
+    """Whether a child of the postmaster still serves a client or is still
+    exiting: a backend's process title names its client, "postgres: user db
+    127.0.0.1(port) idle", and one exiting or exited but not reaped yet has
+    no title left. Background processes (checkpointer, walwriter, an
+    autovacuum worker...) have titles of their own."""
     for pid in children(postmaster):
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
-                out[pid] = f.read()
+                title = f.read()
         except OSError:     # reaped meanwhile
-            pass
-    return out
+            continue
+        if not title or b"127.0.0.1(" in title:
+            return True
+    return False
 
 
 class BackendsCpu:
     """CPU seconds PostgreSQL's backends have used, read once they have
     exited: the postmaster adds a child's CPU to its own count when it
-    reaps it. Its background processes (checkpointer, walwriter, ...) are
-    noted when this is made; a call waits (up to ``patience`` seconds)
-    until no other child is left, so that all of a pgbench run just ended
-    is counted."""
+    reaps it. A call first waits (up to ``patience`` seconds) until no
+    backend is left, so that all of a pgbench run just ended is counted."""
 
     def __init__(self, pg: Any, patience: float = 10.0) -> None:
         with open(os.path.join(pg.data_dir, "postmaster.pid")) as f:
             self.pid = int(f.readline())
-        # a client backend's title names its client: "postgres: user db 127.0.0.1(port) idle"
-        self.background = {pid for pid, title in _titles(self.pid).items()
-                           if title and b"127.0.0.1(" not in title}
         self.patience = patience
 
     def __call__(self) -> float:
         deadline = time.monotonic() + self.patience
-        while set(children(self.pid)) - self.background and time.monotonic() < deadline:
+        while _backend_left(self.pid) and time.monotonic() < deadline:
             time.sleep(0.02)
         return _cpu_ticks(self.pid)[1] / _TICKS
