@@ -45,6 +45,13 @@ def timed(fn: Callable[[], Any]) -> Tuple[float, Any, float]:
     return time.perf_counter() - t0, got, time.thread_time() - c0
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's waited-for
+    children: psql's or pgbench's own, read before and after a run."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def fetch_psycopg(kw: Dict[str, Any], binary: bool) -> Tuple[float, Any, float]:
     with psycopg.connect(**kw) as conn:
         cur = conn.cursor(binary=binary)
@@ -73,7 +80,7 @@ def fetch_psql(bin_dir: str, kw: Dict[str, Any]) -> Tuple[float, Any, float]:
     cmd = [os.path.join(bin_dir, "psql"), "-X", "-h", kw["host"], "-p", str(kw["port"]),
            "-U", kw["user"], "-d", kw["dbname"], "-At", "-c", WIDE]
     digest, lines = hashlib.md5(), 0
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0 = children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     while True:
@@ -85,9 +92,7 @@ def fetch_psql(bin_dir: str, kw: Dict[str, Any]) -> Tuple[float, Any, float]:
     if proc.wait() != 0:
         raise RuntimeError("psql failed")
     secs = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return secs, (lines, digest.hexdigest()), cpu
+    return secs, (lines, digest.hexdigest()), children_cpu() - cpu0
 
 
 class PgbenchRun(NamedTuple):
@@ -101,12 +106,12 @@ def pgbench_tps(bin_dir: str, kw: Dict[str, Any], clients: int, mode: str, secon
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write("select 1;\n")
     try:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu0 = children_cpu()
         out = subprocess.run([os.path.join(bin_dir, "pgbench"), "-h", kw["host"], "-p", str(kw["port"]),
                               "-U", kw["user"], "-n", "-f", script.name, "-c", str(clients),
                               "-j", str(min(clients, 2)), "-T", str(seconds), "-M", mode, kw["dbname"]],
                              capture_output=True, text=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = children_cpu() - cpu0
     finally:
         os.unlink(script.name)
     failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
@@ -114,5 +119,4 @@ def pgbench_tps(bin_dir: str, kw: Dict[str, Any], clients: int, mode: str, secon
     done = re.search(r"number of transactions actually processed: (\d+)", out.stdout)
     if not tps or (failed and failed.group(1) != "0") or not done or done.group(1) == "0":
         raise RuntimeError("pgbench failed:\n" + out.stdout + out.stderr)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return PgbenchRun(float(tps.group(1)), int(done.group(1)), cpu)
