@@ -11,6 +11,8 @@ import hashlib
 import os
 import re
 import resource
+import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -93,6 +95,55 @@ def fetch_psql(bin_dir: str, kw: Dict[str, Any]) -> Tuple[float, Any, float]:
         raise RuntimeError("psql failed")
     secs = time.perf_counter() - t0
     return secs, (lines, digest.hexdigest()), children_cpu() - cpu0
+
+
+def _message(kind: bytes, body: bytes) -> bytes:
+    return kind + struct.pack("!i", len(body) + 4) + body
+
+
+def _read_until_ready(sock: socket.socket) -> None:
+    """Read until ReadyForQuery (trust authentication: nothing to answer)."""
+    seen = b""
+    while b"Z\x00\x00\x00\x05" not in seen:
+        data = sock.recv(1 << 16)
+        if not data:
+            raise RuntimeError("server closed the connection")
+        seen = seen[-5:] + data
+
+
+def first_rows_ms(kw: Dict[str, Any], pause: float) -> float:
+    """Milliseconds from Execute to the first bytes of ``select * from
+    wide``'s rows, after ``pause`` seconds of quiet, the statement prepared
+    first, all columns binary: asyncpg's messages, without its decoding.
+    The connection is then dropped mid-result."""
+    sock = socket.create_connection((kw["host"], kw["port"]))
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        startup = struct.pack("!i", 196608) + b"user\x00%s\x00database\x00%s\x00\x00" % (
+            kw["user"].encode(), kw["dbname"].encode())
+        sock.sendall(struct.pack("!i", len(startup) + 4) + startup)
+        _read_until_ready(sock)
+        sock.sendall(_message(b"P", b"w\x00" + WIDE.encode() + b"\x00\x00\x00")
+                     + _message(b"D", b"Sw\x00") + _message(b"S", b""))
+        _read_until_ready(sock)
+        time.sleep(pause)
+        t0 = time.perf_counter()
+        sock.sendall(_message(b"B", b"\x00w\x00" + struct.pack("!hhhh", 0, 0, 1, 1))
+                     + _message(b"E", b"\x00" + struct.pack("!i", 0)) + _message(b"S", b""))
+        head = b""
+        while len(head) < 5:        # BindComplete, then the first DataRow
+            data = sock.recv(1 << 16)
+            if not data:
+                raise RuntimeError("server closed the connection")
+            head += data
+            if head[:1] == b"2":
+                head = head[5:]
+        secs = time.perf_counter() - t0
+        if head[:1] != b"D":
+            raise RuntimeError("expected a DataRow, got %r" % head[:20])
+        return secs * 1e3
+    finally:
+        sock.close()
 
 
 class PgbenchRun(NamedTuple):

@@ -4,7 +4,8 @@ Starts a throwaway PostgreSQL (the machine's binaries) and a riffq server in
 a subprocess, serves the same rows from both, and prints each figure side by
 side with the ratio riffq/PostgreSQL:
 
-(a) ``select * from wide`` fetched by psycopg (text, binary), asyncpg and psql;
+(a) ``select * from wide`` fetched by psycopg (text, binary), asyncpg and psql,
+    and how soon its first rows come after a pause;
 (b) pgbench ``select 1``, simple and extended protocol;
 (c) server memory: per idle connection, and while a big result streams to a
     client reading 1 MB/s;
@@ -17,6 +18,7 @@ output byte for byte) so that nothing wrong can look fast. Figures, not
 assertions: the tests check correctness, this prints speed.
 Environment: RIFFQ_BENCH_ROWS (1000000), RIFFQ_BENCH_STREAM_ROWS (10000000),
 RIFFQ_BENCH_STREAM_SECONDS (20), RIFFQ_BENCH_IDLE (2000), RIFFQ_BENCH_REPEAT (5),
+RIFFQ_BENCH_FIRST_ROWS_PAUSE (1),
 RIFFQ_BENCH_PGBENCH_ROUNDS (5), RIFFQ_BENCH_PGBENCH_SECONDS (3),
 RIFFQ_BENCH_CATALOG_RUNS (200), RIFFQ_BENCH_CATALOG_TABLES (10000),
 RIFFQ_BENCH_SECTIONS (abcde: the sections to run, e.g. ``e`` for the catalog only).
@@ -42,6 +44,8 @@ STREAM_ROWS = int(os.environ.get("RIFFQ_BENCH_STREAM_ROWS", "10000000"))
 STREAM_SECONDS = float(os.environ.get("RIFFQ_BENCH_STREAM_SECONDS", "20"))
 IDLE = int(os.environ.get("RIFFQ_BENCH_IDLE", "2000"))
 REPEAT = int(os.environ.get("RIFFQ_BENCH_REPEAT", "5"))
+#: The quiet before each "first rows" sample.
+FIRST_ROWS_PAUSE = float(os.environ.get("RIFFQ_BENCH_FIRST_ROWS_PAUSE", "1"))
 PGBENCH_ROUNDS = int(os.environ.get("RIFFQ_BENCH_PGBENCH_ROUNDS", "5"))
 PGBENCH_SECONDS = int(os.environ.get("RIFFQ_BENCH_PGBENCH_SECONDS", "3"))
 CATALOG_RUNS = int(os.environ.get("RIFFQ_BENCH_CATALOG_RUNS", "200"))
@@ -148,6 +152,20 @@ def wide_fetches(bin_dir: str, rq_kw, pg_kw) -> None:
     compare_fetch("  asyncpg (s)", clients.fetch_asyncpg, rq_kw, pg_kw)
     compare_fetch("  psql -At, output digested (s)", lambda kw: clients.fetch_psql(bin_dir, kw),
                   rq_kw, pg_kw)
+    first_rows(rq_kw, pg_kw)
+
+
+def first_rows(rq_kw, pg_kw) -> None:
+    """How long the first rows take after a pause, which the fetches above
+    include once each: most of what separates a client-bound fetch from
+    PostgreSQL's time (README "Performance")."""
+    ms_rq, ms_pg = [], []
+    for i in range(REPEAT):
+        for kw in ((rq_kw, pg_kw) if i % 2 == 0 else (pg_kw, rq_kw)):
+            (ms_rq if kw is rq_kw else ms_pg).append(clients.first_rows_ms(kw, FIRST_ROWS_PAUSE))
+    row("  first rows, %g s after the last query (ms)" % FIRST_ROWS_PAUSE,
+        statistics.median(ms_rq), statistics.median(ms_pg), "ms", False)
+    each_pair(ms_rq, ms_pg)
 
 
 def compare_tps(label: str, bin_dir: str, rq_kw, pg_kw, clients_n: int, mode: str,

@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = {"RIFFQ_BENCH_ROWS": "2000", "RIFFQ_BENCH_STREAM_ROWS": "20000", "RIFFQ_BENCH_STREAM_SECONDS": "2",
         "RIFFQ_BENCH_IDLE": "40", "RIFFQ_BENCH_REPEAT": "1", "RIFFQ_BENCH_CATALOG_RUNS": "3",
         "RIFFQ_BENCH_CATALOG_TABLES": "50", "RIFFQ_BENCH_PGBENCH_ROUNDS": "1",
-        "RIFFQ_BENCH_PGBENCH_SECONDS": "1"}
+        "RIFFQ_BENCH_PGBENCH_SECONDS": "1", "RIFFQ_BENCH_FIRST_ROWS_PAUSE": "0.1"}
 
 FIGURE = re.compile(r"^  (?P<label>\S.*?)\s+(?P<riffq>[\d.]+)\s+(?P<pg>[\d.]+)\s+(?P<ratio>[\d.]+x|n/a)\s+\(",
                     re.M)
@@ -36,6 +36,11 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
                   "8 clients, simple, riffq workers=2 (tps)", "8 clients, extended, riffq workers=2 (tps)"):
         m = figures[label]
         assert float(m.group("riffq")) > 0 and float(m.group("pg")) > 0, label
+    # how soon the first rows come after a pause, from both servers
+    first = re.search(r"^  first rows, [\d.]+ s after the last query \(ms\)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+x.*\n"
+                      r"    each pair of runs: ((?:[\d.]+x ?)+)$", out.stdout, re.M)
+    assert first and float(first.group(1)) > 0 and float(first.group(2)) > 0, out.stdout
+    assert len(first.group(3).split()) == int(TINY["RIFFQ_BENCH_REPEAT"]), out.stdout
     # every fetch and pgbench figure is followed by the ratio of each of its pairs of runs
     paired = [label for label in figures if label.endswith(("(tps)", "(s)"))]
     assert len(paired) == 12, out.stdout
