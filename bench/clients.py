@@ -111,6 +111,9 @@ def _read_until_ready(sock: socket.socket) -> None:
         seen = seen[-5:] + data
 
 
+_BIND_COMPLETE = b"2\x00\x00\x00\x04"
+
+
 def first_rows_ms(kw: Dict[str, Any], pause: float) -> float:
     """Milliseconds from Execute to the first bytes of ``select * from
     wide``'s rows, after ``pause`` seconds of quiet, the statement prepared
@@ -131,16 +134,14 @@ def first_rows_ms(kw: Dict[str, Any], pause: float) -> float:
         sock.sendall(_message(b"B", b"\x00w\x00" + struct.pack("!hhhh", 0, 0, 1, 1))
                      + _message(b"E", b"\x00" + struct.pack("!i", 0)) + _message(b"S", b""))
         head = b""
-        while len(head) < 5:        # BindComplete, then the first DataRow
+        while len(head) < len(_BIND_COMPLETE) + 1:     # BindComplete, then a DataRow's first byte
             data = sock.recv(1 << 16)
             if not data:
                 raise RuntimeError("server closed the connection")
             head += data
-            if head[:1] == b"2":
-                head = head[5:]
         secs = time.perf_counter() - t0
-        if head[:1] != b"D":
-            raise RuntimeError("expected a DataRow, got %r" % head[:20])
+        if not head.startswith(_BIND_COMPLETE + b"D"):
+            raise RuntimeError("expected BindComplete and a DataRow, got %r" % head[:20])
         return secs * 1e3
     finally:
         sock.close()

@@ -156,8 +156,8 @@ def wide_fetches(bin_dir: str, rq_kw, pg_kw) -> None:
 
 
 def first_rows(rq_kw, pg_kw) -> None:
-    """How long the first rows take after a pause, which the fetches above
-    include once each: most of what separates a client-bound fetch from
+    """How long the first rows take after a pause, which each fetch above
+    begins with: the start of what separates a client-bound fetch from
     PostgreSQL's time (README "Performance")."""
     ms_rq, ms_pg = [], []
     for i in range(REPEAT):
