@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 import resource
-import socket
 import struct
 import subprocess
 import tempfile
@@ -20,6 +19,7 @@ from typing import Any, Callable, Dict, NamedTuple, Tuple
 
 import asyncpg
 import psycopg
+from pgclient import RawClient, msg  # tests/ is on sys.path (servers.py)
 
 WIDE = "select * from wide"
 _EPOCH = dt.datetime(2024, 1, 1)
@@ -97,54 +97,29 @@ def fetch_psql(bin_dir: str, kw: Dict[str, Any]) -> Tuple[float, Any, float]:
     return secs, (lines, digest.hexdigest()), children_cpu() - cpu0
 
 
-def _message(kind: bytes, body: bytes) -> bytes:
-    return kind + struct.pack("!i", len(body) + 4) + body
-
-
-def _read_until_ready(sock: socket.socket) -> None:
-    """Read until ReadyForQuery (trust authentication: nothing to answer)."""
-    seen = b""
-    while b"Z\x00\x00\x00\x05" not in seen:
-        data = sock.recv(1 << 16)
-        if not data:
-            raise RuntimeError("server closed the connection")
-        seen = seen[-5:] + data
-
-
-_BIND_COMPLETE = b"2\x00\x00\x00\x04"
-
-
 def first_rows_ms(kw: Dict[str, Any], pause: float) -> float:
-    """Milliseconds from Execute to the first bytes of ``select * from
-    wide``'s rows, after ``pause`` seconds of quiet, the statement prepared
-    first, all columns binary: asyncpg's messages, without its decoding.
-    The connection is then dropped mid-result."""
-    sock = socket.create_connection((kw["host"], kw["port"]))
+    """Milliseconds from Execute to the first DataRow of ``select * from
+    wide``, after ``pause`` seconds of quiet, the statement prepared first,
+    all columns binary: asyncpg's messages, without its decoding. The
+    connection is then dropped mid-result."""
+    client = RawClient(kw["port"], kw["host"])
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        startup = struct.pack("!i", 196608) + b"user\x00%s\x00database\x00%s\x00\x00" % (
-            kw["user"].encode(), kw["dbname"].encode())
-        sock.sendall(struct.pack("!i", len(startup) + 4) + startup)
-        _read_until_ready(sock)
-        sock.sendall(_message(b"P", b"w\x00" + WIDE.encode() + b"\x00\x00\x00")
-                     + _message(b"D", b"Sw\x00") + _message(b"S", b""))
-        _read_until_ready(sock)
+        kinds = [t for t, _ in client.connect(user=kw["user"], database=kw["dbname"])]
+        if kinds[-1:] != [b"Z"]:
+            raise RuntimeError("startup failed: %r" % kinds)
+        client.send(msg(b"P", b"w\x00" + WIDE.encode() + b"\x00\x00\x00") + msg(b"D", b"Sw\x00") + msg(b"S"))
+        client.read_until(b"Z")
         time.sleep(pause)
         t0 = time.perf_counter()
-        sock.sendall(_message(b"B", b"\x00w\x00" + struct.pack("!hhhh", 0, 0, 1, 1))
-                     + _message(b"E", b"\x00" + struct.pack("!i", 0)) + _message(b"S", b""))
-        head = b""
-        while len(head) < len(_BIND_COMPLETE) + 1:     # BindComplete, then a DataRow's first byte
-            data = sock.recv(1 << 16)
-            if not data:
-                raise RuntimeError("server closed the connection")
-            head += data
+        client.send(msg(b"B", b"\x00w\x00" + struct.pack("!hhhh", 0, 0, 1, 1))
+                    + msg(b"E", b"\x00" + struct.pack("!i", 0)) + msg(b"S"))
+        kinds = [client.read_message(), client.read_message()]
         secs = time.perf_counter() - t0
-        if not head.startswith(_BIND_COMPLETE + b"D"):
-            raise RuntimeError("expected BindComplete and a DataRow, got %r" % head[:20])
+        if [m[0] if m else None for m in kinds] != [b"2", b"D"]:
+            raise RuntimeError("expected BindComplete and a DataRow, got %r" % kinds)
         return secs * 1e3
     finally:
-        sock.close()
+        client.close()
 
 
 class PgbenchRun(NamedTuple):
