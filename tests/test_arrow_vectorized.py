@@ -29,7 +29,7 @@ from riffq._wire import pgtypes as T  # noqa: E402
 from riffq._wire import results  # noqa: E402
 from riffq._wire.binformat import binary_encoder_for  # noqa: E402
 from riffq._wire.errors import PgError  # noqa: E402
-from riffq._wire.textformat import TextContext, timezone_from_name  # noqa: E402
+from riffq._wire.textformat import TextContext, encoder_for, timezone_from_name  # noqa: E402
 
 CONTEXTS = {
     "default": TextContext(),
@@ -376,6 +376,52 @@ def test_datarow_layout_by_hand():
     row2 = struct.pack(">hii", 2, -1, -1)
     assert got == (b"D" + struct.pack(">i", len(row1) + 4) + row1
                    + b"D" + struct.pack(">i", len(row2) + 4) + row2)
+
+
+@pytest.mark.parametrize("room", [1 << 21, 64])
+@pytest.mark.parametrize("sizes", [(5, 3000, 7, 1, 1025, 1024), (1, 2, 3, 4)])
+def test_row_major_indices_for_sizes_in_any_order(sizes, room, monkeypatch):
+    """The indices that lay DataRows out row by row, for batches of sizes
+    that grow and shrink (a template built for a larger batch serves a
+    smaller one; with little room, templates fit their batch exactly),
+    spelled out one by one."""
+    from riffq._compat import arrow_datarows as D
+    monkeypatch.setattr(D, "_TEMPLATE_ROOM", room)
+
+    def by_hand(n, constant):
+        starts, at = [], 0
+        for const in constant:
+            starts.append(at)
+            at += 1 if const else n
+        return [starts[j] if constant[j] else starts[j] + r
+                for r in range(n) for j in range(len(constant))]
+
+    layouts = [(True, False, True, False), (False,), (True,), (False, False, True)]
+    D._INDEX_CACHE.clear()
+    D._INDEX_TEMPLATES.clear()
+    for n in sizes:
+        for constant in layouts:
+            got = D._row_major_indices(pa, pc, n, constant)
+            assert got.type == pa.int32()
+            assert got.to_pylist() == by_hand(n, constant), (n, constant)
+
+
+def test_batches_of_many_sizes_encode_as_per_value():
+    """More batch sizes than any cache holds, one after another, as a
+    reader cut to a byte budget gives them."""
+    ctx = TextContext()
+    for n in (3, 900, 17, 64, 65, 2, 1000, 333, 1, 128, 5):
+        batch = pa.RecordBatch.from_pydict({
+            "id": pa.array(range(n), pa.int64()), "label": ["r%d" % i if i % 5 else None for i in range(n)],
+            "flag": pa.array([i % 2 == 0 for i in range(n)])})
+        columns = A.columns_for_schema(batch.schema)
+        for fmts in ([0, 0, 0], [1, 1, 1], [1, 0, 1]):
+            want = messages.data_rows([
+                [None if v is None else (binary_encoder_for(t)(v) if f else
+                                         encoder_for(t, ctx)(v).encode())
+                 for v, (_, t), f in zip(row, columns, fmts)]
+                for row in zip(*(A.column_values(batch.column(i), t) for i, (_, t) in enumerate(columns)))])
+            assert bytes(encode_datarows(batch, columns, ctx, "utf-8", fmts)) == want, (n, fmts)
 
 
 def test_uuid_and_interval_binary():

@@ -183,9 +183,56 @@ def _merge_constants(pieces: List[Any]) -> List[Any]:
     return out
 
 
-#: (rows, which pieces are constants) -> take() indices; batches come in
-#: few sizes and columns in few layouts.
+#: (rows, which pieces are constants) -> take() indices, for the sizes that
+#: come again and again (a reader of equal batches).
 _INDEX_CACHE: Dict[Tuple[int, Tuple[bool, ...]], Any] = {}
+#: which pieces are constants -> (rows, P, A) laid out for up to that many
+#: rows, from which the indices of any smaller batch take two kernels
+#: (``_row_major_indices``).  Batches cut to a byte budget come in a new
+#: size almost every time, and building their indices from nothing cost
+#: more than the rest of the encoding.
+_INDEX_TEMPLATES: Dict[Tuple[bool, ...], Tuple[int, Any, Any]] = {}
+_CACHED_LAYOUTS = 8
+#: indices (4 bytes each) a template may hold beyond what its batch needs
+_TEMPLATE_ROOM = 1 << 21
+
+
+def _remember(cache: Dict[Any, Any], key: Any, value: Any) -> None:
+    while len(cache) >= _CACHED_LAYOUTS:
+        cache.pop(next(iter(cache)), None)  # the oldest
+    cache[key] = value
+
+
+def _index_template(p: Any, pc: Any, n: int, constant: Tuple[bool, ...]) -> Tuple[Any, Any]:
+    """P and A for at least ``n`` rows.  Piece j of row r sits at index
+    c_j + n * a_j + r * s_j of the pieces laid end to end, where c_j and a_j
+    count the constant and the array pieces before j, and s_j is 0 for a
+    constant, 1 for an array: P holds c_j + r * s_j and A holds a_j, at
+    position r * k + j, neither depending on n."""
+    known = _INDEX_TEMPLATES.get(constant)
+    if known is not None and known[0] >= n:
+        return known[1], known[2]
+    k = len(constant)
+    rows = 1 << max(0, n - 1).bit_length()     # room to grow: a power of two,
+    if rows * k > _TEMPLATE_ROOM:               # where that stays small
+        rows = n
+    c, a, consts, arrays = [], [], 0, 0
+    for const in constant:
+        c.append(consts)
+        a.append(arrays)
+        if const:
+            consts += 1
+        else:
+            arrays += 1
+    i32 = p.int32()
+    q = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, i32), rows * k)), p.scalar(1, i32))
+    row = pc.divide(q, p.scalar(k, i32))
+    piece = pc.subtract(q, pc.multiply(row, p.scalar(k, i32)))
+    step = p.array([0 if const else 1 for const in constant], i32).take(piece)
+    base = p.array(c, i32).take(piece)
+    template = (pc.add(base, pc.multiply(row, step)), p.array(a, i32).take(piece))
+    _remember(_INDEX_TEMPLATES, constant, (rows,) + template)
+    return template
 
 
 def _row_major_indices(p: Any, pc: Any, n: int, constant: Tuple[bool, ...]) -> Any:
@@ -193,19 +240,10 @@ def _row_major_indices(p: Any, pc: Any, n: int, constant: Tuple[bool, ...]) -> A
     for an array piece, a single value for a constant one."""
     idx = _INDEX_CACHE.get((n, constant))
     if idx is None:
-        k = len(constant)
-        bases, base = [], 0
-        for const in constant:
-            bases.append(base)
-            base += 1 if const else n
-        r = pc.subtract(pc.cumulative_sum(p.repeat(p.scalar(1, p.int64()), n * k)), 1)
-        row = pc.divide(r, k)
-        piece = pc.subtract(r, pc.multiply(row, k))
-        step = p.array([0 if const else 1 for const in constant], p.int64()).take(piece)
-        idx = pc.add(p.array(bases, p.int64()).take(piece), pc.multiply(row, step)).cast(p.int32())
-        while len(_INDEX_CACHE) >= 8:
-            _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)), None)  # the oldest
-        _INDEX_CACHE[(n, constant)] = idx
+        fixed, per_row = _index_template(p, pc, n, constant)
+        size = n * len(constant)
+        idx = pc.add(fixed.slice(0, size), pc.multiply(per_row.slice(0, size), p.scalar(n, p.int32())))
+        _remember(_INDEX_CACHE, (n, constant), idx)
     return idx
 
 
