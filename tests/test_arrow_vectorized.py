@@ -22,7 +22,7 @@ import pyarrow.compute as pc  # noqa: E402
 
 from riffq._compat import arrow as A  # noqa: E402
 from riffq._compat.arrow_binary import binary_fields  # noqa: E402
-from riffq._compat.arrow_datarows import encode_datarows  # noqa: E402
+from riffq._compat.arrow_datarows import encode_datarows, per_value_datarows  # noqa: E402
 from riffq._compat.arrow_text import text_fields  # noqa: E402
 from riffq._wire import messages  # noqa: E402
 from riffq._wire import pgtypes as T  # noqa: E402
@@ -250,6 +250,8 @@ def test_vectorized_datarows_match_per_value(ctx_name, batch, binary):
     want = _outcome(lambda: reference_datarows(batch, columns, ctx, "utf-8", fmts))
     got = _outcome(lambda: encode_datarows(batch, columns, ctx, "utf-8", fmts))
     assert got == want
+    # the first rows of a result go value by value (per_value_datarows)
+    assert _outcome(lambda: per_value_datarows(batch, columns, ctx, "utf-8", fmts)) == want
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "shift_jis"])
@@ -262,6 +264,7 @@ def test_other_client_encoding_matches_per_value(encoding, batch):
         want = _outcome(lambda: reference_datarows(batch, columns, ctx, encoding, fmts))
         got = _outcome(lambda: encode_datarows(batch, columns, ctx, encoding, fmts))
         assert got == want
+        assert _outcome(lambda: per_value_datarows(batch, columns, ctx, encoding, fmts)) == want
 
 
 # The point of the module: the common types really take the kernel path
@@ -450,22 +453,45 @@ def test_result_is_a_view_of_arrow_memory():
 
 
 def test_result_stream_starts_with_small_chunks():
-    """The first rows leave after a small chunk's encoding; all chunks
-    together are the DataRows of the whole result."""
+    """The first rows leave after a small chunk's encoding, the very first
+    ones encoded value by value; all chunks together are the DataRows of
+    the whole result."""
     n = results.FIRST_ARROW_ROWS + 3 * results.ARROW_CHUNK_ROWS // 2
     table = pa.table({"a": pa.array(range(n), pa.int64()), "b": pa.array([i % 3 == 0 for i in range(n)])})
     columns = A.columns_for_schema(table.schema)
     stream = results.open_stream(table.to_reader(max_chunksize=results.ARROW_CHUNK_ROWS), TextContext(),
                                  "utf-8", [1, 0])
-    chunks = []
+    chunks = [stream.next_chunk()]
+    assert type(chunks[0][0]) is bytes and not stream.next_is_ready()  # the rest is being encoded
     while True:
         chunk = stream.next_chunk()
         if chunk is None:
             break
+        assert stream.next_is_ready()
         chunks.append(chunk)
     sizes = [rows for _, rows in chunks]
-    first, full = results.FIRST_ARROW_ROWS, results.ARROW_CHUNK_ROWS
-    assert sizes[:3] == [first, 4 * first, 16 * first]  # growing to the full size
+    first, full, head = results.FIRST_ARROW_ROWS, results.ARROW_CHUNK_ROWS, results.FIRST_VALUE_ROWS
+    assert sizes[:4] == [head, first - head, 4 * first, 16 * first]  # growing to the full size
     assert max(sizes) <= full and sum(sizes) == n and sizes[-1] == n - full  # the reader's last batch whole
     whole = encode_datarows(table.combine_chunks().to_batches()[0], columns, TextContext(), "utf-8", [1, 0])
     assert b"".join(bytes(c) for c, _ in chunks) == bytes(whole)
+
+
+def test_first_rows_leave_before_the_rest_is_encoded():
+    """What the handler's thread encodes up front (``_encode_ahead``): of a
+    large result, the first rows only, by the per-value encoders; of a
+    smaller one, all of it and the end."""
+    from riffq._wire.session import _encode_ahead
+
+    def ahead(n):
+        table = pa.table({"a": pa.array(range(n), pa.int64()), "s": ["v%d" % i for i in range(n)]})
+        stream = results.open_stream(table.to_reader(), TextContext(), "utf-8", [1])
+        _, pre = _encode_ahead(results.Outcome(stream=stream))
+        stream.close()
+        return [rows for _, rows in pre]
+
+    assert ahead(100000) == [results.FIRST_VALUE_ROWS]
+    assert ahead(10) == [10, -1]
+    assert ahead(results.FIRST_VALUE_ROWS) == [results.FIRST_VALUE_ROWS, -1]
+    # a batch of some hundreds of rows: whole, at once (sooner than in two)
+    assert ahead(1000) == [1000, -1]

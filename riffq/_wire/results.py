@@ -38,6 +38,13 @@ CHUNK_BYTES = 1 << 20
 #: before, up to the full size), so the first rows leave after a short
 #: encoding delay instead of a full chunk's.
 FIRST_ARROW_ROWS = 2048
+#: ...and the very first rows are encoded one value at a time, at once, while
+#: the kernels start on the rest of that chunk: their first calls after a
+#: pause cost milliseconds (``arrow_datarows.per_value_datarows``).
+FIRST_VALUE_ROWS = 64
+#: ...in a batch of more rows than this: a result that takes a while anyway.
+#: A smaller one is sent whole a little sooner without the extra chunk.
+LARGE_BATCH_ROWS = 4 * FIRST_ARROW_ROWS
 #: Threads encoding Arrow chunks ahead of the sending, shared by all results,
 #: and how many chunks one result may have encoded (or encoding) ahead.
 PREFETCH_THREADS = 2
@@ -86,11 +93,17 @@ class ResultStream:
     that arrives mid-read is left to the reading thread to do when it returns.
     """
 
+    #: [True] while the next chunk is being encoded on another thread (the
+    #: chunk iterator says so)
+    _elsewhere: Sequence[bool] = (False,)
+
     def __init__(self, columns: List[Column], chunks: Iterator[Tuple[bytes, int]],
-                 closer: Any = None) -> None:
+                 closer: Any = None, encoding_elsewhere: Optional[List[bool]] = None) -> None:
         self.columns = columns
         self._chunks = chunks
         self._closer = closer
+        if encoding_elsewhere is not None:
+            self._elsewhere = encoding_elsewhere
         self._lock = threading.Lock()
         self._reading = False
         self._close_requested = False
@@ -113,6 +126,11 @@ class ResultStream:
             self._do_close()
             return None
         return chunk
+
+    def next_is_ready(self) -> bool:
+        """Whether ``next_chunk`` would not wait for another thread's
+        encoding: the first rows then leave without waiting for the next."""
+        return not self._elsewhere[0]
 
     def close(self) -> None:
         with self._lock:
@@ -241,8 +259,9 @@ def _rows_chunks(columns, rows, ctx, encoding, fmts) -> Iterator[Tuple[bytes, in
             yield _encode_values(columns, binary, by_col, len(part)), len(part)
 
 
-def _arrow_slices(reader) -> Iterator[Any]:
-    """The reader's batches cut to chunk size (the first chunks smaller)."""
+def _arrow_slices(reader) -> Iterator[Tuple[Any, int]]:
+    """The reader's batches cut to chunk size (the first chunks smaller),
+    each slice with the number of rows of its batch."""
     ramp = FIRST_ARROW_ROWS
     for batch in reader:
         n = batch.num_rows
@@ -252,7 +271,7 @@ def _arrow_slices(reader) -> Iterator[Any]:
         start = 0
         while start < n:
             size = min(step, ramp)
-            yield batch.slice(start, size) if start or size < n else batch
+            yield (batch.slice(start, size) if start or size < n else batch), n
             start += size
             ramp = min(4 * ramp, ARROW_CHUNK_ROWS)
 
@@ -269,7 +288,8 @@ def _prefetcher() -> DaemonPool:
         return _prefetch_pool
 
 
-def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[Any, int]]:
+def _arrow_chunks(reader, columns, ctx, encoding, fmts,
+                  elsewhere: Optional[List[bool]] = None) -> Iterator[Tuple[Any, int]]:
     """DataRows of an Arrow result, encoded by Arrow kernels
     (``_compat.arrow_datarows``); each chunk is a memoryview over Arrow
     memory that goes to the socket without another copy.
@@ -281,12 +301,28 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts) -> Iterator[Tuple[Any, i
     as ResultStream requires, and at most PREFETCH_DEPTH chunks are encoded
     ahead, so memory stays bounded.
     """
-    from .._compat.arrow_datarows import encode_datarows
+    from .._compat.arrow_datarows import encode_datarows, per_value_datarows
     pool = _prefetcher()
     ahead: Deque[Tuple[Any, int]] = deque()
-    first = True  # the first (small) chunk alone, not slowed by the others
+    first = True
     try:
-        for part in _arrow_slices(reader):
+        for part, batch_rows in _arrow_slices(reader):
+            if first and (part.num_rows <= FIRST_VALUE_ROWS or batch_rows > LARGE_BATCH_ROWS):
+                # a few rows, or the start of a large batch: value by value
+                # at once, the rest of the chunk on the kernels meanwhile
+                head = part.slice(0, FIRST_VALUE_ROWS)
+                if head.num_rows < part.num_rows:
+                    rest = part.slice(FIRST_VALUE_ROWS)
+                    ahead.append((pool.submit(encode_datarows, rest, columns, ctx, encoding, fmts),
+                                  rest.num_rows))
+                chunk = per_value_datarows(head, columns, ctx, encoding, fmts)
+                first = False
+                if elsewhere is not None and ahead:
+                    elsewhere[0] = True
+                yield chunk, head.num_rows
+                if elsewhere is not None:
+                    elsewhere[0] = False    # (later chunks come on a pool thread: waiting is fine there)
+                continue
             ahead.append((pool.submit(encode_datarows, part, columns, ctx, encoding, fmts), part.num_rows))
             if first or len(ahead) > PREFETCH_DEPTH:
                 first = False
@@ -419,8 +455,9 @@ def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int]) ->
         reader = arrow.open_reader(result)
         columns = arrow.columns_for_schema(reader.schema)
         fmts = column_formats(formats, len(columns))
-        return ResultStream(columns, _arrow_chunks(reader, columns, ctx, encoding, fmts),
-                            closer=getattr(reader, "close", None))
+        elsewhere = [False]
+        return ResultStream(columns, _arrow_chunks(reader, columns, ctx, encoding, fmts, elsewhere),
+                            closer=getattr(reader, "close", None), encoding_elsewhere=elsewhere)
     if result is None:
         raise PgError("XX000", "query handler answered None; answer rows, a command tag "
                       "with is_tag=True, or an error with is_error=True")

@@ -187,7 +187,7 @@ def _encode_ahead(outcome: Outcome) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
     pre: List[Tuple[bytes, int]] = []
     size = 0
     try:
-        while size < EAGER_BYTES:
+        while size < EAGER_BYTES and stream.next_is_ready():
             chunk = stream.next_chunk()
             if chunk is None:
                 pre.append((b"", -1))  # end marker
