@@ -495,3 +495,22 @@ def test_first_rows_leave_before_the_rest_is_encoded():
     assert ahead(results.FIRST_VALUE_ROWS) == [results.FIRST_VALUE_ROWS, -1]
     # a batch of some hundreds of rows: whole, at once (sooner than in two)
     assert ahead(1000) == [1000, -1]
+
+
+def test_first_chunk_is_encoded_in_the_handlers_thread(monkeypatch):
+    """A result of one chunk is encoded where the handler answered: no
+    helper thread to hand it to and wait for."""
+    from riffq._wire.session import _encode_ahead
+
+    class NoHelpers:
+        def submit(self, *args):
+            raise AssertionError("a helper thread was asked to encode")
+
+    monkeypatch.setattr(results, "_prefetcher", NoHelpers)
+    for n in (10, 1000, results.FIRST_ARROW_ROWS):
+        table = pa.table({"a": pa.array(range(n), pa.int64())})
+        stream = results.open_stream(table.to_reader(), TextContext(), "utf-8", [1])
+        _, pre = _encode_ahead(results.Outcome(stream=stream))
+        assert [rows for _, rows in pre] == [n, -1]
+        assert b"".join(bytes(c) for c, _ in pre) == bytes(
+            encode_datarows(table.to_batches()[0], A.columns_for_schema(table.schema), TextContext(), "utf-8", [1]))

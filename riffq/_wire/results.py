@@ -323,9 +323,13 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts,
                 if elsewhere is not None:
                     elsewhere[0] = False    # (later chunks come on a pool thread: waiting is fine there)
                 continue
-            ahead.append((pool.submit(encode_datarows, part, columns, ctx, encoding, fmts), part.num_rows))
-            if first or len(ahead) > PREFETCH_DEPTH:
+            if first:
+                # nothing is being encoded yet: here, rather than wait for a helper
                 first = False
+                yield encode_datarows(part, columns, ctx, encoding, fmts), part.num_rows
+                continue
+            ahead.append((pool.submit(encode_datarows, part, columns, ctx, encoding, fmts), part.num_rows))
+            if len(ahead) > PREFETCH_DEPTH:
                 fut, rows = ahead.popleft()
                 yield fut.result(), rows
         while ahead:
