@@ -123,10 +123,11 @@ def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str
 
 def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
                        encoding: str = "utf-8", formats: Sequence[int] = ()) -> bytes:
-    """DataRow messages for a few rows by the per-value encoders alone.
-    For the first rows of a result: after a pause Arrow's kernels take
-    milliseconds over their first calls, whatever the number of rows, while
-    a handful of rows one value at a time take a fraction of one."""
+    """DataRow messages for a few rows by the per-value encoders alone, for
+    the first rows of a result: after a pause Arrow's kernels take
+    milliseconds over their first calls whatever the number of rows, and a
+    few rows one value at a time cost less (64 rows of five columns:
+    0.7-1.1 ms, against 1.8-2.6 ms for the kernels' first 2,048)."""
     from .arrow import _plain_array
 
     p, _ = _mods()

@@ -291,8 +291,11 @@ def _prefetcher() -> DaemonPool:
 def _arrow_chunks(reader, columns, ctx, encoding, fmts,
                   elsewhere: Optional[List[bool]] = None) -> Iterator[Tuple[Any, int]]:
     """DataRows of an Arrow result, encoded by Arrow kernels
-    (``_compat.arrow_datarows``); each chunk is a memoryview over Arrow
-    memory that goes to the socket without another copy.
+    (``_compat.arrow_datarows``); each chunk they make is a memoryview over
+    Arrow memory that goes to the socket without another copy. The first
+    rows of a large batch, and a batch of a few rows, are encoded value by
+    value instead (``per_value_datarows``, see FIRST_VALUE_ROWS), and the
+    first chunk is encoded by the thread asking for it.
 
     While one chunk is being sent the next ones are already being encoded
     on helper threads (the kernels run without the GIL), so encoding
