@@ -514,3 +514,19 @@ def test_first_chunk_is_encoded_in_the_handlers_thread(monkeypatch):
         assert [rows for _, rows in pre] == [n, -1]
         assert b"".join(bytes(c) for c, _ in pre) == bytes(
             encode_datarows(table.to_batches()[0], A.columns_for_schema(table.schema), TextContext(), "utf-8", [1]))
+
+
+def test_a_schema_seen_again_gives_the_same_columns():
+    """An Arrow answer's columns are worked out once per distinct schema;
+    the same tuple then finds its RowDescription by identity."""
+    s1 = pa.schema([("id", pa.int64()), ("name", pa.string())])
+    s2 = pa.schema([("id", pa.int64()), ("name", pa.string())])
+    s3 = pa.schema([("id", pa.int32()), ("name", pa.string())])
+    c1 = A.remembered_columns(s1)
+    assert c1 == tuple(A.columns_for_schema(s1))
+    assert A.remembered_columns(s2) is c1
+    assert A.remembered_columns(s3) != c1 and A.remembered_columns(s3)[0][1] == T.INT4
+    stream = results.open_stream(pa.table({"id": pa.array([1], pa.int64()), "name": ["a"]}).to_reader(),
+                                 TextContext())
+    assert stream.columns is c1
+    assert results.row_description(stream.columns, "utf-8") is results.row_description(c1, "utf-8")

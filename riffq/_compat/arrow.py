@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import struct
 import uuid as _uuid
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
@@ -231,6 +231,27 @@ def columns_for_schema(schema: Any) -> List[Column]:
     return [(field.name, pg_type_for_arrow(field.type)) for field in schema]
 
 
+def remembered_columns(schema: Any) -> Tuple[Column, ...]:
+    """``columns_for_schema`` as one tuple per distinct schema: handlers
+    answer with the same few schemas again and again, and the same tuple
+    finds its RowDescription and encoders by identity
+    (``results.row_description``). Schemas are the keys: two that differ
+    only in metadata or nullability take an entry each, with equal columns."""
+    try:
+        known = _remembered.get(schema)
+    except TypeError:       # a schema that cannot be hashed: worked out each time
+        return tuple(columns_for_schema(schema))
+    if known is None:
+        known = tuple(columns_for_schema(schema))
+        if len(_remembered) >= 256:
+            _remembered.clear()
+        _remembered[schema] = known
+    return known
+
+
+_remembered: Dict[Any, Tuple[Column, ...]] = {}
+
+
 # ---------------------------------------------------------------------------
 # encoding record batches
 # ---------------------------------------------------------------------------
@@ -377,8 +398,25 @@ def _to_us(p: Any, arr: Any) -> Any:
         return arr
 
 
+_PLAIN_TYPES: Optional[frozenset] = None
+
+
+def _plain_types(p: Any) -> frozenset:
+    """Arrow types whose ``to_pylist`` values the encoders take as they are
+    (no nanoseconds to cut, no maps to turn into dicts)."""
+    global _PLAIN_TYPES
+    if _PLAIN_TYPES is None:
+        _PLAIN_TYPES = frozenset([
+            p.bool_(), p.int8(), p.int16(), p.int32(), p.int64(), p.uint8(), p.uint16(),
+            p.uint32(), p.uint64(), p.float32(), p.float64(), p.string(), p.large_string(),
+            p.binary(), p.large_binary(), p.date32(), p.timestamp("us")])
+    return _PLAIN_TYPES
+
+
 def _python_values(p: Any, arr: Any, t: PgType) -> List[Any]:
     dt = arr.type
+    if dt in _plain_types(p):
+        return arr.to_pylist()
     if p.types.is_timestamp(dt) and dt.tz is not None and t.oid == T.TIMESTAMPTZ.oid:
         # naive UTC wall clock: the timestamptz encoder treats naive as UTC,
         # and this avoids building tzinfo objects for every value

@@ -128,9 +128,9 @@ def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
     milliseconds over their first calls whatever the number of rows, and a
     few rows one value at a time cost less (64 rows of five columns:
     0.7-1.1 ms, against 1.8-2.6 ms for the kernels' first 2,048)."""
-    from .arrow import _plain_array
+    from .arrow import _plain_array, pa
 
-    p, _ = _mods()
+    p = pa()
     fmts = list(formats) or [0] * len(columns)
     if len(columns) != batch.num_columns:
         raise ValueError("batch has %d columns but %d column types were given"
@@ -138,8 +138,8 @@ def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
     if not columns:
         return b"D\x00\x00\x00\x06\x00\x00" * batch.num_rows
     cols = []
-    for i, ((name, t), fmt) in enumerate(zip(columns, fmts)):
-        arr = _plain_array(p, batch.column(i))
+    for arr, (name, t), fmt in zip(batch.columns, columns, fmts):
+        arr = _plain_array(p, arr)
         if p.types.is_null(arr.type):
             cols.append([None] * len(arr))
         else:

@@ -460,7 +460,7 @@ def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int]) ->
     from .._compat import arrow
     if arrow.is_arrow_result(result):
         reader = arrow.open_reader(result)
-        columns = arrow.columns_for_schema(reader.schema)
+        columns = arrow.remembered_columns(reader.schema)
         fmts = column_formats(formats, len(columns))
         elsewhere = [False]
         return ResultStream(columns, _arrow_chunks(reader, columns, ctx, encoding, fmts, elsewhere),
