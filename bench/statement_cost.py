@@ -4,8 +4,9 @@ pgbench's figures mix riffq's Python with the kernel's socket calls and with
 pgbench sharing the cores. This isolates the first: a Session on a host that
 queues instead of sending, answering ``select 1`` from a handler that returns
 a declared one-row result, for a simple Query and for Parse/Bind/Describe/
-Execute/Sync. It prints CPU microseconds per statement, the best of a few
-rounds, to compare one change with another on the same machine.
+Execute/Sync, then the latter answered with a three-row Arrow table. It
+prints CPU microseconds per statement, the best of a few rounds, to compare
+one change with another on the same machine.
 
     .venv/bin/python bench/statement_cost.py [statements per round]
 """
@@ -76,9 +77,9 @@ EXTENDED = (message(b"P", b"\x00select 1\x00\x00\x00") + message(b"B", b"\x00" *
             + message(b"D", b"P\x00") + message(b"E", b"\x00" * 5) + message(b"S", b""))
 
 
-def ready_session() -> "tuple[Session, QueueHost]":
+def ready_session(answer: Callable[[], object] = lambda: ONE) -> "tuple[Session, QueueHost]":
     server = riffq.Server("127.0.0.1:0")
-    server.on_query(lambda sql, callback, **kw: callback(ONE))
+    server.on_query(lambda sql, callback, **kw: callback(answer()))
     server._configure_auth("trust", False)
     host = QueueHost()
     ids = iter(range(1, 1 << 62))
@@ -91,10 +92,11 @@ def ready_session() -> "tuple[Session, QueueHost]":
     return session, host
 
 
-def cost(request: bytes, statements: int) -> float:
+def cost(request: bytes, statements: int, answer: Callable[[], object] = lambda: ONE,
+         tag: bytes = b"SELECT 1\x00") -> float:
     """Best CPU microseconds per statement over ``ROUNDS`` rounds; every
     round's last answer is checked to end with ReadyForQuery."""
-    session, host = ready_session()
+    session, host = ready_session(answer)
     best = float("inf")
     for _ in range(ROUNDS):
         host.out.clear()
@@ -103,7 +105,7 @@ def cost(request: bytes, statements: int) -> float:
             session.data_received(request)
             host.drain()
         best = min(best, (time.process_time() - t0) / statements * 1e6)
-        if not host.out[-1].endswith(READY_IDLE) or b"SELECT 1\x00" not in b"".join(host.out[-3:]):
+        if not host.out[-1].endswith(READY_IDLE) or tag not in b"".join(host.out[-3:]):
             raise RuntimeError("unexpected answer: %r" % host.out[-3:])
     return best
 
@@ -114,6 +116,13 @@ def main() -> None:
           % (ROUNDS, statements))
     for name, request in (("simple Query", SIMPLE), ("Parse/Bind/Describe/Execute/Sync", EXTENDED)):
         print("  %-34s %6.2f" % (name, cost(request, statements)))
+    # the same statement answered with an Arrow table of three rows, as a
+    # DuckDB or pandas handler answers: the stream machinery and the
+    # per-value encoding of a few Arrow rows
+    import pyarrow as pa
+    table = pa.table({"id": pa.array([1, 2, 3], pa.int64()), "name": ["a", "b", "c"]})
+    print("  %-34s %6.2f" % ("the same, 3 rows from Arrow", cost(EXTENDED, statements, table.to_reader,
+                                                                 b"SELECT 3\x00")))
 
 
 if __name__ == "__main__":

@@ -74,6 +74,8 @@ def test_statement_cost_measures_both_request_shapes():
     out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "statement_cost.py"), "200"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
-    costs = re.findall(r"^  (simple Query|Parse/Bind/Describe/Execute/Sync)\s+([\d.]+)$", out.stdout, re.M)
-    assert [name for name, _ in costs] == ["simple Query", "Parse/Bind/Describe/Execute/Sync"], out.stdout
+    costs = re.findall(r"^  (simple Query|Parse/Bind/Describe/Execute/Sync|the same, 3 rows from Arrow)"
+                       r"\s+([\d.]+)$", out.stdout, re.M)
+    assert [name for name, _ in costs] == ["simple Query", "Parse/Bind/Describe/Execute/Sync",
+                                           "the same, 3 rows from Arrow"], out.stdout
     assert all(float(us) > 0 for _, us in costs)
