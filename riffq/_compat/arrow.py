@@ -398,24 +398,24 @@ def _to_us(p: Any, arr: Any) -> Any:
         return arr
 
 
-_PLAIN_TYPES: Optional[frozenset] = None
+_TYPES_AS_LISTED: Optional[frozenset] = None
 
 
-def _plain_types(p: Any) -> frozenset:
+def _types_as_listed(p: Any) -> frozenset:
     """Arrow types whose ``to_pylist`` values the encoders take as they are
     (no nanoseconds to cut, no maps to turn into dicts)."""
-    global _PLAIN_TYPES
-    if _PLAIN_TYPES is None:
-        _PLAIN_TYPES = frozenset([
+    global _TYPES_AS_LISTED
+    if _TYPES_AS_LISTED is None:
+        _TYPES_AS_LISTED = frozenset([
             p.bool_(), p.int8(), p.int16(), p.int32(), p.int64(), p.uint8(), p.uint16(),
             p.uint32(), p.uint64(), p.float32(), p.float64(), p.string(), p.large_string(),
             p.binary(), p.large_binary(), p.date32(), p.timestamp("us")])
-    return _PLAIN_TYPES
+    return _TYPES_AS_LISTED
 
 
 def _python_values(p: Any, arr: Any, t: PgType) -> List[Any]:
     dt = arr.type
-    if dt in _plain_types(p):
+    if dt in _types_as_listed(p):
         return arr.to_pylist()
     if p.types.is_timestamp(dt) and dt.tz is not None and t.oid == T.TIMESTAMPTZ.oid:
         # naive UTC wall clock: the timestamptz encoder treats naive as UTC,
