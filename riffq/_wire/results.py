@@ -38,12 +38,13 @@ CHUNK_BYTES = 1 << 20
 #: before, up to the full size), so the first rows leave after a short
 #: encoding delay instead of a full chunk's.
 FIRST_ARROW_ROWS = 2048
-#: ...and the very first rows are encoded one value at a time, at once, while
-#: the kernels start on the rest of that chunk: their first calls after a
-#: pause cost milliseconds (``arrow_datarows.per_value_datarows``).
+#: Of a large first batch, this many rows are encoded one value at a time,
+#: at once, while the kernels start on the rest of the first chunk: their
+#: first calls after a pause cost milliseconds. A first batch of at most
+#: this many rows is encoded that way whole (``per_value_datarows``).
 FIRST_VALUE_ROWS = 64
-#: ...in a batch of more rows than this: a result that takes a while anyway.
-#: A smaller one is sent whole a little sooner without the extra chunk.
+#: A first batch of more rows than this is large (the result takes a while
+#: anyway); a smaller one's first chunk goes whole, sooner than in two.
 LARGE_BATCH_ROWS = 4 * FIRST_ARROW_ROWS
 #: Threads encoding Arrow chunks ahead of the sending, shared by all results,
 #: and how many chunks one result may have encoded (or encoding) ahead.
