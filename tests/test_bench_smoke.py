@@ -68,7 +68,7 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
             assert abs(rq_server + rq_client - rq_total) < 0.15 and abs(pg_server + pg_client - pg_total) < 0.15
 
 
-def test_statement_cost_measures_both_request_shapes():
+def test_statement_cost_measures_every_request_shape():
     """bench/statement_cost.py drives a real Session; it checks each answer
     itself and fails loudly if the session stops answering."""
     out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "statement_cost.py"), "200"],

@@ -121,6 +121,16 @@ def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str
     return out
 
 
+#: the DataRow of a result without columns
+_NO_COLUMNS_ROW = b"D\x00\x00\x00\x06\x00\x00"
+
+
+def _check_width(batch: Any, columns: Sequence[Column]) -> None:
+    if len(columns) != batch.num_columns:
+        raise ValueError("batch has %d columns but %d column types were given"
+                         % (batch.num_columns, len(columns)))
+
+
 def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
                        encoding: str = "utf-8", formats: Sequence[int] = ()) -> bytes:
     """DataRow messages for a few rows by the per-value encoders alone, for
@@ -131,12 +141,10 @@ def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
     from .arrow import _plain_array, pa
 
     p = pa()
-    fmts = list(formats) or [0] * len(columns)
-    if len(columns) != batch.num_columns:
-        raise ValueError("batch has %d columns but %d column types were given"
-                         % (batch.num_columns, len(columns)))
+    _check_width(batch, columns)
     if not columns:
-        return b"D\x00\x00\x00\x06\x00\x00" * batch.num_rows
+        return _NO_COLUMNS_ROW * batch.num_rows
+    fmts = list(formats) or [0] * len(columns)
     cols = []
     for arr, (name, t), fmt in zip(batch.columns, columns, fmts):
         arr = _plain_array(p, arr)
@@ -160,13 +168,11 @@ def encode_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
     p, pc = _mods()
     n = batch.num_rows
     ncols = len(columns)
-    if ncols != batch.num_columns:
-        raise ValueError("batch has %d columns but %d column types were given"
-                         % (batch.num_columns, ncols))
+    _check_width(batch, columns)
     if n == 0:
         return b""
     if ncols == 0:
-        return b"D\x00\x00\x00\x06\x00\x00" * n
+        return _NO_COLUMNS_ROW * n
     fmts = list(formats) or [0] * ncols
     fixed = 4 + 2 + 4 * ncols
     lengths: List[Any] = []
