@@ -235,8 +235,9 @@ class Connection:
 
     def run_internal(self, fn: Callable[[], None]) -> None:
         """Run our own short work (encoding result chunks) on a separate pool,
-        so it is never queued behind handlers that block."""
-        self.loop.encode_pool.submit(fn)
+        so it is never queued behind handlers that block. It starts once
+        this turn's output has been sent (``EventLoop.internal``)."""
+        self.loop.internal.append(fn)
 
     def post(self, fn: Callable[[], None]) -> None:
         self.loop.post(fn)
@@ -481,6 +482,11 @@ class EventLoop:
         self.dirty: List[Connection] = []
         #: handlers to call between loop turns, and who runs the loop
         self.inline: Deque[Callable[[], None]] = deque()
+        #: our own work for the encode pool, handed over after the turn's
+        #: flush: a helper woken before it takes the GIL while this thread
+        #: is on its way to the send, and the rows written wait for it (the
+        #: first rows of an Arrow result left 1 ms later that way)
+        self.internal: List[Callable[[], None]] = []
         self.baton = Baton(self._serve, self._wake)
         #: while a handler runs at once (Connection.run_now): what sends on
         #: its answer if another thread takes the loop over meanwhile
@@ -565,6 +571,7 @@ class EventLoop:
         # they would have had they been queued there
         while self.inline:
             self.pool.submit(self.inline.popleft())
+        self._start_internal()
 
     def _release_held(self) -> None:
         release, self.held = self.held, None
@@ -593,6 +600,8 @@ class EventLoop:
                 self._run_posted()
             if self.dirty:
                 self._flush_dirty()
+            if self.internal:
+                self._start_internal()
             timeout = None
             if self._timers:
                 timeout = max(0.0, self._timers[0][0] - time.monotonic())
@@ -635,6 +644,11 @@ class EventLoop:
                 except Exception:
                     log.exception("internal error while sending to %s", conn.peer)
                     conn._lost()
+
+    def _start_internal(self) -> None:
+        jobs, self.internal = self.internal, []
+        for fn in jobs:
+            self.encode_pool.submit(fn)
 
     def _drain_wake(self) -> None:
         try:
