@@ -462,7 +462,7 @@ def test_result_stream_starts_with_small_chunks():
     stream = results.open_stream(table.to_reader(max_chunksize=results.ARROW_CHUNK_ROWS), TextContext(),
                                  "utf-8", [1, 0])
     chunks = [stream.next_chunk()]
-    assert type(chunks[0][0]) is bytes and not stream.next_is_ready()  # the rest is being encoded
+    assert type(chunks[0][0]) is bytes and not stream.next_is_ready()  # the rest takes the kernels
     while True:
         chunk = stream.next_chunk()
         if chunk is None:
@@ -495,6 +495,37 @@ def test_first_rows_leave_before_the_rest_is_encoded():
     assert ahead(results.FIRST_VALUE_ROWS) == [results.FIRST_VALUE_ROWS, -1]
     # a batch of some hundreds of rows: whole, at once (sooner than in two)
     assert ahead(1000) == [1000, -1]
+
+
+def test_the_rest_of_a_first_chunk_waits_until_its_first_rows_are_taken(monkeypatch):
+    """No helper starts encoding while the first rows of a large result are
+    on their way out (it would hold the GIL in the kernels' first calls);
+    the rest of the first chunk is then encoded by the thread asking for
+    it, and only the chunks after it go to helpers."""
+    from riffq._wire.session import _encode_ahead
+    real = results._prefetcher()
+    asked = []
+
+    class Recording:
+        def submit(self, fn, part, *args):
+            asked.append(part.num_rows)
+            return real.submit(fn, part, *args)
+
+    monkeypatch.setattr(results, "_prefetcher", Recording)
+    n = 100000
+    table = pa.table({"a": pa.array(range(n), pa.int64())})
+    stream = results.open_stream(table.to_reader(max_chunksize=results.ARROW_CHUNK_ROWS), TextContext(),
+                                 "utf-8", [1])
+    try:
+        _, pre = _encode_ahead(results.Outcome(stream=stream))
+        assert [rows for _, rows in pre] == [results.FIRST_VALUE_ROWS] and asked == []
+        rest = stream.next_chunk()
+        assert rest[1] == results.FIRST_ARROW_ROWS - results.FIRST_VALUE_ROWS and asked == []
+        assert stream.next_is_ready()
+        after = stream.next_chunk()
+        assert after[1] == 4 * results.FIRST_ARROW_ROWS and asked[0] == after[1]
+    finally:
+        stream.close()
 
 
 def test_first_chunk_is_encoded_in_the_handlers_thread(monkeypatch):
