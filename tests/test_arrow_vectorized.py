@@ -528,6 +528,69 @@ def test_the_rest_of_a_first_chunk_waits_until_its_first_rows_are_taken(monkeypa
         stream.close()
 
 
+def _counting_reader(schema, sizes, closed, fail_after=None):
+    """A reader of batches of ``sizes`` rows (values counting up); it sets
+    ``closed`` when released, and raises after ``fail_after`` batches."""
+    def batches():
+        start = 0
+        try:
+            for i, n in enumerate(sizes):
+                if i == fail_after:
+                    raise ValueError("the engine failed")
+                yield pa.record_batch([pa.array(range(start, start + n), pa.int64()),
+                                       pa.array(["v%d" % v for v in range(start, start + n)])], schema=schema)
+                start += n
+        finally:
+            closed.append(True)
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def test_a_few_arrow_rows_are_encoded_when_the_handler_answers():
+    """An Arrow answer of at most FIRST_VALUE_ROWS rows, in any number of
+    batches, is read to its end and encoded at once, the reader released;
+    a longer one streams every row, the batches read first included, and
+    a reader that fails fails as it did without that first look."""
+    from riffq._wire.session import _encode_ahead
+    schema = pa.schema([("a", pa.int64()), ("s", pa.string())])
+    columns = A.columns_for_schema(schema)
+    few = results.FIRST_VALUE_ROWS
+
+    def expected(n):
+        table = pa.table({"a": pa.array(range(n), pa.int64()), "s": ["v%d" % v for v in range(n)]})
+        return bytes(encode_datarows(table.to_batches()[0], columns, TextContext(), "utf-8", [1, 0])) if n else b""
+
+    for sizes in ([3], [0, 30, 0, few - 30], [], [few]):
+        closed = []
+        stream = results.open_stream(_counting_reader(schema, sizes, closed), TextContext(), "utf-8", [1, 0],
+                                     eager=True)
+        assert type(stream) is results.EncodedRows and closed == [True], sizes
+        pre = stream.take()
+        assert pre[-1] == (b"", -1) and b"".join(c for c, _ in pre) == expected(sum(sizes)), sizes
+    for sizes in ([few + 1], [30, 30, 30], [1] * 200):
+        closed = []
+        stream = results.open_stream(_counting_reader(schema, sizes, closed), TextContext(), "utf-8", [1, 0],
+                                     eager=True)
+        assert type(stream) is not results.EncodedRows and not closed, sizes
+        got = []
+        while True:
+            chunk = stream.next_chunk()
+            if chunk is None:
+                break
+            got.append(bytes(chunk[0]))
+        assert b"".join(got) == expected(sum(sizes)) and closed == [True], sizes
+    # a reader failing after its first batch: that batch's rows, then the failure
+    closed = []
+    stream = results.open_stream(_counting_reader(schema, [10, 10], closed, fail_after=1), TextContext(),
+                                 "utf-8", [1, 0], eager=True)
+    outcome, pre = _encode_ahead(results.Outcome(stream=stream))
+    assert [n for _, n in pre] == [10, -2] and "the engine failed" in outcome.error.message
+    # a value the client's encoding cannot hold: the same error as a stream's
+    latin = pa.RecordBatchReader.from_batches(pa.schema([("s", pa.string())]),
+                                              [pa.record_batch([pa.array(["ok", "\u4e2d"])], names=["s"])])
+    outcome, pre = _encode_ahead(results.interpret(latin, False, False, TextContext(), "latin-1", [], eager=True))
+    assert outcome.error is not None and outcome.error.sqlstate == "22P05"
+
+
 def test_first_chunk_is_encoded_in_the_handlers_thread(monkeypatch):
     """A result of one chunk is encoded where the handler answered: no
     helper thread to hand it to and wait for."""

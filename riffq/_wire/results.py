@@ -348,6 +348,39 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts,
             fut.cancel()
 
 
+def _few_arrow_rows(reader, columns, ctx, encoding, fmts) -> Any:
+    """An Arrow result of at most FIRST_VALUE_ROWS rows, read to its end and
+    encoded value by value at once, as EncodedRows: the stream machinery
+    (slicing, a generator, the stream's lock) costs more than a few rows
+    (a three-row answer's protocol code: 41 microseconds through it). Any
+    other result: an iterable of its batches again, the ones read first
+    included, and a failure to read them raised where the stream would
+    have met it, so that it behaves as if nothing had been read."""
+    from .._compat.arrow_datarows import per_value_datarows
+    read: List[Any] = []
+    rows = 0
+    try:
+        for batch in reader:
+            read.append(batch)
+            rows += batch.num_rows
+            if rows > FIRST_VALUE_ROWS:
+                return _replay(read, reader, None)
+    except Exception as exc:
+        return _replay(read, (), exc)
+    try:
+        blob = b"".join([per_value_datarows(b, columns, ctx, encoding, fmts) for b in read])
+    except Exception:
+        return _replay(read, (), None)  # the stream meets the same failure, the same way
+    return EncodedRows(columns, [(blob, rows)] if rows else [])
+
+
+def _replay(read: List[Any], rest: Any, failure: Optional[BaseException]) -> Iterator[Any]:
+    yield from read
+    if failure is not None:
+        raise failure
+    yield from rest
+
+
 def _error_from(value: Any) -> PgError:
     """An ``is_error`` answer: ``(severity, sqlstate, message)`` or close to it."""
     if isinstance(value, PgError):
@@ -409,7 +442,7 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
         except ValueError as exc:
             raise PgError("XX000", "query handler returned malformed rows: %s" % exc)
     else:
-        return _open_other(result, ctx, encoding, formats)
+        return _open_other(result, ctx, encoding, formats, eager)
     fmts = column_formats(formats, len(columns))
     if eager and len(rows) <= SMALL_ROWS and not any(fmts):
         blob = _small_text_rows(columns, rows, ctx, encoding)
@@ -461,15 +494,25 @@ def _small_text_rows(columns: List[Column], rows: Sequence[Sequence[Any]], ctx: 
     return messages.text_data_rows(encoders_for([t for _, t in columns], ctx), rows, encoding)
 
 
-def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int]) -> ResultStream:
+def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int],
+                eager: bool = False) -> ResultStream:
     from .._compat import arrow
     if arrow.is_arrow_result(result):
         reader = arrow.open_reader(result)
         columns = arrow.remembered_columns(reader.schema)
         fmts = column_formats(formats, len(columns))
+        closer = getattr(reader, "close", None)
+        batches = reader
+        if eager:
+            few = _few_arrow_rows(reader, columns, ctx, encoding, fmts)
+            if type(few) is EncodedRows:
+                if closer is not None:
+                    closer()
+                return few
+            batches = few
         slow = [False]
-        return ResultStream(columns, _arrow_chunks(reader, columns, ctx, encoding, fmts, slow),
-                            closer=getattr(reader, "close", None), next_is_slow=slow)
+        return ResultStream(columns, _arrow_chunks(batches, columns, ctx, encoding, fmts, slow),
+                            closer=closer, next_is_slow=slow)
     if result is None:
         raise PgError("XX000", "query handler answered None; answer rows, a command tag "
                       "with is_tag=True, or an error with is_error=True")
