@@ -571,13 +571,8 @@ def test_a_few_arrow_rows_are_encoded_when_the_handler_answers():
         stream = results.open_stream(_counting_reader(schema, sizes, closed), TextContext(), "utf-8", [1, 0],
                                      eager=True)
         assert type(stream) is not results.EncodedRows and not closed, sizes
-        got = []
-        while True:
-            chunk = stream.next_chunk()
-            if chunk is None:
-                break
-            got.append(bytes(chunk[0]))
-        assert b"".join(got) == expected(sum(sizes)) and closed == [True], sizes
+        got = b"".join(bytes(blob) for blob, _ in iter(stream.next_chunk, None))
+        assert got == expected(sum(sizes)) and closed == [True], sizes
     # a reader failing after its first batch: that batch's rows, then the failure
     closed = []
     stream = results.open_stream(_counting_reader(schema, [10, 10], closed, fail_after=1), TextContext(),
