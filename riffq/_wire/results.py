@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from typing import Any, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import messages
 from .errors import PgError
@@ -144,13 +144,17 @@ class ResultStream:
         with self._lock:
             closer, self._closer = self._closer, None
             chunks, self._chunks = self._chunks, iter(())
-        close_gen = getattr(chunks, "close", None)
-        for fn in (close_gen, closer):
-            if fn is not None:
-                try:
-                    fn()
-                except Exception:  # a reader failing to close must not hurt us
-                    log.debug("closing a result reader failed", exc_info=True)
+        _close_quietly(getattr(chunks, "close", None))
+        _close_quietly(closer)
+
+
+def _close_quietly(close: Optional[Callable[[], Any]]) -> None:
+    """A reader failing to close must not hurt us."""
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            log.debug("closing a result reader failed", exc_info=True)
 
 
 class EncodedRows(ResultStream):
@@ -348,14 +352,14 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts,
             fut.cancel()
 
 
-def _few_arrow_rows(reader, columns, ctx, encoding, fmts) -> Any:
-    """An Arrow result of at most FIRST_VALUE_ROWS rows, read to its end and
-    encoded value by value at once, as EncodedRows: the stream machinery
-    (slicing, a generator, the stream's lock) costs more than a few rows
-    (a three-row answer's protocol code: 41 microseconds through it). Any
-    other result: an iterable of its batches again, the ones read first
-    included, and a failure to read them raised where the stream would
-    have met it, so that it behaves as if nothing had been read."""
+def _few_arrow_rows(reader, columns, ctx, encoding, fmts) -> Tuple[Optional[bytes], int, Iterable[Any]]:
+    """(DataRows, rows, ()) for an Arrow result of at most FIRST_VALUE_ROWS
+    rows, read to its end and encoded value by value at once: the stream
+    machinery (slicing, a generator, the stream's lock) costs more than a
+    few rows (a three-row answer's protocol code: 41 microseconds through
+    it). For any other: (None, 0, its batches again), the ones read first
+    included and a failure to read them raised where the stream would have
+    met it, so that the stream behaves as if nothing had been read."""
     from .._compat.arrow_datarows import per_value_datarows
     read: List[Any] = []
     rows = 0
@@ -364,14 +368,13 @@ def _few_arrow_rows(reader, columns, ctx, encoding, fmts) -> Any:
             read.append(batch)
             rows += batch.num_rows
             if rows > FIRST_VALUE_ROWS:
-                return _replay(read, reader, None)
+                return None, 0, _replay(read, reader, None)
     except Exception as exc:
-        return _replay(read, (), exc)
+        return None, 0, _replay(read, (), exc)
     try:
-        blob = b"".join([per_value_datarows(b, columns, ctx, encoding, fmts) for b in read])
+        return b"".join([per_value_datarows(b, columns, ctx, encoding, fmts) for b in read]), rows, ()
     except Exception:
-        return _replay(read, (), None)  # the stream meets the same failure, the same way
-    return EncodedRows(columns, [(blob, rows)] if rows else [])
+        return None, 0, _replay(read, (), None)   # the stream meets the same failure, the same way
 
 
 def _replay(read: List[Any], rest: Any, failure: Optional[BaseException]) -> Iterator[Any]:
@@ -502,14 +505,12 @@ def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int],
         columns = arrow.remembered_columns(reader.schema)
         fmts = column_formats(formats, len(columns))
         closer = getattr(reader, "close", None)
-        batches = reader
+        batches: Iterable[Any] = reader
         if eager:
-            few = _few_arrow_rows(reader, columns, ctx, encoding, fmts)
-            if type(few) is EncodedRows:
-                if closer is not None:
-                    closer()
-                return few
-            batches = few
+            blob, rows, batches = _few_arrow_rows(reader, columns, ctx, encoding, fmts)
+            if blob is not None:
+                _close_quietly(closer)      # read to its end: release it now
+                return EncodedRows(columns, [(blob, rows)] if rows else [])
         slow = [False]
         return ResultStream(columns, _arrow_chunks(batches, columns, ctx, encoding, fmts, slow),
                             closer=closer, next_is_slow=slow)
