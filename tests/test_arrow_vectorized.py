@@ -586,6 +586,54 @@ def test_a_few_arrow_rows_are_encoded_when_the_handler_answers():
     assert outcome.error is not None and outcome.error.sqlstate == "22P05"
 
 
+class _CountingPool:
+    """The helper pool, counting how many chunks it encodes at once; each
+    takes at least ``hold`` seconds."""
+
+    def __init__(self, hold):
+        import threading
+        self.real = results._prefetcher()
+        self.hold = hold
+        self.lock = threading.Lock()
+        self.now = self.most = 0
+
+    def submit(self, fn, *args):
+        def counted():
+            import time
+            with self.lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+            try:
+                time.sleep(self.hold)
+                return fn(*args)
+            finally:
+                with self.lock:
+                    self.now -= 1
+        return self.real.submit(counted)
+
+
+@pytest.mark.parametrize("consumer_pause, most", [(0.03, 1), (0.0, 2)])
+def test_chunks_are_encoded_one_at_a_time_while_that_keeps_ahead(monkeypatch, consumer_pause, most):
+    """A slow reader of the result (a client decoding as it can) finds each
+    chunk encoded when it asks: one helper at a time encodes this result's
+    chunks. A fast one that has to wait for them, past the first chunks,
+    gets two at a time."""
+    import time
+    pool = _CountingPool(hold=0.01)
+    monkeypatch.setattr(results, "_prefetcher", lambda: pool)
+    n = 40 * 8192
+    table = pa.table({"a": pa.array(range(n), pa.int64())})
+    stream = results.open_stream(table.to_reader(max_chunksize=8192), TextContext(), "utf-8", [1])
+    got = []
+    for blob, rows in iter(stream.next_chunk, None):
+        got.append(bytes(blob))
+        time.sleep(consumer_pause)
+    assert pool.most == most
+    whole = encode_datarows(table.combine_chunks().to_batches()[0], A.columns_for_schema(table.schema),
+                            TextContext(), "utf-8", [1])
+    assert b"".join(got) == bytes(whole)
+
+
 def test_first_chunk_is_encoded_in_the_handlers_thread(monkeypatch):
     """A result of one chunk is encoded where the handler answered: no
     helper thread to hand it to and wait for."""
