@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future
 from collections import deque
+from concurrent.futures import Future
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import messages
@@ -55,7 +55,7 @@ PREFETCH_DEPTH = 2
 #: many have been sent, and two at a time only once the sender has had to
 #: wait for one after that: one thread keeps ahead of most clients, and a
 #: second then only takes the core of a client on the same machine
-#: (asyncpg waited 7-9 ms instead of 16-19). The kernels' first calls make
+#: (asyncpg waited 7-10 ms instead of 16-19). The kernels' first calls make
 #: the start of every stream wait, so the first chunks do not count.
 SERIAL_CHUNKS = 4
 
