@@ -236,7 +236,8 @@ class Connection:
     def run_internal(self, fn: Callable[[], None]) -> None:
         """Run our own short work (encoding result chunks) on a separate pool,
         so it is never queued behind handlers that block. It starts once
-        this turn's output has been sent (``EventLoop.internal``)."""
+        this turn's output has been sent (``EventLoop.internal``), so only
+        the loop's thread may ask: the loop does not wake up for it."""
         self.loop.internal.append(fn)
 
     def post(self, fn: Callable[[], None]) -> None:
