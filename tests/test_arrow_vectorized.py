@@ -477,6 +477,43 @@ def test_result_stream_starts_with_small_chunks():
     assert b"".join(bytes(c) for c, _ in chunks) == bytes(whole)
 
 
+def test_a_reader_of_like_batches_comes_in_few_chunk_sizes(monkeypatch):
+    """Batches cut to the byte budget are split into equal parts, so the
+    chunks of a result come in few sizes and a second result of the same
+    shape finds every row layout cached: cut into full chunks and a
+    remainder, these million rows came in nine sizes, one more than the
+    cache keeps, and every chunk's layout was built again."""
+    from riffq._compat import arrow_datarows as AD
+    n = 1_000_000
+    ids = pa.array(range(n), pa.int64())
+    table = pa.table({"id": ids, "x": pc.divide(pc.cast(ids, pa.float64()), 7.0),
+                      "label": pc.binary_join_element_wise("row ", pc.cast(ids, pa.string()), ""),
+                      "ts": pc.cast(pc.add(pc.multiply(ids, 1000000), 1704067200000000), pa.timestamp("us")),
+                      "flag": pc.equal(pc.bit_wise_and(ids, 1), 0)})
+    batches = table.to_batches(max_chunksize=results.ARROW_CHUNK_ROWS)
+    assert batches[0].nbytes > results.CHUNK_BYTES        # cut by bytes, not by rows
+    parts = list(results._arrow_slices(pa.RecordBatchReader.from_batches(table.schema, batches)))
+    assert sum(p.num_rows for p, _ in parts) == n
+    for batch in batches[1:-1]:                            # past the first chunks' ramp
+        sizes = [p.num_rows for p, rows in parts if p.column(0)[0].as_py() in
+                 range(batch.column(0)[0].as_py(), batch.column(0)[-1].as_py() + 1)]
+        assert sum(sizes) == batch.num_rows and max(sizes) - min(sizes) < len(sizes)
+        assert max(sizes) * batch.nbytes <= results.CHUNK_BYTES * batch.num_rows
+    assert len({p.num_rows for p, _ in parts}) <= AD._CACHED_LAYOUTS - 2
+
+    columns = A.columns_for_schema(table.schema)
+    built = []
+    real = AD._index_template
+    monkeypatch.setattr(AD, "_index_template", lambda *a: built.append(a[2]) or real(*a))
+    for rerun in (False, True):
+        for part, _ in results._arrow_slices(table.to_reader(max_chunksize=results.ARROW_CHUNK_ROWS)):
+            encode_datarows(part, columns, TextContext(), "utf-8", [1] * 5)
+        if not rerun:
+            assert built        # the first result built the layouts
+            built.clear()
+    assert built == []
+
+
 def test_first_rows_leave_before_the_rest_is_encoded():
     """What the handler's thread encodes up front (``_encode_ahead``): of a
     large result, the first rows only, by the per-value encoders; of a
