@@ -470,7 +470,7 @@ def test_result_stream_starts_with_small_chunks():
         assert stream.next_is_ready()
         chunks.append(chunk)
     sizes = [rows for _, rows in chunks]
-    first, full, head = results.FIRST_ARROW_ROWS, results.ARROW_CHUNK_ROWS, results.FIRST_VALUE_ROWS
+    first, full, head = results.FIRST_ARROW_ROWS, results.ARROW_CHUNK_ROWS, results.HEAD_ROWS
     assert sizes[:4] == [head, first - head, 4 * first, 16 * first]  # growing to the full size
     assert max(sizes) <= full and sum(sizes) == n and sizes[-1] == n - full  # the reader's last batch whole
     whole = encode_datarows(table.combine_chunks().to_batches()[0], columns, TextContext(), "utf-8", [1, 0])
@@ -527,7 +527,7 @@ def test_first_rows_leave_before_the_rest_is_encoded():
         stream.close()
         return [rows for _, rows in pre]
 
-    assert ahead(100000) == [results.FIRST_VALUE_ROWS]
+    assert ahead(100000) == [results.HEAD_ROWS]
     assert ahead(10) == [10, -1]
     assert ahead(results.FIRST_VALUE_ROWS) == [results.FIRST_VALUE_ROWS, -1]
     # a batch of some hundreds of rows: whole, at once (sooner than in two)
@@ -555,9 +555,9 @@ def test_the_rest_of_a_first_chunk_waits_until_its_first_rows_are_taken(monkeypa
                                  "utf-8", [1])
     try:
         _, pre = _encode_ahead(results.Outcome(stream=stream))
-        assert [rows for _, rows in pre] == [results.FIRST_VALUE_ROWS] and asked == []
+        assert [rows for _, rows in pre] == [results.HEAD_ROWS] and asked == []
         rest = stream.next_chunk()
-        assert rest[1] == results.FIRST_ARROW_ROWS - results.FIRST_VALUE_ROWS and asked == []
+        assert rest[1] == results.FIRST_ARROW_ROWS - results.HEAD_ROWS and asked == []
         assert stream.next_is_ready()
         after = stream.next_chunk()
         assert after[1] == 4 * results.FIRST_ARROW_ROWS and asked[0] == after[1]
