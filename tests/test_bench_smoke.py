@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TINY = {"RIFFQ_BENCH_ROWS": "2000", "RIFFQ_BENCH_STREAM_ROWS": "20000", "RIFFQ_BENCH_STREAM_SECONDS": "2",
-        "RIFFQ_BENCH_IDLE": "40", "RIFFQ_BENCH_REPEAT": "1", "RIFFQ_BENCH_CATALOG_RUNS": "3",
+        "RIFFQ_BENCH_IDLE": "40", "RIFFQ_BENCH_REPEAT": "2", "RIFFQ_BENCH_CATALOG_RUNS": "3",
         "RIFFQ_BENCH_CATALOG_TABLES": "50", "RIFFQ_BENCH_PGBENCH_ROUNDS": "1",
         "RIFFQ_BENCH_PGBENCH_SECONDS": "1", "RIFFQ_BENCH_FIRST_ROWS_PAUSE": "0.1"}
 
@@ -38,7 +39,7 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
         assert float(m.group("riffq")) > 0 and float(m.group("pg")) > 0, label
     # how soon the first rows come after a pause, from both servers
     first = re.search(r"^  first rows, [\d.]+ s after the last query \(ms\)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+x.*\n"
-                      r"    each pair of runs: ((?:[\d.]+x ?)+)$", out.stdout, re.M)
+                      r"    each pair of runs: ((?:[\d.]+x ?)+) \(median ([\d.]+)x\)$", out.stdout, re.M)
     assert first and float(first.group(1)) > 0 and float(first.group(2)) > 0, out.stdout
     assert len(first.group(3).split()) == int(TINY["RIFFQ_BENCH_REPEAT"]), out.stdout
     # every fetch and pgbench figure is followed by the ratio of each of its pairs of runs
@@ -46,9 +47,11 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
     assert len(paired) == 12, out.stdout
     for label in paired:
         runs = TINY["RIFFQ_BENCH_PGBENCH_ROUNDS" if label.endswith("(tps)") else "RIFFQ_BENCH_REPEAT"]
-        pairs = re.search(r"^  %s .*\n    each pair of runs: ((?:[\d.]+x ?)+)$" % re.escape(label),
-                          out.stdout, re.M)
+        pairs = re.search(r"^  %s .*\n    each pair of runs: ((?:[\d.]+x ?)+) \(median ([\d.]+)x\)$"
+                          % re.escape(label), out.stdout, re.M)
         assert pairs and len(pairs.group(1).split()) == int(runs), (label, out.stdout)
+        ratios = [float(r.rstrip("x")) for r in pairs.group(1).split()]
+        assert abs(statistics.median(ratios) - float(pairs.group(2))) <= 0.011, (label, out.stdout)
     # each fetch also shows the client's own CPU time and its time off the CPU, for both servers
     for label in paired:
         if label.endswith("(s)"):
