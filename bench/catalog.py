@@ -237,6 +237,27 @@ def timed_listing(port: int, user: str, sql: str, expect: int, runs: int = 3) ->
         client.close()
 
 
+#: Servers started with the many tables, the median printed: one start took
+#: 1.34 to 2.23 s on the same machine within minutes, so a single one said
+#: more about the moment than about the server.
+STARTS = 3
+
+
+def first_listing(port: int, listing: str, many: int, t0: float, accepted: float,
+                  imported: float) -> Tuple[float, float, float]:
+    """(seconds from the first registration to the first \\dt's answer,
+    of which until the port accepted, and ``import riffq`` before them)."""
+    client = SimpleClient(port, "bench")
+    try:
+        rows = client.run(listing)
+        answered = time.time()
+    finally:
+        client.close()
+    if len(rows) != many + 1:
+        raise SystemExit("\\dt listed %d tables, expected %d" % (len(rows), many + 1))
+    return answered - t0, accepted - t0, imported
+
+
 def run(pg: Any, row, runs: int, many: int) -> None:
     """Section (e), printed through ``row(label, riffq, pg, unit, higher_is_better)``.
 
@@ -256,17 +277,21 @@ def run(pg: Any, row, runs: int, many: int) -> None:
         got["pg"]["per"][worst] * 1e3, "ms", False)
 
     listing = psql_list_tables()
+    starts = []
+    for _ in range(STARTS - 1):
+        proc, port, t0, accepted, imported = start_catalog_server(many)
+        try:
+            starts.append(first_listing(port, listing, many, t0, accepted, imported))
+        finally:
+            stop(proc)
     proc, port, t0, accepted, imported = start_catalog_server(many)
     try:
-        client = SimpleClient(port, "bench")
-        rows = client.run(listing)
-        answered = time.time()
-        client.close()
-        if len(rows) != many + 1:
-            raise SystemExit("\\dt listed %d tables, expected %d" % (len(rows), many + 1))
+        starts.append(first_listing(port, listing, many, t0, accepted, imported))
+        total, until_accepted, imported = sorted(starts)[len(starts) // 2]
         print("  %-50s %12.3f %12s  (s, target < 2)"
-              % ("%d tables: register+start, first \\dt answered" % many, answered - t0, ""))
-        print("  %-50s %12.3f" % ("    of which until the port accepted (s)", accepted - t0))
+              % ("%d tables: register+start, first \\dt answered" % many, total, ""))
+        print("  %-50s %s" % ("    each start", " ".join("%.3f" % start[0] for start in starts)))
+        print("  %-50s %12.3f" % ("    of which until the port accepted (s)", until_accepted))
         print("  %-50s %12.3f" % ("    (before that: import riffq) (s)", imported))
         big = compare_describe(port, pg.port, pg.user, max(5, runs // 4))
         fresh = compare_describe(port, pg.port, pg.user, max(5, runs // 4), fresh=True)
