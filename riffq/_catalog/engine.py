@@ -331,28 +331,39 @@ class CatalogEngine:
 
         Rows that only depend on the registration stay in place after the
         statement (``_resident``) and are reused while ``state`` holds.
+        What is written goes in one transaction: row by row, each insert
+        was its own (the connection commits every statement by itself), and
+        the 30,000 rows of pg_class for 10,000 tables took a third longer.
         """
-        for key in keys:
-            builder = BUILDERS.get(key)
-            if builder is None:
-                continue
-            resident = state is not None and key in REGISTRY_ONLY
-            if resident and self._resident.get(key) == state:
-                continue
-            if self._resident.pop(key, None) is not None:
-                self._delete_user_rows(key)
-            rel = self._static.relations[key]
-            rows = [self._ordered(rel, d) for d in builder(ctx)]
-            if rows:
-                marks = ", ".join("?" * len(rel.columns))
-                try:
-                    self._conn.executemany("INSERT INTO %s VALUES (%s)" % (self._table(key), marks),
-                                           rows)
-                except (sqlite3.Error, OverflowError, TypeError) as exc:
-                    raise PgError("XX000", "catalog source produced a malformed %s row: %s"
-                                  % (key, exc)) from None
-            if resident:
-                self._resident[key] = state  # type: ignore[assignment]
+        writing = False
+        try:
+            for key in keys:
+                builder = BUILDERS.get(key)
+                if builder is None:
+                    continue
+                resident = state is not None and key in REGISTRY_ONLY
+                if resident and self._resident.get(key) == state:
+                    continue
+                if not writing:
+                    self._conn.execute("BEGIN")
+                    writing = True
+                if self._resident.pop(key, None) is not None:
+                    self._delete_user_rows(key)
+                rel = self._static.relations[key]
+                rows = [self._ordered(rel, d) for d in builder(ctx)]
+                if rows:
+                    marks = ", ".join("?" * len(rel.columns))
+                    try:
+                        self._conn.executemany("INSERT INTO %s VALUES (%s)" % (self._table(key), marks),
+                                               rows)
+                    except (sqlite3.Error, OverflowError, TypeError) as exc:
+                        raise PgError("XX000", "catalog source produced a malformed %s row: %s"
+                                      % (key, exc)) from None
+                if resident:
+                    self._resident[key] = state  # type: ignore[assignment]
+        finally:
+            if writing:
+                self._conn.execute("COMMIT")
 
     def _clear(self, keys: List[str]) -> None:
         for key in keys:
