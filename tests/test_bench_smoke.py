@@ -37,6 +37,12 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
                   "8 clients, simple, riffq workers=2 (tps)", "8 clients, extended, riffq workers=2 (tps)"):
         m = figures[label]
         assert float(m.group("riffq")) > 0 and float(m.group("pg")) > 0, label
+    # the many-table start: the median of the starts printed under it
+    start = re.search(r"^  \d+ tables: register\+start, first \\dt answered\s+([\d.]+) .*\n"
+                      r"      each start\s+((?:[\d.]+ ?)+)$", out.stdout, re.M)
+    assert start, out.stdout
+    each = [float(v) for v in start.group(2).split()]
+    assert len(each) == 3 and abs(statistics.median(each) - float(start.group(1))) < 0.0015, out.stdout
     # how soon the first rows come after a pause, from both servers
     first = re.search(r"^  first rows, [\d.]+ s after the last query \(ms\)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+x.*\n"
                       r"    each pair of runs: ((?:[\d.]+x ?)+) \(median ([\d.]+)x\)$", out.stdout, re.M)
