@@ -160,6 +160,18 @@ def test_join_then_split_round_trips(statements, separators):
     assert not is_empty_query(sql)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_piece(), max_size=6), st.sampled_from(["", " ", "\n\t", "-- c\n", "/* c */"]))
+def test_a_text_without_semicolons_splits_as_the_lexer_reads_it(pieces, around):
+    """Such a text skips the lexer's walk (one statement unless empty): the
+    answer must be the walk's, comments, unterminated quotes and all."""
+    from riffq._wire.sqlsplit import _scan
+    for sql in (" ".join(pieces).replace(";", ","), around + " ".join(pieces).replace(";", ",") + around,
+                around, "/* open " + " ".join(pieces).replace(";", ","), "'open " + around):
+        assert ";" not in sql
+        assert split_statements(sql) == _scan(sql)[0], sql
+
+
 # -- hostile input stays linear --------------------------------------------------------
 
 FIVE_MB = 5 * 1024 * 1024

@@ -297,7 +297,14 @@ def split_statements(sql: str) -> List[str]:
     Each statement is returned without the separating ``;`` and with
     surrounding whitespace stripped; statements made only of whitespace and
     comments are dropped, as PostgreSQL skips empty statements.
+
+    A text without a semicolon has nothing to split: it is one statement
+    unless it is empty, which the lexer decides at its first token instead
+    of reading the whole text (tools' catalog queries, sent with a new OID
+    or name each time, are hundreds of characters long and have none).
     """
+    if ";" not in sql:
+        return [] if is_empty_query(sql) else [sql.strip(_WS_CHARS)]
     return _scan(sql)[0]
 
 
