@@ -310,7 +310,7 @@ def split_statements(sql: str) -> List[str]:
 
 def count_statements(sql: str) -> int:
     """Number of statements :func:`split_statements` would return."""
-    return len(_scan(sql)[0])
+    return len(split_statements(sql))
 
 
 def is_empty_query(sql: str) -> bool:
