@@ -537,8 +537,9 @@ def test_home_cpus_go_round_the_cpus_this_process_may_use(monkeypatch):
 
 def kernel_steers_by_incoming_cpu(two_cpus):
     """Whether this kernel hands a new connection to the SO_REUSEPORT
-    listener marked with the CPU that handled it (Linux 6.2 and later, or a
-    kernel that took that fix); the test below needs it, riffq does not."""
+    listener marked with the CPU that handled it (kernels with the late-2022
+    fix of SO_INCOMING_CPU under SO_REUSEPORT); the test below needs it,
+    riffq does not."""
     from riffq._wire.loop import bind_socket
     first = bind_socket("127.0.0.1", 0, reuse_port=True, incoming_cpu=two_cpus[0])
     port = first.getsockname()[1]
