@@ -267,6 +267,62 @@ def test_other_client_encoding_matches_per_value(encoding, batch):
         assert _outcome(lambda: per_value_datarows(batch, columns, ctx, encoding, fmts)) == want
 
 
+def _plain_batch():
+    """Every type ``to_pylist`` hands to the encoders as it is, with NULLs,
+    unicode and extremes."""
+    return pa.record_batch([
+        pa.array([1, None, -2 ** 63], pa.int64()),
+        pa.array([7, -1, None], pa.int16()),
+        pa.array([0.1, float("nan"), None], pa.float64()),
+        pa.array(["héllo", None, "a\tb"], pa.string()),
+        pa.array([b"\x00\xff", b"", None], pa.binary()),
+        pa.array([True, None, False], pa.bool_()),
+        pa.array([0, None, DAY_MAX], pa.date32()),
+        pa.array([US_MIN, 1, None], pa.timestamp("us")),
+    ], names=["i", "h", "x", "s", "b", "f", "d", "ts"])
+
+
+def test_a_few_rows_of_plain_types_are_encoded_in_one_pass(monkeypatch):
+    """The first rows of an Arrow result whose every column ``to_pylist``
+    hands over as it is go row by row in one pass (what a DuckDB answer of
+    a few rows costs), with the bytes of the column-by-column path, under
+    any session settings and client encoding; other columns still go
+    column by column."""
+    import riffq._compat.arrow_datarows as D
+    batch = _plain_batch()
+    columns = A.columns_for_schema(batch.schema)
+    wants = {(name, enc): reference_datarows(batch, columns, ctx, enc, [0] * len(columns))
+             for name, ctx in CONTEXTS.items() for enc in ("utf-8", "latin-1")}
+    by_column = []
+    real = D._encode_column
+    monkeypatch.setattr(D, "_encode_column", lambda arr, *a, **k: by_column.append(arr.type) or real(arr, *a, **k))
+    for (name, enc), want in wants.items():
+        for cols in (columns, A.remembered_columns(batch.schema)):     # a list, and the remembered tuple
+            assert per_value_datarows(batch, cols, CONTEXTS[name], enc) == want, (name, enc)
+    assert by_column == []
+    # a dictionary column, and binary format, still go column by column
+    dict_batch = pa.record_batch([pa.array(["a", "b", "a"]).dictionary_encode(), pa.array([1, 2, 3])],
+                                 names=["d", "n"])
+    dict_cols = A.columns_for_schema(dict_batch.schema)
+    assert per_value_datarows(dict_batch, dict_cols, TextContext()) == \
+        reference_datarows(dict_batch, dict_cols, TextContext(), "utf-8", [0, 0])
+    assert len(by_column) == 2
+    assert per_value_datarows(batch, columns, TextContext(), "utf-8", [1] * len(columns)) == \
+        reference_datarows(batch, columns, TextContext(), "utf-8", [1] * len(columns))
+    assert len(by_column) == 2
+
+
+def test_a_value_the_one_pass_cannot_take_is_reported_with_its_column():
+    """A timestamp past year 9999 cannot become a Python datetime, nor a
+    string a latin-1 client: the column-by-column path reports it, by name."""
+    late = pa.record_batch([pa.array([1, 2]), pa.array([0, US_MAX + 1], pa.timestamp("us"))], names=["n", "late"])
+    with pytest.raises(ValueError, match="'late'"):
+        per_value_datarows(late, A.columns_for_schema(late.schema), TextContext())
+    greek = pa.record_batch([pa.array(["abc", "\u03b1"])], names=["word"])
+    with pytest.raises(UnicodeEncodeError):
+        per_value_datarows(greek, A.columns_for_schema(greek.schema), TextContext(), "latin-1")
+
+
 # The point of the module: the common types really take the kernel path
 # (a per-value fallback would also pass the identity tests above).
 

@@ -35,10 +35,12 @@ from __future__ import annotations
 import struct
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .._wire.binformat import binary_encoder_for
 from .._wire.errors import PgError
-from .._wire.messages import data_rows
+from .._wire.messages import data_rows, text_data_rows
 from .._wire.pgtypes import PgType
-from .._wire.textformat import TextContext
+from .._wire.textformat import TextContext, column_encoders, encoders_for
+from .arrow import _encode_column, _plain_array, _types_as_listed, column_values, pa
 from .arrow_binary import big_endian, binary_fields
 from .arrow_text import _mods, text_fields
 
@@ -49,15 +51,10 @@ _NULL_PREFIX = b"\xff\xff\xff\xff"
 
 
 def _per_value_text(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str) -> List[Optional[bytes]]:
-    from .arrow import _encode_column
-
     return _encode_column(arr, t, ctx, encoding, fast=False, name=name)
 
 
 def _per_value_binary(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str) -> List[Optional[bytes]]:
-    from .._wire.binformat import binary_encoder_for
-    from .arrow import column_values
-
     enc = binary_encoder_for(t, ctx, encoding)
     values = column_values(arr, t)
     try:
@@ -97,8 +94,6 @@ def field_values(arr: Any, name: str, t: PgType, ctx: TextContext, encoding: str
     """One column's encoded field values as an Arrow binary-like array
     (NULL where the value is NULL); ``vectorized=False`` forces the
     per-value encoders (the tests compare the two)."""
-    from .arrow import _plain_array
-
     p, pc = _mods()
     if isinstance(arr, p.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
@@ -138,12 +133,14 @@ def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
     milliseconds over their first calls whatever the number of rows, and a
     few rows one value at a time cost less (64 rows of five columns:
     0.7-1.1 ms, against 1.8-2.6 ms for the kernels' first 2,048)."""
-    from .arrow import _plain_array, pa
-
     p = pa()
     _check_width(batch, columns)
     if not columns:
         return _NO_COLUMNS_ROW * batch.num_rows
+    if not any(formats):
+        blob = _listed_text_rows(p, batch, columns, ctx, encoding)
+        if blob is not None:
+            return blob
     fmts = list(formats) or [0] * len(columns)
     cols = []
     for arr, (name, t), fmt in zip(batch.columns, columns, fmts):
@@ -153,6 +150,29 @@ def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
         else:
             cols.append((_per_value_binary if fmt == 1 else _per_value_text)(arr, name, t, ctx, encoding))
     return data_rows(list(zip(*cols)))
+
+
+def _listed_text_rows(p: Any, batch: Any, columns: Sequence[Column], ctx: TextContext,
+                      encoding: str) -> Optional[bytes]:
+    """Text DataRows in one pass over the rows, when every column's Python
+    values go to the encoders as they are (``arrow._types_as_listed``: no
+    dictionary to decode, no nanoseconds to cut): a DuckDB or pandas answer
+    of a few rows spent most of its protocol time going column by column
+    first. None for other batches, or a value the encoders refuse (the
+    column-by-column path then reports it with its column and row)."""
+    listed = _types_as_listed(p)
+    arrays = batch.columns
+    for arr in arrays:
+        if arr.type not in listed:
+            return None
+    # a remembered schema (``arrow.remembered_columns``) finds its encoders by identity
+    encoders = column_encoders(columns, ctx) if type(columns) is tuple \
+        else encoders_for([t for _, t in columns], ctx)
+    try:
+        rows = list(zip(*[arr.to_pylist() for arr in arrays]))
+    except Exception:       # a timestamp past year 9999, say: reported there too
+        return None
+    return text_data_rows(encoders, rows, encoding)
 
 
 def _as_binary(p: Any, f: Any) -> Any:

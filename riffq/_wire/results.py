@@ -420,7 +420,7 @@ def _few_arrow_rows(reader, columns, ctx, encoding, fmts) -> Tuple[Optional[byte
     it). For any other: (None, 0, its batches again), the ones read first
     included and a failure to read them raised where the stream would have
     met it, so that the stream behaves as if nothing had been read."""
-    from .._compat.arrow_datarows import per_value_datarows
+    per_value_datarows = _arrow_mods()[1].per_value_datarows
     read: List[Any] = []
     rows = 0
     try:
@@ -557,9 +557,23 @@ def _small_text_rows(columns: List[Column], rows: Sequence[Sequence[Any]], ctx: 
     return messages.text_data_rows(encoders_for([t for _, t in columns], ctx), rows, encoding)
 
 
+#: ``_compat.arrow`` and ``_compat.arrow_datarows``, imported at the first
+#: answer that may be Arrow (pyarrow is optional): an import statement
+#: run for every answer costs a microsecond or two each time
+_arrow_modules: Optional[Tuple[Any, Any]] = None
+
+
+def _arrow_mods() -> Tuple[Any, Any]:
+    global _arrow_modules
+    if _arrow_modules is None:
+        from .._compat import arrow, arrow_datarows
+        _arrow_modules = (arrow, arrow_datarows)
+    return _arrow_modules
+
+
 def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int],
                 eager: bool = False) -> ResultStream:
-    from .._compat import arrow
+    arrow = _arrow_mods()[0]
     if arrow.is_arrow_result(result):
         reader = arrow.open_reader(result)
         columns = arrow.remembered_columns(reader.schema)
