@@ -28,8 +28,18 @@ TWO_COLUMNS = ([{"name": "n", "type": "int8"}, {"name": "t", "type": "text"}],
 BIG = ([{"name": "n", "type": "int4"}], [(i,) for i in range(60000)])
 
 
+def _arrow(rows):
+    """An Arrow answer, as a DuckDB or pandas handler gives one."""
+    import pyarrow as pa
+    n = [i if i % 3 else None for i in range(rows)]
+    return pa.table({"n": pa.array(n, pa.int64()),
+                     "t": [None if i % 4 == 1 else "ä%d" % i for i in range(rows)]}).to_reader()
+
+
 def _answer(sql, callback):
-    if sql == "select 1":
+    if sql.startswith("select arrow "):     # "select arrow <rows>"
+        callback(_arrow(int(sql.split()[-1])))
+    elif sql == "select 1":
         callback(ONE)
     elif sql == "select two":
         callback(TWO_COLUMNS)
@@ -122,6 +132,12 @@ SCENARIOS = {
     "unnamed portal lasts in a block": [
         query("begin"), ext("select two"), msg(b"E", b"\0\0\0\0\0") + msg(b"S"),
         msg(b"D", b"P\0") + msg(b"S"), query("commit"), msg(b"E", b"\0\0\0\0\0") + msg(b"S")],
+    "arrow": [ext("select arrow 3"), query("select arrow 3"), ext("select arrow 3", formats=(1,)),
+              ext("select arrow 0"), query("select arrow 0"), ext("select arrow 3", describe=False),
+              ext("select arrow 100"), query("select arrow 100"), ext("later select arrow 3"),
+              query("joined select arrow 3")],
+    "arrow in a block": [query("begin"), ext("select arrow 3"), msg(b"E", b"\0\0\0\0\0") + msg(b"S"),
+                         msg(b"D", b"P\0") + msg(b"S"), query("commit")],
     "answered from another thread": [ext("later select two"), query("later select 1"),
                                      ext("joined select two"), query("joined fail"),
                                      ext("later select big"), query("joined insert")],
@@ -284,6 +300,32 @@ def test_an_answer_given_at_once_leaves_in_the_turn_that_read_the_request(serve,
     assert "QueryCallback._deliver" not in posted
     _play(bg.port, [ext("later select 1"), query("joined select two")], whole=True)
     assert posted.count("QueryCallback._deliver") == 2
+
+
+def test_a_few_arrow_rows_are_answered_the_short_way(serve, monkeypatch):
+    """An Arrow answer read and encoded whole when the handler gives it (at
+    most FIRST_VALUE_ROWS rows) is written as declared rows are, without
+    the general delivery; one that streams still takes it."""
+    from riffq._wire.session import Session
+    delivered = []
+    original = Session._deliver
+
+    def spy(self, *args):
+        delivered.append(args)
+        return original(self, *args)
+    monkeypatch.setattr(Session, "_deliver", spy)
+    bg = serve(_server())
+    answers = _play(bg.port, [ext("select arrow 3"), query("select arrow 3"),
+                              ext("select arrow 3", formats=(1,)), ext("select arrow 0")], whole=True)
+    assert delivered == []
+    assert [[kind for kind, _ in a] for a in answers] == [
+        [b"1", b"2", b"T", b"D", b"D", b"D", b"C", b"Z"], [b"T", b"D", b"D", b"D", b"C", b"Z"],
+        [b"1", b"2", b"T", b"D", b"D", b"D", b"C", b"Z"], [b"1", b"2", b"T", b"C", b"Z"]]
+    assert answers[0][4][1] == b"\0\x02\0\0\0\x011\xff\xff\xff\xff"       # 1, NULL
+    assert answers[2][4][1] == b"\0\x02\0\0\0\x08" + (1).to_bytes(8, "big") + b"\xff\xff\xff\xff"
+    assert answers[3][3][1] == b"SELECT 0\0"
+    _play(bg.port, [ext("select arrow 100")], whole=True)
+    assert len(delivered) == 1
 
 
 def test_a_handler_blocking_on_the_short_path_delays_no_other_connection(serve):

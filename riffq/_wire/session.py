@@ -141,6 +141,12 @@ class QueryCallback:
         if stream is not None and self._eager:
             if type(stream) is EncodedRows:
                 pre = stream.take()     # encoded already, in this thread
+                if len(pre) <= 2 and outcome.error is None and outcome.tag is None:
+                    # in one piece (a few Arrow rows, say): answered the short
+                    # way, as declared rows are (``small_rows``)
+                    self._small = (stream.columns, pre[0][0], pre[0][1]) if len(pre) == 2 \
+                        else (stream.columns, b"", 0)
+                    return
             else:
                 outcome, pre = _encode_ahead(outcome)
         self._outcome = outcome
