@@ -39,7 +39,7 @@ from .._wire.binformat import binary_encoder_for
 from .._wire.errors import PgError
 from .._wire.messages import data_rows, text_data_rows
 from .._wire.pgtypes import PgType
-from .._wire.textformat import TextContext, column_encoders, encoders_for
+from .._wire.textformat import TextContext, column_encoders
 from .arrow import _encode_column, _plain_array, _types_as_listed, column_values, pa
 from .arrow_binary import big_endian, binary_fields
 from .arrow_text import _mods, text_fields
@@ -165,9 +165,7 @@ def _listed_text_rows(p: Any, batch: Any, columns: Sequence[Column], ctx: TextCo
     for arr in arrays:
         if arr.type not in listed:
             return None
-    # a remembered schema (``arrow.remembered_columns``) finds its encoders by identity
-    encoders = column_encoders(columns, ctx) if type(columns) is tuple \
-        else encoders_for([t for _, t in columns], ctx)
+    encoders = column_encoders(columns, ctx)
     try:
         rows = list(zip(*[arr.to_pylist() for arr in arrays]))
     except Exception:       # a timestamp past year 9999, say: reported there too

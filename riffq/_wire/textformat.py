@@ -22,7 +22,7 @@ callers import from.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import pgtypes as T
 from .pgtypes import PgType
@@ -201,10 +201,14 @@ def encoders_for(types: Iterable[PgType], ctx: TextContext) -> List[Encoder]:
     return out
 
 
-def column_encoders(columns: Tuple[Tuple[str, PgType], ...], ctx: TextContext) -> List[Encoder]:
+def column_encoders(columns: Sequence[Tuple[str, PgType]], ctx: TextContext) -> List[Encoder]:
     """``encoders_for`` the columns of a remembered schema (the same tuple
-    object each time, see ``rowsource.declared_columns``), looked up by
-    identity: a handler answers with the same few schemas again and again."""
+    object each time, see ``rowsource.declared_columns`` and
+    ``arrow.remembered_columns``), looked up by identity: a handler answers
+    with the same few schemas again and again. Columns in a list are not
+    remembered, and get theirs made."""
+    if type(columns) is not tuple:
+        return encoders_for([t for _, t in columns], ctx)
     memo = ctx.column_encoders
     known = memo.get(id(columns))
     if known is not None and known[0] is columns:
