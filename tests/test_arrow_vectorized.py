@@ -312,6 +312,29 @@ def test_a_few_rows_of_plain_types_are_encoded_in_one_pass(monkeypatch):
     assert len(by_column) == 2
 
 
+class _UserExtension(pa.ExtensionType):
+    """An extension type of the user's own: pyarrow makes its instances
+    unhashable, so it cannot even be looked up among the plain types."""
+
+    def __init__(self):
+        super().__init__(pa.int64(), "riffq.test.user_extension")
+
+    def __arrow_ext_serialize__(self):
+        return b""
+
+    @classmethod
+    def __arrow_ext_deserialize__(cls, storage_type, serialized):
+        return cls()
+
+
+def test_a_user_extension_column_goes_column_by_column():
+    ext = pa.ExtensionArray.from_storage(_UserExtension(), pa.array([1, None, 3], pa.int64()))
+    batch = pa.record_batch([ext, pa.array(["a", "b", "c"])], names=["e", "s"])
+    columns = A.columns_for_schema(batch.schema)
+    assert per_value_datarows(batch, columns, TextContext()) == \
+        reference_datarows(batch, columns, TextContext(), "utf-8", [0, 0])
+
+
 def test_a_value_the_one_pass_cannot_take_is_reported_with_its_column():
     """A timestamp past year 9999 cannot become a Python datetime, nor a
     string a latin-1 client: the column-by-column path reports it, by name."""

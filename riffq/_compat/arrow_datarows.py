@@ -162,9 +162,12 @@ def _listed_text_rows(p: Any, batch: Any, columns: Sequence[Column], ctx: TextCo
     column-by-column path then reports it with its column and row)."""
     listed = _types_as_listed(p)
     arrays = batch.columns
-    for arr in arrays:
-        if arr.type not in listed:
-            return None
+    try:
+        for arr in arrays:
+            if arr.type not in listed:
+                return None
+    except TypeError:       # a user's extension type: pyarrow makes them unhashable
+        return None
     encoders = column_encoders(columns, ctx)
     try:
         rows = list(zip(*[arr.to_pylist() for arr in arrays]))
