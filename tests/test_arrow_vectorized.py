@@ -268,8 +268,8 @@ def test_other_client_encoding_matches_per_value(encoding, batch):
 
 
 def _plain_batch():
-    """Every type ``to_pylist`` hands to the encoders as it is, with NULLs,
-    unicode and extremes."""
+    """Eight of the types ``to_pylist`` hands to the encoders as they are
+    (``arrow._types_as_listed``), with NULLs, unicode and extremes."""
     return pa.record_batch([
         pa.array([1, None, -2 ** 63], pa.int64()),
         pa.array([7, -1, None], pa.int16()),
