@@ -17,7 +17,8 @@ from typing import Any, Optional
 from .._wire import pgtypes as T
 from .._wire.binformat import binary_encoder_for
 from .._wire.pgtypes import PgType
-from .arrow_text import DAY_RANGE, US_RANGE, client_bytes, date_days, in_range, is_strings, is_utf8, patch_rows
+from .arrow import _floor_us, _is_uuid_type
+from .arrow_text import DAY_RANGE, US_RANGE, _mods, client_bytes, date_days, in_range, is_strings, is_utf8, patch_rows
 
 __all__ = ["binary_fields", "big_endian"]
 
@@ -30,10 +31,6 @@ _INT_WIDTH = {T.INT2.oid: 2, T.INT4.oid: 4, T.INT8.oid: 8}
 _FLOAT_WIDTH = {T.FLOAT4.oid: 4, T.FLOAT8.oid: 8}
 
 
-def _mods() -> Any:
-    from .arrow_text import _mods as mods
-
-    return mods()
 
 
 def big_endian(arr: Any) -> Any:
@@ -60,8 +57,6 @@ def _to_micros(arr: Any) -> Optional[Any]:
     """int64 microseconds of a timestamp/time/duration column as the
     per-value path sees them (nanoseconds floored for timestamps, cut
     toward zero otherwise), or None when scaling up overflows."""
-    from .arrow import _floor_us
-
     p, pc = _mods()
     ty = p.types
     dt = arr.type
@@ -101,8 +96,6 @@ def _interval_fields(arr: Any) -> Optional[Any]:
 
 def binary_fields(arr: Any, t: PgType, ctx: Any, encoding: str = "utf-8") -> Optional[Any]:
     """Binary field values of a plain (decoded) Arrow column, or None."""
-    from .arrow import _is_uuid_type
-
     p, pc = _mods()
     dt = arr.type
     ty = p.types

@@ -17,6 +17,7 @@ from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
 from .._wire.textformat import TextContext, encoder_for
 from .._wire.textformat_scalars import _BYTEA_ESCAPE
+from .arrow import _floor_us, _is_uuid_type, pa
 
 __all__ = ["text_fields", "patch_rows"]
 
@@ -31,12 +32,19 @@ _FIXED_RANGE = {T.FLOAT8.oid: (1e-4, 1e15), T.FLOAT4.oid: (1e-4, 1e6)}
 
 
 def _mods() -> Tuple[Any, Any]:
-    from .arrow import pa
+    """pyarrow and pyarrow.compute, imported at the first call (pyarrow is
+    optional) and kept: an import statement costs the encoders of every
+    chunk a microsecond or two each time, and they make dozens."""
+    global _modules
+    if _modules is None:
+        p = pa()
+        import pyarrow.compute as pc
 
-    p = pa()
-    import pyarrow.compute as pc
+        _modules = (p, pc)
+    return _modules
 
-    return p, pc
+
+_modules: Optional[Tuple[Any, Any]] = None
 
 
 def in_range(arr: Any, as_type: Any, bounds: Tuple[int, int]) -> bool:
@@ -154,7 +162,6 @@ def _has_letters(s: Any) -> bool:
 def _timestamp_strings(arr: Any, t: PgType, ctx: TextContext) -> Optional[Any]:
     """ISO text of a timestamp column (offsets after timestamptz values),
     or in another DateStyle (``arrow_datestyle``: zone abbreviations)."""
-    from .arrow import _floor_us
     from .arrow_datestyle import date_style, restyle
     from .arrow_zones import zone_offsets
 
@@ -266,8 +273,6 @@ def text_fields(arr: Any, t: PgType, ctx: TextContext, encoding: str = "utf-8") 
     encoding; strings pass through when the client speaks UTF-8, and come
     out as bytes in its encoding otherwise (``client_bytes``).
     """
-    from .arrow import _is_uuid_type
-
     p, pc = _mods()
     dt = arr.type
     ty = p.types
