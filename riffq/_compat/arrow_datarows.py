@@ -311,8 +311,23 @@ def _interleave(p: Any, pc: Any, pieces: List[Any], n: int) -> Any:
     """
     merged = _merge_constants(pieces)
     constant = tuple(isinstance(x, bytes) for x in merged)
-    arrays = [p.array([x], p.binary()) if isinstance(x, bytes) else x for x in merged]
+    arrays = [_constant_array(p, x) if isinstance(x, bytes) else x for x in merged]
     rows = p.concat_arrays(arrays).take(_row_major_indices(p, pc, n, constant))
     offsets = memoryview(rows.buffers()[1]).cast("i")
     start, end = offsets[rows.offset], offsets[rows.offset + len(rows)]
     return memoryview(rows.buffers()[2])[start:end]
+
+
+#: one-value arrays of the constant pieces (a DataRow's head, a fixed
+#: width's length): the same few for every chunk of a result, and making one
+#: with ``pa.array`` cost more than the rest of a small chunk's interleaving
+_CONSTANT_ARRAYS: Dict[bytes, Any] = {}
+
+
+def _constant_array(p: Any, value: bytes) -> Any:
+    known = _CONSTANT_ARRAYS.get(value)
+    if known is None:
+        if len(_CONSTANT_ARRAYS) >= 256:
+            _CONSTANT_ARRAYS.clear()
+        known = _CONSTANT_ARRAYS[value] = p.array([value], p.binary())
+    return known
