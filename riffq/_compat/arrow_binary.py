@@ -31,8 +31,6 @@ _INT_WIDTH = {T.INT2.oid: 2, T.INT4.oid: 4, T.INT8.oid: 8}
 _FLOAT_WIDTH = {T.FLOAT4.oid: 4, T.FLOAT8.oid: 8}
 
 
-
-
 def big_endian(arr: Any) -> Any:
     """Fixed-size binary array of the values of a fixed-width numeric
     array in network byte order; nulls stay nulls.  The width is the

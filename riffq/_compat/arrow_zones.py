@@ -21,6 +21,7 @@ from typing import Any, List, Optional, Tuple
 
 from .._wire.textformat import format_offset
 from .._wire.textformat_datetime import _abbrev_of, _fixed_abbrev
+from .arrow_text import _mods
 
 __all__ = ["zone_offsets"]
 
@@ -30,12 +31,6 @@ MAX_SAMPLES = 4096
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 #: What a timestamptz prints from its zone: the offset and the abbreviation.
 State = Tuple[_dt.timedelta, str]
-
-
-def _mods() -> Tuple[Any, Any]:
-    from .arrow_text import _mods as mods
-
-    return mods()
 
 
 def _state_at(tz: _dt.tzinfo, us: int) -> State:
