@@ -43,10 +43,19 @@ _pa = pa
 
 
 def _pc() -> Any:
-    pa()
-    import pyarrow.compute as pc
+    """pyarrow.compute, imported at the first call and kept: the encoders
+    ask for it many times per chunk, and an import statement costs a
+    microsecond or two each time."""
+    global _compute
+    if _compute is None:
+        pa()
+        import pyarrow.compute as pc
 
-    return pc
+        _compute = pc
+    return _compute
+
+
+_compute: Any = None
 
 
 # ---------------------------------------------------------------------------

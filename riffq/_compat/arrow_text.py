@@ -17,7 +17,7 @@ from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
 from .._wire.textformat import TextContext, encoder_for
 from .._wire.textformat_scalars import _BYTEA_ESCAPE
-from .arrow import _floor_us, _is_uuid_type, pa
+from .arrow import _floor_us, _is_uuid_type, _pc, pa
 
 __all__ = ["text_fields", "patch_rows"]
 
@@ -32,15 +32,11 @@ _FIXED_RANGE = {T.FLOAT8.oid: (1e-4, 1e15), T.FLOAT4.oid: (1e-4, 1e6)}
 
 
 def _mods() -> Tuple[Any, Any]:
-    """pyarrow and pyarrow.compute, imported at the first call (pyarrow is
-    optional) and kept: an import statement costs the encoders of every
-    chunk a microsecond or two each time, and they make dozens."""
+    """pyarrow and pyarrow.compute (``arrow._pc``), looked up once: the
+    encoders of a chunk ask for them dozens of times."""
     global _modules
     if _modules is None:
-        p = pa()
-        import pyarrow.compute as pc
-
-        _modules = (p, pc)
+        _modules = (pa(), _pc())
     return _modules
 
 
