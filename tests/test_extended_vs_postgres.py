@@ -139,7 +139,37 @@ def sequences():
         "pipelined-syncs": (
             parse("", SERIES) + bind("", "") + execute("", 1) + SYNC + bind("", "") + execute("", 1)
             + SYNC, 2),
+        **malformed_bodies(),
     }
+
+
+def malformed_bodies():
+    """Messages whose length frames them but whose body does not hold what
+    their type needs: PostgreSQL answers an ERROR (until Sync in the
+    extended protocol) and the session goes on, here to a query after it."""
+    then = query(SERIES)
+    run = parse("", SERIES) + bind("", "") + execute("")
+    cases = {
+        "bind-cut-short": parse("", SERIES) + msg(b"B", b"\0\0\0\0\0") + execute("") + SYNC,
+        "bind-string-unterminated": msg(b"B", b"portal") + SYNC,
+        "bind-bytes-left-over": parse("", SERIES) + msg(b"B", b"\0\0" + b"\0\0" * 3 + b"zz") + SYNC,
+        "bind-negative-value-length": (
+            parse("", PLUS, [23]) + msg(b"B", b"\0\0\0\0\0\x01\xff\xff\xff\xfe\0\0") + SYNC),
+        "parse-cut-short": msg(b"P", b"\0" + SERIES.encode() + b"\0\0\x01\0\0") + SYNC,
+        "execute-cut-short": parse("", SERIES) + bind("", "") + msg(b"E", b"\0\0\0") + SYNC,
+        "describe-unknown-kind": parse("", SERIES) + msg(b"D", b"Q\0") + run + SYNC,
+        "close-unknown-kind": msg(b"C", b"Q\0") + SYNC,
+        "sync-with-a-body": run + msg(b"S", b"zz"),
+        "flush-with-a-body": parse("", SERIES) + msg(b"H", b"zz") + run + SYNC,
+        "query-unterminated": msg(b"Q", SERIES.encode()),
+        "query-bytes-left-over": msg(b"Q", SERIES.encode() + b"\0zz"),
+    }
+    out = {"malformed-" + name: (payload + then, 2) for name, payload in cases.items()}
+    # in a transaction block the error fails the block, as any error does
+    out["malformed-bind-in-a-transaction"] = (
+        query("begin") + msg(b"B", b"portal") + SYNC + then + query("rollback") + then, 5)
+    out["malformed-sync-in-a-transaction"] = (query("begin") + msg(b"S", b"zz") + query("commit"), 3)
+    return out
 
 
 @pytest.fixture(scope="module")

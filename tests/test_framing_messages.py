@@ -80,17 +80,38 @@ def test_special_requests():
     assert info.value.sqlstate == "0A000" and info.value.fatal
 
 
-def test_unknown_type_and_truncated_bodies_are_violations():
+def test_unknown_type_is_a_violation_and_malformed_bodies_are_errors():
+    """An unknown type leaves the stream out of step: FATAL. A body its
+    length framed but that does not read (PostgreSQL's three words for it)
+    fails only its statement: ERROR, and the session goes on."""
     with pytest.raises(ProtocolViolation):
         m.parse_typed(b"~", b"")
-    with pytest.raises(ProtocolViolation):
-        m.parse_typed(b"Q", b"select 1")            # no terminator
-    with pytest.raises(ProtocolViolation):
-        m.parse_typed(b"B", b"\0\0\0\x01")          # cut inside format codes
-    with pytest.raises(ProtocolViolation):
-        m.parse_typed(b"D", b"Xname\0")             # bad describe kind
-    with pytest.raises(ProtocolViolation):
-        m.parse_typed(b"S", b"extra")
+    for type_byte, body, message in (
+            (b"Q", b"select 1", "invalid string in message"),
+            (b"B", b"\0\0\0\x01", "insufficient data left in message"),
+            (b"B", b"\0\0\0\0\0\x01\xff\xff\xff\xfe\0\0", "insufficient data left in message"),
+            (b"D", b"Xname\0", "invalid DESCRIBE message subtype 88"),
+            (b"C", b"Xname\0", "invalid CLOSE message subtype 88"),
+            (b"S", b"extra", "invalid message format")):
+        with pytest.raises(PgError) as info:
+            m.parse_typed(type_byte, body)
+        assert (info.value.sqlstate, info.value.message, info.value.fatal) == ("08P01", message, False)
+        assert not isinstance(info.value, ProtocolViolation)
+
+
+def test_unreadable_startup_packet_is_fatal():
+    body = struct.pack("!i", 196608) + b"user\0postgres\0database"     # string cut off
+    with pytest.raises(ProtocolViolation) as info:
+        m.parse_untyped(body)
+    assert info.value.message == "invalid startup packet layout: expected terminator as last byte"
+    with pytest.raises(PgError) as info:
+        m.parse_untyped(struct.pack("!i", 196608) + b"user\0\xff\xfe\0\0")
+    assert info.value.sqlstate == "22021" and info.value.fatal
+
+
+def test_copy_fail_outside_copy_is_read_leniently():
+    """PostgreSQL ignores CopyFail outside COPY without reading it."""
+    assert m.parse_typed(b"f", b"why") == m.CopyFail("why")
 
 
 def test_bind_parse_roundtrip():

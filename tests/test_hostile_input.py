@@ -191,3 +191,39 @@ def test_bad_tls_files_fail_start_at_once(tmp_path):
         serve_in_thread(server, tls=True)
     assert time.time() - t0 < 5
     assert "SSL" in type(info.value).__name__ or "PEM" in str(info.value)
+
+
+def test_startup_parameter_not_in_utf8_is_fatal_at_once(serve):
+    """It used to be answered with an ERROR, which left the client waiting
+    for the rest of a startup that could not go on."""
+    bg = serve(rows_server())
+    c = RawClient(bg.port)
+    body = struct.pack("!i", 196608) + b"user\0\xff\xfe\0database\0d\0\0"
+    c.send(struct.pack("!i", len(body) + 4) + body)
+    t, body = c.read_message()
+    fields = error_fields(body)
+    assert t == b"E" and (fields["S"], fields["C"]) == ("FATAL", "22021")
+    assert c.closed()
+    assert still_serving(bg.port)
+
+
+def test_malformed_bodies_fail_their_statement_not_the_session(serve):
+    """Framed by its length but unreadable, a message is PostgreSQL's ERROR
+    08P01 (the byte-for-byte comparison is in test_extended_vs_postgres):
+    the session, its prepared statements and its transaction go on."""
+    bg = serve(rows_server())
+    c = RawClient(bg.port)
+    c.connect()
+    c.send(parse("kept", "q") + SYNC)
+    c.read_until(b"Z")
+    c.send(query("begin"))
+    c.read_until(b"Z")
+    c.send(msg(b"B", b"p\0kept\0\0\0\0\x01\xff\xff\xff\xfe\0\0") + execute("p") + SYNC)
+    got = c.read_until(b"Z")
+    assert [t for t, _ in got] == [b"E", b"Z"] and got[-1][1] == b"E"
+    assert error_fields(got[0][1])["C"] == "08P01"
+    c.send(query("rollback"))
+    c.read_until(b"Z")
+    c.send(bind("", "kept") + execute("") + SYNC)
+    assert [t for t, _ in c.read_until(b"Z")] == [b"2"] + [b"D"] * 5 + [b"C", b"Z"]
+    c.close()

@@ -11,7 +11,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from .errors import ProtocolViolation
+from .errors import PgError, ProtocolViolation
 
 _I16 = struct.Struct("!h")
 _U16 = struct.Struct("!H")
@@ -140,20 +140,28 @@ FrontendMessage = Union[StartupMessage, SSLRequest, GSSENCRequest, CancelRequest
                         FunctionCall]
 
 
+def _malformed(message: str) -> PgError:
+    """A body that does not hold what its type needs. PostgreSQL reports it
+    as an ERROR and the session goes on: the length word framed the message,
+    so the byte stream is still in step (in a startup packet, where nothing
+    is yet, ``parse_untyped`` makes it fatal)."""
+    return PgError("08P01", message)
+
+
 class _Reader:
-    """Cursor over one message body; every overrun is a protocol violation."""
+    """Cursor over one message body, with PostgreSQL's words for a body too
+    short, a string without its terminator and bytes left over."""
 
-    __slots__ = ("buf", "pos", "what", "encoding")
+    __slots__ = ("buf", "pos", "encoding")
 
-    def __init__(self, buf: bytes, what: str, encoding: str = "utf-8") -> None:
+    def __init__(self, buf: bytes, encoding: str = "utf-8") -> None:
         self.buf = buf
         self.pos = 0
-        self.what = what
         self.encoding = encoding
 
     def _need(self, n: int) -> None:
         if n < 0 or self.pos + n > len(self.buf):
-            raise ProtocolViolation("invalid message format in %s message" % self.what)
+            raise _malformed("insufficient data left in message")
 
     def int16(self) -> int:
         self._need(2)
@@ -182,7 +190,7 @@ class _Reader:
     def cstring(self) -> str:
         end = self.buf.find(b"\x00", self.pos)
         if end < 0:
-            raise ProtocolViolation("invalid string in %s message" % self.what)
+            raise _malformed("invalid string in message")
         raw = self.buf[self.pos:end]
         self.pos = end + 1
         return decode_text(raw, self.encoding)
@@ -195,7 +203,7 @@ class _Reader:
 
     def done(self) -> None:
         if self.pos != len(self.buf):
-            raise ProtocolViolation("invalid message format in %s message" % self.what)
+            raise _malformed("invalid message format")
 
 
 def decode_text(raw: bytes, encoding: str = "utf-8") -> str:
@@ -203,7 +211,6 @@ def decode_text(raw: bytes, encoding: str = "utf-8") -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        from .errors import PgError
         bad = raw[exc.start:exc.start + 2]
         from .pgencodings import pg_name_for_codec
         raise PgError("22021", 'invalid byte sequence for encoding "%s": %s' % (
@@ -211,8 +218,20 @@ def decode_text(raw: bytes, encoding: str = "utf-8") -> str:
 
 
 def parse_untyped(body: bytes) -> FrontendMessage:
-    """Parse the first packet of a connection (no type byte)."""
-    r = _Reader(body, "startup packet")
+    """Parse the first packet of a connection (no type byte). Nothing can
+    go on after a packet that cannot be read, so every failure is fatal."""
+    try:
+        return _parse_untyped(body)
+    except PgError as exc:
+        if exc.fatal:
+            raise
+        if exc.sqlstate == "08P01":
+            raise ProtocolViolation("invalid startup packet layout: expected terminator as last byte")
+        raise PgError(exc.sqlstate, exc.message, severity="FATAL")
+
+
+def _parse_untyped(body: bytes) -> FrontendMessage:
+    r = _Reader(body)
     code = r.int32()
     if code == SSL_REQUEST:
         return SSLRequest()
@@ -226,7 +245,6 @@ def parse_untyped(body: bytes) -> FrontendMessage:
         return CancelRequest(pid, secret)
     major = code >> 16
     if major != 3:
-        from .errors import PgError
         raise PgError("0A000", "unsupported frontend protocol %d.%d: server supports 3.0 to 3.2"
                       % (major, code & 0xFFFF), severity="FATAL")
     params: Dict[str, str] = {}
@@ -269,7 +287,7 @@ def _parse_bind(r: _Reader) -> Bind:
         if ln == -1:
             params.append(None)
         elif ln < -1:
-            raise ProtocolViolation("invalid parameter length in Bind message")
+            raise _malformed("insufficient data left in message")
         else:
             params.append(r.raw(ln))
     nr = r.uint16()
@@ -283,7 +301,7 @@ def _parse_describe(r: _Reader) -> Describe:
     name = r.cstring()
     r.done()
     if kind not in ("S", "P"):
-        raise ProtocolViolation("invalid DESCRIBE message subtype %d" % ord(kind))
+        raise _malformed("invalid DESCRIBE message subtype %d" % ord(kind))
     return Describe(kind, name)
 
 
@@ -292,7 +310,7 @@ def _parse_close(r: _Reader) -> Close:
     name = r.cstring()
     r.done()
     if kind not in ("S", "P"):
-        raise ProtocolViolation("invalid CLOSE message subtype %d" % ord(kind))
+        raise _malformed("invalid CLOSE message subtype %d" % ord(kind))
     return Close(kind, name)
 
 
@@ -311,26 +329,26 @@ def _parse_empty(cls):
 
 
 def _parse_copy_fail(r: _Reader) -> CopyFail:
-    msg = r.cstring()
-    r.done()
-    return CopyFail(msg)
+    """Outside COPY, where PostgreSQL ignores CopyFail unread, so a body it
+    would not accept costs nothing either."""
+    return CopyFail(r.buf.split(b"\x00", 1)[0].decode(r.encoding, "replace"))
 
 
-_PARSERS = {
-    b"Q": ("Query", _parse_query),
-    b"P": ("Parse", _parse_parse),
-    b"B": ("Bind", _parse_bind),
-    b"D": ("Describe", _parse_describe),
-    b"E": ("Execute", _parse_execute),
-    b"C": ("Close", _parse_close),
-    b"S": ("Sync", _parse_empty(Sync)),
-    b"H": ("Flush", _parse_empty(Flush)),
-    b"X": ("Terminate", lambda r: Terminate()),
-    b"p": ("Password", lambda r: PasswordMessage(r.buf)),
-    b"d": ("CopyData", lambda r: CopyData(r.buf)),
-    b"c": ("CopyDone", lambda r: CopyDone()),
-    b"f": ("CopyFail", _parse_copy_fail),
-    b"F": ("FunctionCall", lambda r: FunctionCall()),
+_PARSERS: Dict[bytes, Callable[[_Reader], FrontendMessage]] = {
+    b"Q": _parse_query,
+    b"P": _parse_parse,
+    b"B": _parse_bind,
+    b"D": _parse_describe,
+    b"E": _parse_execute,
+    b"C": _parse_close,
+    b"S": _parse_empty(Sync),
+    b"H": _parse_empty(Flush),
+    b"X": lambda r: Terminate(),
+    b"p": lambda r: PasswordMessage(r.buf),
+    b"d": lambda r: CopyData(r.buf),
+    b"c": lambda r: CopyDone(),
+    b"f": _parse_copy_fail,
+    b"F": lambda r: FunctionCall(),
 }
 
 
@@ -355,12 +373,11 @@ def parse_typed(type_byte: bytes, body: bytes, encoding: str = "utf-8") -> Front
     msg = _remembered.get(key)
     if msg is not None:
         return msg
-    entry = _PARSERS.get(type_byte)
-    if entry is None:
+    parse = _PARSERS.get(type_byte)
+    if parse is None:
         shown = type_byte.decode("latin-1")
         raise ProtocolViolation("invalid frontend message type %d" % ord(shown))
-    what, parse = entry
-    msg = parse(_Reader(body, what, encoding))
+    msg = parse(_Reader(body, encoding))
     if len(body) <= _REMEMBER_BODY and type_byte in _REMEMBERED_TYPES \
             and (type_byte != b"B" or not msg.params):   # values are not kept
         if len(_remembered) >= _REMEMBER_COUNT:

@@ -325,7 +325,9 @@ class Session:
                             continue
                     self._on_typed(type_byte, body)
                 except PgError as exc:
-                    if exc.fatal or isinstance(exc, ProtocolViolation):
+                    # before the session is ready nothing can go on after an
+                    # error (PostgreSQL makes every one of them FATAL)
+                    if exc.fatal or isinstance(exc, ProtocolViolation) or self.state != READY:
                         self.fatal(exc)
                         return
                     self.error(exc)
@@ -348,12 +350,15 @@ class Session:
             except PgError as exc:
                 if exc.fatal:
                     raise
-                # A message we could frame but not read (bad encoding): fail
-                # it the way its protocol fails a statement.
+                # A message we could frame but not read (a body too short,
+                # text not in the client's encoding): fail it the way its
+                # protocol fails a statement. A Sync still ends the batch.
                 self.error(exc)
                 self.statement_failed()
                 if type_byte == b"Q":
                     self.ready_for_query()
+                elif type_byte == b"S":
+                    self.extended.handle(m.Sync())
                 else:
                     self.extended.skipping = True
                 return
