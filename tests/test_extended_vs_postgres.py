@@ -140,6 +140,37 @@ def sequences():
             parse("", SERIES) + bind("", "") + execute("", 1) + SYNC + bind("", "") + execute("", 1)
             + SYNC, 2),
         **malformed_bodies(),
+        **edge_cases(),
+    }
+
+
+def edge_cases():
+    """Legal messages at the edges of what the protocol allows."""
+    return {
+        "result-format-code-neither-text-nor-binary": (
+            parse("", SERIES) + bind("", "", [], [], [2]) + execute("") + SYNC, 1),
+        "parameter-format-code-neither-text-nor-binary": (
+            parse("", PLUS, [23]) + bind("", "", [b"1"], [3]) + execute("") + SYNC, 1),
+        "text-parameter-not-in-utf8": (
+            parse("", "select $1::text as t", [25]) + bind("", "", [b"\xff"]) + SYNC, 1),
+        "unnamed-statement-gone-after-simple-query": (
+            parse("", SERIES) + SYNC + query(SERIES) + bind("", "") + execute("") + SYNC, 3),
+        "unnamed-statement-kept-across-sync": (
+            parse("", SERIES) + SYNC + bind("", "") + execute("") + SYNC, 2),
+        "describe-missing-statement-and-portal": (
+            describe(b"S", "nope") + SYNC + describe(b"S", "") + SYNC + describe(b"P", "nope") + SYNC, 3),
+        "parse-existing-name": (parse("a", SERIES) + parse("a", SERIES) + SYNC, 1),
+        "close-missing-is-not-an-error": (msg_close(b"P", "nope") + msg_close(b"S", "nope") + SYNC, 1),
+        "execute-negative-row-limit-is-all": (
+            parse("", SERIES) + bind("", "") + msg(b"E", b"\0" + struct.pack("!i", -1)) + SYNC, 1),
+        "portal-outlives-its-statement": (
+            query("begin") + parse("s", SERIES) + bind("p", "s") + msg_close(b"S", "s")
+            + execute("p", 2) + SYNC + query("rollback"), 3),
+        "portal-executed-after-its-end": (
+            query("begin") + parse("", SERIES) + bind("p", "") + execute("p") + execute("p") + SYNC
+            + query("rollback"), 3),
+        "sync-alone-twice": (SYNC + SYNC, 2),
+        "simple-query-of-semicolons-or-a-comment": (query(";;") + query("-- nothing"), 2),
     }
 
 

@@ -22,6 +22,13 @@ from .results import Outcome, encoded_to_end, row_description, small_outcome
 from .session_sql import ShowCommand
 
 
+def no_such_statement(name: str) -> PgError:
+    """PostgreSQL names the unnamed statement in words, not as ``""``."""
+    if not name:
+        return PgError("26000", "unnamed prepared statement does not exist")
+    return PgError("26000", 'prepared statement "%s" does not exist' % name)
+
+
 class Statement:
     __slots__ = ("name", "sql", "cmd", "param_oids", "empty", "columns", "cursor", "catalog", "builtin")
 
@@ -297,7 +304,7 @@ class ExtendedProtocol:
     def _bind(self, msg: m.Bind) -> None:
         stmt = self.statements.get(msg.statement)
         if stmt is None:
-            raise PgError("26000", 'prepared statement "%s" does not exist' % msg.statement)
+            raise no_such_statement(msg.statement)
         check_failed_transaction(self.s, stmt.cmd)
         if msg.portal and msg.portal in self.portals:
             raise PgError("42P03", 'portal "%s" already exists' % msg.portal)
@@ -326,7 +333,7 @@ class ExtendedProtocol:
         if msg.kind == "S":
             stmt = self.statements.get(msg.name)
             if stmt is None:
-                raise PgError("26000", 'prepared statement "%s" does not exist' % msg.name)
+                raise no_such_statement(msg.name)
             if not self._returns_nothing(stmt):
                 # PostgreSQL describes a row-less statement even in a failed
                 # block; one with a result shape is refused

@@ -229,15 +229,22 @@ class Outcome:
 
 
 def column_formats(formats: Sequence[int], ncols: int) -> List[int]:
-    """Bind's result-format rule: none = all text, one = all, else per column."""
+    """Bind's result-format rule: none = all text, one = all, else per column.
+    A code other than text (0) or binary (1) fails once there is a column to
+    send in it, as in PostgreSQL."""
     if not formats:
         return [0] * ncols
     if len(formats) == 1:
-        return [formats[0]] * ncols
-    if len(formats) != ncols:
+        out = [formats[0]] * ncols
+    elif len(formats) != ncols:
         raise PgError("08P01", "bind message has %d result formats but query has %d columns"
                       % (len(formats), ncols))
-    return list(formats)
+    else:
+        out = list(formats)
+    for code in out:
+        if code != 0 and code != 1:
+            raise PgError("22023", "unsupported format code: %d" % code)
+    return out
 
 
 def _binary_encoders(columns: Sequence[Column], fmts: Sequence[int], ctx: Any, encoding: str) -> list:
