@@ -2,7 +2,7 @@
 
 Parsing turns one framed message body into a frozen event object; building
 turns values into the exact bytes of one backend message. Nothing here knows
-about sockets or connection state (see ``protocol.py`` for that), so every
+about sockets or connection state (see ``session.py`` for that), so every
 function is testable with byte strings.
 """
 from __future__ import annotations
