@@ -141,6 +141,25 @@ def sequences():
             + SYNC, 2),
         **malformed_bodies(),
         **edge_cases(),
+        **settings_in_blocks(),
+    }
+
+
+def settings_in_blocks():
+    """When a SET is undone and when the client is told (ParameterStatus)."""
+    app = "set application_name = '%s'"
+    return {
+        "error-in-a-block-undoes-its-sets-at-once": (
+            query("begin") + query(app % "x") + query(UNDEF)
+            + query("rollback") + query(SHOW), 5),
+        "error-in-a-savepoint-undoes-only-its-sets": (
+            query("begin") + query(app % "outer") + query("savepoint s") + query(app % "inner")
+            + query(UNDEF) + query("rollback to s") + query(SHOW) + query("rollback") + query(SHOW), 9),
+        "set-before-begin-in-one-query-then-an-error": (
+            query("%s; begin; %s" % (app % "x", UNDEF)) + query(SHOW) + query("rollback") + query(SHOW), 4),
+        "parameter-status-in-name-order": (
+            query("set timezone = 'UTC'; %s; set intervalstyle = 'iso_8601'; set datestyle = 'German'; "
+                  "set client_encoding = 'LATIN1'" % (app % "a")), 1),
     }
 
 

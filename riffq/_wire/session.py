@@ -604,7 +604,8 @@ class Session:
             out.append(m.READY_FOR_QUERY[self.txn])
             self.host.write(b"".join(out))
             return
-        for k, v in self._reports.items():
+        # in PostgreSQL 15's order: by name, whatever the case
+        for k, v in sorted(self._reports.items(), key=_report_order):
             if self._told.get(k) != v:
                 self._told[k] = v
                 out.append(m.parameter_status(k, v))
@@ -868,9 +869,13 @@ class Session:
                                          exc.detail, exc.hint, self.codec, exc.routine))
 
     def statement_failed(self) -> None:
-        """Bookkeeping after an ERROR: an open transaction becomes failed."""
+        """Bookkeeping after an ERROR: an open transaction becomes failed,
+        and the SETs of its failed part are undone at once (PostgreSQL's
+        abort does that; ROLLBACK then only ends the block), so the
+        ReadyForQuery that follows already reports the values in force."""
         if self.txn == "T":
             self.txn = "E"
+            self._settings_changed(self.settings.abort())
 
     def fatal(self, exc: PgError, already_sent: bool = False) -> None:
         if not already_sent:
@@ -908,6 +913,10 @@ class Session:
                 self.app.disconnect_deferred(self)
             else:
                 self.app.disconnect(self)
+
+
+def _report_order(item: Tuple[str, str]) -> str:
+    return item[0].lower()
 
 
 def _fatal_severity(severity: Optional[str]) -> str:

@@ -409,6 +409,17 @@ class Settings:
         self._session, self._current = session, current
         return self._changes(before)
 
+    def abort(self) -> _ChangeList:
+        """An error in a block: undo the SETs made since the innermost
+        savepoint (or since BEGIN), keeping the block and its savepoints
+        for the ROLLBACK [TO] that must follow."""
+        if not self._stack:
+            return []
+        before = self._reported_snapshot()
+        _, session, current = self._stack[-1]
+        self._session, self._current = dict(session), dict(current)
+        return self._changes(before)
+
     def savepoint(self, name: str) -> None:
         """SAVEPOINT *name*: remember the values to restore on ROLLBACK TO."""
         if not self._stack:
