@@ -157,6 +157,22 @@ def settings_in_blocks():
             + query(UNDEF) + query("rollback to s") + query(SHOW) + query("rollback") + query(SHOW), 9),
         "set-before-begin-in-one-query-then-an-error": (
             query("%s; begin; %s" % (app % "x", UNDEF)) + query(SHOW) + query("rollback") + query(SHOW), 4),
+        "set-local-in-a-query-of-several": (
+            query("set local application_name = 'x'; " + SHOW) + query(SHOW), 2),
+        "set-transaction-in-a-query-of-several": (
+            query("set transaction read only; show transaction_read_only"), 1),
+        "set-local-alone-warns-and-does-nothing": (query("set local application_name = 'x'") + query(SHOW), 2),
+        "set-local-then-begin-in-one-query": (
+            query("set local application_name = 'x'; begin; %s; commit" % SHOW) + query(SHOW), 2),
+        "declare-and-fetch-in-one-query": (
+            query("declare c cursor for %s; fetch 2 from c" % SERIES) + query("fetch 1 from c"), 2),
+        "discard-all-after-another-statement": (query("%s; discard all" % SERIES), 1),
+        "rollback-in-a-query-of-several-undoes-its-sets": (
+            query("%s; rollback; %s" % (app % "x", SHOW)) + query(SHOW), 2),
+        "commit-in-a-query-of-several-keeps-its-sets": (
+            query("%s; commit; %s" % (app % "x", UNDEF)) + query(SHOW), 2),
+        "statements-after-commit-form-a-new-block": (
+            query("begin; commit; %s; %s" % (app % "y", UNDEF)) + query(SHOW), 2),
         "parameter-status-in-name-order": (
             query("set timezone = 'UTC'; %s; set intervalstyle = 'iso_8601'; set datestyle = 'German'; "
                   "set client_encoding = 'LATIN1'" % (app % "a")), 1),

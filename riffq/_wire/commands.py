@@ -62,11 +62,12 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
     try:
         if isinstance(cmd, SetCommand):
             notice = None
-            if cmd.transaction and session.txn == "I":
+            outside = session.txn == "I" and not session.implicit_block
+            if cmd.transaction and outside:
                 # PostgreSQL warns and does nothing lasting outside a block.
                 notice = PgError("25P01", "SET TRANSACTION can only be used in transaction blocks",
                                  severity="WARNING")
-            elif cmd.local and session.txn == "I":
+            elif cmd.local and outside:
                 notice = PgError("25P01", "SET LOCAL can only be used in transaction blocks",
                                  severity="WARNING")
             else:
@@ -86,7 +87,7 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
     if isinstance(cmd, SimpleTagCommand):
         tag = cmd.tag
         if tag == "DISCARD ALL":
-            if session.txn != "I":
+            if session.txn != "I" or session.implicit_block:
                 raise PgError("25001", "DISCARD ALL cannot run inside a transaction block")
             session._settings_changed(session.settings.reset_all())
             session.extended.discard_all()
@@ -151,6 +152,8 @@ def transaction_transition(session: Any, kind: str, tag: str,
     warning = None
     if kind == "begin":
         if txn == "I":
+            # (an implicit block becomes this one, its SETs with it)
+            session.implicit_block = False
             session.txn = "T"
             session.settings.begin()
             for name, value in modes:
@@ -162,6 +165,9 @@ def transaction_transition(session: Any, kind: str, tag: str,
             if chain:
                 raise PgError("25P01", "%s AND CHAIN can only be used in transaction blocks" % tag)
             warning = PgError("25P01", "there is no transaction in progress", severity="WARNING")
+            if session.implicit_block:
+                # it still ends the implicit block, keeping or undoing its SETs
+                end_implicit_block(session, failed=kind == "rollback")
         else:
             # AND CHAIN: the next transaction starts at once, with the same
             # isolation level, read-only and deferrable modes -- unless the
@@ -189,6 +195,15 @@ def transaction_transition(session: Any, kind: str, tag: str,
             op = session.settings.savepoint if kind == "savepoint" else session.settings.release
             _savepoint_op(op, savepoint)
     return warning
+
+
+def end_implicit_block(session: Any, failed: bool) -> None:
+    """The implicit block ends as a transaction does: its SETs kept or
+    undone, its cursors closed."""
+    session.implicit_block = False
+    changes = session.settings.rollback() if failed else session.settings.commit()
+    session._settings_changed(changes)
+    session.extended.transaction_ended()
 
 
 def _savepoint_op(op: Any, name: str) -> Any:

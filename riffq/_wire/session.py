@@ -233,6 +233,9 @@ class Session:
         self.settings: Optional[Settings] = None
         self.text_ctx = TextContext()
         self.txn = "I"
+        #: the statements of a Query of several, outside an explicit block,
+        #: run in PostgreSQL's implicit transaction block (``SimpleQuery``)
+        self.implicit_block = False
         self._busy = False
         self._processing = False
         self._jobs = 0

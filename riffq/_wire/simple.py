@@ -13,7 +13,7 @@ from . import analysis
 from . import messages as m
 from .cursors import Declare
 from .copyout import CopyOutStream, convert_queued, copy_done, copy_out_response
-from .commands import (check_failed_transaction, is_builtin, run_builtin,
+from .commands import (check_failed_transaction, end_implicit_block, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
 from .errors import PgError
 from .results import Outcome, encoded_to_end, row_description
@@ -38,11 +38,9 @@ class SimpleQuery:
             s.ready_for_query()
             return
         self.queue = deque(analysis.statements(sql))
-        # Several statements outside a block form one implicit transaction:
-        # an error undoes their SETs too, as in PostgreSQL.
-        self._implicit = len(self.queue) > 1 and s.txn == "I"
-        if self._implicit:
-            s.settings.begin()
+        # Several statements form PostgreSQL's implicit transaction block
+        # wherever no explicit one is open (see ``_next``)
+        self._implicit = len(self.queue) > 1
         self._next()
 
     def run_single(self, stmt: str) -> None:
@@ -63,6 +61,13 @@ class SimpleQuery:
         s = self.s
         while self.queue:
             stmt = self.queue.popleft()
+            if self._implicit and s.txn == "I" and not s.implicit_block:
+                # a block as BEGIN would open one, without saying so: SET
+                # LOCAL and DECLARE work in it, DISCARD ALL does not, and an
+                # error undoes all of it; it ends with the Query, at a
+                # COMMIT or ROLLBACK, or becomes the block a BEGIN opens
+                s.implicit_block = True
+                s.settings.begin()
             try:
                 _, _, cmd, copy, cursor = analysis.prepared(stmt)
                 check_failed_transaction(s, cmd)
@@ -89,7 +94,7 @@ class SimpleQuery:
         s = self.s
         declare = cursor if isinstance(cursor, Declare) else None
         if declare is not None:
-            if not declare.hold and s.txn == "I":
+            if not declare.hold and s.txn == "I" and not s.implicit_block:
                 raise PgError("25P01", "DECLARE CURSOR can only be used in transaction blocks")
             if declare.name in s.extended.portals:
                 raise PgError("42P03", 'cursor "%s" already exists' % declare.name)
@@ -151,8 +156,8 @@ class SimpleQuery:
         if not self._implicit:
             return
         self._implicit = False
-        if s.txn == "I":
-            s._settings_changed(s.settings.rollback() if failed else s.settings.commit())
+        if s.implicit_block:
+            end_implicit_block(s, failed)
 
     def _answered(self, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         s = self.s
