@@ -142,6 +142,33 @@ def sequences():
         **malformed_bodies(),
         **edge_cases(),
         **settings_in_blocks(),
+        **cursors_and_rollbacks(),
+    }
+
+
+def cursors_and_rollbacks():
+    """Which cursors and portals a rollback takes with it."""
+    hold = "declare h cursor with hold for " + SERIES
+    plain = "declare c cursor for " + SERIES
+    return {
+        "hold-cursor-of-a-rolled-back-block-is-gone": (
+            query("begin") + query(hold) + query("rollback") + query("fetch h"), 4),
+        "hold-cursor-of-a-committed-block-stays": (
+            query("begin") + query(hold) + query("commit") + query("fetch 2 h") + query("close h"), 5),
+        "hold-cursor-of-a-failed-query-of-several-is-gone": (
+            query("%s; %s" % (hold, UNDEF)) + query("fetch h"), 2),
+        "cursor-of-a-rolled-back-savepoint-is-gone": (
+            query("begin") + query("savepoint a") + query(plain) + query("rollback to a")
+            + query("fetch c") + query("rollback"), 6),
+        "cursor-made-before-the-savepoint-stays": (
+            query("begin") + query(plain) + query("savepoint a") + query("fetch 1 c")
+            + query("rollback to a") + query("fetch 1 c") + query("rollback"), 7),
+        "cursor-of-a-released-savepoint-outlives-a-later-one": (
+            query("begin") + query("savepoint a") + query(plain) + query("release a")
+            + query("savepoint b") + query("rollback to b") + query("fetch 1 c") + query("rollback"), 8),
+        "portal-bound-in-a-rolled-back-savepoint-is-gone": (
+            query("begin") + query("savepoint a") + parse("s", SERIES) + bind("p", "s") + SYNC
+            + query("rollback to a") + execute("p") + SYNC + query("rollback"), 5),
     }
 
 

@@ -176,7 +176,7 @@ def transaction_transition(session: Any, kind: str, tag: str,
             changes = session.settings.commit() if (kind == "commit" and txn == "T") else session.settings.rollback()
             session.txn = "I"
             session._settings_changed(changes or [])
-            session.extended.transaction_ended()
+            session.extended.transaction_ended(committed=kind == "commit" and txn == "T")
             if chain:
                 session.txn = "T"
                 session.settings.begin()
@@ -187,6 +187,7 @@ def transaction_transition(session: Any, kind: str, tag: str,
             raise PgError("25P01", "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
         if savepoint is not None:
             session._settings_changed(_savepoint_op(session.settings.rollback_to, savepoint))
+            session.extended.rolled_back(session.settings.depth)
         session.txn = "T"
     elif kind in ("savepoint", "release"):
         if txn == "I":
@@ -194,6 +195,8 @@ def transaction_transition(session: Any, kind: str, tag: str,
         if savepoint is not None:
             op = session.settings.savepoint if kind == "savepoint" else session.settings.release
             _savepoint_op(op, savepoint)
+            if kind == "release":
+                session.extended.released(session.settings.depth)
     return warning
 
 
@@ -203,7 +206,7 @@ def end_implicit_block(session: Any, failed: bool) -> None:
     session.implicit_block = False
     changes = session.settings.rollback() if failed else session.settings.commit()
     session._settings_changed(changes)
-    session.extended.transaction_ended()
+    session.extended.transaction_ended(committed=not failed)
 
 
 def _savepoint_op(op: Any, name: str) -> Any:

@@ -49,7 +49,8 @@ class Statement:
 
 
 class Portal:
-    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin", "holdable")
+    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin", "holdable",
+                 "level")
 
     def __init__(self, name: str, stmt: Statement, args: List[Any], formats: Tuple[int, ...]) -> None:
         self.name = name
@@ -62,6 +63,9 @@ class Portal:
         self.builtin = False
         #: a WITH HOLD cursor outlives its transaction
         self.holdable = False
+        #: the block depth it was made at (``Settings.depth``): a rollback to
+        #: a savepoint made before it drops it, even WITH HOLD
+        self.level = 0
 
     def completion_tag(self, rows: int) -> str:
         """CommandComplete for a result with rows: ``SELECT n``, ``FETCH n``, ``SHOW``."""
@@ -323,7 +327,8 @@ class ExtendedProtocol:
         old = self.portals.pop(msg.portal, None)
         if old is not None:
             old.close()
-        self.portals[msg.portal] = Portal(msg.portal, stmt, args, msg.result_formats)
+        portal = self.portals[msg.portal] = Portal(msg.portal, stmt, args, msg.result_formats)
+        portal.level = self.s.settings.depth
         self.s.host.write(m.bind_complete())
 
     # ------------------------------------------------------------ Describe
@@ -562,6 +567,7 @@ class ExtendedProtocol:
         portal.outcome = outcome
         portal.queued = queued
         portal.holdable = hold
+        portal.level = self.s.settings.depth
         self.portals[name] = portal
 
     def close_cursor(self, name: str) -> None:
@@ -577,8 +583,25 @@ class ExtendedProtocol:
         if p is not None:
             p.close()
 
-    def transaction_ended(self) -> None:
+    def transaction_ended(self, committed: bool) -> None:
+        """Portals end with their transaction, but WITH HOLD cursors, which
+        outlive it if it commits (a rollback drops those made in it)."""
+        if not committed:
+            self.rolled_back(1)
         self._drop_portals()
+        for portal in self.portals.values():
+            portal.level = 0
+
+    def rolled_back(self, depth: int) -> None:
+        """ROLLBACK [TO]: drop the portals made at ``depth`` or deeper."""
+        for name in [n for n, p in self.portals.items() if p.level >= depth]:
+            self.portals.pop(name).close()
+
+    def released(self, depth: int) -> None:
+        """RELEASE: what a released savepoint made now belongs to its parent."""
+        for portal in self.portals.values():
+            if portal.level > depth:
+                portal.level = depth
 
     def discard_all(self) -> None:
         self.statements.clear()

@@ -134,6 +134,12 @@ class Settings:
         """True between begin() and commit()/rollback()."""
         return bool(self._stack)
 
+    @property
+    def depth(self) -> int:
+        """How deep in the block: 1 inside BEGIN, one more per savepoint
+        (0 outside a block). Portals remember it to go with a rollback."""
+        return len(self._stack)
+
     def _lookup(self, name: str) -> Tuple[str, Optional[_Def]]:
         k = _key(name)
         return k, self._defs.get(k)
