@@ -408,6 +408,25 @@ def test_psycopg2_named_cursor_declare_fetch(serve):
     assert calls == ["select n, s from t"]
 
 
+def test_psycopg2_named_cursor_scrolls_forward(serve):
+    """``scroll()`` sends MOVE (relative, or ABSOLUTE); going back is
+    PostgreSQL's error for a NO SCROLL cursor."""
+    port = rows_server(serve, [])
+    conn = psycopg2_connect(port)
+    try:
+        cur = conn.cursor(name="c1")
+        cur.execute("select n, s from t")
+        cur.scroll(1)
+        assert cur.fetchone()[0] == 1
+        cur.scroll(3, mode="absolute")
+        assert cur.fetchone()[0] == 3
+        with pytest.raises(psycopg2.errors.ObjectNotInPrerequisiteState):
+            cur.scroll(-1)
+        conn.rollback()
+    finally:
+        conn.close()
+
+
 def test_psycopg2_copy_to_stdout(serve):
     import io
     calls = []

@@ -143,6 +143,43 @@ def sequences():
         **edge_cases(),
         **settings_in_blocks(),
         **cursors_and_rollbacks(),
+        **moving_cursors(),
+    }
+
+
+def moving_cursors():
+    """FETCH and MOVE by position, on a NO SCROLL cursor: forward only."""
+    def within(*statements, extended=b""):
+        body = query("begin") + query("declare c cursor for " + SERIES)
+        body += b"".join(query(st) for st in statements) + extended
+        return body + query("rollback"), 3 + len(statements) + extended.count(SYNC)
+
+    def ext(sql):
+        return parse("", sql) + bind("", "") + describe(b"P", "") + execute("") + SYNC
+    return {
+        "fetch-first-absolute-relative": within("fetch first from c", "fetch absolute 3 from c",
+                                                "fetch relative 2 from c", "fetch next from c"),
+        "fetch-absolute-backwards-is-refused": within("fetch 2 from c", "fetch absolute 2 from c"),
+        "fetch-absolute-0-at-the-start": within("fetch absolute 0 from c", "fetch 1 from c"),
+        "fetch-0-off-and-on-a-row": within("fetch 0 from c", "fetch forward 0 from c", "fetch 1 from c",
+                                           "fetch 0 from c"),
+        "fetch-0-at-the-end": within("fetch all from c", "fetch 0 from c", "fetch relative 0 from c"),
+        "fetch-past-the-end": within("fetch absolute 9 from c", "fetch 1 from c", "fetch relative 1 c"),
+        "move-then-fetch": within("move 2 in c", "fetch 1 from c", "move 0 in c", "move all in c",
+                                  "move 0 in c", "fetch 1 from c"),
+        "move-by-position": within("move absolute 3 in c", "fetch 1 c", "move relative 2 in c",
+                                   "move forward 10 in c", "move c"),
+        "move-backwards-is-refused": within("move backward 1 in c"),
+        "move-and-fetch-by-position-extended": within(
+            extended=ext("move 2 in c") + ext("fetch absolute 4 from c") + ext("move 0 in c")
+            + ext("fetch relative 0 from c")),
+        "fetch-syntax-errors": (
+            query("begin") + query("declare c cursor for " + SERIES) + query("fetch") + query("rollback")
+            + query("begin") + query("declare c cursor for " + SERIES)
+            + query("fetch 99999999999 from c") + query("rollback"), 8),
+        "cursor-named-beyond-ascii": (
+            query("begin") + query("declare \u00d1o cursor for " + SERIES) + query("fetch 2 \u00d1o")
+            + query("close \u00d1o") + query("rollback"), 5),
     }
 
 

@@ -1,9 +1,11 @@
-"""SQL-level cursors: DECLARE ... CURSOR FOR, FETCH, CLOSE.
+"""SQL-level cursors: DECLARE ... CURSOR FOR, FETCH, MOVE, CLOSE.
 
-psycopg2's named cursors and psql's FETCH_COUNT read large results this way.
-A cursor is a portal under the cursor's name: DECLARE runs the handler once
-for the query, FETCH streams the next rows of that result. Only forward
-fetching is offered, as for a NO SCROLL cursor in PostgreSQL.
+psycopg2's named cursors and psql's FETCH_COUNT read large results this way
+(and ``scroll()`` moves with MOVE). A cursor is a portal under the cursor's
+name: DECLARE runs the handler once for the query, FETCH streams the next
+rows of that result. Only moving forward is offered, as for a NO SCROLL
+cursor in PostgreSQL: ABSOLUTE, RELATIVE and FIRST work while they lead
+forward, and whatever would go back is PostgreSQL's 55000.
 """
 from __future__ import annotations
 
@@ -12,13 +14,18 @@ from typing import Any, NamedTuple, Optional, Tuple
 
 from .errors import PgError
 
-_NAME = r'("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+#: an identifier: quoted, or letters (any beyond ASCII too), digits, _ and $
+_NAME = r'("(?:[^"]|"")+"|[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)'
 _DECLARE = re.compile(
     r"\s*declare\s+" + _NAME + r"\s+((?:binary|insensitive|asensitive|no\s+scroll|scroll)\s+)*"
     r"cursor\s+(?:(with|without)\s+hold\s+)?for\s+(.*)$", re.IGNORECASE | re.DOTALL)
 _FETCH = re.compile(r"\s*(fetch|move)\b\s*(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
-_DIRECTION = re.compile(r"(?:(next|all|forward\s+all|forward\s+\d+|forward|\+?\d+)\s+)?(?:(?:from|in)\s+)?"
+_DIRECTION = re.compile(r"(?:(next|first|all|forward\s+all|forward\s+[-+]?\d+|forward|"
+                        r"(?:absolute|relative)\s+[-+]?\d+|[-+]?\d+)\s+)?(?:(?:from|in)\s+)?"
                         + _NAME + r"$", re.IGNORECASE | re.DOTALL)
+#: the largest count PostgreSQL's grammar takes (a signed 32-bit integer)
+_MAX_COUNT = 2 ** 31 - 1
+_FORWARD_ONLY = ("cursor can only scan forward", "Declare it with SCROLL option to enable backward scan.")
 
 
 class Declare(NamedTuple):
@@ -28,14 +35,41 @@ class Declare(NamedTuple):
 
 
 class Fetch(NamedTuple):
+    """FETCH or MOVE: ``how`` is "forward" (``count`` rows, None: all),
+    "absolute" or "relative" (to row ``count``)."""
     name: str
-    count: Optional[int]      # None: all remaining rows
+    count: Optional[int]
+    how: str = "forward"
+    move: bool = False
+
+    def plan(self, position: int, at_end: bool) -> Tuple[int, Optional[int]]:
+        """(rows to pass over, rows to return; None: all) from a cursor that
+        has given ``position`` rows (``at_end``: it found its end), as
+        PostgreSQL's NO SCROLL cursor moves; 55000 where it would go back.
+        (0, 0) is the current row for FETCH 0; MOVE 0 only counts it."""
+        n = self.count
+        if self.how == "absolute":
+            if n is not None and n > 0 and n - 1 >= position:
+                return n - 1 - position, 1
+            if n == 0 and position == 0 and not at_end:
+                return 0, 0
+        elif n is not None and n > 0:
+            return (n - 1, 1) if self.how == "relative" else (0, n)
+        elif n is None:
+            return 0, None
+        elif n == 0 and (self.move or position == 0 or at_end):
+            return 0, 0
+        raise PgError("55000", _FORWARD_ONLY[0], hint=_FORWARD_ONLY[1])
 
 
 def _ident(raw: str) -> str:
+    """PostgreSQL folds only ASCII letters of an unquoted name."""
     if raw.startswith('"'):
         return raw[1:-1].replace('""', '"')
-    return raw.lower()
+    return raw.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def parse_declare(stmt: str) -> Optional[Declare]:
@@ -54,33 +88,51 @@ def parse_fetch(stmt: str) -> Optional[Fetch]:
     mo = _FETCH.match(stmt)
     if mo is None:
         return None
-    if mo.group(1).lower() == "move":
-        raise PgError("0A000", "MOVE is not supported; use FETCH")
+    move = mo.group(1).lower() == "move"
+    if not mo.group(2):
+        raise PgError("42601", "syntax error at end of input")
     d = _DIRECTION.match(mo.group(2))
     if d is None:
-        raise PgError("55000", "cursor can only scan forward",
-                      hint="Declare it with SCROLL option to enable backward scan.")
-    direction = " ".join((d.group(1) or "next").lower().split())
-    if direction in ("all", "forward all"):
-        count = None
-    elif direction in ("next", "forward"):
-        count = 1
+        raise PgError("55000", _FORWARD_ONLY[0], hint=_FORWARD_ONLY[1])
+    words = (d.group(1) or "next").lower().split()
+    how = words[0] if words[0] in ("absolute", "relative") else "forward"
+    if words[-1] in ("all", "next", "forward", "first"):
+        count: Optional[int] = {"all": None, "first": 1}.get(words[-1], 1)
+        how = "absolute" if words[-1] == "first" else how
     else:
-        count = int(direction.split()[-1].lstrip("+"))
-    return Fetch(_ident(d.group(2)), count)
+        count = int(words[-1])
+        if abs(count) > _MAX_COUNT:
+            raise PgError("42601", 'syntax error at or near "%s"' % words[-1].lstrip("+-"))
+    return Fetch(_ident(d.group(2)), count, how, move)
 
 
 class CursorSlice:
-    """The next ``count`` rows (None: all) of a cursor portal, as a stream.
+    """The rows a FETCH asks of a cursor portal, as a stream.
 
     FETCH through the extended protocol is a portal of its own whose rows
     come from the cursor: chunks the cursor already encoded are used first
-    and whatever is not taken is given back to it."""
+    and whatever is not taken is given back to it. The rows it passes over
+    first (ABSOLUTE, RELATIVE) are taken the same way, and dropped."""
 
-    def __init__(self, cursor: Any, count: Optional[int]) -> None:
+    def __init__(self, cursor: Any, fetch: Fetch) -> None:
         self.cursor = cursor
-        self.remaining = count
+        skip, self.remaining = fetch.plan(cursor.position, cursor.done)
         self.columns = cursor.outcome.stream.columns
+        #: MOVE 0 counts the row the cursor is on
+        self._on_row = self.remaining == 0 and cursor.position > 0 and not cursor.done
+        if skip:
+            self.remaining, wanted = skip, self.remaining
+            self.pass_all()
+            self.remaining = wanted if not cursor.done else 0
+
+    def pass_all(self) -> int:
+        """Take the rows without sending them (MOVE); how many there were."""
+        if self._on_row:
+            return 1
+        n = 0
+        for _, rows in iter(self.next_chunk, None):
+            n += rows
+        return n
 
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
         from .messages import split_data_rows
@@ -102,6 +154,7 @@ class CursorSlice:
             blob, n = head, self.remaining
         if self.remaining is not None:
             self.remaining -= n
+        cursor.position += n
         return blob, n
 
     def close(self) -> None:

@@ -50,7 +50,7 @@ class Statement:
 
 class Portal:
     __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin", "holdable",
-                 "level")
+                 "level", "position")
 
     def __init__(self, name: str, stmt: Statement, args: List[Any], formats: Tuple[int, ...]) -> None:
         self.name = name
@@ -66,6 +66,8 @@ class Portal:
         #: the block depth it was made at (``Settings.depth``): a rollback to
         #: a savepoint made before it drops it, even WITH HOLD
         self.level = 0
+        #: rows a cursor has given or passed over (PostgreSQL's portalPos)
+        self.position = 0
 
     def completion_tag(self, rows: int) -> str:
         """CommandComplete for a result with rows: ``SELECT n``, ``FETCH n``, ``SHOW``."""
@@ -360,6 +362,14 @@ class ExtendedProtocol:
                 or (portal.stmt.cursor is not None and not isinstance(portal.stmt.cursor, Fetch)):
             self.s.host.write(m.no_data())     # described without running (SET has effects)
             return
+        op = portal.stmt.cursor
+        if portal.outcome is None and isinstance(op, Fetch) and not op.move and not any(portal.formats):
+            # a FETCH is described by its cursor, without moving it: where it
+            # cannot go is found when it is executed, as in PostgreSQL
+            cursor = self.portals.get(op.name)
+            if cursor is not None and cursor.outcome is not None and cursor.outcome.stream is not None:
+                self._write_columns(cursor.outcome.stream.columns, portal.formats)
+                return
         if portal.outcome is None:
             self._run_portal(portal, lambda: self._describe_ran(portal))
             return
@@ -446,10 +456,16 @@ class ExtendedProtocol:
             cursor = self.portals.get(op.name)
             if cursor is None or cursor.outcome is None or cursor.outcome.stream is None:
                 portal.outcome = Outcome(error=PgError("34000", 'cursor "%s" does not exist' % op.name))
-            elif any(portal.formats):
+            elif any(portal.formats) and not op.move:
                 portal.outcome = Outcome(error=PgError("0A000", "binary FETCH results are not supported"))
             else:
-                portal.outcome = Outcome(stream=CursorSlice(cursor, op.count))
+                try:
+                    rows = CursorSlice(cursor, op)
+                except PgError as exc:
+                    portal.outcome = Outcome(error=exc)
+                else:
+                    portal.outcome = Outcome(tag="MOVE %d" % rows.pass_all()) if op.move \
+                        else Outcome(stream=rows)
             then()
             return
         if not op.hold and s.txn == "I":

@@ -784,7 +784,7 @@ class Session:
     # -------------------------------------------------------------- streaming
 
     def send_rows(self, stream: ResultStream, queued: List[Tuple[bytes, int]],
-                  limit: Optional[int], finished: Callable[..., None]) -> None:
+                  limit: Optional[int], finished: Callable[..., None], discard: bool = False) -> None:
         """Write a result's DataRows, pulling more only while the output
         buffer is below the high-water mark.
 
@@ -792,9 +792,10 @@ class Session:
         With a ``limit``, at most that many rows are sent. ``finished(err,
         exhausted, leftover, rows_sent)`` then runs on the loop thread:
         ``leftover`` are encoded chunks not yet sent, for the next Execute.
+        ``discard``: the rows are passed over instead (a cursor's MOVE).
         """
         self._busy = True
-        self._send = [stream, deque(queued), limit, finished, 0]
+        self._send = [stream, deque(queued), limit, finished, 0, discard]
         self._continue_send()
 
     def _continue_send(self) -> None:
@@ -802,6 +803,7 @@ class Session:
         if state is None:
             return
         stream, queued, limit = state[0], state[1], state[2]
+        write = _passed_over if state[5] else self.host.write
         while queued:
             blob, n = queued.popleft()
             if n == -1:
@@ -809,12 +811,12 @@ class Session:
                 return
             if limit is not None and n > limit:
                 head, tail = m.split_data_rows(blob, limit)
-                self.host.write(head)
+                write(head)
                 state[4] += limit
                 queued.appendleft((tail, n - limit))
                 self._finish_send(None, False, list(queued))
                 return
-            self.host.write(blob)
+            write(blob)
             state[4] += n
             if limit is not None:
                 limit -= n
@@ -916,6 +918,10 @@ class Session:
                 self.app.disconnect_deferred(self)
             else:
                 self.app.disconnect(self)
+
+
+def _passed_over(data: bytes) -> None:
+    """Where the rows a MOVE passes over go."""
 
 
 def _report_order(item: Tuple[str, str]) -> str:

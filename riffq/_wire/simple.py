@@ -107,15 +107,22 @@ class SimpleQuery:
         portal = s.extended.portals.get(fetch.name)
         if portal is None or portal.outcome is None or portal.outcome.stream is None:
             raise PgError("34000", 'cursor "%s" does not exist' % fetch.name)
+        skip, take = fetch.plan(portal.position, portal.done)
         stream = portal.outcome.stream
-        s.host.write(row_description(stream.columns, s.codec))
-        if portal.done:
-            s.host.write(m.command_complete("FETCH 0"))
+        word = "MOVE" if fetch.move else "FETCH"
+        if not fetch.move:
+            s.host.write(row_description(stream.columns, s.codec))
+        if take == 0 or portal.done:
+            # MOVE 0 counts the row the cursor is on; FETCH 0 is there only
+            # off a row (see Fetch.plan), as is any move past the end
+            on_row = take == 0 and fetch.move and portal.position > 0 and not portal.done
+            s.host.write(m.command_complete("%s %d" % (word, on_row)))
             self._next()
             return True
-        queued, portal.queued = portal.queued, []
 
-        def finished(err: Optional[PgError], exhausted: bool, leftover: list, sent: int) -> None:
+        def moved(err: Optional[PgError], exhausted: bool, leftover: list, sent: int,
+                  then: Any = None) -> None:
+            portal.position += sent
             if err is not None:
                 portal.done = True
                 stream.close()
@@ -125,11 +132,18 @@ class SimpleQuery:
             if exhausted:
                 portal.done = True
                 stream.close()
+            elif then is not None:      # passed over the rows before: now the ones asked for
+                s.send_rows(stream, leftover, take, moved, discard=fetch.move)
+                return
             else:
                 portal.queued = leftover
-            s.host.write(m.command_complete("FETCH %d" % sent))
+            s.host.write(m.command_complete("%s %d" % (word, 0 if then is not None else sent)))
             self._next()
-        s.send_rows(stream, queued, fetch.count, finished)
+        queued, portal.queued = portal.queued, []
+        if skip:
+            s.send_rows(stream, queued, skip, lambda *a: moved(*a, then=True), discard=True)
+        else:
+            s.send_rows(stream, queued, take, moved, discard=fetch.move)
         return True
 
     def _declared(self, declare: Any, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
