@@ -177,6 +177,9 @@ def moving_cursors():
             query("begin") + query("declare c cursor for " + SERIES) + query("fetch") + query("rollback")
             + query("begin") + query("declare c cursor for " + SERIES)
             + query("fetch 99999999999 from c") + query("rollback"), 8),
+        "fetch-statement-described-by-its-cursor": within(extended=(
+            parse("f", "fetch 2 from c") + describe(b"S", "f") + parse("m", "move 1 in c")
+            + describe(b"S", "m") + parse("g", "fetch 1 from nope") + describe(b"S", "g") + SYNC)),
         "cursor-named-beyond-ascii": (
             query("begin") + query("declare \u00d1o cursor for " + SERIES) + query("fetch 2 \u00d1o")
             + query("close \u00d1o") + query("rollback"), 5),
@@ -269,6 +272,13 @@ def edge_cases():
             query("begin") + parse("", SERIES) + bind("p", "") + execute("p") + execute("p") + SYNC
             + query("rollback"), 3),
         "sync-alone-twice": (SYNC + SYNC, 2),
+        "bind-to-a-portal-name-in-use": (
+            query("begin") + parse("s", SERIES) + bind("p", "s") + SYNC + bind("p", "s") + SYNC
+            + query("rollback"), 4),
+        "bind-checks-its-parameter-count-first": (
+            query("begin") + parse("s", PLUS, [23]) + bind("p", "s", [b"1"]) + SYNC
+            + bind("p", "s", []) + SYNC + query(UNDEF) + bind("q", "s", []) + SYNC + query("rollback"), 6),
+        "release-outside-a-block": (query("release a") + query("release savepoint a"), 2),
         "simple-query-of-semicolons-or-a-comment": (query(";;") + query("-- nothing"), 2),
     }
 

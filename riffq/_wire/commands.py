@@ -191,7 +191,8 @@ def transaction_transition(session: Any, kind: str, tag: str,
         session.txn = "T"
     elif kind in ("savepoint", "release"):
         if txn == "I":
-            raise PgError("25P01", "%s can only be used in transaction blocks" % tag)
+            raise PgError("25P01", "%s can only be used in transaction blocks"
+                          % ("RELEASE SAVEPOINT" if kind == "release" else "SAVEPOINT"))
         if savepoint is not None:
             op = session.settings.savepoint if kind == "savepoint" else session.settings.release
             _savepoint_op(op, savepoint)

@@ -311,12 +311,16 @@ class ExtendedProtocol:
         stmt = self.statements.get(msg.statement)
         if stmt is None:
             raise no_such_statement(msg.statement)
+        # in PostgreSQL's order: the message, the block, then the name
+        nf, n = len(msg.param_formats), len(msg.params)
+        if nf > 1 and nf != n:
+            raise PgError("08P01", "bind message has %d parameter formats but %d parameters" % (nf, n))
+        if n != len(stmt.param_oids):
+            raise PgError("08P01", 'bind message supplies %d parameters, but prepared statement '
+                          '"%s" requires %d' % (n, msg.statement, len(stmt.param_oids)))
         check_failed_transaction(self.s, stmt.cmd)
         if msg.portal and msg.portal in self.portals:
-            raise PgError("42P03", 'portal "%s" already exists' % msg.portal)
-        if len(msg.params) != len(stmt.param_oids):
-            raise PgError("08P01", 'bind message supplies %d parameters, but prepared statement '
-                          '"%s" requires %d' % (len(msg.params), msg.statement, len(stmt.param_oids)))
+            raise PgError("42P03", 'cursor "%s" already exists' % msg.portal)
         if not msg.params and not msg.param_formats:
             args: List[Any] = []
         else:
@@ -362,14 +366,12 @@ class ExtendedProtocol:
                 or (portal.stmt.cursor is not None and not isinstance(portal.stmt.cursor, Fetch)):
             self.s.host.write(m.no_data())     # described without running (SET has effects)
             return
-        op = portal.stmt.cursor
-        if portal.outcome is None and isinstance(op, Fetch) and not op.move and not any(portal.formats):
+        columns = self._cursor_columns(portal.stmt.cursor)
+        if portal.outcome is None and columns is not None and not any(portal.formats):
             # a FETCH is described by its cursor, without moving it: where it
             # cannot go is found when it is executed, as in PostgreSQL
-            cursor = self.portals.get(op.name)
-            if cursor is not None and cursor.outcome is not None and cursor.outcome.stream is not None:
-                self._write_columns(cursor.outcome.stream.columns, portal.formats)
-                return
+            self._write_columns(columns, portal.formats)
+            return
         if portal.outcome is None:
             self._run_portal(portal, lambda: self._describe_ran(portal))
             return
@@ -381,10 +383,23 @@ class ExtendedProtocol:
                               and stmt.cursor is None)
 
     def _describe_builtin(self, stmt: Statement, formats: Tuple[int, ...]) -> None:
+        columns = self._cursor_columns(stmt.cursor)
         if isinstance(stmt.cmd, ShowCommand):
             self._write_columns(show_columns(self.s, stmt.cmd.name), formats)
+        elif columns is not None:
+            self._write_columns(columns, formats)
         else:
             self.s.host.write(m.no_data())
+
+    def _cursor_columns(self, op: Any) -> Optional[list]:
+        """The columns a FETCH returns: its cursor's, while there is one
+        (a MOVE, or a FETCH from no cursor yet, is described as no rows)."""
+        if not isinstance(op, Fetch) or op.move:
+            return None
+        cursor = self.portals.get(op.name)
+        if cursor is None or cursor.outcome is None or cursor.outcome.stream is None:
+            return None
+        return cursor.outcome.stream.columns
 
     def _write_columns(self, columns: list, formats: Tuple[int, ...]) -> None:
         self.s.host.write(row_description(columns, self.s.codec, formats))
