@@ -212,6 +212,11 @@ def cursors_and_rollbacks():
     }
 
 
+def pbe(sql):
+    """One statement through the extended protocol, without Sync."""
+    return parse("", sql) + bind("", "") + execute("")
+
+
 def settings_in_blocks():
     """When a SET is undone and when the client is told (ParameterStatus)."""
     app = "set application_name = '%s'"
@@ -240,6 +245,14 @@ def settings_in_blocks():
             query("%s; commit; %s" % (app % "x", UNDEF)) + query(SHOW), 2),
         "statements-after-commit-form-a-new-block": (
             query("begin; commit; %s; %s" % (app % "y", UNDEF)) + query(SHOW), 2),
+        "set-local-in-a-pipeline-lasts-until-sync": (
+            pbe("set local application_name = 'x'") + pbe(SHOW) + SYNC + query(SHOW), 2),
+        "rollback-in-a-pipeline-undoes-its-sets": (
+            pbe(app % "x") + pbe("rollback") + pbe(SHOW) + SYNC + query(SHOW), 2),
+        "commit-in-a-pipeline-keeps-its-sets": (
+            pbe(app % "x") + pbe("commit") + pbe(DIVZERO) + SYNC + pbe(SHOW) + SYNC, 2),
+        "discard-all-in-a-pipeline": (
+            pbe(SERIES) + pbe("discard all") + SYNC + pbe("discard all") + SYNC, 2),
         "parameter-status-in-name-order": (
             query("set timezone = 'UTC'; %s; set intervalstyle = 'iso_8601'; set datestyle = 'German'; "
                   "set client_encoding = 'LATIN1'" % (app % "a")), 1),

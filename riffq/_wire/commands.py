@@ -62,15 +62,14 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
     try:
         if isinstance(cmd, SetCommand):
             notice = None
-            outside = session.txn == "I" and not session.implicit_block
-            if cmd.transaction and outside:
-                # PostgreSQL warns and does nothing lasting outside a block.
-                notice = PgError("25P01", "SET TRANSACTION can only be used in transaction blocks",
+            if session.txn == "I" and not session.implicit_block and (cmd.transaction or cmd.local):
+                notice = PgError("25P01", "%s can only be used in transaction blocks"
+                                 % ("SET TRANSACTION" if cmd.transaction else "SET LOCAL"),
                                  severity="WARNING")
-            elif cmd.local and outside:
-                notice = PgError("25P01", "SET LOCAL can only be used in transaction blocks",
-                                 severity="WARNING")
-            else:
+            # PostgreSQL warns but still sets it for the transaction under
+            # way: nothing lasting after one statement, until Sync in a
+            # pipeline of the extended protocol
+            if notice is None or session.settings.in_transaction:
                 for name, value in cmd.items:
                     session.apply_setting(name, value, local=cmd.local or cmd.transaction)
             return BuiltinResult("SET", notice=notice)
@@ -89,6 +88,8 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
         if tag == "DISCARD ALL":
             if session.txn != "I" or session.implicit_block:
                 raise PgError("25001", "DISCARD ALL cannot run inside a transaction block")
+            if session.extended.executed > 1:
+                raise PgError("25001", "DISCARD ALL cannot be executed within a pipeline")
             session._settings_changed(session.settings.reset_all())
             session.extended.discard_all()
         elif tag.startswith("DEALLOCATE"):
@@ -165,9 +166,12 @@ def transaction_transition(session: Any, kind: str, tag: str,
             if chain:
                 raise PgError("25P01", "%s AND CHAIN can only be used in transaction blocks" % tag)
             warning = PgError("25P01", "there is no transaction in progress", severity="WARNING")
+            # it still ends an implicit block or transaction, keeping or
+            # undoing its SETs
             if session.implicit_block:
-                # it still ends the implicit block, keeping or undoing its SETs
                 end_implicit_block(session, failed=kind == "rollback")
+            elif session.extended.implicit_open:
+                session.extended.end_implicit(failed=kind == "rollback")
         else:
             # AND CHAIN: the next transaction starts at once, with the same
             # isolation level, read-only and deferrable modes -- unless the

@@ -19,7 +19,7 @@ from .cursors import CursorSlice, Fetch
 from .errors import PgError
 from .params import ParamError, decode_params
 from .results import Outcome, encoded_to_end, row_description, small_outcome
-from .session_sql import ShowCommand
+from .session_sql import ShowCommand, TransactionCommand
 
 
 def no_such_statement(name: str) -> PgError:
@@ -140,6 +140,9 @@ class ExtendedProtocol:
         #: (opened only when a builtin runs: only those change settings)
         self._implicit = False
         self._implicit_failed = False
+        #: statements executed since Sync, transaction control aside: past
+        #: one, PostgreSQL calls it a pipeline (DISCARD ALL refuses to run)
+        self.executed = 0
         self.statements: Dict[str, Statement] = {}
         self.portals: Dict[str, Portal] = {}
 
@@ -168,18 +171,29 @@ class ExtendedProtocol:
     def _sync(self, msg: Any = None, before: Optional[List[bytes]] = None) -> None:
         s = self.s
         self.skipping = False
+        self.executed = 0
         if self._implicit:
             # an error anywhere before Sync undoes the pipeline's SETs, as
             # PostgreSQL's implicit transaction does; an explicit BEGIN
             # inside it took the frame over
-            self._implicit = False
             if s.txn == "I":
-                s._settings_changed(s.settings.rollback() if self._implicit_failed
-                                    else s.settings.commit())
+                self.end_implicit(self._implicit_failed)
+            self._implicit = False
         self._implicit_failed = False
         if s.txn == "I":
             self._drop_portals()   # the implicit transaction ends here
         s.ready_for_query(before)
+
+    @property
+    def implicit_open(self) -> bool:
+        """The settings frame of the implicit transaction before Sync is open."""
+        return self._implicit
+
+    def end_implicit(self, failed: bool) -> None:
+        """End the implicit transaction before Sync: at Sync, or at a COMMIT
+        or ROLLBACK in it (the statements after it start another)."""
+        self._implicit = False
+        self.s._settings_changed(self.s.settings.rollback() if failed else self.s.settings.commit())
 
     # ------------------------------------------------- the common request
 
@@ -513,6 +527,8 @@ class ExtendedProtocol:
         s = self.s
         portal = self._portal(msg.portal)
         check_failed_transaction(s, portal.stmt.cmd)
+        if not isinstance(portal.stmt.cmd, TransactionCommand):
+            self.executed += 1
         if s.txn == "I" and not self._implicit and portal.stmt.builtin:
             self._implicit = True
             s.settings.begin()
