@@ -17,7 +17,7 @@ from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
 from .cursors import CursorSlice, Fetch
 from .errors import PgError
-from .params import ParamError, decode_params
+from .params import ParamError, check_format_count, decode_params
 from .results import Outcome, encoded_to_end, row_description, small_outcome
 from .session_sql import ShowCommand, TransactionCommand
 
@@ -326,9 +326,11 @@ class ExtendedProtocol:
         if stmt is None:
             raise no_such_statement(msg.statement)
         # in PostgreSQL's order: the message, the block, then the name
-        nf, n = len(msg.param_formats), len(msg.params)
-        if nf > 1 and nf != n:
-            raise PgError("08P01", "bind message has %d parameter formats but %d parameters" % (nf, n))
+        n = len(msg.params)
+        try:
+            check_format_count(len(msg.param_formats), n)
+        except ParamError as exc:
+            raise PgError(exc.sqlstate, exc.message)
         if n != len(stmt.param_oids):
             raise PgError("08P01", 'bind message supplies %d parameters, but prepared statement '
                           '"%s" requires %d' % (n, msg.statement, len(stmt.param_oids)))

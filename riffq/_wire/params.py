@@ -162,6 +162,13 @@ def decode_param(oid: int, fmt: int, data: Optional[bytes], encoding: str = "utf
     raise ParamError("22023", "unsupported format code: %d" % (fmt,))
 
 
+def check_format_count(nformats: int, nvalues: int) -> None:
+    """Bind gives no format code, one for all, or one per parameter."""
+    if nformats > 1 and nformats != nvalues:
+        raise ParamError("08P01", "bind message has %d parameter formats but %d parameters"
+                         % (nformats, nvalues))
+
+
 def decode_params(oids: Sequence[int], formats: Sequence[int], values: Sequence[Optional[bytes]],
                   encoding: str = "utf-8") -> List[Any]:
     """Decode all parameters of a Bind message.
@@ -173,8 +180,7 @@ def decode_params(oids: Sequence[int], formats: Sequence[int], values: Sequence[
     """
     n = len(values)
     nf = len(formats)
-    if nf > 1 and nf != n:
-        raise ParamError("08P01", "bind message has %d parameter formats but %d parameters" % (nf, n))
+    check_format_count(nf, n)
     out: List[Any] = []
     noids = len(oids)
     for i in range(n):

@@ -121,7 +121,7 @@ class SimpleQuery:
             return True
 
         def moved(err: Optional[PgError], exhausted: bool, leftover: list, sent: int,
-                  then: Any = None) -> None:
+                  passing: bool = False) -> None:
             portal.position += sent
             if err is not None:
                 portal.done = True
@@ -132,16 +132,16 @@ class SimpleQuery:
             if exhausted:
                 portal.done = True
                 stream.close()
-            elif then is not None:      # passed over the rows before: now the ones asked for
+            elif passing:       # passed over the rows before: now the ones asked for
                 s.send_rows(stream, leftover, take, moved, discard=fetch.move)
                 return
             else:
                 portal.queued = leftover
-            s.host.write(m.command_complete("%s %d" % (word, 0 if then is not None else sent)))
+            s.host.write(m.command_complete("%s %d" % (word, 0 if passing else sent)))
             self._next()
         queued, portal.queued = portal.queued, []
         if skip:
-            s.send_rows(stream, queued, skip, lambda *a: moved(*a, then=True), discard=True)
+            s.send_rows(stream, queued, skip, lambda *a: moved(*a, passing=True), discard=True)
         else:
             s.send_rows(stream, queued, take, moved, discard=fetch.move)
         return True
