@@ -57,7 +57,7 @@ class Fetch(NamedTuple):
             return (n - 1, 1) if self.how == "relative" else (0, n)
         elif n is None:
             return 0, None
-        elif n == 0 and (self.move or position == 0 or at_end):
+        elif n == 0 and (self.move or not on_a_row(position, at_end)):
             return 0, 0
         raise PgError("55000", _FORWARD_ONLY[0], hint=_FORWARD_ONLY[1])
 
@@ -107,37 +107,33 @@ def parse_fetch(stmt: str) -> Optional[Fetch]:
 
 
 class CursorSlice:
-    """The rows a FETCH asks of a cursor portal, as a stream.
+    """The rows a FETCH or MOVE takes from a cursor portal, as a stream.
 
     FETCH through the extended protocol is a portal of its own whose rows
     come from the cursor: chunks the cursor already encoded are used first
     and whatever is not taken is given back to it. The rows it passes over
-    first (ABSOLUTE, RELATIVE) are taken the same way, and dropped."""
+    first (ABSOLUTE, RELATIVE) are taken the same way and dropped, in
+    ``next_chunk``: on the thread that encodes, never the loop's."""
 
     def __init__(self, cursor: Any, fetch: Fetch) -> None:
         self.cursor = cursor
-        skip, self.remaining = fetch.plan(cursor.position, cursor.done)
+        self._skip, self.remaining = fetch.plan(cursor.position, cursor.done)
         self.columns = cursor.outcome.stream.columns
-        #: MOVE 0 counts the row the cursor is on
-        self._on_row = self.remaining == 0 and cursor.position > 0 and not cursor.done
-        if skip:
-            self.remaining, wanted = skip, self.remaining
-            self.pass_all()
-            self.remaining = wanted if not cursor.done else 0
-
-    def pass_all(self) -> int:
-        """Take the rows without sending them (MOVE); how many there were."""
-        if self._on_row:
-            return 1
-        n = 0
-        for _, rows in iter(self.next_chunk, None):
-            n += rows
-        return n
 
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
+        while self._skip:
+            got = self._take(self._skip)
+            if got is None:
+                self._skip = self.remaining = 0
+                return None
+            self._skip -= got[1]
+        return self._take(self.remaining)
+
+    def _take(self, most: Optional[int]) -> Optional[Tuple[bytes, int]]:
+        """The cursor's next rows, at most ``most`` (None: no limit)."""
         from .messages import split_data_rows
         cursor = self.cursor
-        if self.remaining == 0 or cursor.done:
+        if most == 0 or cursor.done:
             return None
         if cursor.queued:
             blob, n = cursor.queued.pop(0)
@@ -148,14 +144,20 @@ class CursorSlice:
             cursor.done = True
             cursor.outcome.stream.close()
             return None
-        if self.remaining is not None and n > self.remaining:
-            head, tail = split_data_rows(blob, self.remaining)
-            cursor.queued.insert(0, (tail, n - self.remaining))
-            blob, n = head, self.remaining
-        if self.remaining is not None:
+        if most is not None and n > most:
+            head, tail = split_data_rows(blob, most)
+            cursor.queued.insert(0, (tail, n - most))
+            blob, n = head, most
+        if self.remaining is not None and not self._skip:
             self.remaining -= n
         cursor.position += n
         return blob, n
 
     def close(self) -> None:
         """Closing a FETCH leaves the cursor open."""
+
+
+def on_a_row(position: int, at_end: bool) -> bool:
+    """Whether a cursor stands on a row: FETCH 0 would give it again (which
+    a NO SCROLL cursor cannot), MOVE 0 counts it."""
+    return position > 0 and not at_end

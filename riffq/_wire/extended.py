@@ -15,7 +15,7 @@ from . import analysis
 from . import messages as m
 from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
-from .cursors import CursorSlice, Fetch
+from .cursors import CursorSlice, Fetch, on_a_row
 from .errors import PgError
 from .params import ParamError, check_format_count, decode_params
 from .results import Outcome, encoded_to_end, row_description, small_outcome
@@ -73,7 +73,10 @@ class Portal:
         """CommandComplete for a result with rows: ``SELECT n``, ``FETCH n``, ``SHOW``."""
         if isinstance(self.stmt.cmd, ShowCommand):
             return "SHOW"
-        return ("FETCH %d" if isinstance(self.stmt.cursor, Fetch) else "SELECT %d") % rows
+        op = self.stmt.cursor
+        if isinstance(op, Fetch):
+            return ("MOVE %d" if op.move else "FETCH %d") % rows
+        return "SELECT %d" % rows
 
     def close(self) -> None:
         if self.outcome is not None and self.outcome.stream is not None:
@@ -379,7 +382,8 @@ class ExtendedProtocol:
             return
         portal = self._portal(msg.name)
         if (portal.stmt.builtin and not isinstance(portal.stmt.cmd, ShowCommand)) \
-                or (portal.stmt.cursor is not None and not isinstance(portal.stmt.cursor, Fetch)):
+                or (portal.stmt.cursor is not None and not isinstance(portal.stmt.cursor, Fetch)) \
+                or (isinstance(portal.stmt.cursor, Fetch) and portal.stmt.cursor.move):
             self.s.host.write(m.no_data())     # described without running (SET has effects)
             return
         columns = self._cursor_columns(portal.stmt.cursor)
@@ -495,8 +499,9 @@ class ExtendedProtocol:
                 except PgError as exc:
                     portal.outcome = Outcome(error=exc)
                 else:
-                    portal.outcome = Outcome(tag="MOVE %d" % rows.pass_all()) if op.move \
-                        else Outcome(stream=rows)
+                    portal.outcome = Outcome(stream=rows)
+                    if op.move and rows.remaining == 0:     # MOVE 0: no move
+                        portal.outcome = Outcome(tag="MOVE %d" % on_a_row(cursor.position, cursor.done))
             then()
             return
         if not op.hold and s.txn == "I":
@@ -579,7 +584,8 @@ class ExtendedProtocol:
             else:
                 portal.queued = leftover
                 s.host.write(m.portal_suspended())
-        s.send_rows(out.stream, queued, limit, finished)
+        op = portal.stmt.cursor
+        s.send_rows(out.stream, queued, limit, finished, discard=isinstance(op, Fetch) and op.move)
 
     # --------------------------------------------------------------- Close
 

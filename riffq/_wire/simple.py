@@ -11,7 +11,7 @@ from typing import Any, Deque, List, Optional, Tuple
 
 from . import analysis
 from . import messages as m
-from .cursors import Declare
+from .cursors import Declare, on_a_row
 from .copyout import CopyOutStream, convert_queued, copy_done, copy_out_response
 from .commands import (check_failed_transaction, end_implicit_block, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
@@ -115,7 +115,7 @@ class SimpleQuery:
         if take == 0 or portal.done:
             # MOVE 0 counts the row the cursor is on; FETCH 0 is there only
             # off a row (see Fetch.plan), as is any move past the end
-            on_row = take == 0 and fetch.move and portal.position > 0 and not portal.done
+            on_row = take == 0 and fetch.move and on_a_row(portal.position, portal.done)
             s.host.write(m.command_complete("%s %d" % (word, on_row)))
             self._next()
             return True
