@@ -253,6 +253,19 @@ def settings_in_blocks():
             pbe(app % "x") + pbe("commit") + pbe(DIVZERO) + SYNC + pbe(SHOW) + SYNC, 2),
         "discard-all-in-a-pipeline": (
             pbe(SERIES) + pbe("discard all") + SYNC + pbe("discard all") + SYNC, 2),
+        "transaction-modes-after-a-query": (
+            query("begin") + query(SERIES) + query("set transaction isolation level serializable")
+            + query("rollback") + query("begin") + query(SERIES)
+            + query("set transaction isolation level read committed") + query("show transaction_isolation")
+            + query("set transaction read only") + query("set transaction read write") + query("rollback")
+            + query("begin read only") + query(SERIES) + query("set transaction not deferrable")
+            + query("rollback"), 15),
+        "transaction-modes-before-any-query": (
+            query("begin") + query("set transaction isolation level serializable; set transaction read only")
+            + query("show transaction_isolation") + query(SERIES)
+            + query("set transaction isolation level serializable") + query("commit"), 6),
+        "transaction-mode-after-a-query-in-one-query": (
+            query("%s; set transaction isolation level serializable" % SERIES), 1),
         "parameter-status-in-name-order": (
             query("set timezone = 'UTC'; %s; set intervalstyle = 'iso_8601'; set datestyle = 'German'; "
                   "set client_encoding = 'LATIN1'" % (app % "a")), 1),

@@ -70,8 +70,12 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
             # way: nothing lasting after one statement, until Sync in a
             # pipeline of the extended protocol
             if notice is None or session.settings.in_transaction:
+                before = [session.settings.get(n) for n in _BEFORE_ANY_QUERY] if session.queried else None
                 for name, value in cmd.items:
                     session.apply_setting(name, value, local=cmd.local or cmd.transaction)
+                if before is not None:
+                    # (the error fails the block, which undoes the SET)
+                    _check_before_any_query(session, before, cmd.items)
             return BuiltinResult("SET", notice=notice)
         if isinstance(cmd, ResetCommand):
             if cmd.name.lower() == "all":
@@ -153,7 +157,7 @@ def transaction_transition(session: Any, kind: str, tag: str,
     warning = None
     if kind == "begin":
         if txn == "I":
-            # (an implicit block becomes this one, its SETs with it)
+            # (an implicit block becomes this one, its SETs and queries with it)
             session.implicit_block = False
             session.txn = "T"
             session.settings.begin()
@@ -179,6 +183,7 @@ def transaction_transition(session: Any, kind: str, tag: str,
             kept = [(n, session.settings.get(n)) for n in _CHAINED] if chain and txn == "T" else []
             changes = session.settings.commit() if (kind == "commit" and txn == "T") else session.settings.rollback()
             session.txn = "I"
+            session.queried = False
             session._settings_changed(changes or [])
             session.extended.transaction_ended(committed=kind == "commit" and txn == "T")
             if chain:
@@ -205,10 +210,26 @@ def transaction_transition(session: Any, kind: str, tag: str,
     return warning
 
 
+#: what a transaction's first query fixes in PostgreSQL (its snapshot)
+_BEFORE_ANY_QUERY = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
+
+
+def _check_before_any_query(session: Any, before: List[str], items: Sequence[Tuple[str, str]]) -> None:
+    """After a query in the block, as PostgreSQL's check hooks answer."""
+    now = [session.settings.get(n) for n in _BEFORE_ANY_QUERY]
+    if now[0] != before[0]:
+        raise PgError("25001", "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+    if before[1] == "on" and now[1] == "off":
+        raise PgError("25001", "transaction read-write mode must be set before any query")
+    if any(name.lower() == "transaction_deferrable" for name, _ in items):
+        raise PgError("25001", "SET TRANSACTION [NOT] DEFERRABLE must be called before any query")
+
+
 def end_implicit_block(session: Any, failed: bool) -> None:
     """The implicit block ends as a transaction does: its SETs kept or
     undone, its cursors closed."""
     session.implicit_block = False
+    session.queried = False
     changes = session.settings.rollback() if failed else session.settings.commit()
     session._settings_changed(changes)
     session.extended.transaction_ended(committed=not failed)

@@ -236,6 +236,9 @@ class Session:
         #: the statements of a Query of several, outside an explicit block,
         #: run in PostgreSQL's implicit transaction block (``SimpleQuery``)
         self.implicit_block = False
+        #: a query ran in the block under way (it fixed the snapshot: see
+        #: ``commands._check_before_any_query``)
+        self.queried = False
         self._busy = False
         self._processing = False
         self._jobs = 0
@@ -737,6 +740,8 @@ class Session:
         self._token += 1
         self._pending_done = done
         self.last_query = sql
+        if (self.txn != "I" or self.implicit_block) and not kwargs.get("do_describe"):
+            self.queried = True
         return QueryCallback(self, self._token, eager, formats, (answer, sql, kwargs))
 
     def cancel(self) -> None:
