@@ -11,7 +11,7 @@ from typing import Any, Deque, List, Optional, Tuple
 
 from . import analysis
 from . import messages as m
-from .cursors import Declare, on_a_row
+from .cursors import CursorSlice, Declare, on_a_row
 from .copyout import CopyOutStream, convert_queued, copy_done, copy_out_response
 from .commands import (check_failed_transaction, end_implicit_block, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
@@ -107,43 +107,26 @@ class SimpleQuery:
         portal = s.extended.portals.get(fetch.name)
         if portal is None or portal.outcome is None or portal.outcome.stream is None:
             raise PgError("34000", 'cursor "%s" does not exist' % fetch.name)
-        skip, take = fetch.plan(portal.position, portal.done)
-        stream = portal.outcome.stream
+        rows = CursorSlice(portal, fetch)       # (where it cannot go: 55000)
         word = "MOVE" if fetch.move else "FETCH"
         if not fetch.move:
-            s.host.write(row_description(stream.columns, s.codec))
-        if take == 0 or portal.done:
-            # MOVE 0 counts the row the cursor is on; FETCH 0 is there only
-            # off a row (see Fetch.plan), as is any move past the end
-            on_row = take == 0 and fetch.move and on_a_row(portal.position, portal.done)
-            s.host.write(m.command_complete("%s %d" % (word, on_row)))
+            s.host.write(row_description(rows.columns, s.codec))
+        elif rows.remaining == 0:
+            # MOVE 0 counts the row the cursor is on, without moving
+            s.host.write(m.command_complete("MOVE %d" % on_a_row(portal.position, portal.done)))
             self._next()
             return True
 
-        def moved(err: Optional[PgError], exhausted: bool, leftover: list, sent: int,
-                  passing: bool = False) -> None:
-            portal.position += sent
+        def finished(err: Optional[PgError], exhausted: bool, leftover: list, sent: int) -> None:
             if err is not None:
                 portal.done = True
-                stream.close()
+                portal.outcome.stream.close()
                 self._fail(err)
                 s.ready_for_query()
                 return
-            if exhausted:
-                portal.done = True
-                stream.close()
-            elif passing:       # passed over the rows before: now the ones asked for
-                s.send_rows(stream, leftover, take, moved, discard=fetch.move)
-                return
-            else:
-                portal.queued = leftover
-            s.host.write(m.command_complete("%s %d" % (word, 0 if passing else sent)))
+            s.host.write(m.command_complete("%s %d" % (word, sent)))
             self._next()
-        queued, portal.queued = portal.queued, []
-        if skip:
-            s.send_rows(stream, queued, skip, lambda *a: moved(*a, passing=True), discard=True)
-        else:
-            s.send_rows(stream, queued, take, moved, discard=fetch.move)
+        s.send_rows(rows, [], None, finished, discard=fetch.move)
         return True
 
     def _declared(self, declare: Any, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
