@@ -222,7 +222,7 @@ def reference_datarows(batch, columns, ctx, encoding, fmts):
     """Every value through the per-value encoders, rows by ``messages``
     (with any binary column: the pre-vectorized result code itself)."""
     if any(fmts):
-        encoders = results._binary_encoders(columns, fmts, ctx, encoding)
+        encoders = results.binary_encoders(columns, fmts, ctx, encoding)
         by_col = [A.column_values(batch.column(i), t) for i, (_, t) in enumerate(columns)]
         return results._encode_values(columns, encoders, by_col, batch.num_rows)
     cols = [A._encode_column(batch.column(i), t, ctx, encoding, fast=False, name=name)
@@ -571,7 +571,7 @@ def test_a_reader_of_like_batches_comes_in_few_chunk_sizes(monkeypatch):
                       "flag": pc.equal(pc.bit_wise_and(ids, 1), 0)})
     batches = table.to_batches(max_chunksize=results.ARROW_CHUNK_ROWS)
     assert batches[0].nbytes > results.CHUNK_BYTES        # cut by bytes, not by rows
-    parts = list(results._arrow_slices(pa.RecordBatchReader.from_batches(table.schema, batches)))
+    parts = list(results.arrow_slices(pa.RecordBatchReader.from_batches(table.schema, batches)))
     assert sum(p.num_rows for p, _ in parts) == n
     for batch in batches[1:-1]:                            # past the first chunks' ramp
         sizes = [p.num_rows for p, rows in parts if p.column(0)[0].as_py() in
@@ -585,7 +585,7 @@ def test_a_reader_of_like_batches_comes_in_few_chunk_sizes(monkeypatch):
     real = AD._index_template
     monkeypatch.setattr(AD, "_index_template", lambda *a: built.append(a[2]) or real(*a))
     for rerun in (False, True):
-        for part, _ in results._arrow_slices(table.to_reader(max_chunksize=results.ARROW_CHUNK_ROWS)):
+        for part, _ in results.arrow_slices(table.to_reader(max_chunksize=results.ARROW_CHUNK_ROWS)):
             encode_datarows(part, columns, TextContext(), "utf-8", [1] * 5)
         if not rerun:
             assert built        # the first result built the layouts

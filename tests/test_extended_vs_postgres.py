@@ -22,11 +22,16 @@ UNDEF = "select * from no_such_table"                    # fails before any row 
 EMPTY = ""
 SET = "set application_name = 'vs'"
 SHOW = "show application_name"
+#: two columns, for per-column result formats
+PAIRS = "select n, 'r' || n as t from generate_series(1, 5) n"
 
 
 def handler(sql, callback, **kwargs):
     if sql == SERIES:
         callback(([{"name": "n", "type": "int4"}], [(i,) for i in range(1, 6)]))
+    elif sql == PAIRS:
+        callback(([{"name": "n", "type": "int4"}, {"name": "t", "type": "text"}],
+                  [(i, "r%d" % i) for i in range(1, 6)]))
     elif sql == PLUS:
         args = kwargs.get("query_args")
         value = None if not args or args[0] is None else args[0] + 1
@@ -144,6 +149,46 @@ def sequences():
         **settings_in_blocks(),
         **cursors_and_rollbacks(),
         **moving_cursors(),
+        **binary_fetches(),
+    }
+
+
+def binary_fetches():
+    """Each FETCH through the extended protocol has the result formats of
+    its own Bind, whatever the FETCH before it had; a BINARY cursor is
+    fetched in binary through the simple protocol."""
+    def within(declare, extended, queries=()):
+        body = query("begin") + query(declare) + extended + b"".join(query(q) for q in queries)
+        return body + query("rollback"), 3 + extended.count(SYNC) + len(queries)
+
+    def fetch(sql, formats):
+        return parse("", sql) + bind("", "", [], [], formats) + describe(b"P", "") + execute("") + SYNC
+    plain = "declare c cursor for " + SERIES
+    pairs = "declare c cursor for " + PAIRS
+    return {
+        "fetch-binary-then-text-then-binary": within(
+            plain, fetch("fetch 2 from c", [1]) + fetch("fetch 1 from c", []) + fetch("fetch all c", [1])),
+        "fetch-binary-with-a-row-limit": within(
+            plain, parse("f", "fetch 3 from c") + bind("p", "f", [], [], [1]) + describe(b"P", "p")
+            + execute("p", 2) + execute("p", 2) + SYNC + fetch("fetch next from c", [1])),
+        "fetch-binary-after-passing-over-rows": within(
+            plain, fetch("move 1 in c", [1]) + fetch("fetch absolute 3 from c", [1])
+            + fetch("fetch relative 1 from c", [0])),
+        "fetch-per-column-formats": within(
+            pairs, fetch("fetch 2 from c", [1, 0]) + fetch("fetch 2 from c", [0, 1])
+            + fetch("fetch all from c", [1])),
+        "fetch-formats-of-a-described-statement": within(
+            pairs, parse("f", "fetch 1 from c") + describe(b"S", "f") + bind("", "f", [], [], [0, 1])
+            + describe(b"P", "") + execute("") + bind("", "f", [], [], [1]) + execute("") + SYNC),
+        "binary-cursor-in-the-simple-protocol": within(
+            "declare c binary cursor for " + PAIRS, b"",
+            ["fetch 2 from c", "move 1 in c", "fetch all from c", "fetch 1 from c"]),
+        "binary-cursor-fetched-through-the-extended-protocol": within(
+            "declare c binary no scroll cursor for " + SERIES,
+            fetch("fetch 1 from c", []) + fetch("fetch 1 from c", [1]), ["fetch 1 from c"]),
+        "binary-cursor-with-hold": (
+            query("declare h binary cursor with hold for %s" % SERIES) + query("fetch 2 from h")
+            + fetch("fetch 2 from h", []) + query("close h"), 4),
     }
 
 

@@ -50,6 +50,7 @@ RUN_BY: Dict[Key, str] = {
     ("Connection hooks", 0): "test_connection_hooks_block_refuses_address_and_sees_every_end",
     ("The low-level server", 0): "test_low_level_server_block",
     ("Running, stopping, embedding", 0): "test_serve_in_thread_block",
+    ("Cursors", 0): "test_cursors_block_reads_a_binary_server_cursor",
     ("Catalog emulation: browsing with psql, DBeaver, SQLAlchemy", 0):
         "test_readme_catalog.py::test_readme_catalog_example",
     ("Using all cores", 0): "test_workers.py::test_readme_example_serves_from_its_workers",
@@ -407,6 +408,16 @@ def test_serve_in_thread_block():
     finally:
         exec(compile("bg.stop()" + stopping, "README.md", "exec"), namespace)
     assert not bg.thread.is_alive() and refused(bg.port)
+
+
+def test_cursors_block_reads_a_binary_server_cursor():
+    """The block runs its own server and reads it through psycopg's binary
+    named cursor: DECLARE once, then FETCH 5000 at a time."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        namespace = exec_block(block("Cursors"))
+    assert printed.getvalue().split() == ["50000"]
+    assert not namespace["bg"].thread.is_alive()
 
 
 # --------------------------------------------------------- authentication

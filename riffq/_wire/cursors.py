@@ -10,14 +10,15 @@ forward, and whatever would go back is PostgreSQL's 55000.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple, Optional, Tuple
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 from .errors import PgError
+from .results import column_formats
 
 #: an identifier: quoted, or letters (any beyond ASCII too), digits, _ and $
 _NAME = r'("(?:[^"]|"")+"|[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)'
 _DECLARE = re.compile(
-    r"\s*declare\s+" + _NAME + r"\s+((?:binary|insensitive|asensitive|no\s+scroll|scroll)\s+)*"
+    r"\s*declare\s+" + _NAME + r"\s+((?:(?:binary|insensitive|asensitive|no\s+scroll|scroll)\s+)*)"
     r"cursor\s+(?:(with|without)\s+hold\s+)?for\s+(.*)$", re.IGNORECASE | re.DOTALL)
 _FETCH = re.compile(r"\s*(fetch|move)\b\s*(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 _DIRECTION = re.compile(r"(?:(next|first|all|forward\s+all|forward\s+[-+]?\d+|forward|"
@@ -32,6 +33,8 @@ class Declare(NamedTuple):
     name: str
     hold: bool
     query: str
+    #: DECLARE ... BINARY: FETCH through the simple protocol gives binary
+    binary: bool = False
 
 
 class Fetch(NamedTuple):
@@ -77,11 +80,10 @@ def parse_declare(stmt: str) -> Optional[Declare]:
     if mo is None:
         return None
     options = (mo.group(2) or "").lower().split()
-    if "binary" in options:
-        raise PgError("0A000", "binary cursors are not supported")
     if "scroll" in options and "no" not in options:
         raise PgError("0A000", "scrollable cursors are not supported")
-    return Declare(_ident(mo.group(1)), (mo.group(3) or "").lower() == "with", mo.group(4).strip())
+    return Declare(_ident(mo.group(1)), (mo.group(3) or "").lower() == "with", mo.group(4).strip(),
+                   "binary" in options)
 
 
 def parse_fetch(stmt: str) -> Optional[Fetch]:
@@ -112,33 +114,42 @@ class CursorSlice:
     FETCH through the extended protocol is a portal of its own whose rows
     come from the cursor: chunks the cursor already encoded are used first
     and whatever is not taken is given back to it. The rows it passes over
-    first (ABSOLUTE, RELATIVE) are taken the same way and dropped, in
-    ``next_chunk``: on the thread that encodes, never the loop's."""
+    first (ABSOLUTE, RELATIVE) are passed over the same way, unencoded, in
+    ``next_chunk``: on the thread that encodes, never the loop's. The rows
+    come in ``formats`` (Bind's result formats for this FETCH)."""
 
-    def __init__(self, cursor: Any, fetch: Fetch) -> None:
+    def __init__(self, cursor: Any, fetch: Fetch, formats: Sequence[int] = ()) -> None:
         self.cursor = cursor
         self._skip, self.remaining = fetch.plan(cursor.position, cursor.done)
         self.columns = cursor.outcome.stream.columns
+        #: None for a MOVE: its rows are passed over, never encoded
+        self._formats: Optional[List[int]] = None if fetch.move else column_formats(formats, len(self.columns))
 
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
         while self._skip:
-            got = self._take(self._skip)
+            got = self._take(self._skip, None)
             if got is None:
                 self._skip = self.remaining = 0
                 return None
             self._skip -= got[1]
-        return self._take(self.remaining)
+        return self._take(self.remaining, self._formats)
 
-    def _take(self, most: Optional[int]) -> Optional[Tuple[bytes, int]]:
-        """The cursor's next rows, at most ``most`` (None: no limit)."""
+    def _take(self, most: Optional[int], formats: Optional[List[int]]) -> Optional[Tuple[bytes, int]]:
+        """The cursor's next rows, at most ``most`` (None: no limit), in
+        ``formats`` (None: passed over)."""
         from .messages import split_data_rows
         cursor = self.cursor
         if most == 0 or cursor.done:
             return None
+        stream = cursor.outcome.stream
         if cursor.queued:
+            # rows an Execute of the cursor's own portal encoded and left
+            if formats is not None and list(formats) != list(stream.formats):
+                raise PgError("0A000", 'cursor "%s" was read in another format by its own portal'
+                              % cursor.name)
             blob, n = cursor.queued.pop(0)
         else:
-            got = cursor.outcome.stream.next_chunk()
+            got = stream.take(most, formats)
             blob, n = got if got is not None else (b"", -1)
         if n == -1:
             cursor.done = True

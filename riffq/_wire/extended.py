@@ -15,7 +15,7 @@ from . import analysis
 from . import messages as m
 from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
                        run_builtin, show_columns, follow_handler_tag)
-from .cursors import CursorSlice, Fetch, on_a_row
+from .cursors import CursorSlice, Declare, Fetch, on_a_row
 from .errors import PgError
 from .params import ParamError, check_format_count, decode_params
 from .results import Outcome, encoded_to_end, row_description, small_outcome
@@ -387,7 +387,7 @@ class ExtendedProtocol:
             self.s.host.write(m.no_data())     # described without running (SET has effects)
             return
         columns = self._cursor_columns(portal.stmt.cursor)
-        if portal.outcome is None and columns is not None and not any(portal.formats):
+        if portal.outcome is None and columns is not None:
             # a FETCH is described by its cursor, without moving it: where it
             # cannot go is found when it is executed, as in PostgreSQL
             self._write_columns(columns, portal.formats)
@@ -491,11 +491,9 @@ class ExtendedProtocol:
             cursor = self.portals.get(op.name)
             if cursor is None or cursor.outcome is None or cursor.outcome.stream is None:
                 portal.outcome = Outcome(error=PgError("34000", 'cursor "%s" does not exist' % op.name))
-            elif any(portal.formats) and not op.move:
-                portal.outcome = Outcome(error=PgError("0A000", "binary FETCH results are not supported"))
             else:
                 try:
-                    rows = CursorSlice(cursor, op)
+                    rows = CursorSlice(cursor, op, portal.formats)
                 except PgError as exc:
                     portal.outcome = Outcome(error=exc)
                 else:
@@ -525,10 +523,10 @@ class ExtendedProtocol:
             if outcome.error is not None:
                 portal.outcome = outcome
             else:
-                self.add_cursor(op.name, op.query, outcome, pre, op.hold)
+                self.add_cursor(op, outcome, pre)
                 portal.outcome = Outcome(tag="DECLARE CURSOR")
             then()
-        s.call_handler(op.query, kwargs, done)
+        s.call_handler(op.query, kwargs, done, eager=False, formats=None)
 
     def _execute(self, msg: m.Execute) -> None:
         s = self.s
@@ -615,13 +613,18 @@ class ExtendedProtocol:
                 p.close()
         self.portals = kept
 
-    def add_cursor(self, name: str, query: str, outcome: Outcome, queued: List[Tuple[bytes, int]],
-                   hold: bool) -> None:
-        """A SQL-level cursor: a named portal holding its query's result."""
-        portal = Portal(name, Statement(name, query, None, [], False), [], ())
+    def add_cursor(self, declare: Declare, outcome: Outcome, queued: List[Tuple[bytes, int]]) -> None:
+        """A SQL-level cursor: a named portal holding its query's result
+        (``cursor_rows.CursorRows``: ``call_handler`` with formats None)."""
+        name = declare.name
+        portal = Portal(name, Statement(name, declare.query, None, [], False), [],
+                        (1,) if declare.binary else ())
+        stream = outcome.stream
+        if declare.binary and stream is not None:
+            stream.formats = [1] * len(stream.columns)
         portal.outcome = outcome
         portal.queued = queued
-        portal.holdable = hold
+        portal.holdable = declare.hold
         portal.level = self.s.settings.depth
         self.portals[name] = portal
 

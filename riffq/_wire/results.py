@@ -247,7 +247,7 @@ def column_formats(formats: Sequence[int], ncols: int) -> List[int]:
     return out
 
 
-def _binary_encoders(columns: Sequence[Column], fmts: Sequence[int], ctx: Any, encoding: str) -> list:
+def binary_encoders(columns: Sequence[Column], fmts: Sequence[int], ctx: Any, encoding: str) -> list:
     """Per-column encoders for a result with some binary columns; each
     returns bytes (text columns are text-encoded, then to bytes)."""
     from .binformat import binary_encoder_for
@@ -275,17 +275,23 @@ def _encode_values(columns: Sequence[Column], encoders: list, values_by_column: 
 
 
 def _rows_chunks(columns, rows, ctx, encoding, fmts) -> Iterator[Tuple[bytes, int]]:
-    binary = _binary_encoders(columns, fmts, ctx, encoding) if any(fmts) else None
+    binary = binary_encoders(columns, fmts, ctx, encoding) if any(fmts) else None
     for start in range(0, len(rows), CHUNK_ROWS):
         part = rows[start:start + CHUNK_ROWS]
-        if binary is None:
-            yield messages.data_rows(encode_rows(columns, part, ctx, encoding)), len(part)
-        else:
-            by_col = [[r[i] for r in part] for i in range(len(columns))]
-            yield _encode_values(columns, binary, by_col, len(part)), len(part)
+        yield encode_row_part(columns, part, ctx, encoding, binary), len(part)
 
 
-def _arrow_slices(reader) -> Iterator[Tuple[Any, int]]:
+def encode_row_part(columns: Sequence[Column], part: Sequence[Sequence[Any]], ctx: Any, encoding: str,
+                    binary: Optional[list] = None) -> bytes:
+    """DataRows of some rows of a ``(schema, rows)`` result: all text, or,
+    given ``binary_encoders``' answer for the result formats, in those."""
+    if binary is None:
+        return messages.data_rows(encode_rows(columns, part, ctx, encoding))
+    by_col = [[r[i] for r in part] for i in range(len(columns))]
+    return _encode_values(columns, binary, by_col, len(part))
+
+
+def arrow_slices(reader) -> Iterator[Tuple[Any, int]]:
     """The reader's batches cut to chunk size (the first chunks smaller),
     each slice with the number of rows of its batch.
 
@@ -351,7 +357,7 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts,
     serial = True   # see SERIAL_CHUNKS
     sent = 0
     try:
-        for part, batch_rows in _arrow_slices(reader):
+        for part, batch_rows in arrow_slices(reader):
             if first and (part.num_rows <= FIRST_VALUE_ROWS or batch_rows > LARGE_BATCH_ROWS):
                 # a few rows, or the start of a large batch: value by value
                 # at once, the rest of the chunk to the kernels once these
@@ -472,9 +478,12 @@ def _error_from(value: Any) -> PgError:
 
 
 def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
-              encoding: str = "utf-8", formats: Sequence[int] = (), eager: bool = False) -> Outcome:
+              encoding: str = "utf-8", formats: Optional[Sequence[int]] = (),
+              eager: bool = False) -> Outcome:
     """Check a handler's answer; never raises, unusable answers become XX000.
-    ``eager``: the rows will be sent, so a small list of them is encoded now."""
+    ``eager``: the rows will be sent, so a small list of them is encoded now.
+    ``formats`` None: a cursor's rows, each FETCH choosing its formats
+    (``cursor_rows``)."""
     if is_error:
         return Outcome(error=_error_from(result))
     if is_tag:
@@ -484,6 +493,9 @@ def interpret(result: Any, is_tag: bool, is_error: bool, ctx: Any,
                                          "'INSERT 0 1'" % (result,)))
         return Outcome(tag=result.strip())
     try:
+        if formats is None:
+            from .cursor_rows import open_cursor_rows
+            return Outcome(stream=open_cursor_rows(result, ctx, encoding))
         return Outcome(stream=open_stream(result, ctx, encoding, formats, eager))
     except PgError as exc:
         return Outcome(error=exc)
@@ -500,19 +512,27 @@ class TypedRows(NamedTuple):
     rows: List[Sequence[Any]]
 
 
+def rows_of(result: Any) -> Optional[Tuple[List[Column], List[Sequence[Any]]]]:
+    """The columns and rows of a ``(schema_desc, rows)`` or ``TypedRows``
+    answer, checked; None for any other shape (Arrow, or unusable)."""
+    if isinstance(result, TypedRows):
+        return result.columns, result.rows
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
+        # (a few rows under a declared schema were encoded by ``small_rows``)
+        try:
+            return describe(result[0], result[1])
+        except ValueError as exc:
+            raise PgError("XX000", "query handler returned malformed rows: %s" % exc)
+    return None
+
+
 def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
                 formats: Sequence[int] = (), eager: bool = False) -> ResultStream:
     """Accept any supported result shape and prepare it for streaming."""
-    if isinstance(result, TypedRows):
-        columns, rows = result.columns, result.rows
-    elif isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
-        # (a few rows under a declared schema were encoded by ``small_rows``)
-        try:
-            columns, rows = describe(result[0], result[1])
-        except ValueError as exc:
-            raise PgError("XX000", "query handler returned malformed rows: %s" % exc)
-    else:
+    listed = rows_of(result)
+    if listed is None:
         return _open_other(result, ctx, encoding, formats, eager)
+    columns, rows = listed
     fmts = column_formats(formats, len(columns))
     if eager and len(rows) <= SMALL_ROWS and not any(fmts):
         blob = _small_text_rows(columns, rows, ctx, encoding)
@@ -595,8 +615,13 @@ def _open_other(result: Any, ctx: Any, encoding: str, formats: Sequence[int],
         slow = [False]
         return ResultStream(columns, _arrow_chunks(batches, columns, ctx, encoding, fmts, slow),
                             closer=closer, next_is_slow=slow)
+    raise unusable_result(result)
+
+
+def unusable_result(result: Any) -> PgError:
+    """What the client is told when a handler answers neither Arrow nor rows."""
     if result is None:
-        raise PgError("XX000", "query handler answered None; answer rows, a command tag "
-                      "with is_tag=True, or an error with is_error=True")
-    raise PgError("XX000", "query handler returned an unusable result of type %s; expected an "
-                  "Arrow stream, Arrow IPC bytes or (schema_desc, rows)" % type(result).__name__)
+        return PgError("XX000", "query handler answered None; answer rows, a command tag "
+                       "with is_tag=True, or an error with is_error=True")
+    return PgError("XX000", "query handler returned an unusable result of type %s; expected an "
+                   "Arrow stream, Arrow IPC bytes or (schema_desc, rows)" % type(result).__name__)

@@ -84,7 +84,7 @@ class QueryCallback:
                  "_small", "_runner", "_held", "_question")
 
     def __init__(self, session: "Session", token: int, eager: bool = True,
-                 formats: Tuple[int, ...] = (), question: Any = None) -> None:
+                 formats: Optional[Tuple[int, ...]] = (), question: Any = None) -> None:
         self._session = session
         self._token = token
         #: (answer, sql, kwargs): what ``ask`` puts to the handler
@@ -674,11 +674,12 @@ class Session:
 
     def call_handler(self, sql: str, kwargs: Dict[str, Any],
                      done: Callable[[Outcome, List[Tuple[bytes, int]]], None],
-                     eager: bool = True, formats: Tuple[int, ...] = (),
+                     eager: bool = True, formats: Optional[Tuple[int, ...]] = (),
                      catalog: bool = False) -> None:
         """Run the query handler for ``sql`` (or, with ``catalog``, the
         catalog engine); ``done`` gets its checked answer on the loop thread.
-        Message processing pauses until then."""
+        Message processing pauses until then. ``formats`` None: a cursor's
+        query, whose rows are encoded when fetched (``cursor_rows``)."""
         cb = self._question(self.app.catalog_query if catalog else self.app.query, sql, kwargs,
                             done, eager, formats)
 
@@ -733,7 +734,7 @@ class Session:
 
     def _question(self, answer: Callable[..., None], sql: str, kwargs: Dict[str, Any],
                   done: Callable[[Outcome, List[Tuple[bytes, int]]], None], eager: bool,
-                  formats: Tuple[int, ...]) -> QueryCallback:
+                  formats: Optional[Tuple[int, ...]]) -> QueryCallback:
         """The callback of a handler call about to start; the session waits
         for its answer (message processing pauses until then)."""
         self._busy = True

@@ -99,7 +99,7 @@ class SimpleQuery:
             if declare.name in s.extended.portals:
                 raise PgError("42P03", 'cursor "%s" already exists' % declare.name)
             s.call_handler(declare.query, {"connection_id": s.conn_id},
-                           lambda out, pre: self._declared(declare, out, pre))
+                           lambda out, pre: self._declared(declare, out, pre), eager=False, formats=None)
             return True
         fetch = cursor
         if fetch is None:
@@ -107,10 +107,11 @@ class SimpleQuery:
         portal = s.extended.portals.get(fetch.name)
         if portal is None or portal.outcome is None or portal.outcome.stream is None:
             raise PgError("34000", 'cursor "%s" does not exist' % fetch.name)
-        rows = CursorSlice(portal, fetch)       # (where it cannot go: 55000)
+        # binary for a BINARY cursor, as PostgreSQL's simple protocol has it
+        rows = CursorSlice(portal, fetch, portal.formats)       # (where it cannot go: 55000)
         word = "MOVE" if fetch.move else "FETCH"
         if not fetch.move:
-            s.host.write(row_description(rows.columns, s.codec))
+            s.host.write(row_description(rows.columns, s.codec, portal.formats))
         elif rows.remaining == 0:
             # MOVE 0 counts the row the cursor is on, without moving
             s.host.write(m.command_complete("MOVE %d" % on_a_row(portal.position, portal.done)))
@@ -137,7 +138,7 @@ class SimpleQuery:
             self._fail(outcome.error)
             s.ready_for_query()
             return
-        s.extended.add_cursor(declare.name, declare.query, outcome, pre, declare.hold)
+        s.extended.add_cursor(declare, outcome, pre)
         s.host.write(m.command_complete("DECLARE CURSOR"))
         self._next()
 
