@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 
 import riffq
-from pgclient import RawClient, query
+from pgclient import RawClient, error_fields, msg, query
 from riffq._wire.cursor_rows import open_cursor_rows
 from riffq._wire.textcontext import TextContext
 
@@ -159,6 +159,29 @@ def test_asyncpg_fetches_from_a_declared_cursor(serve):
     plain, got = asyncio.run(main())
     assert len(got) == N and len(got[0]) == table.num_columns
     assert same([tuple(r) for r in got], [tuple(r) for r in plain])
+
+
+def test_a_bound_portal_is_fetched_only_in_its_binds_formats(serve):
+    """A portal Bind made holds rows encoded in its Bind's formats once run:
+    FETCH takes them in those, and refuses others (PostgreSQL would encode
+    them again) with 0A000, the session going on."""
+    bg = serve(arrow_server(typed_table()))
+    client = RawClient(bg.port)
+    try:
+        client.connect(user="u", database="d")
+        client.send(query("begin") + msg(b"P", b"s\0select * from t\0\0\0")
+                    + msg(b"B", b"p\0s\0\0\0\0\0\0\x01\0\x01") + msg(b"E", b"p\0\0\0\0\x02")
+                    + msg(b"S"))
+        client.read_until(b"Z")
+        client.read_until(b"Z")
+        client.send(query("fetch 1 from p"))
+        refused = client.read_until(b"Z")
+        client.send(query("rollback") + query("select 1"))
+        after = client.read_until(b"Z") + client.read_until(b"Z")
+    finally:
+        client.close()
+    assert refused[0][0] == b"E" and error_fields(refused[0][1])["C"] == "0A000"
+    assert [t for t, _ in after] == [b"C", b"Z", b"T"] + [b"D"] * N + [b"C", b"Z"]
 
 
 def counting_cursor(table: pa.Table, chunk: int):

@@ -186,6 +186,9 @@ def binary_fetches():
         "binary-cursor-fetched-through-the-extended-protocol": within(
             "declare c binary no scroll cursor for " + SERIES,
             fetch("fetch 1 from c", []) + fetch("fetch 1 from c", [1]), ["fetch 1 from c"]),
+        "portal-of-a-bind-fetched-in-its-formats": (
+            query("begin") + parse("s", SERIES) + bind("p", "s") + execute("p", 2) + SYNC
+            + query("fetch 2 from p") + fetch("fetch 1 from p", []) + query("rollback"), 5),
         "binary-cursor-with-hold": (
             query("declare h binary cursor with hold for %s" % SERIES) + query("fetch 2 from h")
             + fetch("fetch 2 from h", []) + query("close h"), 4),

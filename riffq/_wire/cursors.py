@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
+from .cursor_rows import CursorRows
 from .errors import PgError
+from .messages import split_data_rows
 from .results import column_formats
 
 #: an identifier: quoted, or letters (any beyond ASCII too), digits, _ and $
@@ -112,11 +114,15 @@ class CursorSlice:
     """The rows a FETCH or MOVE takes from a cursor portal, as a stream.
 
     FETCH through the extended protocol is a portal of its own whose rows
-    come from the cursor: chunks the cursor already encoded are used first
-    and whatever is not taken is given back to it. The rows it passes over
-    first (ABSOLUTE, RELATIVE) are passed over the same way, unencoded, in
-    ``next_chunk``: on the thread that encodes, never the loop's. The rows
-    come in ``formats`` (Bind's result formats for this FETCH)."""
+    come from the cursor, in ``formats`` (this FETCH's Bind's result
+    formats): a cursor that DECLARE made keeps its rows unencoded until
+    then (``cursor_rows``). The rows a FETCH passes over first (ABSOLUTE,
+    RELATIVE) are passed over the same way, unencoded, in ``next_chunk``:
+    on the thread that encodes, never the loop's.
+
+    A portal that Bind made, once an Execute has run it, holds rows already
+    encoded in its Bind's formats, as does an Execute of a cursor's own
+    portal for what it left: those are fetched in those formats only."""
 
     def __init__(self, cursor: Any, fetch: Fetch, formats: Sequence[int] = ()) -> None:
         self.cursor = cursor
@@ -124,6 +130,10 @@ class CursorSlice:
         self.columns = cursor.outcome.stream.columns
         #: None for a MOVE: its rows are passed over, never encoded
         self._formats: Optional[List[int]] = None if fetch.move else column_formats(formats, len(self.columns))
+        if self._formats is not None and (cursor.queued or not isinstance(cursor.outcome.stream, CursorRows)):
+            if self._formats != column_formats(cursor.formats, len(self.columns)):
+                raise PgError("0A000", 'cannot fetch from portal "%s" in other result formats than its '
+                              "Bind's" % cursor.name)
 
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
         while self._skip:
@@ -137,19 +147,14 @@ class CursorSlice:
     def _take(self, most: Optional[int], formats: Optional[List[int]]) -> Optional[Tuple[bytes, int]]:
         """The cursor's next rows, at most ``most`` (None: no limit), in
         ``formats`` (None: passed over)."""
-        from .messages import split_data_rows
         cursor = self.cursor
         if most == 0 or cursor.done:
             return None
         stream = cursor.outcome.stream
         if cursor.queued:
-            # rows an Execute of the cursor's own portal encoded and left
-            if formats is not None and list(formats) != list(stream.formats):
-                raise PgError("0A000", 'cursor "%s" was read in another format by its own portal'
-                              % cursor.name)
             blob, n = cursor.queued.pop(0)
         else:
-            got = stream.take(most, formats)
+            got = stream.take(most, formats) if isinstance(stream, CursorRows) else stream.next_chunk()
             blob, n = got if got is not None else (b"", -1)
         if n == -1:
             cursor.done = True

@@ -50,7 +50,7 @@ class Statement:
 
 class Portal:
     __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin", "holdable",
-                 "level", "position")
+                 "level", "position", "binary_cursor")
 
     def __init__(self, name: str, stmt: Statement, args: List[Any], formats: Tuple[int, ...]) -> None:
         self.name = name
@@ -68,6 +68,8 @@ class Portal:
         self.level = 0
         #: rows a cursor has given or passed over (PostgreSQL's portalPos)
         self.position = 0
+        #: DECLARE ... BINARY: a simple Query's FETCH from it is binary
+        self.binary_cursor = False
 
     def completion_tag(self, rows: int) -> str:
         """CommandComplete for a result with rows: ``SELECT n``, ``FETCH n``, ``SHOW``."""
@@ -624,6 +626,7 @@ class ExtendedProtocol:
             stream.formats = [1] * len(stream.columns)
         portal.outcome = outcome
         portal.queued = queued
+        portal.binary_cursor = declare.binary
         portal.holdable = declare.hold
         portal.level = self.s.settings.depth
         self.portals[name] = portal

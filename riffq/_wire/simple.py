@@ -107,11 +107,12 @@ class SimpleQuery:
         portal = s.extended.portals.get(fetch.name)
         if portal is None or portal.outcome is None or portal.outcome.stream is None:
             raise PgError("34000", 'cursor "%s" does not exist' % fetch.name)
-        # binary for a BINARY cursor, as PostgreSQL's simple protocol has it
-        rows = CursorSlice(portal, fetch, portal.formats)       # (where it cannot go: 55000)
+        # text, as PostgreSQL's simple protocol sends a FETCH, but from a BINARY cursor
+        formats = (1,) if portal.binary_cursor else ()
+        rows = CursorSlice(portal, fetch, formats)       # (where it cannot go: 55000)
         word = "MOVE" if fetch.move else "FETCH"
         if not fetch.move:
-            s.host.write(row_description(rows.columns, s.codec, portal.formats))
+            s.host.write(row_description(rows.columns, s.codec, formats))
         elif rows.remaining == 0:
             # MOVE 0 counts the row the cursor is on, without moving
             s.host.write(m.command_complete("MOVE %d" % on_a_row(portal.position, portal.done)))
