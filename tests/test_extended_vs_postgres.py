@@ -269,6 +269,11 @@ def settings_in_blocks():
     """When a SET is undone and when the client is told (ParameterStatus)."""
     app = "set application_name = '%s'"
     return {
+        "application-name-cut-to-a-names-length": (
+            query(app % ("b" * 62 + "\u00e9")) + query(SHOW) + query(app % ("b" * 66))
+            + query("begin") + query("set local application_name = '%s'" % ("c" * 70)) + query(SHOW)
+            + query("rollback") + query(SHOW) + parse("", app % ("d" * 64)) + bind("", "") + execute("")
+            + SYNC, 9),
         "error-in-a-block-undoes-its-sets-at-once": (
             query("begin") + query(app % "x") + query(UNDEF)
             + query("rollback") + query(SHOW), 5),
@@ -403,3 +408,19 @@ def test_same_answer_as_postgres(real_pg, riffq_port, name):
     mine = exchange(riffq_port, "u", payload, syncs)
     assert [t for t, _ in mine] == [t for t, _ in theirs]
     assert mine == theirs
+
+
+def test_long_application_name_at_startup_as_postgres(real_pg, riffq_port):
+    """A startup packet's application_name is cut to 63 bytes too, with its
+    NOTICE after AuthenticationOk."""
+    def startup(port, user):
+        c = RawClient(port)
+        try:
+            got = normalise(c.connect(user=user, database="postgres", application_name="a" * 70))
+        finally:
+            c.close()
+        return [(t, body) for t, body in got
+                if t in (b"R", b"N") or (t == b"S" and body.startswith(b"application_name\0"))]
+    theirs = startup(real_pg.port, real_pg.user)
+    assert [t for t, _ in theirs] == [b"R", b"N", b"S"]
+    assert startup(riffq_port, "u") == theirs

@@ -583,6 +583,23 @@ def test_session_authorization_and_role():
                                                          'permission denied to set role "bob"')
 
 
+def test_application_name_is_cut_to_63_bytes_from_15_on():
+    """GUC_IS_NAME: cut on a character boundary, before the cleaning, and
+    a NOTICE for the session to send; PostgreSQL 14 kept the whole value."""
+    s = Settings(server_version="17.4.0")
+    assert s.set("application_name", "b" * 62 + "\u00e9x") == ("application_name", "b" * 62)
+    assert s.notices == [("42622", 'identifier "%s" will be truncated to "%s"' % ("b" * 62 + "\u00e9x", "b" * 62))]
+    s.notices.clear()
+    assert s.set("application_name", "\u00e9" * 40) == ("application_name", "\\xc3\\xa9" * 31)
+    assert len(s.notices) == 1
+    s.notices.clear()
+    s.set("application_name", "c" * 63)
+    assert s.notices == [] and s.get("application_name") == "c" * 63
+    old = Settings(server_version="14.9")
+    assert old.set("application_name", "d" * 70) == ("application_name", "d" * 70)
+    assert old.notices == []
+
+
 def test_application_name_escapes_on_16_and_later():
     s = Settings(server_version="17.4.0")
     assert s.set("application_name", "h\u00e9llo\t") == ("application_name", "h\\xc3\\xa9llo\\x09")

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from .binconst import F32 as _F32
 from .params_base import ParamError, _Trailing, _WS, _decode_text, _need, _syntax
+from .session_sql_lexer import truncate_identifier
 
 # ---------------------------------------------------------------------------
 # bool
@@ -293,12 +294,8 @@ def _parse_text(s: str) -> str:
     return s
 
 
-def _parse_name(s: str) -> str:
-    """namein truncates to NAMEDATALEN-1 (63) bytes, on a character boundary."""
-    b = s.encode("utf-8")
-    if len(b) <= 63:
-        return s
-    return b[:63].decode("utf-8", "ignore")
+#: namein truncates to NAMEDATALEN-1 (63) bytes, on a character boundary
+_parse_name = truncate_identifier
 
 
 _OCTAL_CHAR_RE = re.compile(r"\\[0-3][0-7][0-7]\Z")

@@ -519,7 +519,7 @@ class Session:
         from .simple import SimpleQuery
         self.simple = SimpleQuery(self)
         self.extended = ExtendedProtocol(self)
-        out = [m.authentication_ok()]
+        out = [m.authentication_ok(), self._setting_notices()]
         self._told = dict(self.settings.reported())
         out += [m.parameter_status(k, v) for k, v in self._told.items()]
         out.append(m.backend_key_data(self.conn_id, self.secret))
@@ -590,6 +590,15 @@ class Session:
         Startup-packet values become the session's defaults, as in PostgreSQL."""
         changed = self.settings.set(name, value, local=local, startup=startup)
         self._settings_changed([changed] if changed else [], startup)
+        if self.settings.notices and not startup:
+            self.host.write(self._setting_notices())
+
+    def _setting_notices(self) -> bytes:
+        """What a SET said besides its answer, as NoticeResponses (those of
+        the startup packet's settings follow AuthenticationOk, as PostgreSQL
+        applies them then)."""
+        notices, self.settings.notices = self.settings.notices, []
+        return b"".join(m.notice_response("NOTICE", code, text, encoding=self.codec) for code, text in notices)
 
     def _settings_changed(self, changes: List[Tuple[str, str]], startup: bool = False) -> None:
         for rname, rvalue in changes:

@@ -108,8 +108,9 @@ def quote_identifier(ident: str) -> str:
     return '"' + ident.replace('"', '""') + '"'
 
 
-def _truncate_identifier(ident: str) -> str:
-    """Cut an identifier to NAMEDATALEN-1 bytes like PostgreSQL does."""
+def truncate_identifier(ident: str) -> str:
+    """Cut an identifier to NAMEDATALEN-1 bytes, on a character boundary,
+    like PostgreSQL does (identifiers, values of type name, application_name)."""
     if len(ident) < _NAMEDATALEN // 4 + 1:
         return ident
     raw = ident.encode("utf-8", "surrogatepass")
@@ -414,10 +415,10 @@ def _lex(s: str) -> Iterator[_Tok]:
                 if not value:
                     raise _lex_error("zero-length delimited identifier", s, start, qend)
                 value, qend = _apply_uescape(s, value, start, qend)
-                yield _Tok("ident", _truncate_identifier(value), start, qend)
+                yield _Tok("ident", truncate_identifier(value), start, qend)
                 end = qend
             else:
-                yield _Tok("word", _truncate_identifier(w.translate(_LOWER)), start, end)
+                yield _Tok("word", truncate_identifier(w.translate(_LOWER)), start, end)
         elif c == "'":
             value, end = _read_string(s, pos, False, start)
             yield _Tok("str", value, start, end)
@@ -428,7 +429,7 @@ def _lex(s: str) -> Iterator[_Tok]:
             value = s[pos + 1:end - 1].replace('""', '"')
             if not value:
                 raise _lex_error("zero-length delimited identifier", s, start, end)
-            yield _Tok("ident", _truncate_identifier(value), start, end)
+            yield _Tok("ident", truncate_identifier(value), start, end)
         elif c == "$":
             dm = _DOLLAR.match(s, pos)
             if dm is not None:

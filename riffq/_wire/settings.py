@@ -44,6 +44,7 @@ from .settings_table import version_num as version_num
 from .settings_table import (INTERNAL, POSTMASTER, SIGHUP, USER, _CUSTOM_PART, _Def, _NO_RESET_ALL,
                              _NO_SHOW_ALL, _TXN, _defs_by_key, _key, _major)
 from .settings_timezone import check_timezone as check_timezone
+from .session_sql_lexer import truncate_identifier
 
 __all__ = ["REPORTED", "SettingError", "Settings", "check_timezone", "version_num"]
 
@@ -99,6 +100,9 @@ class Settings:
         self.user = user
         self._major = _major(server_version)
         self._defs = _defs_by_key(self._major)
+        #: (sqlstate, message) of the NOTICEs a SET gave (a value cut to
+        #: a name's length), for the session to send and clear
+        self.notices: List[Tuple[str, str]] = []
         self._custom: Dict[str, str] = {}            # key -> name as first given
         self._reset: Dict[str, str] = {}
         for k, d in self._defs.items():
@@ -251,6 +255,13 @@ class Settings:
         return check_timezone(value)
 
     def _check_application_name(self, value: str, current: str) -> str:
+        if self._major >= 15:
+            # GUC_IS_NAME (PostgreSQL 15): cut to 63 bytes, with a NOTICE,
+            # before the check hook cleans it
+            cut = truncate_identifier(value)
+            if cut != value:
+                self.notices.append(("42622", 'identifier "%s" will be truncated to "%s"' % (value, cut)))
+                value = cut
         return _clean_ascii(value, hex_escapes=self._major >= 16)
 
     def _check_session_authorization(self, value: str, current: str) -> str:
