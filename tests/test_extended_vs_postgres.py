@@ -22,8 +22,10 @@ UNDEF = "select * from no_such_table"                    # fails before any row 
 EMPTY = ""
 SET = "set application_name = 'vs'"
 SHOW = "show application_name"
-#: two columns, for per-column result formats
-PAIRS = "select n, 'r' || n as t from generate_series(1, 5) n"
+#: two columns, for per-column result formats. Set-returning functions in
+#: the select list, as SERIES: PostgreSQL makes a cursor over such a plan
+#: NO SCROLL, as riffq's are (over a FROM-clause function it would scroll)
+PAIRS = "select generate_series(1, 5) as n, 'r' || generate_series(1, 5) as t"
 
 
 def handler(sql, callback, **kwargs):
@@ -218,6 +220,24 @@ def moving_cursors():
         "move-by-position": within("move absolute 3 in c", "fetch 1 c", "move relative 2 in c",
                                    "move forward 10 in c", "move c"),
         "move-backwards-is-refused": within("move backward 1 in c"),
+        "going-back-is-refused-when-run-not-when-read": within(
+            "fetch prior from c", "fetch last from c", extended=ext("fetch last from c")),
+        "going-back-in-the-extended-protocol": within(
+            extended=ext("fetch backward 2 from c") + ext("fetch 1 from c")),
+        "backward-moves-that-go-nowhere": within(
+            "move backward all in c", "move backward 0 in c", "fetch backward -2 from c",
+            "move backward 0 in c", "fetch forward -1 from c"),
+        "absolute-to-the-row-behind-the-end": within("fetch all from c", "fetch absolute 6 from c"),
+        "move-ignores-a-row-limit": within(
+            extended=parse("", "move forward all in c") + bind("", "") + execute("", 1) + SYNC
+            + ext("fetch 1 from c")),
+        "a-suspended-fetch-has-run-to-its-end": within(
+            "fetch 1 from c",
+            extended=parse("", "fetch all from c") + bind("p", "") + execute("p", 1) + SYNC
+            + ext("fetch absolute 6 from c")),
+        "a-suspended-fetch-keeps-its-rows": within(
+            extended=parse("", "fetch all from c") + bind("p", "") + execute("p", 1) + SYNC
+            + ext("move 0 in c") + execute("p", 2) + execute("p") + SYNC),
         "move-and-fetch-by-position-extended": within(
             extended=ext("move 2 in c") + ext("fetch absolute 4 from c") + ext("move 0 in c")
             + ext("fetch relative 0 from c")),

@@ -23,9 +23,13 @@ _DECLARE = re.compile(
     r"\s*declare\s+" + _NAME + r"\s+((?:(?:binary|insensitive|asensitive|no\s+scroll|scroll)\s+)*)"
     r"cursor\s+(?:(with|without)\s+hold\s+)?for\s+(.*)$", re.IGNORECASE | re.DOTALL)
 _FETCH = re.compile(r"\s*(fetch|move)\b\s*(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
-_DIRECTION = re.compile(r"(?:(next|first|all|forward\s+all|forward\s+[-+]?\d+|forward|"
-                        r"(?:absolute|relative)\s+[-+]?\d+|[-+]?\d+)\s+)?(?:(?:from|in)\s+)?"
+_DIRECTION = re.compile(r"(?:(next|prior|first|last|all|(?:forward|backward)\s+(?:all|[-+]?\d+)|forward|"
+                        r"backward|(?:absolute|relative)\s+[-+]?\d+|[-+]?\d+)\s+)?(?:(?:from|in)\s+)?"
                         + _NAME + r"$", re.IGNORECASE | re.DOTALL)
+#: direction words: (how, count; None: all)
+_WORDS = {"next": ("forward", 1), "forward": ("forward", 1), "all": ("forward", None),
+          "prior": ("backward", 1), "backward": ("backward", 1), "first": ("absolute", 1),
+          "last": ("absolute", -1)}
 #: the largest count PostgreSQL's grammar takes (a signed 32-bit integer)
 _MAX_COUNT = 2 ** 31 - 1
 _FORWARD_ONLY = ("cursor can only scan forward", "Declare it with SCROLL option to enable backward scan.")
@@ -40,8 +44,8 @@ class Declare(NamedTuple):
 
 
 class Fetch(NamedTuple):
-    """FETCH or MOVE: ``how`` is "forward" (``count`` rows, None: all),
-    "absolute" or "relative" (to row ``count``)."""
+    """FETCH or MOVE: ``how`` is "forward" or "backward" (``count`` rows,
+    never negative; None: all), "absolute" or "relative" (to row ``count``)."""
     name: str
     count: Optional[int]
     how: str = "forward"
@@ -51,10 +55,20 @@ class Fetch(NamedTuple):
         """(rows to pass over, rows to return; None: all) from a cursor that
         has given ``position`` rows (``at_end``: it found its end), as
         PostgreSQL's NO SCROLL cursor moves; 55000 where it would go back.
-        (0, 0) is the current row for FETCH 0; MOVE 0 only counts it."""
+        (0, 0) is the current row for FETCH 0; MOVE 0 only counts it.
+
+        Going back is refused when it would happen, as in PostgreSQL: a
+        valid statement in a failed block is 25P02 first, and through the
+        extended protocol the error comes at Execute. Two backward moves
+        go nowhere and pass: MOVE BACKWARD 0 counts the current row, and
+        MOVE BACKWARD ALL before the first row (PostgreSQL's rewind)."""
         n = self.count
-        if self.how == "absolute":
-            if n is not None and n > 0 and n - 1 >= position:
+        if self.how == "backward":
+            if self.move and (n == 0 or (n is None and position == 0 and not at_end)):
+                return 0, 0
+        elif self.how == "absolute":
+            # (past the end, PostgreSQL counts one more row behind it)
+            if n is not None and n > 0 and n > position + at_end:
                 return n - 1 - position, 1
             if n == 0 and position == 0 and not at_end:
                 return 0, 0
@@ -97,16 +111,19 @@ def parse_fetch(stmt: str) -> Optional[Fetch]:
         raise PgError("42601", "syntax error at end of input")
     d = _DIRECTION.match(mo.group(2))
     if d is None:
-        raise PgError("55000", _FORWARD_ONLY[0], hint=_FORWARD_ONLY[1])
+        raise PgError("42601", 'syntax error at or near "%s"' % mo.group(2).split()[-1])
     words = (d.group(1) or "next").lower().split()
-    how = words[0] if words[0] in ("absolute", "relative") else "forward"
-    if words[-1] in ("all", "next", "forward", "first"):
-        count: Optional[int] = {"all": None, "first": 1}.get(words[-1], 1)
-        how = "absolute" if words[-1] == "first" else how
+    count: Optional[int]
+    if len(words) == 1 and words[0] in _WORDS:
+        how, count = _WORDS[words[0]]
     else:
-        count = int(words[-1])
-        if abs(count) > _MAX_COUNT:
+        how = words[0] if words[0] in ("absolute", "relative", "backward") else "forward"
+        count = None if words[-1] == "all" else int(words[-1])
+        if count is not None and abs(count) > _MAX_COUNT:
             raise PgError("42601", 'syntax error at or near "%s"' % words[-1].lstrip("+-"))
+        if count is not None and count < 0 and how in ("forward", "backward"):
+            # FORWARD -n is BACKWARD n, and the other way round
+            how, count = "backward" if how == "forward" else "forward", -count
     return Fetch(_ident(d.group(2)), count, how, move)
 
 
@@ -126,6 +143,12 @@ class CursorSlice:
 
     def __init__(self, cursor: Any, fetch: Fetch, formats: Sequence[int] = ()) -> None:
         self.cursor = cursor
+        #: rows taken from the cursor before they were asked for (``finish``)
+        self._held: List[Tuple[Any, int]] = []
+        earlier = cursor.fetching
+        if earlier is not None:
+            earlier.finish()
+        cursor.fetching = self
         self._skip, self.remaining = fetch.plan(cursor.position, cursor.done)
         self.columns = cursor.outcome.stream.columns
         #: None for a MOVE: its rows are passed over, never encoded
@@ -135,7 +158,24 @@ class CursorSlice:
                 raise PgError("0A000", 'cannot fetch from portal "%s" in other result formats than its '
                               "Bind's" % cursor.name)
 
+    def finish(self) -> None:
+        """Take the rest of this FETCH's rows from the cursor now, to send
+        when asked: another statement is about to move the cursor. In
+        PostgreSQL a FETCH runs to its end at its first Execute, however
+        few rows that Execute's limit lets through, and keeps its rows for
+        the Executes that follow."""
+        while True:
+            chunk = self._next_from_cursor()
+            if chunk is None:
+                return
+            self._held.append(chunk)
+
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
+        if self._held:
+            return self._held.pop(0)
+        return self._next_from_cursor()
+
+    def _next_from_cursor(self) -> Optional[Tuple[bytes, int]]:
         while self._skip:
             got = self._take(self._skip, None)
             if got is None:

@@ -50,7 +50,7 @@ class Statement:
 
 class Portal:
     __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin", "holdable",
-                 "level", "position", "binary_cursor")
+                 "level", "position", "binary_cursor", "fetching")
 
     def __init__(self, name: str, stmt: Statement, args: List[Any], formats: Tuple[int, ...]) -> None:
         self.name = name
@@ -70,6 +70,8 @@ class Portal:
         self.position = 0
         #: DECLARE ... BINARY: a simple Query's FETCH from it is binary
         self.binary_cursor = False
+        #: the last FETCH or MOVE that read from it (``cursors.CursorSlice``)
+        self.fetching: Any = None
 
     def completion_tag(self, rows: int) -> str:
         """CommandComplete for a result with rows: ``SELECT n``, ``FETCH n``, ``SHOW``."""
@@ -585,7 +587,9 @@ class ExtendedProtocol:
                 portal.queued = leftover
                 s.host.write(m.portal_suspended())
         op = portal.stmt.cursor
-        s.send_rows(out.stream, queued, limit, finished, discard=isinstance(op, Fetch) and op.move)
+        move = isinstance(op, Fetch) and op.move
+        # a MOVE sends no rows: Execute's row limit does not apply to it
+        s.send_rows(out.stream, queued, None if move else limit, finished, discard=move)
 
     # --------------------------------------------------------------- Close
 

@@ -1,0 +1,55 @@
+"""Random walks over a cursor, sent to PostgreSQL 15 and to riffq: every
+answer must be the same bytes. Each walk DECLAREs a cursor (plain or
+BINARY, over one or two columns) and moves through it with FETCH and MOVE
+in every direction riffq takes and some it refuses, through the simple
+protocol and through the extended protocol with random result formats.
+The walks are drawn from fixed seeds, so a failure names one to replay."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pgclient import query
+from test_extended_protocol import SYNC, bind, describe, execute, parse
+from test_extended_vs_postgres import PAIRS, SERIES, exchange, riffq_port  # noqa: F401 (fixture)
+
+WALKS = 400
+
+
+def direction(rng: random.Random) -> str:
+    n = rng.randint(-2, 7)
+    return rng.choice(["", "next", "all", "forward all", "first", "%d" % n, "forward %d" % n,
+                       "absolute %d" % n, "relative %d" % n, "prior", "backward %d" % n, "backward",
+                       "backward all", "last"])
+
+
+def walk(seed: int):
+    """(payload, ReadyForQuery count) of one walk."""
+    rng = random.Random(seed)
+    sql = rng.choice([SERIES, PAIRS])
+    ncols = 2 if sql == PAIRS else 1
+    binary = rng.random() < 0.3
+    body = query("begin") + query("declare c %scursor for %s" % ("binary " if binary else "", sql))
+    syncs = 2
+    for _ in range(rng.randint(1, 7)):
+        word = "move" if rng.random() < 0.3 else "fetch"
+        statement = ("%s %s %s c" % (word, direction(rng), rng.choice(["from", "in"]))).replace("  ", " ")
+        if rng.random() < 0.5:
+            body += query(statement)
+        else:
+            formats = rng.choice([[], [0], [1]] + ([[0, 1], [1, 0]] if ncols == 2 else []))
+            rows = rng.choice([0, 0, 1, 2])
+            body += (parse("", statement) + bind("", "", [], [], formats) + describe(b"P", "")
+                     + execute("", rows) + SYNC)
+        syncs += 1
+    return body + query("rollback"), syncs + 1
+
+
+@pytest.mark.parametrize("seed", range(WALKS))
+def test_random_cursor_walk_same_as_postgres(real_pg, riffq_port, seed):
+    payload, syncs = walk(seed)
+    theirs = exchange(real_pg.port, real_pg.user, payload, syncs)
+    mine = exchange(riffq_port, "u", payload, syncs)
+    assert [t for t, _ in mine] == [t for t, _ in theirs]
+    assert mine == theirs
