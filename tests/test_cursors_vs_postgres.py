@@ -12,7 +12,7 @@ import pytest
 
 from pgclient import query
 from test_extended_protocol import SYNC, bind, describe, execute, parse
-from test_extended_vs_postgres import PAIRS, SERIES, exchange, riffq_port  # noqa: F401 (fixture)
+from test_extended_vs_postgres import PAIRS, SERIES, assert_same_as_postgres, riffq_port  # noqa: F401 (fixture)
 
 WALKS = 400
 
@@ -48,8 +48,4 @@ def walk(seed: int):
 
 @pytest.mark.parametrize("seed", range(WALKS))
 def test_random_cursor_walk_same_as_postgres(real_pg, riffq_port, seed):
-    payload, syncs = walk(seed)
-    theirs = exchange(real_pg.port, real_pg.user, payload, syncs)
-    mine = exchange(riffq_port, "u", payload, syncs)
-    assert [t for t, _ in mine] == [t for t, _ in theirs]
-    assert mine == theirs
+    assert_same_as_postgres(real_pg, riffq_port, *walk(seed))

@@ -152,6 +152,52 @@ def sequences():
         **cursors_and_rollbacks(),
         **moving_cursors(),
         **binary_fetches(),
+        **transaction_modes(),
+    }
+
+
+def transaction_modes():
+    """When a transaction's modes may still change (PostgreSQL's check
+    hooks: before the first snapshot, not in a savepoint), what AND CHAIN
+    carries over after an error, and what ends with a pipeline's implicit
+    transaction."""
+    iso = "show transaction_isolation"
+
+    def pipeline(*statements):
+        return b"".join(parse("", sql) + bind("", "") + execute("") for sql in statements) + SYNC
+    return {
+        "isolation-in-a-savepoint": (
+            query("begin") + query("savepoint a") + query("set transaction isolation level serializable")
+            + query("rollback to a") + query("set transaction isolation level read committed")
+            + query("rollback"), 6),
+        "read-write-in-a-savepoint-of-a-read-only-block": (
+            query("start transaction read only") + query("savepoint a") + query("set transaction read write")
+            + query("rollback"), 4),
+        "deferrable-in-a-savepoint": (
+            query("begin") + query("savepoint a") + query("set transaction deferrable") + query("rollback"), 4),
+        "begin-with-modes-in-a-block-warns-then-fails": (
+            query("begin") + query(SERIES) + query("begin isolation level serializable") + query(iso)
+            + query("rollback"), 5),
+        "begin-with-modes-after-a-query-in-the-same-query": (
+            query("%s; begin isolation level repeatable read; %s" % (SERIES, SERIES)) + query(iso), 2),
+        "close-fixes-the-snapshot": (
+            query("begin") + query("close all") + query("set transaction isolation level serializable")
+            + query("rollback"), 4),
+        "set-transaction-after-a-query-in-a-pipeline": (
+            pipeline(SERIES, "set transaction isolation level serializable") + query(iso), 2),
+        "rollback-in-a-pipeline-drops-its-hold-cursor": (
+            pipeline("declare h cursor with hold for " + SERIES, "rollback") + query("fetch 1 from h"), 2),
+        "failed-pipeline-drops-its-hold-cursor": (
+            pipeline("declare h cursor with hold for " + SERIES, DIVZERO) + query("fetch 1 from h"), 2),
+        "committed-pipeline-keeps-its-hold-cursor": (
+            pipeline("declare h cursor with hold for " + SERIES, "commit") + query("fetch 1 from h")
+            + query("close h"), 3),
+        "chain-after-an-error-in-a-savepoint-keeps-the-modes": (
+            query("begin isolation level repeatable read") + query("savepoint a") + query(UNDEF)
+            + query("commit and chain") + query(iso) + query("rollback"), 6),
+        "chain-after-an-error-keeps-what-a-chain-carried": (
+            query("begin isolation level repeatable read") + query("commit and chain") + query(UNDEF)
+            + query("rollback and chain") + query(iso) + query("rollback"), 6),
     }
 
 
@@ -421,13 +467,19 @@ def riffq_port():
     bg.stop()
 
 
-@pytest.mark.parametrize("name", sorted(sequences()))
-def test_same_answer_as_postgres(real_pg, riffq_port, name):
-    payload, syncs = sequences()[name]
+def assert_same_as_postgres(real_pg, riffq_port, payload, syncs):
+    """Send ``payload`` to both servers; their answers up to the ``syncs``-th
+    ReadyForQuery must be the same messages (the kinds first, for a clearer
+    failure)."""
     theirs = exchange(real_pg.port, real_pg.user, payload, syncs)
     mine = exchange(riffq_port, "u", payload, syncs)
     assert [t for t, _ in mine] == [t for t, _ in theirs]
     assert mine == theirs
+
+
+@pytest.mark.parametrize("name", sorted(sequences()))
+def test_same_answer_as_postgres(real_pg, riffq_port, name):
+    assert_same_as_postgres(real_pg, riffq_port, *sequences()[name])
 
 
 def test_long_application_name_at_startup_as_postgres(real_pg, riffq_port):

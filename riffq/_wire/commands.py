@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
+from . import messages as m
 from . import pgtypes
 from .errors import PgError
 from .session_sql import (ResetCommand, SetCommand, ShowCommand, SimpleTagCommand,
@@ -70,12 +71,12 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
             # way: nothing lasting after one statement, until Sync in a
             # pipeline of the extended protocol
             if notice is None or session.settings.in_transaction:
-                before = [session.settings.get(n) for n in _BEFORE_ANY_QUERY] if session.queried else None
-                for name, value in cmd.items:
-                    session.apply_setting(name, value, local=cmd.local or cmd.transaction)
-                if before is not None:
-                    # (the error fails the block, which undoes the SET)
-                    _check_before_any_query(session, before, cmd.items)
+                try:
+                    _set_checked(session, cmd.items, local=cmd.local or cmd.transaction)
+                except PgError:
+                    if notice is not None:
+                        send_notice(session, notice)    # the warning, then the error
+                    raise
             return BuiltinResult("SET", notice=notice)
         if isinstance(cmd, ResetCommand):
             if cmd.name.lower() == "all":
@@ -89,6 +90,8 @@ def run_builtin(session: Any, cmd: Any) -> BuiltinResult:
         raise PgError(exc.sqlstate, exc.message)
     if isinstance(cmd, SimpleTagCommand):
         tag = cmd.tag
+        if not tag.endswith("LISTEN"):
+            session.snapshot_taken()
         if tag == "DISCARD ALL":
             if session.txn != "I" or session.implicit_block:
                 raise PgError("25001", "DISCARD ALL cannot run inside a transaction block")
@@ -143,7 +146,8 @@ def builtin_outcome(session: Any, res: BuiltinResult) -> Any:
 
 
 #: what COMMIT/ROLLBACK AND CHAIN carries into the next transaction
-_CHAINED = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
+#: the modes of a transaction, which AND CHAIN keeps
+_TRANSACTION_MODES = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
 
 
 def transaction_transition(session: Any, kind: str, tag: str,
@@ -158,13 +162,25 @@ def transaction_transition(session: Any, kind: str, tag: str,
     if kind == "begin":
         if txn == "I":
             # (an implicit block becomes this one, its SETs and queries with it)
-            session.implicit_block = False
+            implicit, session.implicit_block = session.implicit_block, False
             session.txn = "T"
             session.settings.begin()
-            for name, value in modes:
-                session.apply_setting(name, value, local=True)
+            try:
+                _set_checked(session, modes, local=True)
+            except PgError:
+                # a BEGIN that fails opens no block (PostgreSQL aborts it in
+                # TBLOCK_BEGIN): the implicit transaction it was to take
+                # over fails instead
+                session.txn, session.implicit_block = "I", implicit
+                raise
         else:
             warning = PgError("25001", "there is already a transaction in progress", severity="WARNING")
+            if modes:
+                # PostgreSQL warns, then sets the modes given as SET
+                # TRANSACTION would, which may fail after the warning
+                send_notice(session, warning)
+                warning = None
+                _set_checked(session, modes, local=True)
     elif kind in ("commit", "rollback"):
         if txn == "I":
             if chain:
@@ -177,10 +193,11 @@ def transaction_transition(session: Any, kind: str, tag: str,
             elif session.extended.implicit_open:
                 session.extended.end_implicit(failed=kind == "rollback")
         else:
-            # AND CHAIN: the next transaction starts at once, with the same
-            # isolation level, read-only and deferrable modes -- unless the
-            # block had failed: PostgreSQL 15 then starts it with the defaults
-            kept = [(n, session.settings.get(n)) for n in _CHAINED] if chain and txn == "T" else []
+            # AND CHAIN: the next transaction starts at once, with the modes
+            # in force -- after an error, those the abort left (``Settings.abort``
+            # undoes what SET them since the savepoint or BEGIN, not what a
+            # chain carried into the block)
+            kept = [(n, session.settings.get(n)) for n in _TRANSACTION_MODES] if chain else []
             changes = session.settings.commit() if (kind == "commit" and txn == "T") else session.settings.rollback()
             session.txn = "I"
             session.queried = False
@@ -188,9 +205,7 @@ def transaction_transition(session: Any, kind: str, tag: str,
             session.extended.transaction_ended(committed=kind == "commit" and txn == "T")
             if chain:
                 session.txn = "T"
-                session.settings.begin()
-                for name, value in kept:
-                    session.apply_setting(name, value, local=True)
+                session.settings.begin(carried=kept)
     elif kind == "rollback_to":
         if txn == "I":
             raise PgError("25P01", "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
@@ -211,18 +226,46 @@ def transaction_transition(session: Any, kind: str, tag: str,
 
 
 #: what a transaction's first query fixes in PostgreSQL (its snapshot)
-_BEFORE_ANY_QUERY = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
 
 
-def _check_before_any_query(session: Any, before: List[str], items: Sequence[Tuple[str, str]]) -> None:
-    """After a query in the block, as PostgreSQL's check hooks answer."""
-    now = [session.settings.get(n) for n in _BEFORE_ANY_QUERY]
+def send_notice(session: Any, notice: PgError) -> None:
+    """A WARNING or NOTICE, written now: one that precedes an error."""
+    session.host.write(m.notice_response(notice.severity, notice.sqlstate, notice.message,
+                                         encoding=session.codec))
+
+
+def _set_checked(session: Any, items: Sequence[Tuple[str, str]], local: bool) -> None:
+    """SET ``items``; in a transaction, then refused where PostgreSQL's
+    check hooks refuse a change of its modes (the error fails the block,
+    which undoes the SET)."""
+    settings = session.settings
+    before = [settings.get(n) for n in _TRANSACTION_MODES] if settings.in_transaction else None
+    for name, value in items:
+        session.apply_setting(name, value, local=local)
+    if before is not None:
+        _check_transaction_modes(session, before, items)
+
+
+def _check_transaction_modes(session: Any, before: List[str], items: Sequence[Tuple[str, str]]) -> None:
+    """After a query in the block (PostgreSQL: once its snapshot is taken),
+    or in a savepoint, in the order of PostgreSQL's check hooks."""
+    now = [session.settings.get(n) for n in _TRANSACTION_MODES]
+    queried, sub = session.queried, session.settings.depth > 1
     if now[0] != before[0]:
-        raise PgError("25001", "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+        if queried:
+            raise PgError("25001", "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+        if sub:
+            raise PgError("25001", "SET TRANSACTION ISOLATION LEVEL must not be called in a subtransaction")
     if before[1] == "on" and now[1] == "off":
-        raise PgError("25001", "transaction read-write mode must be set before any query")
+        if sub:
+            raise PgError("25001", "cannot set transaction read-write mode inside a read-only transaction")
+        if queried:
+            raise PgError("25001", "transaction read-write mode must be set before any query")
     if any(name.lower() == "transaction_deferrable" for name, _ in items):
-        raise PgError("25001", "SET TRANSACTION [NOT] DEFERRABLE must be called before any query")
+        if sub:
+            raise PgError("25001", "SET TRANSACTION [NOT] DEFERRABLE cannot be called within a subtransaction")
+        if queried:
+            raise PgError("25001", "SET TRANSACTION [NOT] DEFERRABLE must be called before any query")
 
 
 def end_implicit_block(session: Any, failed: bool) -> None:

@@ -180,15 +180,17 @@ class ExtendedProtocol:
         self.skipping = False
         self.executed = 0
         if self._implicit:
-            # an error anywhere before Sync undoes the pipeline's SETs, as
-            # PostgreSQL's implicit transaction does; an explicit BEGIN
-            # inside it took the frame over
+            # an error anywhere before Sync undoes the pipeline's SETs and
+            # drops the cursors made in it, as PostgreSQL's implicit
+            # transaction does; an explicit BEGIN inside it took the frame over
             if s.txn == "I":
                 self.end_implicit(self._implicit_failed)
             self._implicit = False
-        self._implicit_failed = False
-        if s.txn == "I":
+        elif s.txn == "I":
             self._drop_portals()   # the implicit transaction ends here
+        if s.txn == "I":
+            s.queried = False
+        self._implicit_failed = False
         s.ready_for_query(before)
 
     @property
@@ -198,9 +200,12 @@ class ExtendedProtocol:
 
     def end_implicit(self, failed: bool) -> None:
         """End the implicit transaction before Sync: at Sync, or at a COMMIT
-        or ROLLBACK in it (the statements after it start another)."""
+        or ROLLBACK in it (the statements after it start another). Its SETs
+        are kept or undone, its cursors kept (WITH HOLD) or dropped."""
         self._implicit = False
+        self.s.queried = False
         self.s._settings_changed(self.s.settings.rollback() if failed else self.s.settings.commit())
+        self.transaction_ended(committed=not failed)
 
     # ------------------------------------------------- the common request
 
@@ -538,7 +543,8 @@ class ExtendedProtocol:
         check_failed_transaction(s, portal.stmt.cmd)
         if not isinstance(portal.stmt.cmd, TransactionCommand):
             self.executed += 1
-        if s.txn == "I" and not self._implicit and portal.stmt.builtin:
+        if s.txn == "I" and not self._implicit and (portal.stmt.builtin or portal.stmt.cursor is not None):
+            # (a cursor made here belongs to it too: gone if it fails)
             self._implicit = True
             s.settings.begin()
         if portal.stmt.empty:

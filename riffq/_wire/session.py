@@ -237,7 +237,7 @@ class Session:
         #: run in PostgreSQL's implicit transaction block (``SimpleQuery``)
         self.implicit_block = False
         #: a query ran in the block under way (it fixed the snapshot: see
-        #: ``commands._check_before_any_query``)
+        #: ``commands._check_transaction_modes``)
         self.queried = False
         self._busy = False
         self._processing = False
@@ -750,9 +750,17 @@ class Session:
         self._token += 1
         self._pending_done = done
         self.last_query = sql
-        if (self.txn != "I" or self.implicit_block) and not kwargs.get("do_describe"):
-            self.queried = True
+        if not kwargs.get("do_describe"):
+            self.snapshot_taken()
         return QueryCallback(self, self._token, eager, formats, (answer, sql, kwargs))
+
+    def snapshot_taken(self) -> None:
+        """A statement PostgreSQL runs with a snapshot (a query, CLOSE,
+        DISCARD...; not SET, SHOW, FETCH or transaction control) ran: in a
+        transaction -- a block, or the implicit one of a Query of several
+        statements or of a pipeline -- its modes can no longer change."""
+        if self.txn != "I" or self.implicit_block or self.extended.executed:
+            self.queried = True
 
     def cancel(self) -> None:
         """A matching CancelRequest arrived: end the running statement now

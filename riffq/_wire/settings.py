@@ -131,6 +131,8 @@ class Settings:
         self._current = dict(self._reset)
         # Transaction/savepoint snapshots: (savepoint name or None, session, current).
         self._stack: List[Tuple[Optional[str], Dict[str, str], Dict[str, str]]] = []
+        #: the transaction modes AND CHAIN carried into the block (``begin``)
+        self._carried: Dict[str, str] = {}
 
     # ------------------------------------------------------------------ lookup
     @property
@@ -392,11 +394,15 @@ class Settings:
         return self._changes(before)
 
     # ------------------------------------------------------------ transactions
-    def begin(self, modes: Iterable[Tuple[str, str]] = ()) -> None:
+    def begin(self, modes: Iterable[Tuple[str, str]] = (),
+              carried: Iterable[Tuple[str, str]] = ()) -> None:
         """Start a transaction block (BEGIN / START TRANSACTION).
 
         *modes* are the transaction modes given with BEGIN, as (parameter,
         value) pairs such as ("transaction_isolation", "serializable").
+        *carried* are those AND CHAIN carries over from the block before:
+        unlike *modes* (PostgreSQL sets those as SET LOCAL would), an error
+        in the block does not undo them (``abort``).
         A second begin() inside a block is ignored, as PostgreSQL only warns.
         """
         if self._stack:
@@ -404,6 +410,10 @@ class Settings:
         self._stack.append((None, dict(self._session), dict(self._current)))
         for k in ("transaction_isolation", "transaction_read_only", "transaction_deferrable"):
             self._current[k] = self._current["default_" + k]
+        self._carried = {}
+        for name, value in carried:
+            self.set(name, value, local=True)
+            self._carried[_key(name)] = self.get(name)
         for name, value in modes:
             self.set(name, value, local=True)
 
@@ -435,6 +445,8 @@ class Settings:
         before = self._reported_snapshot()
         _, session, current = self._stack[-1]
         self._session, self._current = dict(session), dict(current)
+        if len(self._stack) == 1:
+            self._current.update(self._carried)
         return self._changes(before)
 
     def savepoint(self, name: str) -> None:
