@@ -40,6 +40,8 @@ def handler(sql, callback, **kwargs):
         callback(([{"name": "x", "type": "int4"}], [] if kwargs.get("do_describe") else [(value,)]))
     elif sql == UNDEF:
         callback(("ERROR", "42P01", 'relation "no_such_table" does not exist'), is_error=True)
+    elif sql == DIVZERO and kwargs.get("do_describe"):
+        callback(([{"name": "boom", "type": "int4"}], []))     # described without running
     elif sql == DIVZERO:
         callback(("ERROR", "22012", "division by zero"), is_error=True)
     else:
@@ -57,12 +59,26 @@ def normalise(messages):
     return out
 
 
+#: a last statement whose answer marks the end of a sequence whose count
+#: of ReadyForQuery is not known (a Query sent while the extended protocol
+#: skips to Sync gets none): its ParameterStatus comes once, at the end
+END = "set application_name = 'end-of-sequence'"
+_END_REPORT = (b"S", b"application_name\0end-of-sequence\0")
+
+
 def exchange(port, user, payload, syncs):
+    """The answers to ``payload`` up to its ``syncs``-th ReadyForQuery
+    (None: up to the one after ``END``, which ``payload`` ends with)."""
     c = RawClient(port)
     c.connect(user=user, database="postgres")
     c.send(payload)
     got = []
-    for _ in range(syncs):
+    while syncs is None:
+        part = c.read_until(b"Z")
+        got += part
+        if not part or _END_REPORT in part:
+            break
+    for _ in range(syncs or 0):
         got += c.read_until(b"Z")
     c.close()
     return normalise(got)
@@ -189,6 +205,11 @@ def transaction_modes():
             pipeline("declare h cursor with hold for " + SERIES, "rollback") + query("fetch 1 from h"), 2),
         "failed-pipeline-drops-its-hold-cursor": (
             pipeline("declare h cursor with hold for " + SERIES, DIVZERO) + query("fetch 1 from h"), 2),
+        "query-before-sync-commits-the-pipeline": (
+            parse("", SET) + bind("", "") + execute("") + query(SHOW) + parse("", DIVZERO) + bind("", "")
+            + execute("") + SYNC + query(SHOW), 3),
+        "query-before-sync-ends-the-pipelines-portals": (
+            parse("", SERIES) + bind("b", "") + execute("b", 1) + query(SHOW) + execute("b") + SYNC, 2),
         "committed-pipeline-keeps-its-hold-cursor": (
             pipeline("declare h cursor with hold for " + SERIES, "commit") + query("fetch 1 from h")
             + query("close h"), 3),

@@ -648,7 +648,15 @@ class ExtendedProtocol:
         portal.close()
 
     def query_started(self) -> None:
-        """A simple Query destroys the unnamed statement and portal."""
+        """A simple Query destroys the unnamed statement and portal, and
+        commits the implicit transaction of the pipeline before it (its
+        SETs kept, its portals gone), as PostgreSQL does when a Query comes
+        before the Sync."""
+        if self.s.txn == "I":
+            if self._implicit:
+                self.end_implicit(failed=False)
+            else:
+                self._drop_portals()
         self.statements.pop("", None)
         p = self.portals.pop("", None)
         if p is not None:
