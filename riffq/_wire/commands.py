@@ -132,7 +132,6 @@ def _show(session: Any, name: str) -> BuiltinResult:
 def builtin_outcome(session: Any, res: BuiltinResult) -> Any:
     """A builtin's answer as the outcome of a handler call, so portals treat
     both alike (row limits, suspension, Describe)."""
-    from . import messages as m
     from .results import Outcome, ResultStream
     from .textformat import encoder_for
     if res.columns is None:
@@ -145,8 +144,8 @@ def builtin_outcome(session: Any, res: BuiltinResult) -> Any:
     return Outcome(stream=ResultStream(list(res.columns), chunks))
 
 
-#: what COMMIT/ROLLBACK AND CHAIN carries into the next transaction
-#: the modes of a transaction, which AND CHAIN keeps
+#: the modes of a transaction: what COMMIT/ROLLBACK AND CHAIN carries into
+#: the next, and what its first snapshot fixes
 _TRANSACTION_MODES = ("transaction_isolation", "transaction_read_only", "transaction_deferrable")
 
 
@@ -225,11 +224,9 @@ def transaction_transition(session: Any, kind: str, tag: str,
     return warning
 
 
-#: what a transaction's first query fixes in PostgreSQL (its snapshot)
-
-
 def send_notice(session: Any, notice: PgError) -> None:
-    """A WARNING or NOTICE, written now: one that precedes an error."""
+    """A WARNING or NOTICE, written now (before the statement's answer,
+    or before the error that ends it)."""
     session.host.write(m.notice_response(notice.severity, notice.sqlstate, notice.message,
                                          encoding=session.codec))
 

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import analysis
 from . import messages as m
 from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
-                       run_builtin, show_columns, follow_handler_tag)
+                       run_builtin, send_notice, show_columns, follow_handler_tag)
 from .cursors import CursorSlice, Declare, Fetch, on_a_row
 from .errors import PgError
 from .params import ParamError, check_format_count, decode_params
@@ -470,8 +470,7 @@ class ExtendedProtocol:
         if portal.stmt.builtin:
             res = run_builtin(s, portal.stmt.cmd)
             if res.notice is not None:
-                n = res.notice
-                s.host.write(m.notice_response(n.severity, n.sqlstate, n.message, encoding=s.codec))
+                send_notice(s, res.notice)
             portal.builtin = True
             portal.outcome = builtin_outcome(s, res)
             then()
