@@ -302,6 +302,9 @@ def moving_cursors():
             "fetch 1 from c",
             extended=parse("", "fetch all from c") + bind("p", "") + execute("p", 1) + SYNC
             + ext("fetch absolute 6 from c")),
+        "a-suspended-fetch-then-simple-queries": within(
+            extended=parse("", "fetch all from c") + bind("p", "") + execute("p", 2) + SYNC
+            + query("move 0 in c") + query("fetch absolute 6 from c")),
         "a-suspended-fetch-keeps-its-rows": within(
             extended=parse("", "fetch all from c") + bind("p", "") + execute("p", 1) + SYNC
             + ext("move 0 in c") + execute("p", 2) + execute("p") + SYNC),

@@ -15,7 +15,7 @@ from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 from .cursor_rows import CursorRows
 from .errors import PgError
 from .messages import split_data_rows
-from .results import column_formats
+from .results import column_formats, encode_error
 
 #: an identifier: quoted, or letters (any beyond ASCII too), digits, _ and $
 _NAME = r'("(?:[^"]|"")+"|[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)'
@@ -145,11 +145,10 @@ class CursorSlice:
         self.cursor = cursor
         #: rows taken from the cursor before they were asked for (``finish``)
         self._held: List[Tuple[Any, int]] = []
-        earlier = cursor.fetching
-        if earlier is not None:
-            earlier.finish()
-        cursor.fetching = self
+        #: what ``finish`` met instead of rows, for the Execute that asks
+        self._failure: Optional[PgError] = None
         self._skip, self.remaining = fetch.plan(cursor.position, cursor.done)
+        cursor.fetching = self
         self.columns = cursor.outcome.stream.columns
         #: None for a MOVE: its rows are passed over, never encoded
         self._formats: Optional[List[int]] = None if fetch.move else column_formats(formats, len(self.columns))
@@ -158,21 +157,34 @@ class CursorSlice:
                 raise PgError("0A000", 'cannot fetch from portal "%s" in other result formats than its '
                               "Bind's" % cursor.name)
 
+    @property
+    def unfinished(self) -> bool:
+        """Rows of this FETCH are still in the cursor: an Execute's row
+        limit suspended it. Another statement that moves the cursor must
+        ``finish`` it first."""
+        return self._failure is None and bool(self._skip or (self.remaining != 0 and not self.cursor.done))
+
     def finish(self) -> None:
         """Take the rest of this FETCH's rows from the cursor now, to send
         when asked: another statement is about to move the cursor. In
         PostgreSQL a FETCH runs to its end at its first Execute, however
         few rows that Execute's limit lets through, and keeps its rows for
-        the Executes that follow."""
-        while True:
-            chunk = self._next_from_cursor()
-            if chunk is None:
-                return
-            self._held.append(chunk)
+        the Executes that follow. It reads the user's reader and encodes:
+        run it where results are encoded (``Session.off_loop``)."""
+        try:
+            while True:
+                chunk = self._next_from_cursor()
+                if chunk is None:
+                    return
+                self._held.append(chunk)
+        except Exception as exc:
+            self._failure = encode_error(exc)
 
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
         if self._held:
             return self._held.pop(0)
+        if self._failure is not None:
+            raise self._failure
         return self._next_from_cursor()
 
     def _next_from_cursor(self) -> Optional[Tuple[bytes, int]]:

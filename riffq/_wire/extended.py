@@ -499,6 +499,9 @@ class ExtendedProtocol:
             cursor = self.portals.get(op.name)
             if cursor is None or cursor.outcome is None or cursor.outcome.stream is None:
                 portal.outcome = Outcome(error=PgError("34000", 'cursor "%s" does not exist' % op.name))
+            elif cursor.fetching is not None and cursor.fetching.unfinished:
+                s.off_loop(cursor.fetching.finish, lambda: self._run_cursor_portal(portal, then))
+                return
             else:
                 try:
                     rows = CursorSlice(cursor, op, portal.formats)

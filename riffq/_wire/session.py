@@ -861,6 +861,25 @@ class Session:
 
         self.host.run_internal(job)
 
+    def off_loop(self, work: Callable[[], None], then: Callable[[], None]) -> None:
+        """Run ``work`` where results are encoded, not on the loop's thread
+        (it may read a user's reader), message processing paused; then
+        ``then`` on the loop's thread."""
+        self._busy = True
+
+        def done() -> None:
+            self._busy = False
+            then()
+            if not self._busy:
+                self._process()
+
+        def job() -> None:
+            try:
+                work()
+            finally:
+                self.post(done)
+        self.host.run_internal(job)
+
     def _chunk_ready(self, stream: ResultStream, chunk: Optional[Tuple[bytes, int]],
                      err: Optional[PgError]) -> None:
         state = self._send

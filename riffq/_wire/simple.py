@@ -107,6 +107,9 @@ class SimpleQuery:
         portal = s.extended.portals.get(fetch.name)
         if portal is None or portal.outcome is None or portal.outcome.stream is None:
             raise PgError("34000", 'cursor "%s" does not exist' % fetch.name)
+        if portal.fetching is not None and portal.fetching.unfinished:
+            s.off_loop(portal.fetching.finish, lambda: self._after_finish(fetch))
+            return True
         # text, as PostgreSQL's simple protocol sends a FETCH, but from a BINARY cursor
         formats = (1,) if portal.binary_cursor else ()
         rows = CursorSlice(portal, fetch, formats)       # (where it cannot go: 55000)
@@ -130,6 +133,14 @@ class SimpleQuery:
             self._next()
         s.send_rows(rows, [], None, finished, discard=fetch.move)
         return True
+
+    def _after_finish(self, fetch: Any) -> None:
+        """A FETCH or MOVE once the suspended FETCH before it has its rows."""
+        try:
+            self._cursor_statement(fetch)
+        except PgError as exc:
+            self._fail(exc)
+            self._next()        # (nothing left to run: ends the Query)
 
     def _declared(self, declare: Any, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         s = self.s
