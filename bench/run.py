@@ -2,7 +2,8 @@
 
 Starts a throwaway PostgreSQL (the machine's binaries) and a riffq server in
 a subprocess, serves the same rows from both, and prints each figure side by
-side with the ratio riffq/PostgreSQL:
+side with the ratio riffq/PostgreSQL (for alternating runs, the median of
+each pair's ratio: ``paired_row``):
 
 (a) ``select * from wide`` fetched by psycopg (text, binary), asyncpg and psql,
     and how soon its first rows come after a pause;
@@ -29,7 +30,7 @@ import gc
 import os
 import statistics
 import sys
-from typing import Callable
+from typing import Callable, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -65,8 +66,13 @@ SECTIONS = os.environ.get("RIFFQ_BENCH_SECTIONS", "abcde").lower()
 MB = 1024 * 1024
 
 
-def row(label: str, riffq_value: float, pg_value: float, unit: str, higher_is_better: bool) -> None:
-    ratio = "%7.2fx" % (riffq_value / pg_value) if pg_value else "    n/a "
+def row(label: str, riffq_value: float, pg_value: float, unit: str, higher_is_better: bool,
+        ratio_value: Optional[float] = None) -> None:
+    """One figure for both servers; the ratio is riffq's over PostgreSQL's
+    unless given (``paired_row``)."""
+    if ratio_value is None and pg_value:
+        ratio_value = riffq_value / pg_value
+    ratio = "%7.2fx" % ratio_value if ratio_value is not None else "    n/a "
     better = "higher" if higher_is_better else "lower"
     print("%-52s %12.3f %12.3f  %s   (%s, %s is better)"
           % (label, riffq_value, pg_value, ratio, unit, better), flush=True)
@@ -100,19 +106,29 @@ def compare_fetch(label: str, fetch, rq_kw, pg_kw) -> None:
             raise SystemExit("%s: results differ: riffq %r, PostgreSQL %r" % (label, got_rq, got_pg))
     if warm[0][1] != got_rq or warm[1][1] != got_pg:
         raise SystemExit("%s: the first fetches got other results than the rest" % label)
-    row(label, statistics.median(t_rq), statistics.median(t_pg), "seconds", False)
-    each_pair(t_rq, t_pg)
+    paired_row(label, t_rq, t_pg, "seconds", False)
     client_cpu(t_rq, cpu_rq, t_pg, cpu_pg)
     print("    first fetch of each, not counted: riffq %.3f s, PostgreSQL %.3f s" % (warm[0][0], warm[1][0]))
 
 
-def each_pair(riffq_values: "list[float]", pg_values: "list[float]") -> None:
-    """The ratio of each pair of runs, under a median: a client-bound fetch
-    sits near 1.0x and a 3-second pgbench run moves by a fifth, so the
-    median alone would hide how far one run is from the next."""
+def paired_row(label: str, riffq_values: "list[float]", pg_values: "list[float]", unit: str,
+               higher_is_better: bool) -> None:
+    """A figure measured in alternating runs: each server's median, and as
+    the ratio the median of the ratios of each pair of runs (one riffq run,
+    one PostgreSQL run, made one after the other).
+
+    Pairs, because this machine's speed drifts over a run: the same riffq
+    process, making the same system calls per statement, used 23 us of CPU
+    a statement in one 3-second pgbench run and 37-38 us in each of the next
+    four. A pair's two runs meet the same machine; the two medians may come
+    from different minutes of it. The medians' own ratio is printed too,
+    under the pairs, so a reader can see how far apart the two are."""
     ratios = [a / b for a, b in zip(riffq_values, pg_values)]
-    print("    each pair of runs: %s (median %.2fx)"
-          % (" ".join("%.2fx" % r for r in ratios), statistics.median(ratios)))
+    riffq_median, pg_median = statistics.median(riffq_values), statistics.median(pg_values)
+    row(label, riffq_median, pg_median, unit, higher_is_better, statistics.median(ratios))
+    print("    each pair of runs: %s (median %.2fx); the two medians' ratio %.2fx"
+          % (" ".join("%.2fx" % r for r in ratios), statistics.median(ratios),
+             riffq_median / pg_median))
 
 
 def client_cpu(t_rq: "list[float]", cpu_rq: "list[float]", t_pg: "list[float]", cpu_pg: "list[float]") -> None:
@@ -140,6 +156,7 @@ def main() -> None:
         print("riffq (Python %s) vs PostgreSQL (%s), %d-row table, medians of %d runs"
               % (sys.version.split()[0], bin_dir, WIDE_ROWS, REPEAT))
         print("%-52s %12s %12s  %8s" % ("", "riffq", "PostgreSQL", "ratio"))
+        print("(ratio: riffq's over PostgreSQL's; for runs that alternate, the median of each pair's)")
         pg_kw = dict(host="127.0.0.1", port=pg.port, user=pg.user, dbname="postgres")
         if set(SECTIONS) & set("abcd"):
             proc, port = servers.start_riffq(WIDE_ROWS, STREAM_ROWS)
@@ -184,9 +201,7 @@ def first_rows(rq_kw, pg_kw) -> None:
     for i in range(REPEAT):
         for kw in ((rq_kw, pg_kw) if i % 2 == 0 else (pg_kw, rq_kw)):
             (ms_rq if kw is rq_kw else ms_pg).append(clients.first_rows_ms(kw, FIRST_ROWS_PAUSE))
-    row("  first rows, %g s after the last query (ms)" % FIRST_ROWS_PAUSE,
-        statistics.median(ms_rq), statistics.median(ms_pg), "ms", False)
-    each_pair(ms_rq, ms_pg)
+    paired_row("  first rows, %g s after the last query (ms)" % FIRST_ROWS_PAUSE, ms_rq, ms_pg, "ms", False)
 
 
 def compare_tps(label: str, bin_dir: str, rq_kw, pg_kw, clients_n: int, mode: str,
@@ -204,8 +219,7 @@ def compare_tps(label: str, bin_dir: str, rq_kw, pg_kw, clients_n: int, mode: st
             runs.append((run, cpu() - before))
     t_rq = [run.tps for run, _ in rq]
     t_pg = [run.tps for run, _ in pg]
-    row(label, statistics.median(t_rq), statistics.median(t_pg), "tps", True)
-    each_pair(t_rq, t_pg)
+    paired_row(label, t_rq, t_pg, "tps", True)
     transaction_cpu(rq, pg)
 
 

@@ -45,19 +45,27 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
     assert len(each) == 3 and abs(statistics.median(each) - float(start.group(1))) < 0.0015, out.stdout
     # how soon the first rows come after a pause, from both servers
     first = re.search(r"^  first rows, [\d.]+ s after the last query \(ms\)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+x.*\n"
-                      r"    each pair of runs: ((?:[\d.]+x ?)+) \(median ([\d.]+)x\)$", out.stdout, re.M)
+                      r"    each pair of runs: ((?:[\d.]+x ?)+) \(median ([\d.]+)x\); the two medians' ratio "
+                      r"[\d.]+x$", out.stdout, re.M)
     assert first and float(first.group(1)) > 0 and float(first.group(2)) > 0, out.stdout
     assert len(first.group(3).split()) == int(TINY["RIFFQ_BENCH_REPEAT"]), out.stdout
-    # every fetch and pgbench figure is followed by the ratio of each of its pairs of runs
+    # every fetch and pgbench figure is followed by the ratio of each of its pairs of runs; the
+    # figure's ratio is their median, and the ratio of the two medians is printed beside it
     paired = [label for label in figures if label.endswith(("(tps)", "(s)"))]
     assert len(paired) == 12, out.stdout
     for label in paired:
         runs = TINY["RIFFQ_BENCH_PGBENCH_ROUNDS" if label.endswith("(tps)") else "RIFFQ_BENCH_REPEAT"]
-        pairs = re.search(r"^  %s .*\n    each pair of runs: ((?:[\d.]+x ?)+) \(median ([\d.]+)x\)$"
-                          % re.escape(label), out.stdout, re.M)
+        pairs = re.search(r"^  %s .*\n    each pair of runs: ((?:[\d.]+x ?)+) \(median ([\d.]+)x\); "
+                          r"the two medians' ratio ([\d.]+)x$" % re.escape(label), out.stdout, re.M)
         assert pairs and len(pairs.group(1).split()) == int(runs), (label, out.stdout)
         ratios = [float(r.rstrip("x")) for r in pairs.group(1).split()]
         assert abs(statistics.median(ratios) - float(pairs.group(2))) <= 0.011, (label, out.stdout)
+        figure = figures[label]
+        assert abs(float(figure.group("ratio").rstrip("x")) - float(pairs.group(2))) <= 0.006, (label, out.stdout)
+        # (the medians are printed to 3 decimals: tiny fetches take a few ms)
+        riffq, pg = float(figure.group("riffq")), float(figure.group("pg"))
+        low, high = (riffq - 0.0005) / (pg + 0.0005), (riffq + 0.0005) / max(pg - 0.0005, 1e-9)
+        assert low - 0.006 <= float(pairs.group(3)) <= high + 0.006, (label, out.stdout)
     # each fetch also shows the client's own CPU time and its time off the CPU, for both servers
     for label in paired:
         if label.endswith("(s)"):
