@@ -119,10 +119,11 @@ def paired_row(label: str, riffq_values: "list[float]", pg_values: "list[float]"
 
     Pairs, because this machine's speed drifts over a run: the same riffq
     process, making the same system calls per statement, used 23 us of CPU
-    a statement in one 3-second pgbench run and 37-38 us in each of the next
-    four. A pair's two runs meet the same machine; the two medians may come
-    from different minutes of it. The medians' own ratio is printed too,
-    under the pairs, so a reader can see how far apart the two are."""
+    a statement in the first of six 3-second pgbench runs in a row and
+    37-38 us in each of the last four. A pair's two runs meet the same
+    machine; the two medians may come from different minutes of it. The
+    medians' own ratio is printed too, under the pairs, so a reader can see
+    how far apart the two are."""
     ratios = [a / b for a, b in zip(riffq_values, pg_values)]
     riffq_median, pg_median = statistics.median(riffq_values), statistics.median(pg_values)
     row(label, riffq_median, pg_median, unit, higher_is_better, statistics.median(ratios))
