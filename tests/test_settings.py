@@ -178,7 +178,10 @@ def test_reported_match_postgresql(real_pg):
     ("integer_datetimes", "on"), ("ssl", "off"), ("port", "5432"), ("shared_buffers", "128MB"),
     ("cursor_tuple_fraction", "0.1"), ("random_page_cost", "4"), ("role", "none"),
     ("TimeZone", "UTC"), ("DATESTYLE", "ISO, MDY"), ("wal_segment_size", "16MB"),
-    ("scram_iterations", "4096"),
+    ("scram_iterations", "4096"), ("effective_cache_size", "4GB"), ("temp_buffers", "8MB"),
+    ("max_parallel_workers", "8"), ("session_replication_role", "origin"), ("log_min_messages", "warning"),
+    ("fsync", "on"), ("max_wal_size", "1GB"), ("checkpoint_timeout", "5min"), ("wal_buffers", "4MB"),
+    ("max_worker_processes", "8"), ("authentication_timeout", "1min"), ("ssl_library", "OpenSSL"),
 ])
 def test_defaults(name, value):
     assert Settings().get(name) == value
@@ -227,6 +230,27 @@ def test_show_all_descriptions_match_postgresql(real_pg):
     assert len(ours) > 80
     for name, _, desc in ours:
         assert theirs[name] == desc, name
+
+
+#: Parameters monitoring and administration tools read, at their defaults in
+#: the test server (which sets fsync and full_page_writes off, so those two
+#: are checked against their defaults in ``test_defaults`` instead).
+TOOLS_READ = ["effective_cache_size", "temp_buffers", "max_parallel_workers", "max_parallel_maintenance_workers",
+              "session_replication_role", "log_statement", "log_min_messages", "track_activities", "track_counts",
+              "track_io_timing", "lo_compat_privileges", "allow_system_table_mods", "update_process_title",
+              "max_worker_processes", "huge_pages", "shared_preload_libraries", "archive_mode", "hot_standby",
+              "track_commit_timestamp", "wal_buffers", "dynamic_shared_memory_type", "shared_memory_type",
+              "logging_collector", "cluster_name", "autovacuum", "checkpoint_timeout", "max_wal_size",
+              "min_wal_size", "authentication_timeout", "log_directory", "ssl_library"]
+
+
+def test_parameters_tools_read_show_as_postgresql(real_pg):
+    psycopg = pytest.importorskip("psycopg")
+    ours = Settings(server_version="15.2", user="postgres")
+    with psycopg.connect(real_pg.dsn, autocommit=True) as conn:
+        for name in TOOLS_READ:
+            theirs = conn.execute("SHOW %s" % name).fetchone()[0]
+            assert ours.get(name) == theirs, name
 
 
 def test_canonical_name():
@@ -472,6 +496,50 @@ SET_CASES = [
                    "Custom parameter names must be two or more simple identifiers separated "
                    "by dots.", None)),
     ("a$.b", "1", "1"),
+    # parameters tools read: sizes in 8 kB blocks, PostgreSQL's superuser-only
+    # ones (any riffq session may set them), and those fixed at server start
+    ("effective_cache_size", "1GB", "1GB"),
+    ("effective_cache_size", "100000", "800000kB"),
+    ("effective_cache_size", "2048 kB", "2MB"),
+    ("effective_cache_size", "0", ("22023", '0 8kB is outside the valid range for parameter '
+                                            '"effective_cache_size" (1 .. 2147483647)', None, None)),
+    ("temp_buffers", "16MB", "16MB"),
+    ("temp_buffers", "12 parsecs", ("22023", 'invalid value for parameter "temp_buffers": "12 parsecs"', None,
+                                    'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".')),
+    ("temp_buffers", "50", ("22023", '50 8kB is outside the valid range for parameter "temp_buffers" '
+                                     '(100 .. 1073741823)', None, None)),
+    ("max_parallel_workers", "4", "4"),
+    ("max_parallel_workers", "2000", ("22023", '2000 is outside the valid range for parameter '
+                                               '"max_parallel_workers" (0 .. 1024)', None, None)),
+    ("max_parallel_maintenance_workers", "0", "0"),
+    ("session_replication_role", "REPLICA", "replica"),
+    ("session_replication_role", "bogus", ("22023", 'invalid value for parameter "session_replication_role": '
+                                                    '"bogus"', None, "Available values: origin, replica, local.")),
+    ("session_replication_role", "origin", "origin"),
+    ("log_statement", "mod", "mod"),
+    ("log_statement", "none", "none"),
+    ("log_min_messages", "debug", "debug2"),
+    ("log_min_messages", "verbose", ("22023", 'invalid value for parameter "log_min_messages": "verbose"', None,
+                                     "Available values: debug5, debug4, debug3, debug2, debug1, info, notice, "
+                                     "warning, error, log, fatal, panic.")),
+    ("log_min_messages", "warning", "warning"),
+    ("track_io_timing", "yes", "on"),
+    ("track_activities", "on", "on"),
+    ("track_counts", "on", "on"),
+    ("lo_compat_privileges", "0", "off"),
+    ("allow_system_table_mods", "off", "off"),
+    ("update_process_title", "on", "on"),
+    ("fsync", "off", ("55P02", 'parameter "fsync" cannot be changed now', None, None)),
+    ("max_wal_size", "2GB", ("55P02", 'parameter "max_wal_size" cannot be changed now', None, None)),
+    ("authentication_timeout", "10s", ("55P02", 'parameter "authentication_timeout" cannot be changed now',
+                                       None, None)),
+    ("max_worker_processes", "4", ("55P02", 'parameter "max_worker_processes" cannot be changed without '
+                                            'restarting the server', None, None)),
+    ("huge_pages", "off", ("55P02", 'parameter "huge_pages" cannot be changed without restarting the server',
+                           None, None)),
+    ("wal_buffers", "1MB", ("55P02", 'parameter "wal_buffers" cannot be changed without restarting the server',
+                            None, None)),
+    ("ssl_library", "x", ("55P02", 'parameter "ssl_library" cannot be changed', None, None)),
 ]
 
 

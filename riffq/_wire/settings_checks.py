@@ -120,6 +120,11 @@ _UNIT_TABLES: Dict[str, List[Tuple[str, float]]] = {
     "B": [("TB", 1024.0 ** 4), ("GB", 1024.0 ** 3), ("MB", 1024.0 ** 2), ("kB", 1024.0), ("B", 1.0)],
     "kB": [("TB", 1024.0 ** 3), ("GB", 1024.0 ** 2), ("MB", 1024.0), ("kB", 1.0),
            ("B", 1.0 / 1024)],
+    "MB": [("TB", 1024.0 ** 2), ("GB", 1024.0), ("MB", 1.0), ("kB", 1.0 / 1024),
+           ("B", 1.0 / 1024 ** 2)],
+    # disk blocks of 8 kB (GUC_UNIT_BLOCKS: effective_cache_size, temp_buffers)
+    "8kB": [("TB", 1024.0 ** 3 / 8), ("GB", 1024.0 ** 2 / 8), ("MB", 1024.0 / 8), ("kB", 1.0 / 8),
+            ("B", 1.0 / 8192)],
     "ms": [("d", 86400000.0), ("h", 3600000.0), ("min", 60000.0), ("s", 1000.0), ("ms", 1.0),
            ("us", 1.0 / 1000)],
     "s": [("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1.0 / 1000),
@@ -215,7 +220,7 @@ def _parse_int(value: str, unit: Optional[str]) -> Tuple[Optional[int], Optional
             return None, None
         conv = _to_base_unit(val, value[end:], unit)
         if conv is None:
-            return None, _MEMORY_UNITS_HINT if unit in ("kB", "B") else _TIME_UNITS_HINT
+            return None, _MEMORY_UNITS_HINT if unit in ("B", "kB", "8kB", "MB") else _TIME_UNITS_HINT
         val = conv
     if math.isinf(val) or math.isnan(val):
         return None, "Value exceeds integer range."
@@ -223,6 +228,16 @@ def _parse_int(value: str, unit: Optional[str]) -> Tuple[Optional[int], Optional
     if val > _INT_MAX or val < _INT_MIN:
         return None, "Value exceeds integer range."
     return int(val), None
+
+
+def in_base_units(value: str, unit: Optional[str]) -> Optional[str]:
+    """An integer setting as ``SHOW`` prints it ("4MB", "1min") in the units
+    ``pg_settings.setting`` counts it in ("4096" kB, "60" s); None when it
+    is not such a value."""
+    if unit not in _UNIT_TABLES:
+        return None
+    number, _hint = _parse_int(value, unit)
+    return None if number is None else str(number)
 
 
 def _parse_real(value: str) -> Optional[float]:
