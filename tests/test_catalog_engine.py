@@ -296,6 +296,21 @@ def test_settings_and_set_config(registry, tl) -> None:
     assert session.get_setting("application_name") == "x"
 
 
+def test_settings_with_units_count_in_their_units(registry, tl) -> None:
+    """SHOW prints "8MB"; pg_settings.setting counts the same in its unit
+    (kB, 8kB blocks, MB, s...), and is "session" only when it differs."""
+    eng = CatalogEngine(registry, tl)
+    session = make_session(settings={"work_mem": "8MB", "effective_cache_size": "4GB", "max_wal_size": "1GB",
+                                     "checkpoint_timeout": "5min", "statement_timeout": "90s"})
+    sql = tl.tr("SELECT name, setting, unit, source FROM pg_settings WHERE name IN ('work_mem', "
+                "'effective_cache_size', 'max_wal_size', 'checkpoint_timeout', 'statement_timeout') ORDER BY name",
+                None, ["pg_settings"])
+    assert eng.execute(sql, [], session)[1] == [
+        ("checkpoint_timeout", "300", "s", "default"), ("effective_cache_size", "524288", "8kB", "default"),
+        ("max_wal_size", "1024", "MB", "default"), ("statement_timeout", "90000", "ms", "session"),
+        ("work_mem", "8192", "kB", "session")]
+
+
 def test_stat_activity_is_live(registry, tl) -> None:
     import datetime as dt
     started = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)

@@ -20,6 +20,7 @@ from .content_toast import toast_attributes, toast_classes, toast_index, toast_o
 from .content_builtin import (auth_members, namespace_descriptions,
                               predefined_roles, rewrite_rules, shared_descriptions)
 from .pgnames import format_type, quote_ident, sql_data_type
+from .._wire.settings_checks import in_base_units
 from .viewupdate import EVENT_DELETE, EVENT_INSERT, EVENT_UPDATE, updatable_events
 
 PG_CLASS_OID = 1259
@@ -401,6 +402,9 @@ def settings(ctx: RowContext) -> List[Dict[str, Any]]:
         live = overrides.pop(row["name"], None)
         if live is None:
             live = ctx.session.get_setting(row["name"])
+            if live is not None and row["unit"] and row["vartype"] == "integer":
+                # SHOW's "4MB" is pg_settings' 4096 (kB)
+                live = in_base_units(live, row["unit"]) or live
         if live is not None and str(live) != row["setting"]:
             row["setting"] = str(live)
             row["source"] = "session"
