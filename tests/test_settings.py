@@ -241,7 +241,14 @@ TOOLS_READ = ["effective_cache_size", "temp_buffers", "max_parallel_workers", "m
               "max_worker_processes", "huge_pages", "shared_preload_libraries", "archive_mode", "hot_standby",
               "track_commit_timestamp", "wal_buffers", "dynamic_shared_memory_type", "shared_memory_type",
               "logging_collector", "cluster_name", "autovacuum", "checkpoint_timeout", "max_wal_size",
-              "min_wal_size", "authentication_timeout", "log_directory", "ssl_library"]
+              "min_wal_size", "authentication_timeout", "log_directory", "ssl_library", "enable_async_append",
+              "enable_gathermerge", "enable_incremental_sort", "enable_memoize", "enable_parallel_append",
+              "enable_parallel_hash", "enable_tidscan", "enable_partition_pruning", "enable_partitionwise_aggregate",
+              "enable_partitionwise_join", "cpu_index_tuple_cost", "cpu_operator_cost", "parallel_setup_cost",
+              "parallel_tuple_cost", "parallel_leader_participation", "min_parallel_table_scan_size",
+              "min_parallel_index_scan_size", "recursive_worktable_factor", "jit_above_cost",
+              "jit_inline_above_cost", "jit_optimize_above_cost", "jit_expressions", "jit_tuple_deforming",
+              "geqo_effort", "geqo_pool_size", "geqo_generations", "geqo_selection_bias", "geqo_seed"]
 
 
 def test_parameters_tools_read_show_as_postgresql(real_pg):
@@ -540,6 +547,23 @@ SET_CASES = [
     ("wal_buffers", "1MB", ("55P02", 'parameter "wal_buffers" cannot be changed without restarting the server',
                             None, None)),
     ("ssl_library", "x", ("55P02", 'parameter "ssl_library" cannot be changed', None, None)),
+    # the planner's methods and costs, which query-tuning scripts set and read
+    ("enable_memoize", "off", "off"),
+    ("enable_partitionwise_join", "on", "on"),
+    ("enable_tidscan", "f", "off"),
+    ("cpu_operator_cost", "0.005", "0.005"),
+    ("parallel_setup_cost", "1e6", "1e+06"),
+    ("parallel_tuple_cost", "-1", ("22023", '-1 is outside the valid range for parameter "parallel_tuple_cost" '
+                                            '(0 .. 1.79769e+308)', None, None)),
+    ("min_parallel_table_scan_size", "16MB", "16MB"),
+    ("min_parallel_index_scan_size", "1000", "8000kB"),
+    ("min_parallel_table_scan_size", "8TB", ("22023", '1073741824 8kB is outside the valid range for parameter '
+                                                      '"min_parallel_table_scan_size" (0 .. 715827882)', None, None)),
+    ("jit_above_cost", "-1", "-1"),
+    ("geqo_effort", "11", ("22023", '11 is outside the valid range for parameter "geqo_effort" (1 .. 10)', None,
+                           None)),
+    ("geqo_selection_bias", "1.75", "1.75"),
+    ("recursive_worktable_factor", "0.5", "0.5"),
 ]
 
 
