@@ -11,7 +11,7 @@ from typing import Any, List
 
 import pytest
 
-from riffq._catalog.engine import CatalogEngine, CatalogSession
+from riffq._catalog.engine import CatalogEngine, CatalogSession, oid_literal_shape
 from riffq._catalog.registry import CatalogRegistry
 from riffq._catalog.translate import translate
 from riffq._wire.errors import PgError
@@ -162,3 +162,35 @@ def test_anchored_name_patterns_match_exactly() -> None:
     assert names(eng, base + "~* '^(users)$' ORDER BY 1") == [("Users",), ("users",)]
     assert names(eng, base + "~ '^(users.*)$' ORDER BY 1") == [("users",), ("users2",)]
     assert names(eng, base + "!~ '^(users)$' ORDER BY 1") == [("Users",), ("users2",)]
+
+
+def test_lookups_of_different_names_share_one_translation() -> None:
+    """psql's ``\\d orders`` looks the table up with ``relname ~ '^(orders)$'``:
+    describing another table reuses the translation, answers for the name
+    it was given, and keeps the operator's case rules."""
+    reg = CatalogRegistry()
+    for name in ("orders", "Orders", "lines"):
+        reg.register_table("shop", "public", name, [{"id": {"type": "int"}}])
+    tl = CountingTranslator()
+    eng = CatalogEngine(reg, tl)
+    lookup = ("SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relname "
+              "OPERATOR(pg_catalog.%s) '^(%s)$' AND c.relkind = 'r' ORDER BY 1")
+    assert names(eng, lookup % ("~", "orders")) == [("orders",)]
+    assert names(eng, lookup % ("~", "lines")) == [("lines",)]
+    assert names(eng, lookup % ("~", "Orders")) == [("Orders",)]
+    assert names(eng, lookup % ("~", "missing")) == []
+    assert names(eng, lookup % ("~*", "ORDERS")) == [("Orders",), ("orders",)]
+    assert names(eng, lookup % ("~*", "LINES")) == [("lines",)]
+    shaped = [sql for sql in tl.calls if "relname" in sql]
+    assert len(shaped) == 2 and not any(n in sql for sql in shaped for n in ("orders", "lines"))
+    # a pattern that is not a plain name is translated as written
+    assert names(eng, lookup % ("~", "or.*")) == [("orders",)]
+    assert tl.calls[-1] == lookup % ("~", "or.*")
+
+
+def test_a_translation_that_loses_a_stand_in_is_not_used() -> None:
+    shaped, put_back = oid_literal_shape("SELECT 1 WHERE '16390' = '16391' OR x ~ '^(orders)$'")
+    assert shaped == "SELECT 1 WHERE '9000000000' = '9000000001' OR x ~ '^(9000000002)$'"
+    assert put_back(shaped) == "SELECT 1 WHERE '16390' = '16391' OR x ~ '^(orders)$'"
+    assert put_back("SELECT 1 WHERE '9000000000' = '9000000001'") is None
+    assert put_back(shaped + " AND '9000000003' = 1") is None

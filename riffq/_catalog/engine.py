@@ -523,41 +523,43 @@ class CatalogEngine:
 _ANCHORED_LITERAL = re.compile(r"(?i)\bpg_regex\((\w+(?:\.\w+)?), '\^\((\w+)\)\$', 0\)")
 #: a quoted OID in a statement: psql writes each table's OID this way
 _OID_LITERAL = re.compile(r"(?<![\w'])'(\d{5,10})'(?!')")
+#: a name psql looks up (``\\d orders``: ``relname ~ '^(orders)$'``)
+_NAME_PATTERN = re.compile(r"(?<![\w'])'\^\((\w+)\)\$'(?!')")
 _STAND_IN = re.compile(r"(?<!\d)9(\d{9})(?!\d)")
 
 
 def oid_literal_shape(sql: str) -> Optional[Tuple[str, Callable[[str], Optional[str]]]]:
-    """``sql`` with each distinct quoted OID replaced by a stand-in
-    (``'9000000000'``, ``'9000000001'``...), and the function putting the
-    OIDs back into a translation of it.  A quoted number is an untyped
-    literal to both translators, which copy it through unchanged, so the
-    translation of the stand-in text is the translation of the statement.
+    """``sql`` with each distinct quoted OID, and each name in a pattern
+    ``'^(name)$'``, replaced by a stand-in (``'9000000000'``,
+    ``'^(9000000001)$'``...), and the function putting them back into a
+    translation of it.  Both are literals to both translators, which copy
+    them through unchanged, so the translation of the stand-in text is the
+    translation of the statement: psql describing another table reuses it.
     None when there is nothing to replace or the text already holds a
     stand-in; the put-back gives None if the translation holds a stand-in
-    it cannot attribute."""
+    it cannot attribute, or lost one."""
     values: List[str] = []
     if _STAND_IN.search(sql) is not None:
         return None
 
-    def stand_in(m: "re.Match[str]") -> str:
-        if m.group(1) not in values:
-            values.append(m.group(1))
-        return "'9%09d'" % values.index(m.group(1))
-    shaped = _OID_LITERAL.sub(stand_in, sql)
+    def stand_in(value: str) -> str:
+        if value not in values:
+            values.append(value)
+        return "9%09d" % values.index(value)
+    shaped = _OID_LITERAL.sub(lambda m: "'%s'" % stand_in(m.group(1)), sql)
+    shaped = _NAME_PATTERN.sub(lambda m: "'^(%s)$'" % stand_in(m.group(1)), shaped)
     if not values:
         return None
 
     def put_back(text: str) -> Optional[str]:
-        bad = []
+        seen = set()
 
         def original(m: "re.Match[str]") -> str:
             i = int(m.group(1))
-            if i >= len(values):
-                bad.append(i)
-                return m.group(0)
-            return values[i]
+            seen.add(i)
+            return values[i] if i < len(values) else m.group(0)
         out = _STAND_IN.sub(original, text)
-        return None if bad else out
+        return out if seen == set(range(len(values))) else None
     return shaped, put_back
 
 
