@@ -189,8 +189,33 @@ def test_lookups_of_different_names_share_one_translation() -> None:
 
 
 def test_a_translation_that_loses_a_stand_in_is_not_used() -> None:
-    shaped, put_back = oid_literal_shape("SELECT 1 WHERE '16390' = '16391' OR x ~ '^(orders)$'")
+    shaped, put_back, values = oid_literal_shape("SELECT 1 WHERE '16390' = '16391' OR x ~ '^(orders)$'")
     assert shaped == "SELECT 1 WHERE '9000000000' = '9000000001' OR x ~ '^(9000000002)$'"
     assert put_back(shaped) == "SELECT 1 WHERE '16390' = '16391' OR x ~ '^(orders)$'"
+    assert values == ("16390", "16391", "orders")
     assert put_back("SELECT 1 WHERE '9000000000' = '9000000001'") is None
     assert put_back(shaped + " AND '9000000003' = 1") is None
+
+
+def test_oids_and_names_run_as_parameters_of_one_sqlite_text() -> None:
+    """SQLite keeps prepared statements by text: with the OID and the name
+    bound as parameters, psql's statements for the next table run the
+    very text already prepared."""
+    reg = CatalogRegistry()
+    reg.register_table("shop", "public", "a", [{"id": {"type": "int"}}, {"v": {"type": "text"}}])
+    eng = CatalogEngine(reg, CountingTranslator())
+    attrs = ("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = '%s' "
+             "AND a.attnum > $1 ORDER BY a.attnum")
+    first, bound_first = eng._translated_bound(attrs % "16390", 1)
+    second, bound_second = eng._translated_bound(attrs % "16402", 1)
+    assert first.sql == second.sql and "16390" not in first.sql and "?2" in first.sql
+    assert (bound_first, bound_second) == (["16390"], ["16402"])
+    oid = names(eng, "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relname = 'a'")[0][0]
+    assert eng.execute(attrs % oid, ["1"], session())[1] == [("v",)]
+    assert eng.execute(attrs % oid, ["0"], session())[1] == [("id",), ("v",)]
+    lookup = "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relname OPERATOR(pg_catalog.%s) '^(%s)$'"
+    tr, bound = eng._translated_bound(lookup % ("~", "orders"), 0)
+    assert bound == ["orders"] and "orders" not in tr.sql
+    # inside a longer literal (a case-blind pattern) the name is put back as text
+    tr, bound = eng._translated_bound(lookup % ("~*", "orders"), 0)
+    assert bound == [] and "'^(orders)$'" in tr.sql
