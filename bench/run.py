@@ -78,7 +78,7 @@ def row(label: str, riffq_value: float, pg_value: float, unit: str, higher_is_be
           % (label, riffq_value, pg_value, ratio, unit, better), flush=True)
 
 
-def compare_fetch(label: str, fetch, rq_kw, pg_kw) -> None:
+def compare_fetch(label: str, fetch, rq_kw, pg_kw, server_cpu) -> None:
     """Alternate riffq and PostgreSQL runs; every result must match. Who
     goes first alternates too, and each run starts from a collected heap:
     the clients build a million Python rows, and the garbage and heap left by
@@ -86,14 +86,20 @@ def compare_fetch(label: str, fetch, rq_kw, pg_kw) -> None:
     server comes first and is not counted: a client's first fetch in this
     process pays for its own warming up (asyncpg's took 2.17 s against
     1.67-1.77 s for the next three from the same PostgreSQL), and the side
-    that happened to go first would carry it."""
+    that happened to go first would carry it. ``server_cpu``: the CPU
+    seconds each server has used so far (riffq's, PostgreSQL's), read
+    around each run."""
     warm = [fetch(kw) for kw in (rq_kw, pg_kw)]
     t_rq, t_pg = [], []
     cpu_rq, cpu_pg = [], []
+    served = {"riffq": [], "pg": []}
     for i in range(REPEAT):
         for kw in ((rq_kw, pg_kw) if i % 2 == 0 else (pg_kw, rq_kw)):
             gc.collect()
+            used = server_cpu[0] if kw is rq_kw else server_cpu[1]
+            before = used()
             secs, got, cpu = fetch(kw)
+            served["riffq" if kw is rq_kw else "pg"].append(used() - before)
             if kw is rq_kw:
                 t_rq.append(secs)
                 cpu_rq.append(cpu)
@@ -108,6 +114,8 @@ def compare_fetch(label: str, fetch, rq_kw, pg_kw) -> None:
         raise SystemExit("%s: the first fetches got other results than the rest" % label)
     paired_row(label, t_rq, t_pg, "seconds", False)
     client_cpu(t_rq, cpu_rq, t_pg, cpu_pg)
+    print("    servers' CPU for it: riffq %.3f s, PostgreSQL's backend %.3f s"
+          % (statistics.median(served["riffq"]), statistics.median(served["pg"])))
     print("    first fetch of each, not counted: riffq %.3f s, PostgreSQL %.3f s" % (warm[0][0], warm[1][0]))
 
 
@@ -165,7 +173,8 @@ def main() -> None:
             if "a" in SECTIONS:
                 pg.psql(servers.WIDE_SQL.format(last=WIDE_ROWS - 1))
                 pg.psql("vacuum analyze wide")
-                wide_fetches(bin_dir, rq_kw, pg_kw)
+                wide_fetches(bin_dir, rq_kw, pg_kw,
+                             (lambda: servers.riffq_cpu(proc.pid), servers.BackendsCpu(pg)))
             if "b" in SECTIONS:
                 pgbench(bin_dir, rq_kw, pg_kw, proc.pid, servers.BackendsCpu(pg))
             if "c" in SECTIONS:
@@ -184,13 +193,15 @@ def main() -> None:
         servers.stop_postgres(pg)
 
 
-def wide_fetches(bin_dir: str, rq_kw, pg_kw) -> None:
+def wide_fetches(bin_dir: str, rq_kw, pg_kw, server_cpu) -> None:
     print("(a) select * from wide")
-    compare_fetch("  psycopg text (s)", lambda kw: clients.fetch_psycopg(kw, False), rq_kw, pg_kw)
-    compare_fetch("  psycopg binary (s)", lambda kw: clients.fetch_psycopg(kw, True), rq_kw, pg_kw)
-    compare_fetch("  asyncpg (s)", clients.fetch_asyncpg, rq_kw, pg_kw)
+    compare_fetch("  psycopg text (s)", lambda kw: clients.fetch_psycopg(kw, False), rq_kw, pg_kw,
+                  server_cpu)
+    compare_fetch("  psycopg binary (s)", lambda kw: clients.fetch_psycopg(kw, True), rq_kw, pg_kw,
+                  server_cpu)
+    compare_fetch("  asyncpg (s)", clients.fetch_asyncpg, rq_kw, pg_kw, server_cpu)
     compare_fetch("  psql -At, output digested (s)", lambda kw: clients.fetch_psql(bin_dir, kw),
-                  rq_kw, pg_kw)
+                  rq_kw, pg_kw, server_cpu)
     first_rows(rq_kw, pg_kw)
 
 

@@ -73,8 +73,12 @@ def test_make_bench_prints_every_section_with_tiny_sizes():
                             r"([\d.]+) s; off the CPU: riffq -?\d+ ms, PostgreSQL -?\d+ ms$" % re.escape(label),
                             out.stdout, re.M)
             assert cpu and float(cpu.group(1)) > 0 and float(cpu.group(2)) > 0, (label, out.stdout)
+            # the servers' own CPU for the same runs (a few ticks of 10 ms at these sizes)
+            served = re.search(r"^  %s .*\n(?:    .*\n){2}    servers' CPU for it: riffq ([\d.]+) s, "
+                               r"PostgreSQL's backend ([\d.]+) s$" % re.escape(label), out.stdout, re.M)
+            assert served, (label, out.stdout)
             # and the first fetch from each server, which the medians leave out
-            first = re.search(r"^  %s .*\n(?:    .*\n){2}    first fetch of each, not counted: riffq ([\d.]+) s, "
+            first = re.search(r"^  %s .*\n(?:    .*\n){3}    first fetch of each, not counted: riffq ([\d.]+) s, "
                               r"PostgreSQL ([\d.]+) s$" % re.escape(label), out.stdout, re.M)
             assert first and float(first.group(1)) > 0 and float(first.group(2)) > 0, (label, out.stdout)
     # each pgbench figure also shows what a transaction cost in CPU: the server's and pgbench's own
