@@ -184,6 +184,41 @@ def test_a_bound_portal_is_fetched_only_in_its_binds_formats(serve):
     assert [t for t, _ in after] == [b"C", b"Z", b"T"] + [b"D"] * N + [b"C", b"Z"]
 
 
+
+def test_a_fetch_that_runs_a_bound_portal_reports_its_handlers_error(serve):
+    """A FETCH naming a portal Bind made (no Execute yet) runs its query:
+    the handler's error is the FETCH's, an unrun binary portal keeps its
+    Bind's formats like a run one, and the session goes on."""
+    def handler(sql, callback, **kwargs):
+        if "boom" in sql:
+            callback(("ERROR", "22012", "division by zero"), is_error=True)
+        else:
+            callback(([{"name": "n", "type": "int4"}], [(1,), (2,)]))
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(handler)
+    bg = serve(server)
+    client = RawClient(bg.port)
+    try:
+        client.connect(user="u", database="d")
+        answers = []
+        for sql, formats in (("select boom", b"\0\0"), ("select n", b"\0\x01\0\x01")):
+            client.send(query("begin") + msg(b"P", b"\0" + sql.encode() + b"\0\0\0")
+                        + msg(b"B", b"p\0\0\0\0\0\0" + formats) + msg(b"S"))
+            client.read_until(b"Z")
+            client.read_until(b"Z")
+            client.send(query("fetch 1 from p"))
+            answers.append(client.read_until(b"Z"))
+            client.send(query("rollback"))
+            client.read_until(b"Z")
+        client.send(query("select 1"))
+        after = client.read_until(b"Z")
+    finally:
+        client.close()
+    failed, refused = answers
+    assert failed[0][0] == b"E" and error_fields(failed[0][1])["C"] == "22012", failed
+    assert refused[0][0] == b"E" and error_fields(refused[0][1])["C"] == "0A000", refused
+    assert [t for t, _ in after] == [b"T", b"D", b"D", b"C", b"Z"]
+
 def counting_cursor(table: pa.Table, chunk: int):
     """A cursor's rows over ``table`` in parts of ``chunk`` rows, and the
     list of what it encodes: (rows, formats) per call."""

@@ -49,3 +49,35 @@ def walk(seed: int):
 @pytest.mark.parametrize("seed", range(WALKS))
 def test_random_cursor_walk_same_as_postgres(real_pg, riffq_port, seed):
     assert_same_as_postgres(real_pg, riffq_port, *walk(seed))
+
+
+def _bound(sql: str, formats=()) -> bytes:
+    """In a block, a named portal "p" that Bind made and no Execute ran."""
+    return query("begin") + parse("", sql) + bind("p", "", [], [], list(formats)) + SYNC
+
+
+def _fetch_portal(statement: str, formats=()) -> bytes:
+    return parse("", statement) + bind("", "", [], [], list(formats)) + describe(b"P", "") + execute("", 0) + SYNC
+
+
+#: (payload, ReadyForQuery count): a FETCH or MOVE naming a portal Bind made
+#: runs it, as PostgreSQL does (portals and cursors are one thing there)
+BOUND_PORTALS = {
+    "fetch": (_bound(SERIES) + query("fetch 2 from p") + query("fetch all from p") + query("rollback"), 5),
+    "move then fetch": (_bound(SERIES) + query("move 2 in p") + query("fetch 1 from p") + query("rollback"), 5),
+    "fetch backward": (_bound(SERIES) + query("fetch last from p") + query("fetch prior from p")
+                       + query("rollback"), 5),
+    "extended fetch": (_bound(PAIRS) + _fetch_portal("fetch 2 from p") + query("fetch all from p")
+                       + query("rollback"), 5),
+    "extended fetch, binary": (_bound(PAIRS, [1]) + _fetch_portal("fetch 2 from p", [1]) + query("rollback"), 4),
+    "fetch, then execute": (_bound(SERIES) + query("fetch 2 from p") + execute("p", 0) + SYNC
+                            + query("rollback"), 5),
+    "execute part, then fetch": (query("begin") + parse("", SERIES) + bind("p", "", [], [], []) + execute("p", 2)
+                                 + SYNC + query("fetch all from p") + query("rollback"), 4),
+    "close unrun": (_bound(SERIES) + query("close p") + query("fetch 1 from p") + query("rollback"), 5),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOUND_PORTALS))
+def test_fetch_runs_a_portal_bind_made_as_postgres(real_pg, riffq_port, case):
+    assert_same_as_postgres(real_pg, riffq_port, *BOUND_PORTALS[case])

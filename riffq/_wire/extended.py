@@ -490,6 +490,17 @@ class ExtendedProtocol:
         s.call_handler(portal.stmt.sql, kwargs, done, formats=portal.formats,
                        catalog=portal.stmt.catalog)
 
+    def run_for_fetch(self, portal: Optional[Portal], then: Any) -> bool:
+        """A portal Bind made that no Execute has run yet is run by the
+        first FETCH or MOVE naming it, as PostgreSQL runs it then (a
+        portal and a cursor are one thing there); True when started,
+        ``then()`` following once its outcome is known."""
+        if portal is None or portal.outcome is not None or portal.stmt.cursor is not None \
+                or portal.stmt.empty:
+            return False
+        self._run_portal(portal, then)
+        return True
+
     def _run_cursor_portal(self, portal: Portal, then: Any) -> None:
         """DECLARE runs the handler for the cursor's query; FETCH slices it."""
         s = self.s
@@ -497,7 +508,11 @@ class ExtendedProtocol:
         portal.builtin = True
         if isinstance(op, Fetch):
             cursor = self.portals.get(op.name)
-            if cursor is None or cursor.outcome is None or cursor.outcome.stream is None:
+            if self.run_for_fetch(cursor, lambda: self._run_cursor_portal(portal, then)):
+                return
+            if cursor is not None and cursor.outcome is not None and cursor.outcome.error is not None:
+                portal.outcome = Outcome(error=cursor.outcome.error)
+            elif cursor is None or cursor.outcome is None or cursor.outcome.stream is None:
                 portal.outcome = Outcome(error=PgError("34000", 'cursor "%s" does not exist' % op.name))
             elif cursor.fetching is not None and cursor.fetching.unfinished:
                 s.off_loop(cursor.fetching.finish, lambda: self._run_cursor_portal(portal, then))
