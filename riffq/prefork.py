@@ -21,18 +21,14 @@ that would serve two more than the least busy passes a connection it just
 accepted, before reading from it, to that worker over its channel (the
 socket travels as SCM_RIGHTS).
 
-Which worker, not only how many. Worker ``i`` also marks its socket with
-SO_INCOMING_CPU for the i-th CPU (``home_cpu``), and the kernel then hands
-it the connections whose packets that CPU handles (kernels with the
-late-2022 fix of SO_INCOMING_CPU under SO_REUSEPORT; others ignore it).
-For a client on the same machine that is the CPU of the client thread that
-connected, so one client thread's connections meet one worker rather than
-being spread over all of them, and the scheduler can keep the two on one
-CPU. pgbench's two threads with 8 clients against 2 workers, extended
-protocol, alternating runs: 0.86x-0.89x PostgreSQL's rate against
-0.77x-0.82x with the hash alone; marking the sockets the other way round
-did as well, marking both for one CPU no better than no mark. The workers
-are not pinned to their CPU: the mark only groups connections.
+The sockets carry no SO_INCOMING_CPU mark. One that made the kernel hand
+worker ``i`` the connections whose packets the i-th CPU handles (for a
+local client, those of the client threads running there) was tried and
+taken out: in four comparisons of alternating runs (pgbench, 8 clients,
+two workers, simple and extended protocol, 10 to 12 rounds each) it did no
+better than the hash, and it sent every connection a client thread opens
+and closes in turn to the same worker, so a program making its
+connections one after another from one thread used one worker of several.
 
 Connection ids. Worker ``i`` of N issues ``i+1, i+1+N, i+1+2N...``, so the
 worker owning any id is ``(id-1) % N``. A CancelRequest may be accepted by
@@ -89,16 +85,6 @@ def reuse_port_balances() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def home_cpu(position: int) -> Optional[int]:
-    """The CPU whose connections worker ``position`` asks the kernel for
-    (SO_INCOMING_CPU): the position-th of the CPUs this process may run on,
-    counting round. None where the platform cannot say or steer."""
-    if not hasattr(socket, "SO_INCOMING_CPU") or not hasattr(os, "sched_getaffinity"):
-        return None
-    cpus = sorted(os.sched_getaffinity(0))
-    return cpus[position % len(cpus)] if cpus else None
-
-
 def check_worker_count(workers: Any) -> int:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError("workers must be a positive integer, got %r" % (workers,))
@@ -143,8 +129,7 @@ class WorkerSlot:
         if self._shared_listener is not None:
             bound = loop.add_listener(self._shared_listener)
         else:
-            bound = loop.listen(self._address[0], self._address[1], reuse_port=True,
-                                incoming_cpu=home_cpu(self.position))
+            bound = loop.listen(self._address[0], self._address[1], reuse_port=True)
         for send in self._outboxes:
             send.setblocking(False)
         self._adopt = loop.adopt

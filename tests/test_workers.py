@@ -127,44 +127,24 @@ def test_stop_says_goodbye_to_the_clients_of_every_worker(serve):
         conn.close()
 
 
-class on_cpu:
-    """Run this thread on ``cpu`` (None: leave it be) while inside: a
-    connection made there has its packets handled by that CPU, which is
-    what SO_INCOMING_CPU steers by."""
-
-    def __init__(self, cpu):
-        self.cpu = cpu
-
-    def __enter__(self):
-        if self.cpu is not None:
-            self.saved = os.sched_getaffinity(0)
-            os.sched_setaffinity(0, {self.cpu})
-
-    def __exit__(self, *exc):
-        if self.cpu is not None:
-            os.sched_setaffinity(0, self.saved)
-
-
-def raw_client(port, source_port, cpu=None):
-    """A RawClient connecting from ``source_port`` (and from ``cpu``)."""
+def raw_client(port, source_port):
+    """A RawClient connecting from ``source_port``."""
     client = RawClient.__new__(RawClient)
     client.buf = b""
     client.sock = socket.socket()
     client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     client.sock.settimeout(10)
     client.sock.bind(("127.0.0.1", source_port))
-    with on_cpu(cpu):
-        client.sock.connect(("127.0.0.1", port))
+    client.sock.connect(("127.0.0.1", port))
     return client
 
 
-def raw_session(port, source_port=None, cpu=None):
+def raw_session(port, source_port=None):
     """A raw client with its session started; returns (client, BackendKeyData body)."""
     if source_port is None:
-        with on_cpu(cpu):
-            client = RawClient(port)
+        client = RawClient(port)
     else:
-        client = raw_client(port, source_port, cpu)
+        client = raw_client(port, source_port)
     (key,) = [b for t, b in client.connect(user="u", database="d") if t == b"K"]
     return client, key
 
@@ -186,29 +166,22 @@ def reset(client):
     client.sock.close()
 
 
-def worker_at(port, source_port, cpu=None):
-    client, _ = raw_session(port, source_port, cpu)
+def worker_at(port, source_port):
+    client, _ = raw_session(port, source_port)
     pid = raw_who(client)[0]
     reset(client)
     return pid
 
 
-def cpus():
-    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-
-
 def origin_reaching_another_worker(port, worker_pid, tries=100):
-    """SO_REUSEPORT picks a worker by the CPU that handles the connection's
-    packets (SO_INCOMING_CPU) or else by a hash of the address pair, so
-    connections from one source port and CPU keep reaching the same
-    worker: find a pair whose connections another worker accepts (checked
-    twice). Returns (source port, CPU or None)."""
-    choices = cpus() or [None]
-    for i in range(tries):
-        source, cpu = free_port(), choices[i % len(choices)]
-        pid = worker_at(port, source, cpu)
-        if pid != worker_pid and worker_at(port, source, cpu) == pid:
-            return source, cpu
+    """SO_REUSEPORT picks a worker by a hash of the address pair, so
+    connections from one source port keep reaching the same worker: find
+    a port whose connections another worker accepts (checked twice)."""
+    for _ in range(tries):
+        source = free_port()
+        pid = worker_at(port, source)
+        if pid != worker_pid and worker_at(port, source) == pid:
+            return source
     raise AssertionError("every connection reached worker %d" % worker_pid)
 
 
@@ -219,11 +192,11 @@ def test_cancel_accepted_by_another_worker_reaches_the_session(serve):
     target, key = raw_session(bg.port)
     target_worker, conn_id, _ = raw_who(target)
     assert struct.unpack("!i", key[:4])[0] == conn_id
-    cancel_from, cpu = origin_reaching_another_worker(bg.port, target_worker)
+    cancel_from = origin_reaching_another_worker(bg.port, target_worker)
     target.send(query("select slow"))
     time.sleep(0.3)
     t0 = time.monotonic()
-    canceller = raw_client(bg.port, cancel_from, cpu)
+    canceller = raw_client(bg.port, cancel_from)
     canceller.send(struct.pack("!iii", 16, 80877102, conn_id) + key[4:])
     assert canceller.closed() and canceller.buf == b""
     reply = target.read_until(b"Z")
@@ -265,6 +238,27 @@ def test_psycopg_cancel_works_for_sessions_of_every_worker(serve):
                 assert who(conn)[1:3] == (conn.info.backend_pid, round_no)
     finally:
         close_all(conns)
+
+
+def test_connections_one_after_another_from_one_thread_reach_every_worker(serve):
+    """A program that opens and closes its connections in turn, from one
+    thread on one CPU, still uses every worker: the kernel's hash of the
+    address pair spreads them (a socket mark steering by the client's CPU
+    sent them all to one worker)."""
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
+    pinned = hasattr(os, "sched_setaffinity")
+    if pinned:
+        saved = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {min(saved)})
+    try:
+        seen = set()
+        for _ in range(40):
+            with connect(bg.port) as conn:
+                seen.add(who(conn)[0])
+    finally:
+        if pinned:
+            os.sched_setaffinity(0, saved)
+    assert len(seen) == 2, seen
 
 
 def test_a_killed_worker_is_replaced_and_serving_goes_on(serve):
@@ -431,10 +425,9 @@ def test_readme_example_serves_from_its_workers(tmp_path):
     conns = []
     try:
         wait_listening(port, proc)
-        # kept open: one thread's connections come from one CPU, and the
-        # workers' SO_INCOMING_CPU marks send those to one worker, so
-        # connections opened and closed one by one may all meet it; open
-        # ones are spread by the balancing (two more than the least busy)
+        # kept open: the hash may send connections opened and closed one by
+        # one to the same worker; open ones are spread by the balancing (two
+        # more than the least busy)
         pids = set()
         for _ in range(4):
             conns.append(connect(port))
@@ -530,66 +523,3 @@ def test_no_connection_is_passed_to_a_worker_that_is_not_running():
         for a, b in channels:
             a.close()
             b.close()
-
-
-def test_home_cpus_go_round_the_cpus_this_process_may_use(monkeypatch):
-    monkeypatch.setattr(riffq.prefork.os, "sched_getaffinity", lambda pid: {9, 3, 5}, raising=False)
-    assert [riffq.prefork.home_cpu(i) for i in range(5)] == [3, 5, 9, 3, 5]
-    monkeypatch.delattr(riffq.prefork.socket, "SO_INCOMING_CPU", raising=False)
-    assert riffq.prefork.home_cpu(0) is None
-
-
-def kernel_steers_by_incoming_cpu(two_cpus):
-    """Whether this kernel hands a new connection to the SO_REUSEPORT
-    listener marked with the CPU that handled it (kernels with the late-2022
-    fix of SO_INCOMING_CPU under SO_REUSEPORT); the test below needs it,
-    riffq does not."""
-    from riffq._wire.loop import bind_socket
-    first = bind_socket("127.0.0.1", 0, reuse_port=True, incoming_cpu=two_cpus[0])
-    port = first.getsockname()[1]
-    listeners = [first, bind_socket("127.0.0.1", port, reuse_port=True, incoming_cpu=two_cpus[1])]
-    clients = []
-    try:
-        for sock in listeners:
-            sock.listen(16)
-            sock.settimeout(2)
-        for _ in range(4):
-            for i, cpu in enumerate(two_cpus):
-                with on_cpu(cpu):
-                    clients.append(socket.create_connection(("127.0.0.1", port), timeout=5))
-                try:
-                    listeners[i].accept()[0].close()
-                except socket.timeout:      # it went to the other listener
-                    return False
-        return True
-    finally:
-        for sock in listeners + clients:
-            sock.close()
-
-
-@pytest.mark.skipif(not riffq.prefork.reuse_port_balances(),
-                    reason="SO_INCOMING_CPU steers SO_REUSEPORT sockets on Linux only")
-def test_connections_reach_the_worker_marked_with_their_cpu(serve):
-    """Connections made from one CPU meet one worker, so a client thread and
-    the worker answering it can share a CPU (see prefork's docstring)."""
-    two = cpus()[:2]
-    if len(two) < 2:
-        pytest.skip("needs two CPUs to steer between; this process may use %s" % cpus())
-    if riffq.prefork.home_cpu(0) is None:
-        pytest.skip("this Python has no socket.SO_INCOMING_CPU (it came in 3.11)")
-    if not kernel_steers_by_incoming_cpu(two):
-        pytest.skip("this kernel (%s) does not steer SO_REUSEPORT connections by "
-                    "SO_INCOMING_CPU" % os.uname().release)
-    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2)
-    clients = []
-    try:
-        # alternating CPUs keeps the workers' counts even: nothing is passed on
-        for _ in range(3):
-            for cpu in two:
-                client, _ = raw_session(bg.port, cpu=cpu)
-                clients.append(client)
-                _, conn_id, _ = raw_who(client)
-                assert riffq.prefork.home_cpu((conn_id - 1) % 2) == cpu
-    finally:
-        for client in clients:
-            client.sock.close()

@@ -413,14 +413,11 @@ class Connection:
                 log.exception("error while releasing a connection")
 
 
-def bind_socket(host: str, port: int, reuse_port: bool = False,
-                incoming_cpu: Optional[int] = None) -> socket.socket:
+def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     """A TCP socket bound to ``host:port`` (not yet listening). With
     ``reuse_port`` (SO_REUSEPORT), other sockets of this user may bind the
     same address, and the kernel spreads new connections over those that
-    listen. With ``incoming_cpu`` as well (Linux SO_INCOMING_CPU), the
-    kernel gives this socket the connections whose packets that CPU
-    handles, when it can; where the option is missing, nothing changes."""
+    listen."""
     infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
                                flags=socket.AI_PASSIVE)
     family, _, _, _, addr = infos[0]
@@ -429,11 +426,6 @@ def bind_socket(host: str, port: int, reuse_port: bool = False,
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if reuse_port:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            if incoming_cpu is not None and hasattr(socket, "SO_INCOMING_CPU"):
-                try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_INCOMING_CPU, incoming_cpu)
-                except OSError as exc:
-                    log.debug("SO_INCOMING_CPU %d refused: %s", incoming_cpu, exc)
         if family == socket.AF_INET6:
             try:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
@@ -541,10 +533,10 @@ class EventLoop:
         heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), fn))
 
     def listen(self, host: str, port: int, backlog: int = 1024,
-               reuse_port: bool = False, incoming_cpu: Optional[int] = None) -> Tuple[str, int]:
+               reuse_port: bool = False) -> Tuple[str, int]:
         """Bind and accept on ``host:port``; ``reuse_port`` lets several
         processes each bind their own socket there (see ``bind_socket``)."""
-        sock = bind_socket(host, port, reuse_port, incoming_cpu)
+        sock = bind_socket(host, port, reuse_port)
         sock.listen(backlog)
         return self.add_listener(sock)
 
