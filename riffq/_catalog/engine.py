@@ -249,40 +249,35 @@ class CatalogEngine:
     # -- steps -------------------------------------------------------------------------
     def _translated(self, sql: str) -> Any:
         """The statement's translation; a translation depends on the text
-        alone, so repeated statements reuse it (failures are not kept).
+        alone, so repeated statements reuse it (failures are not kept)."""
+        return self._translated_bound(sql, None)[0]
 
-        Quoted OIDs (psql's ``WHERE c.oid = '16390'``) vary from one table
-        to the next; they are translated as stand-ins, so psql describing
-        another table reuses the translation (see :func:`oid_literal_shape`)."""
+    def _translated_bound(self, sql: str, nargs: Optional[int]) -> Tuple[Any, List[str]]:
+        """The translation, and the values it binds after the statement's
+        own ``nargs`` parameters.
+
+        Quoted OIDs (psql's ``WHERE c.oid = '16390'``) and the names psql
+        looks up vary from one table to the next; they are translated as
+        stand-ins (:func:`oid_literal_shape`), so psql describing another
+        table reuses the translation. Given ``nargs``, they run as
+        parameters where they are whole literals, so the SQL text is the
+        same for every table and SQLite finds the statement prepared (its
+        cache is by text; preparing one of psql's statements costs about a
+        tenth of a millisecond); else they are put back into the text."""
         if len(sql) > TRANSLATED_TEXT_MAX:
-            return self._translate_uncached(sql)
+            return self._translate_uncached(sql), []
         shaped = oid_literal_shape(sql)
         if shaped is not None:
             tr = self._translated_text(shaped[0])
             if isinstance(tr, Translation):
+                template = None if nargs is None else _bound_template(tr.sql, nargs)
+                if template is not None:
+                    return (dataclasses.replace(tr, sql=template[0]),
+                            [shaped[2][i] for i in template[1]])
                 out = shaped[1](tr.sql)
                 if out is not None:
-                    return dataclasses.replace(tr, sql=out)
-        return self._translated_text(sql)
-
-    def _translated_bound(self, sql: str, nargs: int) -> Tuple[Any, List[str]]:
-        """The translation to run, and the values it binds after the
-        statement's own ``nargs``: the OIDs and names that
-        :func:`oid_literal_shape` stood in for run as parameters, so the SQL
-        text is the same for every table and SQLite finds the statement
-        already prepared (its cache is by text; preparing one of psql's
-        statements costs about a tenth of a millisecond)."""
-        if len(sql) <= TRANSLATED_TEXT_MAX:
-            shaped = oid_literal_shape(sql)
-            if shaped is not None:
-                tr = self._translated_text(shaped[0])
-                if isinstance(tr, Translation):
-                    template = _bound_template(tr.sql, nargs)
-                    if template is not None:
-                        values = shaped[2]
-                        return (dataclasses.replace(tr, sql=template[0]),
-                                [values[i] for i in template[1]])
-        return self._translated(sql), []
+                    return dataclasses.replace(tr, sql=out), []
+        return self._translated_text(sql), []
 
     def _translated_text(self, sql: str) -> Any:
         with self._translations_lock:
@@ -549,18 +544,17 @@ _STAND_IN = re.compile(r"(?<!\d)9(\d{9})(?!\d)")
 
 @functools.lru_cache(maxsize=64)
 def oid_literal_shape(sql: str) -> Optional[Tuple[str, Callable[[str], Optional[str]], Tuple[str, ...]]]:
-    """(Kept for the last few texts: routing and translating a statement
-    both ask, and psql's statements are long to scan.)
-
-    ``sql`` with each distinct quoted OID, and each name in a pattern
+    """``sql`` with each distinct quoted OID, and each name in a pattern
     ``'^(name)$'``, replaced by a stand-in (``'9000000000'``,
-    ``'^(9000000001)$'``...), the function putting them back into a
-    translation of it, and the values (``values[i]`` for ``900000000i``).  Both are literals to both translators, which copy
+    ``'^(9000000001)$'``...); the function putting them back into a
+    translation of it; and the values (stand-in ``9000000000 + i`` is
+    ``values[i]``). Both kinds are literals to both translators, which copy
     them through unchanged, so the translation of the stand-in text is the
-    translation of the statement: psql describing another table reuses it.
-    None when there is nothing to replace or the text already holds a
-    stand-in; the put-back gives None if the translation holds a stand-in
-    it cannot attribute, or lost one."""
+    translation of the statement. None when there is nothing to replace or
+    the text already holds a stand-in; the put-back gives None if the
+    translation holds a stand-in it cannot attribute, or lost one. The last
+    few texts are kept: routing and translating a statement both ask, and
+    psql's statements are long to scan."""
     values: List[str] = []
     if _STAND_IN.search(sql) is not None:
         return None
