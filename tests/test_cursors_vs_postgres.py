@@ -12,7 +12,7 @@ import pytest
 
 from pgclient import query
 from test_extended_protocol import SYNC, bind, describe, execute, parse
-from test_extended_vs_postgres import PAIRS, SERIES, assert_same_as_postgres, riffq_port  # noqa: F401 (fixture)
+from test_extended_vs_postgres import PAIRS, SERIES, SET, SHOW, assert_same_as_postgres, riffq_port  # noqa: F401 (fixture)
 
 WALKS = 400
 
@@ -75,6 +75,16 @@ BOUND_PORTALS = {
     "execute part, then fetch": (query("begin") + parse("", SERIES) + bind("p", "", [], [], []) + execute("p", 2)
                                  + SYNC + query("fetch all from p") + query("rollback"), 4),
     "close unrun": (_bound(SERIES) + query("close p") + query("fetch 1 from p") + query("rollback"), 5),
+    # a command's portal is refused, not run: SET takes no effect
+    "fetch from SET": (_bound(SET) + query("fetch 1 from p") + query("rollback") + query(SHOW), 5),
+    "move in SET": (_bound(SET) + query("move 1 in p") + query("rollback"), 4),
+    "extended fetch from SET": (_bound(SET) + _fetch_portal("fetch 1 from p") + query("rollback"), 4),
+    "fetch from executed SET": (query("begin") + parse("", SET) + bind("p", "", [], [], []) + execute("p", 0)
+                                + SYNC + query("fetch 1 from p") + query("rollback"), 4),
+    "fetch from DECLARE": (_bound("declare c cursor for " + SERIES) + query("fetch 1 from p")
+                           + query("rollback"), 4),
+    "fetch from SHOW": (_bound(SHOW) + query("fetch 1 from p") + query("rollback"), 4),
+    "extended fetch from none": (query("begin") + _fetch_portal("fetch 1 from nope") + query("rollback"), 3),
 }
 
 

@@ -395,7 +395,14 @@ class ExtendedProtocol:
                 or (isinstance(portal.stmt.cursor, Fetch) and portal.stmt.cursor.move):
             self.s.host.write(m.no_data())     # described without running (SET has effects)
             return
-        columns = self._cursor_columns(portal.stmt.cursor)
+        op = portal.stmt.cursor
+        if portal.outcome is None and isinstance(op, Fetch):
+            target = self.portals.get(op.name)
+            if not self._runs_for_fetch(target) and self.cannot_fetch(op.name, target) is not None:
+                # as PostgreSQL describes it: no rows; executing it says why
+                self.s.host.write(m.no_data())
+                return
+        columns = self._cursor_columns(op)
         if portal.outcome is None and columns is not None:
             # a FETCH is described by its cursor, without moving it: where it
             # cannot go is found when it is executed, as in PostgreSQL
@@ -495,11 +502,34 @@ class ExtendedProtocol:
         first FETCH or MOVE naming it, as PostgreSQL runs it then (a
         portal and a cursor are one thing there); True when started,
         ``then()`` following once its outcome is known."""
-        if portal is None or portal.outcome is not None or portal.stmt.cursor is not None \
-                or portal.stmt.empty:
+        if not self._runs_for_fetch(portal):
             return False
         self._run_portal(portal, then)
         return True
+
+    def _runs_for_fetch(self, portal: Optional[Portal]) -> bool:
+        return portal is not None and portal.outcome is None and portal.stmt.cursor is None \
+            and not self._returns_nothing(portal.stmt)
+
+    def cannot_fetch(self, name: str, portal: Optional[Portal]) -> Optional[PgError]:
+        """Why a FETCH or MOVE cannot read the portal ``name``, in
+        PostgreSQL's words, or None. A command's portal is refused, not
+        run: it has no rows to give before it runs (SET would take effect)
+        and cannot run again after."""
+        if portal is None:
+            return PgError("34000", 'cursor "%s" does not exist' % name)
+        out = portal.outcome
+        if out is None:
+            if self._returns_nothing(portal.stmt) or isinstance(portal.stmt.cursor, Declare):
+                return PgError("XX000", "unsupported portal strategy")
+            return PgError("34000", 'cursor "%s" does not exist' % name)
+        if out.error is not None:
+            return out.error        # its query failed when a FETCH ran it
+        if out.stream is None:
+            if portal.done:
+                return PgError("55000", 'portal "%s" cannot be run' % name)
+            return PgError("XX000", "unsupported portal strategy")
+        return None
 
     def _run_cursor_portal(self, portal: Portal, then: Any) -> None:
         """DECLARE runs the handler for the cursor's query; FETCH slices it."""
@@ -510,10 +540,9 @@ class ExtendedProtocol:
             cursor = self.portals.get(op.name)
             if self.run_for_fetch(cursor, lambda: self._run_cursor_portal(portal, then)):
                 return
-            if cursor is not None and cursor.outcome is not None and cursor.outcome.error is not None:
-                portal.outcome = Outcome(error=cursor.outcome.error)
-            elif cursor is None or cursor.outcome is None or cursor.outcome.stream is None:
-                portal.outcome = Outcome(error=PgError("34000", 'cursor "%s" does not exist' % op.name))
+            refused = self.cannot_fetch(op.name, cursor)
+            if refused is not None:
+                portal.outcome = Outcome(error=refused)
             elif cursor.fetching is not None and cursor.fetching.unfinished:
                 s.off_loop(cursor.fetching.finish, lambda: self._run_cursor_portal(portal, then))
                 return

@@ -107,10 +107,9 @@ class SimpleQuery:
         portal = s.extended.portals.get(fetch.name)
         if s.extended.run_for_fetch(portal, lambda: self._after_finish(fetch)):
             return True
-        if portal is not None and portal.outcome is not None and portal.outcome.error is not None:
-            raise portal.outcome.error      # its query failed when the FETCH ran it
-        if portal is None or portal.outcome is None or portal.outcome.stream is None:
-            raise PgError("34000", 'cursor "%s" does not exist' % fetch.name)
+        refused = s.extended.cannot_fetch(fetch.name, portal)
+        if refused is not None:
+            raise refused
         if portal.fetching is not None and portal.fetching.unfinished:
             s.off_loop(portal.fetching.finish, lambda: self._after_finish(fetch))
             return True
