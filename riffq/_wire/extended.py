@@ -398,7 +398,7 @@ class ExtendedProtocol:
         op = portal.stmt.cursor
         if portal.outcome is None and isinstance(op, Fetch):
             target = self.portals.get(op.name)
-            if not self._runs_for_fetch(target) and self.cannot_fetch(op.name, target) is not None:
+            if self.cannot_fetch(op.name, target) is not None:
                 # as PostgreSQL describes it: no rows; executing it says why
                 self.s.host.write(m.no_data())
                 return
@@ -513,15 +513,18 @@ class ExtendedProtocol:
 
     def cannot_fetch(self, name: str, portal: Optional[Portal]) -> Optional[PgError]:
         """Why a FETCH or MOVE cannot read the portal ``name``, in
-        PostgreSQL's words, or None. A command's portal is refused, not
-        run: it has no rows to give before it runs (SET would take effect)
-        and cannot run again after."""
+        PostgreSQL's words, or None (for a portal not run yet: one that
+        ``run_for_fetch`` runs). A command's portal is refused, not run: it
+        has no rows to give before it runs (SET would take effect) and
+        cannot run again after."""
         if portal is None:
             return PgError("34000", 'cursor "%s" does not exist' % name)
         out = portal.outcome
         if out is None:
             if self._returns_nothing(portal.stmt) or isinstance(portal.stmt.cursor, Declare):
                 return PgError("XX000", "unsupported portal strategy")
+            if self._runs_for_fetch(portal):
+                return None
             return PgError("34000", 'cursor "%s" does not exist' % name)
         if out.error is not None:
             return out.error        # its query failed when a FETCH ran it
