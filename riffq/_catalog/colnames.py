@@ -20,7 +20,8 @@ from riffq._catalog.translate_types import OutputColumn
 
 __all__ = ["star_columns", "expand_star", "figure_name", "literal_type", "output_column",
            "expr_type", "resolve_column", "output_position", "compared_parameter_type",
-           "typed_comparison", "BOOL_COLUMNS", "Scope", "Subqueries", "tableoid_relation"]
+           "typed_comparison", "BOOL_COLUMNS", "Scope", "Subqueries", "tableoid_relation",
+           "join_owner"]
 
 # A derived table's columns (by name) or the catalog relation a FROM alias names.
 ScopeEntry = Union[str, List[OutputColumn]]
@@ -223,7 +224,8 @@ _PARAM_COMPARED_TYPES = frozenset(["int2", "int4", "int8", "oid", "float4", "flo
 
 def compared_parameter_type(other: A.Expr, scope: Scope,
                             subqueries: Optional[Subqueries] = None) -> Optional[str]:
-    """The type a bare ``$n`` compared with *other* must be cast to, if any.
+    """The type a bare ``$n`` (or a string constant) compared with *other*
+    must be cast to, if any.
 
     PostgreSQL types the parameter after the other side; SQLite receives it
     as text and compares text with a computed number or a 0/1 boolean as
@@ -239,17 +241,24 @@ def compared_parameter_type(other: A.Expr, scope: Scope,
     return kind
 
 
+def untyped(e: A.Expr) -> bool:
+    """A bare ``$n`` or a string constant: PostgreSQL gives it the type of
+    what it is compared with (``indisprimary = 't'``, as psqlODBC writes)."""
+    return isinstance(e, A.Param) or (isinstance(e, A.Lit) and e.kind == "str")
+
+
 def typed_comparison(e: A.Binary, scope: Scope,
                      subqueries: Optional[Subqueries] = None) -> A.Binary:
-    """``x = $1`` with the parameter cast as :func:`compared_parameter_type` says."""
-    param_left = isinstance(e.left, A.Param)
-    if param_left == isinstance(e.right, A.Param):
+    """``x = $1`` or ``x = 't'`` with the untyped side cast as
+    :func:`compared_parameter_type` says."""
+    left_untyped = untyped(e.left)
+    if left_untyped == untyped(e.right):
         return e
-    kind = compared_parameter_type(e.right if param_left else e.left, scope, subqueries)
+    kind = compared_parameter_type(e.right if left_untyped else e.left, scope, subqueries)
     if kind is None:
         return e
-    cast = A.Cast(e.left if param_left else e.right, A.TypeName(kind, kind))
-    return A.Binary(e.op, cast, e.right) if param_left else A.Binary(e.op, e.left, cast)
+    cast = A.Cast(e.left if left_untyped else e.right, A.TypeName(kind, kind))
+    return A.Binary(e.op, cast, e.right) if left_untyped else A.Binary(e.op, e.left, cast)
 
 
 def _common_type(types: List[str]) -> str:
@@ -317,6 +326,31 @@ def resolve_column(parts: List[str], scope: Scope) -> Optional[OutputColumn]:
     if len(found) == 1:
         return found[0]
     return None
+
+
+def join_owner(col: str, scope: Scope) -> Optional[str]:
+    """The one FROM item so far that has a column ``col``, for an
+    unqualified name in a join condition. PostgreSQL looks such a name up
+    among the join's own inputs only, SQLite among every item of the FROM:
+    psqlODBC's SQLForeignKeys names ``conkey`` of its subquery in a join
+    nested inside one with ``pg_constraint``, which has a ``conkey`` too.
+    The items a join condition is emitted after are exactly its inputs (and
+    the FROM items before it, which PostgreSQL would not let it name).
+    None when none or several have it, or a relation's columns are unknown:
+    the name is then left to SQLite as written."""
+    owners = []
+    for alias, entry in scope.items():
+        if isinstance(entry, str):
+            known = catalog_columns(entry)
+            if known is None:
+                return None
+            if col in known:
+                owners.append(alias)
+        elif entry is None:
+            return None
+        elif any(c.name == col for c in entry):
+            owners.append(alias)
+    return owners[0] if len(owners) == 1 else None
 
 
 def output_column(item: A.SelectItem, scope: Scope, subqueries: Optional[Subqueries] = None

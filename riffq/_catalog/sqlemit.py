@@ -16,8 +16,8 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from riffq._catalog import sqlast as A
 from riffq._catalog.coltypes import function_type
-from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, literal_type,
-                                    output_column, output_position, resolve_column,
+from riffq._catalog.colnames import (Scope, expr_type, figure_name, first_select, join_owner,
+                                    literal_type, output_column, output_position, resolve_column,
                                     star_columns, tableoid_relation, typed_comparison)
 from riffq._catalog.translate_srf import (SrfCall, SrfElement, element_sql, from_aliases,
                                           grouped_items_ok, has_aggregate, plan_srfs,
@@ -123,6 +123,8 @@ class Emitter:
         self.srf_count = 0
         # Output columns of the subqueries emitted so far, for result typing.
         self.subquery_cols: Dict[int, Optional[List[OutputColumn]]] = {}
+        # The FROM scope whose join condition is being emitted (see join_owner).
+        self.join_scope: Optional[Scope] = None
 
     # ---- queries --------------------------------------------------------
     def query(self, q: A.Query) -> Tuple[str, Optional[List[OutputColumn]]]:
@@ -294,7 +296,11 @@ class Emitter:
                   "right": "RIGHT JOIN", "full": "FULL JOIN"}[f.kind]
             sql = "%s %s %s" % (left, kw, right)
             if f.on is not None:
-                sql += " ON " + self.expr(f.on)
+                saved, self.join_scope = self.join_scope, scope
+                try:
+                    sql += " ON " + self.expr(f.on)
+                finally:
+                    self.join_scope = saved
             elif f.using:
                 sql += " USING (%s)" % ", ".join(map(quote_ident, f.using))
             return "(%s)" % sql if f.kind != "cross" else sql
@@ -436,6 +442,11 @@ class Emitter:
         relation = tableoid_relation(e.parts, self.scopes)
         if relation is not None:
             return "pg_tableoid(%s)" % quote_literal(relation)
+        if len(e.parts) == 1 and self.join_scope is not None and self.scopes \
+                and self.scopes[-1] is self.join_scope:
+            owner = join_owner(e.parts[0], self.join_scope)
+            if owner is not None:
+                return "%s.%s" % (quote_ident(owner), quote_ident(e.parts[0]))
         parts = e.parts[-3:]
         return ".".join(quote_ident(p) for p in parts)
 

@@ -6,7 +6,7 @@ not recognised raises ``UnsupportedSql`` rather than being guessed at.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from riffq._catalog import sqlast as A
 from riffq._catalog.sqlparse_expr import RESERVED as _RESERVED
@@ -16,8 +16,15 @@ from riffq._catalog.translate_types import UnsupportedSql, unsupported
 __all__ = ["parse_statement", "canonical_type"]
 
 
+#: Words after a parenthesized group that make it part of a query.
+_QUERY_TAIL = frozenset(("union", "intersect", "except", "order", "limit", "offset", "fetch", "for"))
+
+
 class Parser(ExprParser):
     """One statement's tokens and a cursor over them."""
+
+    #: ``(`` index -> matching ``)`` index, made by ``matching_paren``
+    _pairs: Optional[Dict[int, int]] = None
 
     # ---- statements -----------------------------------------------------
     def statement(self) -> A.Query:
@@ -225,12 +232,13 @@ class Parser(ExprParser):
         if self.at_word("lateral"):
             raise unsupported("LATERAL")
         if self.accept("punct", "("):
-            if self.at_word("select", "values", "with", "table") or self.at("punct", "("):
-                q = self.query()
-                self.expect("punct", ")")
-                alias, cols = self.alias_clause()
-                return A.SubqueryRef(q, alias, cols)
+            if self.at_word("select", "values", "with", "table"):
+                return self.subquery_ref()
+            if self.at("punct", "(") and self.opens_query(self.i):
+                return self.subquery_ref()
             inner = self.joined()
+            if not isinstance(inner, A.Join):
+                self.error()        # ``(pg_class c)``: PostgreSQL's grammar has no such item
             self.expect("punct", ")")
             if self.alias_clause()[0] is not None:
                 raise unsupported("aliased parenthesized joins")
@@ -256,6 +264,53 @@ class Parser(ExprParser):
             raise unsupported("TABLESAMPLE")
         alias, cols = self.alias_clause()
         return A.TableRef(schema, name, alias, cols)
+
+    def opens_query(self, at: int) -> bool:
+        """Whether the ``(`` at token ``at``, inside a ``(`` that opens a
+        FROM item, begins a query rather than a join written in
+        parentheses. psqlODBC nests its joins so (``from ((pg_class c join
+        ...) join ...)``, ``(((select ...) ref join ...) join ...)``), and
+        ``((select ...))`` is a query. What follows the group's closing
+        parenthesis tells: a set operation or a query's tail belongs to a
+        query; an alias or a join to a join; another ``)`` says the group
+        itself decides. Decided by looking ahead, once per level, rather
+        than by trying one reading and then the other, which costs the
+        square of the nesting."""
+        toks = self.toks
+        while True:
+            close = self.matching_paren(at)
+            after = toks[close + 1] if close is not None and close + 1 < len(toks) else toks[-1]
+            if not (after[0] == "punct" and after[1] == ")"):
+                return after[0] == "word" and after[1] in _QUERY_TAIL
+            # ``( (...) )``: the inner group alone decides
+            inner = toks[at + 1]
+            if inner[0] == "word" and inner[1] in ("select", "values", "with", "table"):
+                return True
+            if not (inner[0] == "punct" and inner[1] == "("):
+                return False
+            at += 1
+
+    def matching_paren(self, at: int) -> Optional[int]:
+        """Index of the ``)`` closing the ``(`` at token ``at``; None if
+        none does. Every pair is found in one pass, the first time asked."""
+        pairs = self._pairs
+        if pairs is None:
+            pairs = self._pairs = {}
+            opened: List[int] = []
+            for j, tok in enumerate(self.toks):
+                if tok[0] == "punct":
+                    if tok[1] == "(":
+                        opened.append(j)
+                    elif tok[1] == ")" and opened:
+                        pairs[opened.pop()] = j
+        return pairs.get(at)
+
+    def subquery_ref(self) -> A.SubqueryRef:
+        """``select ...) alias``, the opening parenthesis already read."""
+        q = self.query()
+        self.expect("punct", ")")
+        alias, cols = self.alias_clause()
+        return A.SubqueryRef(q, alias, cols)
 
     def alias_clause(self) -> Tuple[Optional[str], List[str]]:
         if self.accept_word("as"):

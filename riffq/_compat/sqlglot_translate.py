@@ -128,6 +128,27 @@ def _parse_error_state(message: str) -> str:
     return "42601"
 
 
+def _as_operand(rewritten: "exp.Expression", original: "exp.Expression") -> "exp.Expression":
+    """A set operation's operand as SQLite takes it: a query with its own
+    WITH, ORDER BY, LIMIT or OFFSET, or itself a set operation, read
+    through ``select * from (...)``."""
+    if isinstance(original, exp.SetOperation) or any(
+            original.args.get(k) is not None for k in ("with_", "order", "limit", "offset")):
+        return exp.select("*").from_(exp.Subquery(this=rewritten))
+    return rewritten
+
+
+def _parenthesized_join(f: "exp.Subquery") -> bool:
+    """Whether parentheses in FROM hold a join (or one table) rather than
+    a query: what they hold carries joins, or is a table, or is itself
+    such parentheses."""
+    while isinstance(f, exp.Subquery):
+        if f.args.get("joins"):
+            return True
+        f = f.this
+    return isinstance(f, exp.Table)
+
+
 class _Translator(ExprRewriter):
     """One statement's rewrite: relations read, CTEs and FROM scopes in force."""
 
@@ -141,6 +162,9 @@ class _Translator(ExprRewriter):
         self.stars: Dict[int, List[str]] = {}
         # Output columns of every query rewritten so far, for result typing.
         self.described: Described = {}
+        # The FROM scope whose join condition is being rewritten
+        # (``colnames.join_owner``).
+        self.join_scope: Optional[Scope] = None
 
     # ---- queries --------------------------------------------------------
     def query(self, q: "exp.Expression") -> Tuple["exp.Expression",
@@ -192,15 +216,21 @@ class _Translator(ExprRewriter):
             frame[name] = cols or []
 
     def set_operation(self, q: "exp.SetOperation") -> Optional[List[OutputColumn]]:
-        left, cols = self.query(q.this)
-        q.set("this", left)
+        left = q.this
+        if isinstance(left, exp.Subquery):
+            # ``(select ...) union ...``: SQLite has no parenthesized operands
+            rewritten, cols = self.query(left.this)
+            q.set("this", _as_operand(rewritten, left.this))
+        else:
+            rewritten, cols = self.query(left)
+            q.set("this", rewritten)
         right = q.expression
-        wrap = isinstance(right, (exp.SetOperation, exp.Subquery)) or any(
-            right.args.get(k) is not None for k in ("with_", "order", "limit", "offset"))
         inner = right.this if isinstance(right, exp.Subquery) else right
         rewritten, _ = self.query(inner)
-        if wrap:
+        if isinstance(right, (exp.SetOperation, exp.Subquery)):
             rewritten = exp.select("*").from_(exp.Subquery(this=rewritten))
+        else:
+            rewritten = _as_operand(rewritten, inner)
         q.set("expression", rewritten)
         return cols
 
@@ -280,8 +310,27 @@ class _Translator(ExprRewriter):
     # ---- FROM -----------------------------------------------------------
     def from_item(self, f: "exp.Expression", scope: Scope, stars: List[Tuple[str, str]]
                   ) -> "exp.Expression":
+        joins = f.args.get("joins") if isinstance(f, (exp.Table, exp.Subquery)) else None
+        if joins:
+            # an item with the joins that follow it inside parentheses:
+            # sqlglot's reading of ``((select ...) ref join ...)`` and of
+            # ``((pg_class c join ...) join ...)``, as psqlODBC writes them
+            f.set("joins", None)
+            item = self.from_item(f, scope, stars)
+            for join in joins:
+                self.join(join, scope, stars)
+            item.set("joins", joins)
+            return item
         if isinstance(f, exp.Table) and isinstance(f.this, exp.Identifier):
             return self.table(f, scope, stars)
+        if isinstance(f, exp.Subquery) and _parenthesized_join(f):
+            if isinstance(f.this, exp.Table) and not f.this.args.get("joins"):
+                # ``(pg_class c)``: PostgreSQL's grammar has no such item
+                raise UnsupportedSql("42601", 'syntax error at or near ")"')
+            if f.args.get("alias") is not None:
+                raise unsupported("aliased parenthesized joins")
+            f.set("this", self.from_item(f.this, scope, stars))
+            return f
         if isinstance(f, exp.Subquery):
             return self.derived(f, scope)
         if isinstance(f, exp.Values):
@@ -297,7 +346,11 @@ class _Translator(ExprRewriter):
     def join(self, j: "exp.Join", scope: Scope, stars: List[Tuple[str, str]]) -> None:
         j.set("this", self.from_item(j.this, scope, stars))
         if j.args.get("on") is not None:
-            j.set("on", self.expr(j.args["on"]))
+            saved, self.join_scope = self.join_scope, scope
+            try:
+                j.set("on", self.expr(j.args["on"]))
+            finally:
+                self.join_scope = saved
 
     def table(self, t: "exp.Table", scope: Scope, stars: List[Tuple[str, str]]
               ) -> "exp.Expression":

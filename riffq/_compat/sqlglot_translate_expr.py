@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from riffq._catalog.colnames import (Scope, compared_parameter_type, resolve_column,
-                                     tableoid_relation)
+from riffq._catalog.colnames import (Scope, compared_parameter_type, join_owner,
+                                     resolve_column, tableoid_relation)
 from riffq._catalog.sqlemit import (FUNCTION_RENAMES, KEYWORD_FUNCTIONS, QUANTIFIED_OPS,
                                     SET_RETURNING, VECTOR_COLUMNS)
 # The built-in emitter's rule for when a cast needs its operand's type.
@@ -151,8 +151,8 @@ class ExprRewriter:
         quantifier = _quantifier(e.args.get("expression"))
         if type(e) in _COMPARISONS and quantifier is not None:
             return self.quantified(_COMPARISONS[type(e)], e.this, *quantifier)
-        if type(e) in _COMPARISONS and _is_param(e.this) != _is_param(e.expression):
-            return self.typed_parameter(e)
+        if type(e) in _COMPARISONS and _is_untyped(e.this) != _is_untyped(e.expression):
+            return self.typed_operand(e)
         if isinstance(e, (exp.Like, exp.ILike)) and quantifier is not None:
             op = "ilike" if isinstance(e, exp.ILike) else "like"
             result = self.quantified(op, e.this, *quantifier)
@@ -175,9 +175,10 @@ class ExprRewriter:
             return exp.Limit(expression=self.expr(e.expression))
         return None
 
-    def typed_parameter(self, e: "exp.Expression") -> Optional["exp.Expression"]:
-        """``x = $1``: the parameter takes x's type (``colnames.compared_parameter_type``)."""
-        param_key = "this" if _is_param(e.this) else "expression"
+    def typed_operand(self, e: "exp.Expression") -> Optional["exp.Expression"]:
+        """``x = $1`` or ``x = 't'``: the parameter or string constant takes
+        x's type (``colnames.compared_parameter_type``)."""
+        param_key = "this" if _is_untyped(e.this) else "expression"
         other_key = "expression" if param_key == "this" else "this"
         other = Typed(e.args[other_key])
         kind = compared_parameter_type(other.node, self.scope, other.subqueries(self.described))
@@ -207,6 +208,13 @@ class ExprRewriter:
                 for rewrites in frame.values():
                     if parts[0] in rewrites:
                         return rewrites[parts[0]].copy()
+        join_scope = self.join_scope
+        if len(parts) == 1 and join_scope is not None and self.scopes and \
+                self.scopes[-1] is join_scope:
+            owner = join_owner(parts[0], join_scope)
+            if owner is not None:
+                return exp.column(exp.to_identifier(parts[0], quoted=True),
+                                  table=exp.to_identifier(owner, quoted=True))
         return e
 
     def cast(self, e: "exp.Cast") -> "exp.Expression":
@@ -443,8 +451,10 @@ def _quantifier(e: Optional["exp.Expression"]) -> Optional[Tuple[str, "exp.Expre
     return None
 
 
-def _is_param(e: Optional["exp.Expression"]) -> bool:
-    return isinstance(e, (exp.Parameter, exp.Placeholder))
+def _is_untyped(e: Optional["exp.Expression"]) -> bool:
+    """``colnames.untyped``: a parameter or a string constant."""
+    return isinstance(e, (exp.Parameter, exp.Placeholder)) or (
+        isinstance(e, exp.Literal) and e.is_string)
 
 
 def _is_array(e: "exp.Expression") -> bool:
