@@ -18,11 +18,16 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# psql and a PostgreSQL server are real test peers (differential tests).
+# psql and a PostgreSQL server are real test peers (differential tests);
+# psqlODBC (with unixODBC) is the ODBC client of tests/test_catalog_odbc.py.
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then \
 		echo "installing PostgreSQL (server and psql) for the tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-client >/dev/null; \
+	fi
+	@if ! odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1; then \
+		echo "installing psqlODBC and unixODBC for the ODBC client tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq odbc-postgresql unixodbc >/dev/null; \
 	fi
 
 test: $(STAMP) system-deps

@@ -53,6 +53,8 @@ RUN_BY: Dict[Key, str] = {
     ("Cursors", 0): "test_cursors_block_reads_a_binary_server_cursor",
     ("Catalog emulation: browsing with psql, DBeaver, SQLAlchemy", 0):
         "test_readme_catalog.py::test_readme_catalog_example",
+    ("Catalog emulation: browsing with psql, DBeaver, SQLAlchemy", 1):
+        "test_readme_catalog.py::test_readme_odbc_block_lists_what_the_example_registered",
     ("Using all cores", 0): "test_workers.py::test_readme_example_serves_from_its_workers",
     ("Authentication", 0): "test_authentication_block_checks_scram_itself",
     ("TLS", 0): "test_tls_block_with_the_readme_self_signed_certificate",

@@ -22,8 +22,8 @@ Usage (from the repository root, with the test venv's Python)::
         [--pgcli-python /path/to/venv-with-pgcli/bin/python] [--out tests/catalog_corpus]
 
 Needs: PostgreSQL server binaries, psql, a JDK and the pgjdbc jar (as the
-JDBC tests find it), sqlalchemy, psycopg, psycopg2, asyncpg in this Python,
-and pgcli in ``--pgcli-python`` (a separate venv keeps pgcli's dependencies
+JDBC tests find it), sqlalchemy, psycopg, psycopg2, asyncpg and pyodbc in this
+Python, psqlODBC registered with unixODBC (Debian's odbc-postgresql), and pgcli in ``--pgcli-python`` (a separate venv keeps pgcli's dependencies
 out of the test environment).  A tool that is missing is reported and
 skipped; its corpus file is left as it was.
 """
@@ -217,6 +217,28 @@ def drive_psycopg(pg: pg_fixture.RealPostgres) -> None:
         RangeInfo.fetch(conn, "int4range")
 
 
+def drive_psqlodbc(pg: pg_fixture.RealPostgres) -> None:
+    """Every catalog call of ``tests/odbc_probe.py`` through pyodbc and
+    psqlODBC's Unicode driver, each under its own application_name."""
+    try:
+        import pyodbc
+    except ImportError:
+        raise ToolMissing("pyodbc is not installed") from None
+    import odbc_probe
+    if odbc_probe.DRIVER not in pyodbc.drivers():
+        raise ToolMissing("psqlODBC's %r driver is not registered" % odbc_probe.DRIVER)
+    params = {"host": pg.host, "port": str(pg.port), "dbname": DATABASE, "user": pg.user}
+    conn = pyodbc.connect(odbc_probe.connection_string(params), autocommit=True, timeout=10)
+    try:
+        for label, call in odbc_probe.CALLS:
+            if label.endswith(odbc_probe.DATA_TABLE.name):
+                continue        # the client tests' table, not the corpus schema's
+            conn.cursor().execute("SET application_name = '%s'" % app("psqlodbc", label))
+            call(conn.cursor()).fetchall()
+    finally:
+        conn.close()
+
+
 PGCLI_SCRIPT = r"""
 import sys
 from pgcli.pgexecute import PGExecute
@@ -333,7 +355,7 @@ def build_corpus(logged: List[Dict[str, object]], ids: OidIdentities) -> Dict[st
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tools", default="psql,jdbc,sqlalchemy,asyncpg,psycopg,pgcli")
+    parser.add_argument("--tools", default="psql,jdbc,sqlalchemy,asyncpg,psycopg,psqlodbc,pgcli")
     parser.add_argument("--pgcli-python", default=os.environ.get("PGCLI_PYTHON"))
     parser.add_argument("--out", default=os.path.join(TESTS, "catalog_corpus"))
     parser.add_argument("--keep-log", metavar="PATH",
@@ -342,7 +364,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     tools = [t for t in args.tools.split(",") if t]
     drivers = {
         "psql": drive_psql, "jdbc": drive_jdbc, "sqlalchemy": drive_sqlalchemy,
-        "asyncpg": drive_asyncpg, "psycopg": drive_psycopg,
+        "asyncpg": drive_asyncpg, "psycopg": drive_psycopg, "psqlodbc": drive_psqlodbc,
         "pgcli": lambda pg: drive_pgcli(pg, args.pgcli_python),
     }
     unknown = [t for t in tools if t not in drivers]

@@ -1,0 +1,114 @@
+"""psqlODBC, the ODBC driver behind Excel, Power BI and most BI tools'
+generic PostgreSQL connections, answered by riffq as PostgreSQL 15 answers it.
+
+pyodbc drives the machine's psqlODBC (Debian's ``odbc-postgresql``, its
+Unicode driver) through unixODBC against real PostgreSQL 15 and against
+riffq holding the same schema (``catalog_servers``, both translators), in
+a process of its own (``odbc_probe``). Each catalog function a tool calls
+to browse a database (SQLTables, SQLColumns, SQLPrimaryKeys,
+SQLForeignKeys both ways, SQLStatistics, SQLSpecialColumns, SQLGetTypeInfo,
+SQLProcedures, SQLProcedureColumns) must return the same rows, normalised
+only by ``catalog_compare.RULES``; and the data table's rows must reach the
+application as the same Python values.
+
+psqlODBC writes its catalog queries in forms psql and pgjdbc do not use:
+joins nested in parentheses (``from ((pg_class c join ...) join ...)``,
+``(((select ...) ref join ...) join ...)``), and a join condition naming
+an unqualified column that a relation joined later also has.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import catalog_servers
+from catalog_clients import DATA_ROWS, DataHandler, create_data_table, register_data_table
+from catalog_compare import OID, Answer, ServerContext, compare_answers, normalise
+from odbc_probe import ALL_RELATIONS, CALLS, NO_DRIVER
+
+pytestmark = pytest.mark.catalog_engine
+
+pytest.importorskip("pyodbc", reason="pyodbc is not installed: `make test` installs the test extras")
+
+#: Columns of psqlODBC's answers that hold an OID although the ODBC result
+#: does not say so: SQLColumns' ``table oid`` is the pg_class row's OID,
+#: which the ``user-oid`` rule turns into the relation's name on each server.
+OID_COLUMNS = {"table oid"}
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "odbc_probe.py")
+
+
+def probe(conninfo: str) -> dict:
+    """``odbc_probe``'s answers for one server (see there why a process)."""
+    res = subprocess.run([sys.executable, PROBE, conninfo], capture_output=True, text=True,
+                         timeout=300)
+    if res.returncode == NO_DRIVER:
+        pytest.skip(res.stderr.strip())
+    assert res.returncode == 0, "the ODBC probe failed (exit status %d):\n%s" % (
+        res.returncode, res.stderr[-3000:])
+    return json.loads(res.stdout)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with catalog_servers.postgres_target(create_data_table) as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def odbc_postgres(postgres):
+    return probe(postgres.conninfo)
+
+
+@pytest.fixture(scope="module", params=catalog_servers.TRANSLATORS)
+def riffq(request, postgres):
+    version = catalog_servers.server_version(postgres.conninfo)
+    with catalog_servers.riffq_target(request.param, version, DataHandler(),
+                                      register_data_table) as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def odbc_riffq(riffq):
+    return probe(riffq.conninfo)
+
+
+def as_answer(result, ids) -> Answer:
+    columns, rows = result
+    return normalise(Answer([(label, OID if label in OID_COLUMNS else 0) for label in columns],
+                            [tuple(row) for row in rows]), ServerContext(ids))
+
+
+@pytest.mark.parametrize("call", [label for label, _ in CALLS])
+def test_odbc_catalog_function_agrees_with_postgres(call, postgres, riffq, odbc_postgres,
+                                                    odbc_riffq):
+    expected, actual = odbc_postgres[call], odbc_riffq[call]
+    assert expected[0] != "ERROR", "PostgreSQL failed %s: %s" % (call, expected[1])
+    assert actual[0] != "ERROR", "riffq (%s) failed %s: %s" % (riffq.label, call, actual[1])
+    assert actual[0] == expected[0], "result columns differ"
+    diffs = compare_answers(as_answer(expected, postgres.ids), as_answer(actual, riffq.ids),
+                            list(range(len(expected[0]))))
+    assert not diffs, "%s on %s:\n%s" % (call, riffq.label, "\n".join(diffs))
+
+
+def test_odbc_catalog_calls_find_the_schema(odbc_postgres):
+    """The comparison above compares something: PostgreSQL's own answers
+    hold the schema's tables, columns and keys."""
+    tables = {(r[1], r[2]) for r in odbc_postgres["SQLTables"][1]}
+    assert {(rel.schema, rel.name) for rel in ALL_RELATIONS} <= tables
+    assert odbc_postgres["SQLColumns:sales.orders"][1]
+    assert odbc_postgres["SQLForeignKeys:public.customers"][1]
+    assert odbc_postgres["SQLForeignKeys:referencing sales.orders"][1]
+    assert odbc_postgres["SQLStatistics:sales.order_lines"][1]
+    assert odbc_postgres["SQLProcedureColumns:lower"][1]
+
+
+def test_odbc_reads_the_data_table_as_from_postgres(odbc_postgres, odbc_riffq):
+    """Every typed value and NULL reaches the application as the same
+    Python value (type and repr), under the same column names and types."""
+    assert odbc_riffq["data"][0] == odbc_postgres["data"][0]
+    assert odbc_riffq["data"][1] == odbc_postgres["data"][1]
+    assert len(odbc_riffq["data"][1]) == len(DATA_ROWS)
