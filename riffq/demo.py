@@ -4,15 +4,20 @@ It needs nothing but the standard library: the data lives in an in-memory
 SQLite database created at start, each client gets its own SQLite
 connection, and answers use the dependency-free ``(schema_desc, rows)``
 result form. Connect with ``psql -h 127.0.0.1 -p 5433 -U demo``.
+
+Catalog emulation is on, fed by a lazy source that reads SQLite's own
+schema on every catalog statement: psql's ``\dt`` and ``\d cities``,
+DBeaver's or an ODBC tool's table browser see the SQLite tables, including
+those a client created a moment ago, in whatever database they connected to.
 """
 from __future__ import annotations
 
 import argparse
-
 import logging
 import sqlite3
 import sys
-from typing import Any, Optional, Sequence
+import zlib
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import riffq
 
@@ -67,6 +72,63 @@ class DemoConnection(riffq.BaseConnection):
         callback(True)
 
 
+#: PostgreSQL type OIDs for SQLite's declared column types, by SQLite's own
+#: affinity rules (a declared type containing INT is an integer...);
+#: anything else, or no declared type, is text.
+_AFFINITY_TYPES = (("INT", 20), ("CHAR", 25), ("CLOB", 25), ("TEXT", 25), ("BLOB", 17),
+                   ("REAL", 701), ("FLOA", 701), ("DOUB", 701), ("BOOL", 16),
+                   ("TIMESTAMP", 1114), ("DATETIME", 1114), ("DATE", 1082),
+                   ("NUMERIC", 1700), ("DECIMAL", 1700))
+
+
+def _type_oid(declared: str) -> int:
+    declared = declared.upper()
+    for fragment, oid in _AFFINITY_TYPES:
+        if fragment in declared:
+            return oid
+    return 25
+
+
+def _oid(kind: str, name: str) -> int:
+    """A user-object OID that stays the same for the same name."""
+    return 16384 + zlib.crc32(("%s:%s" % (kind, name)).encode()) % (2 ** 31 - 16384)
+
+
+class SqliteCatalog:
+    """The lazy catalog source (``set_lazy_catalog``): SQLite's tables and
+    views as the ``public`` schema's, asked afresh on every catalog
+    statement through a connection of its own."""
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> List[Any]:
+        db = sqlite3.connect(_database(), uri=True)
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
+    def databases(self, cb: Callable[[List[Dict[str, Any]]], None]) -> None:
+        cb([{"oid": _oid("database", "demo"), "name": "demo"}])
+
+    def schemas(self, database: str, cb: Callable[[List[Dict[str, Any]]], None]) -> None:
+        cb([])      # public is built in
+
+    def relations(self, database: str, schema: str,
+                  cb: Callable[[List[Dict[str, Any]]], None]) -> None:
+        if schema != "public":
+            cb([])
+            return
+        rows = self._read("select name, type from sqlite_master where type in ('table', 'view') "
+                          "and name not like 'sqlite_%' order by name")
+        cb([{"oid": _oid("table", name), "name": name, "reltype_oid": _oid("type", name),
+             "kind": kind} for name, kind in rows])
+
+    def columns(self, database: str, schema: str, relation: str,
+                cb: Callable[[List[Dict[str, Any]]], None]) -> None:
+        rows = self._read("select name, type, \"notnull\", pk from pragma_table_info(?)", (relation,))
+        cb([{"name": name, "type_oid": _type_oid(declared or ""), "nullable": not (notnull or pk)}
+            for name, declared, notnull, pk in rows])
+
+
 def _sqlstate(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "no such table" in text:
@@ -86,11 +148,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     keeper = sqlite3.connect(_database(), uri=True)   # keeps the shared database alive
     keeper.executescript(_SEED)
     server = riffq.RiffqServer(args.listen, connection_cls=DemoConnection)
+    server.set_lazy_catalog(SqliteCatalog())
     host, port = riffq.server.parse_listen_addr(args.listen)
     print("riffq demo server on %s:%s (SQLite, in memory). Try:\n"
-          "  psql -h %s -p %s -U demo -c 'select * from cities'\nCtrl-C stops it." % (host, port, host, port))
+          "  psql -h %s -p %s -U demo -c 'select * from cities'\n"
+          "  psql -h %s -p %s -U demo -c '\\d cities'\nCtrl-C stops it."
+          % (host, port, host, port, host, port))
     sys.stdout.flush()
-    server.start()
+    server.start(catalog_emulation=True)
     keeper.close()
 
 

@@ -210,6 +210,18 @@ def test_demo_server_answers_psql(tmp_path):
         assert out.stdout.splitlines() == ["Amsterdam|921402", "Berlin|3755251"]
         out = run_psql(port, "-c", "select * from nowhere", user="demo")
         assert "no such table: nowhere" in out.stderr
+        # its catalog is SQLite's own schema, read live, in any database
+        out = run_psql(port, "-At", "-c", r"\dt", user="demo", dbname="demo")
+        assert out.stdout.splitlines() == ["public|cities|table|postgres",
+                                           "public|measurements|table|postgres"], out.stderr
+        out = run_psql(port, "-At", "-c", r"\d measurements", user="demo", dbname="demo")
+        assert out.stdout.splitlines() == ["city_id|bigint|||", "taken_at|timestamp without time zone|||",
+                                           "celsius|double precision|||"], out.stderr
+        out = run_psql(port, "-c", "create table notes (id integer primary key, body text not null)",
+                       user="demo")
+        assert out.returncode == 0, out.stderr
+        out = run_psql(port, "-At", "-c", r"\d notes", dbname="postgres", user="demo")
+        assert out.stdout.splitlines() == ["id|bigint||not null|", "body|text||not null|"], out.stderr
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0

@@ -222,12 +222,19 @@ def test_demo_psql_line_against_make_run(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_listening(port, proc)
-        argv = shlex.split(sh_line("psql -h 127.0.0.1 -p 5433 -U demo"))
-        argv[argv.index("5433")] = str(port)
-        out = subprocess.run([psql_path(), "-X", "-w"] + argv[1:], capture_output=True, text=True,
-                             timeout=30, env=dict(os.environ, PGCONNECT_TIMEOUT="10"))
-        assert out.returncode == 0, out.stderr
-        assert re.search(r"Amsterdam\s*\|\s*921402", out.stdout) and "(4 rows)" in out.stdout, out.stdout
+
+        def run_line(prefix):
+            argv = shlex.split(sh_line(prefix).split("#")[0])
+            argv[argv.index("5433")] = str(port)
+            out = subprocess.run([psql_path(), "-X", "-w"] + argv[1:], capture_output=True,
+                                 text=True, timeout=30, env=dict(os.environ, PGCONNECT_TIMEOUT="10"))
+            assert out.returncode == 0, out.stderr
+            return out.stdout
+        out = run_line("psql -h 127.0.0.1 -p 5433 -U demo -c 'select")
+        assert re.search(r"Amsterdam\s*\|\s*921402", out) and "(4 rows)" in out, out
+        out = run_line("psql -h 127.0.0.1 -p 5433 -U demo -c '\\d")
+        assert 'Table "public.cities"' in out, out
+        assert re.search(r"population\s*\|\s*bigint", out) and re.search(r"founded\s*\|\s*date", out)
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
