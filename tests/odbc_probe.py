@@ -2,7 +2,8 @@
 
 ``python tests/odbc_probe.py CONNINFO`` connects through pyodbc and the
 machine's psqlODBC Unicode driver, makes every catalog call of ``CALLS``
-and reads ``DATA_QUERY``, and prints the answers as one JSON object.
+and reads ``DATA_QUERY``, once per connection mode of ``MODES``, and
+prints the answers as one JSON object.
 ``test_catalog_odbc.py`` runs it once per server. A process of its own,
 because psqlODBC 13 dies of a segmentation fault when a server answers
 one of SQLProcedureColumns' statements with an error: that must fail the
@@ -38,7 +39,10 @@ def _calls() -> List[Tuple[str, Call]]:
         ("SQLGetTypeInfo", lambda cur: cur.getTypeInfo()),
         ("SQLProcedures:public", lambda cur: cur.procedures(schema="public")),
         ("SQLProcedures:lower", lambda cur: cur.procedures(procedure="lower")),
-        ("SQLProcedureColumns:lower", lambda cur: cur.procedureColumns(procedure="lower"))]
+        ("SQLProcedureColumns:lower", lambda cur: cur.procedureColumns(procedure="lower")),
+        ("query:pg_class", lambda cur: cur.execute(
+            "select relname, relkind, relnatts from pg_catalog.pg_class where relnamespace = "
+            "'pg_catalog'::regnamespace and relkind = 'r' order by relname"))]
     for rel in ALL_RELATIONS:
         t, s = rel.name, rel.schema
         qualified = "%s.%s" % (s, t)
@@ -58,20 +62,27 @@ def _calls() -> List[Tuple[str, Call]]:
 CALLS = _calls()
 
 
-def connection_string(params: Dict[str, str]) -> str:
+#: Connection options of each way the probe reads: psqlODBC's defaults, and
+#: UseDeclareFetch (a BI tool's setting for large results), which reads
+#: every SELECT through DECLARE ... CURSOR and FETCH, here 3 rows at a time.
+MODES = {"default": "", "declare-fetch": "UseDeclareFetch=1;Fetch=3"}
+
+
+def connection_string(params: Dict[str, str], options: str = "") -> str:
     """psqlODBC's Unicode driver, its communication log off (Debian's
     odbcinst.ini turns it on, writing a file into /tmp per connection)."""
-    return ("DRIVER={%s};SERVER=%s;PORT=%s;DATABASE=%s;UID=%s;PWD=unused;CommLog=0;Debug=0"
-            % (DRIVER, params["host"], params["port"], params["dbname"], params["user"]))
+    return ("DRIVER={%s};SERVER=%s;PORT=%s;DATABASE=%s;UID=%s;PWD=unused;CommLog=0;Debug=0;%s"
+            % (DRIVER, params["host"], params["port"], params["dbname"], params["user"], options))
 
 
-def answers(conninfo: str) -> Dict[str, Any]:
+def answers(conninfo: str, options: str) -> Dict[str, Any]:
     """Every call's [column labels, rows as text] or ["ERROR", message];
     under "data", the data table's [[label, Python type name]...] and its
-    rows as (type name, repr) pairs."""
+    rows as (type name, repr) pairs. In a transaction: a cursor that
+    DECLARE makes without HOLD needs one."""
     import pyodbc
     params = dict(item.split("=", 1) for item in conninfo.split())
-    conn = pyodbc.connect(connection_string(params), autocommit=True, timeout=10)
+    conn = pyodbc.connect(connection_string(params, options), autocommit=False, timeout=10)
     try:
         out: Dict[str, Any] = {}
         for label, call in CALLS:
@@ -96,7 +107,7 @@ def main() -> None:
         print("psqlODBC's %r driver is not registered with unixODBC (drivers: %r); `make test` "
               "installs Debian's odbc-postgresql" % (DRIVER, pyodbc.drivers()), file=sys.stderr)
         sys.exit(NO_DRIVER)
-    json.dump(answers(sys.argv[1]), sys.stdout)
+    json.dump({mode: answers(sys.argv[1], options) for mode, options in MODES.items()}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ riffq holding the same schema (``catalog_servers``, both translators), in
 a process of its own (``odbc_probe``). Each catalog function a tool calls
 to browse a database (SQLTables, SQLColumns, SQLPrimaryKeys,
 SQLForeignKeys both ways, SQLStatistics, SQLSpecialColumns, SQLGetTypeInfo,
-SQLProcedures, SQLProcedureColumns) must return the same rows, normalised
-only by ``catalog_compare.RULES``; and the data table's rows must reach the
-application as the same Python values.
+SQLProcedures, SQLProcedureColumns) and a query of pg_class must return
+the same rows, normalised only by ``catalog_compare.RULES``; and the data
+table's rows must reach the application as the same Python values. Each
+twice: with psqlODBC's defaults and with UseDeclareFetch, which reads
+every SELECT through a cursor (``odbc_probe.MODES``).
 
 psqlODBC writes its catalog queries in forms psql and pgjdbc do not use:
 joins nested in parentheses (``from ((pg_class c join ...) join ...)``,
@@ -28,7 +30,7 @@ import pytest
 import catalog_servers
 from catalog_clients import DATA_ROWS, DataHandler, create_data_table, register_data_table
 from catalog_compare import OID, Answer, ServerContext, compare_answers, normalise
-from odbc_probe import ALL_RELATIONS, CALLS, NO_DRIVER
+from odbc_probe import ALL_RELATIONS, CALLS, MODES, NO_DRIVER
 
 pytestmark = pytest.mark.catalog_engine
 
@@ -82,10 +84,11 @@ def as_answer(result, ids) -> Answer:
                             [tuple(row) for row in rows]), ServerContext(ids))
 
 
+@pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("call", [label for label, _ in CALLS])
-def test_odbc_catalog_function_agrees_with_postgres(call, postgres, riffq, odbc_postgres,
+def test_odbc_catalog_function_agrees_with_postgres(call, mode, postgres, riffq, odbc_postgres,
                                                     odbc_riffq):
-    expected, actual = odbc_postgres[call], odbc_riffq[call]
+    expected, actual = odbc_postgres[mode][call], odbc_riffq[mode][call]
     assert expected[0] != "ERROR", "PostgreSQL failed %s: %s" % (call, expected[1])
     assert actual[0] != "ERROR", "riffq (%s) failed %s: %s" % (riffq.label, call, actual[1])
     assert actual[0] == expected[0], "result columns differ"
@@ -94,21 +97,25 @@ def test_odbc_catalog_function_agrees_with_postgres(call, postgres, riffq, odbc_
     assert not diffs, "%s on %s:\n%s" % (call, riffq.label, "\n".join(diffs))
 
 
-def test_odbc_catalog_calls_find_the_schema(odbc_postgres):
+@pytest.mark.parametrize("mode", list(MODES))
+def test_odbc_catalog_calls_find_the_schema(mode, odbc_postgres):
     """The comparison above compares something: PostgreSQL's own answers
     hold the schema's tables, columns and keys."""
-    tables = {(r[1], r[2]) for r in odbc_postgres["SQLTables"][1]}
+    answers = odbc_postgres[mode]
+    tables = {(r[1], r[2]) for r in answers["SQLTables"][1]}
     assert {(rel.schema, rel.name) for rel in ALL_RELATIONS} <= tables
-    assert odbc_postgres["SQLColumns:sales.orders"][1]
-    assert odbc_postgres["SQLForeignKeys:public.customers"][1]
-    assert odbc_postgres["SQLForeignKeys:referencing sales.orders"][1]
-    assert odbc_postgres["SQLStatistics:sales.order_lines"][1]
-    assert odbc_postgres["SQLProcedureColumns:lower"][1]
+    assert answers["SQLColumns:sales.orders"][1]
+    assert answers["SQLForeignKeys:public.customers"][1]
+    assert answers["SQLForeignKeys:referencing sales.orders"][1]
+    assert answers["SQLStatistics:sales.order_lines"][1]
+    assert answers["SQLProcedureColumns:lower"][1]
+    assert len(answers["query:pg_class"][1]) > 3      # more than one FETCH of 3
 
 
-def test_odbc_reads_the_data_table_as_from_postgres(odbc_postgres, odbc_riffq):
+@pytest.mark.parametrize("mode", list(MODES))
+def test_odbc_reads_the_data_table_as_from_postgres(mode, odbc_postgres, odbc_riffq):
     """Every typed value and NULL reaches the application as the same
     Python value (type and repr), under the same column names and types."""
-    assert odbc_riffq["data"][0] == odbc_postgres["data"][0]
-    assert odbc_riffq["data"][1] == odbc_postgres["data"][1]
-    assert len(odbc_riffq["data"][1]) == len(DATA_ROWS)
+    assert odbc_riffq[mode]["data"][0] == odbc_postgres[mode]["data"][0]
+    assert odbc_riffq[mode]["data"][1] == odbc_postgres[mode]["data"][1]
+    assert len(odbc_riffq[mode]["data"][1]) == len(DATA_ROWS)

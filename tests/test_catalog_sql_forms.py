@@ -1,7 +1,8 @@
 """SQL forms of catalog statements, each answered as PostgreSQL 15 answers it.
 
 psqlODBC's catalog queries (``test_catalog_odbc.py``) brought three forms
-that neither translator read as PostgreSQL does:
+that neither translator read as PostgreSQL does, and a fourth riffq sent
+to the wrong place:
 
 - joins nested in parentheses, with a table or a subquery first
   (``from ((pg_class c join ...) join ...)``), told apart from a query in
@@ -10,13 +11,16 @@ that neither translator read as PostgreSQL does:
   also has (PostgreSQL looks only among the join's inputs);
 - a string constant compared with a boolean column (``indisprimary =
   't'``): PostgreSQL reads the constant as a boolean; riffq compared text
-  with 0/1 and found no rows.
+  with 0/1 and found no rows;
+- and with its UseDeclareFetch option, ``DECLARE ... CURSOR FOR`` a
+  catalog query, which riffq gave to the handler.
 
 Each statement runs on real PostgreSQL and on riffq (both translators)
 holding the corpus schema, and the answers must agree.
 """
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 import catalog_servers
@@ -80,6 +84,35 @@ def test_statement_answers_as_postgres(sql, postgres, riffq):
     assert expected.error or expected.rows, "PostgreSQL's answer is empty: nothing compared"
     diffs = compare_answers(expected, actual, None if "order by" not in sql else [0])
     assert not diffs, "%s on %s:\n%s" % (sql, riffq.label, "\n".join(diffs))
+
+
+CURSOR_QUERY = ("select relname, relkind from pg_catalog.pg_class where relname like 'pg_c%' "
+                "order by relname")
+
+
+@pytest.mark.parametrize("protocol", ["simple", "extended"])
+def test_a_cursor_over_a_catalog_query_reads_the_catalog(protocol, postgres, riffq):
+    """DECLARE ... CURSOR FOR a catalog query is the catalog's to answer
+    (psqlODBC's UseDeclareFetch wraps every SELECT so); it went to the
+    handler."""
+    def fetches(conninfo):
+        with psycopg.connect(conninfo) as conn:
+            if protocol == "extended":
+                cur = conn.cursor()
+                cur.execute("declare c cursor for " + CURSOR_QUERY)
+                return cur.execute("fetch 2 from c").fetchall(), \
+                    cur.execute("fetch all from c").fetchall()
+            out = []
+            for sql in ("begin", "declare c cursor for " + CURSOR_QUERY, "fetch 2 from c",
+                        "fetch all from c"):
+                res = conn.pgconn.exec_(sql.encode())      # PQexec: the simple protocol
+                assert res.error_message == b"", res.error_message
+                out.append([tuple(res.get_value(r, c).decode() for c in range(res.nfields))
+                            for r in range(res.ntuples)])
+            return out[2], out[3]
+    expected = fetches(postgres.conninfo)
+    assert len(expected[0]) == 2 and expected[1]
+    assert fetches(riffq.conninfo) == expected
 
 
 @pytest.mark.parametrize("use_sqlglot", [False, True], ids=["builtin", "sqlglot"])

@@ -584,7 +584,8 @@ class ExtendedProtocol:
                 self.add_cursor(op, outcome, pre)
                 portal.outcome = Outcome(tag="DECLARE CURSOR")
             then()
-        s.call_handler(op.query, kwargs, done, eager=False, formats=None)
+        s.call_handler(op.query, kwargs, done, eager=False, formats=None,
+                       catalog=s.app.is_catalog_statement(op.query))
 
     def _execute(self, msg: m.Execute) -> None:
         s = self.s

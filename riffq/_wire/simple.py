@@ -99,7 +99,8 @@ class SimpleQuery:
             if declare.name in s.extended.portals:
                 raise PgError("42P03", 'cursor "%s" already exists' % declare.name)
             s.call_handler(declare.query, {"connection_id": s.conn_id},
-                           lambda out, pre: self._declared(declare, out, pre), eager=False, formats=None)
+                           lambda out, pre: self._declared(declare, out, pre), eager=False, formats=None,
+                           catalog=s.app.is_catalog_statement(declare.query))
             return True
         fetch = cursor
         if fetch is None:
