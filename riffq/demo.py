@@ -59,9 +59,7 @@ class DemoConnection(riffq.BaseConnection):
             return
         if cur.description is None:
             self.db.commit()
-            verb = sql.split(None, 1)[0].upper() if sql.strip() else "OK"
-            tag = {"INSERT": "INSERT 0 %d", "UPDATE": "UPDATE %d", "DELETE": "DELETE %d"}.get(verb)
-            callback(tag % max(cur.rowcount, 0) if tag else verb, is_tag=True)
+            callback(_command_tag(sql, cur.rowcount), is_tag=True)
             return
         rows = cur.fetchall()
         schema = [{"name": d[0], "type": None} for d in cur.description]
@@ -70,6 +68,28 @@ class DemoConnection(riffq.BaseConnection):
     def handle_disconnect(self, ip: str, port: int, callback=callable) -> None:
         self.db.close()
         callback(True)
+
+
+#: Words between CREATE/DROP/ALTER and the kind of object, which
+#: PostgreSQL's command tag leaves out (CREATE UNIQUE INDEX -> CREATE INDEX).
+_TAG_SKIPPED = {"OR", "REPLACE", "TEMP", "TEMPORARY", "UNIQUE", "IF", "NOT", "EXISTS",
+                "VIRTUAL", "UNLOGGED"}
+
+
+def _command_tag(sql: str, rowcount: int) -> str:
+    """The tag PostgreSQL would send for a statement that returned no rows:
+    INSERT 0 n, UPDATE n, DELETE n, CREATE TABLE, DROP VIEW..."""
+    words = sql.upper().split()
+    if not words:
+        return "OK"
+    verb = words[0]
+    counted = {"INSERT": "INSERT 0 %d", "UPDATE": "UPDATE %d", "DELETE": "DELETE %d"}.get(verb)
+    if counted is not None:
+        return counted % max(rowcount, 0)
+    if verb in ("CREATE", "DROP", "ALTER"):
+        kind = next((w for w in words[1:] if w not in _TAG_SKIPPED), "")
+        return ("%s %s" % (verb, kind)).strip()
+    return verb
 
 
 #: PostgreSQL type OIDs for SQLite's declared column types, by SQLite's own

@@ -218,8 +218,9 @@ def test_demo_server_answers_psql(tmp_path):
         assert out.stdout.splitlines() == ["city_id|bigint|||", "taken_at|timestamp without time zone|||",
                                            "celsius|double precision|||"], out.stderr
         out = run_psql(port, "-c", "create table notes (id integer primary key, body text not null)",
-                       user="demo")
-        assert out.returncode == 0, out.stderr
+                       "-c", "insert into notes values (1, 'a'), (2, 'b')", "-c",
+                       "create unique index if not exists notes_body on notes (body)", user="demo")
+        assert out.stdout.splitlines() == ["CREATE TABLE", "INSERT 0 2", "CREATE INDEX"], out.stderr
         out = run_psql(port, "-At", "-c", r"\d notes", dbname="postgres", user="demo")
         assert out.stdout.splitlines() == ["id|bigint||not null|", "body|text||not null|"], out.stderr
     finally:
