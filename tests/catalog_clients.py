@@ -18,6 +18,9 @@ import shutil
 import subprocess
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import pytest
+
+import catalog_servers
 from catalog_compare import Answer, OidIdentities, ServerContext, exec_script, normalise
 from catalog_corpus.schema import Column, Relation, relation_ddl, relation_registration
 from clientkit import typed_samples
@@ -181,3 +184,24 @@ def jdbc_answer(result: Tuple[List[Tuple[str, str]], List[tuple]], ids: OidIdent
     """One DatabaseMetaData result normalised by RULES (by column label)."""
     columns, rows = result
     return normalise(Answer([(label, 0) for label, _ in columns], list(rows)), ServerContext(ids))
+
+
+# --------------------------------------------------------- the two servers
+# Fixtures of the client-level tests (``from catalog_clients import
+# postgres, riffq``): one PostgreSQL per test module, one riffq per
+# translator, holding the same schema and data table.
+
+@pytest.fixture(scope="module")
+def postgres():
+    """PostgreSQL 15 with the corpus schema and the data table."""
+    with catalog_servers.postgres_target(create_data_table) as target:
+        yield target
+
+
+@pytest.fixture(scope="module", params=catalog_servers.TRANSLATORS)
+def riffq(request, postgres):
+    """riffq with the same schema and data table, on one translator."""
+    version = catalog_servers.server_version(postgres.conninfo)
+    with catalog_servers.riffq_target(request.param, version, DataHandler(),
+                                      register_data_table) as target:
+        yield target

@@ -26,9 +26,8 @@ import difflib
 import pytest
 
 import catalog_servers
-from catalog_clients import (DATA_QUERY, DATA_ROWS, DATA_TABLE, DataHandler, create_data_table,
-                             jdbc_answer, normalise_psql, register_data_table, run_catalog_meta,
-                             run_psql)
+from catalog_clients import (DATA_QUERY, DATA_ROWS, DATA_TABLE, jdbc_answer, normalise_psql,
+                             postgres, riffq, run_catalog_meta, run_psql)  # noqa: F401
 from catalog_compare import compare_answers
 from catalog_corpus.schema import RELATIONS
 from clientkit import compile_jdbc_program
@@ -37,20 +36,6 @@ pytestmark = pytest.mark.catalog_engine
 
 ALL_RELATIONS = RELATIONS + (DATA_TABLE,)
 QUALIFIED = ["%s.%s" % (rel.schema, rel.name) for rel in ALL_RELATIONS]
-
-@pytest.fixture(scope="module")
-def postgres():
-    with catalog_servers.postgres_target(create_data_table) as target:
-        yield target
-
-
-@pytest.fixture(scope="module", params=catalog_servers.TRANSLATORS)
-def riffq(request, postgres):
-    """riffq with the same schema and data table, on one translator."""
-    version = catalog_servers.server_version(postgres.conninfo)
-    with catalog_servers.riffq_target(request.param, version, DataHandler(),
-                                      register_data_table) as target:
-        yield target
 
 
 # ---------------------------------------------------------------------- psql

@@ -27,8 +27,7 @@ import sys
 
 import pytest
 
-import catalog_servers
-from catalog_clients import DATA_ROWS, DataHandler, create_data_table, register_data_table
+from catalog_clients import DATA_ROWS, postgres, riffq  # noqa: F401 (fixtures)
 from catalog_compare import OID, Answer, ServerContext, compare_answers, normalise
 from odbc_probe import ALL_RELATIONS, CALLS, MODES, NO_DRIVER
 
@@ -55,22 +54,8 @@ def probe(conninfo: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    with catalog_servers.postgres_target(create_data_table) as target:
-        yield target
-
-
-@pytest.fixture(scope="module")
 def odbc_postgres(postgres):
     return probe(postgres.conninfo)
-
-
-@pytest.fixture(scope="module", params=catalog_servers.TRANSLATORS)
-def riffq(request, postgres):
-    version = catalog_servers.server_version(postgres.conninfo)
-    with catalog_servers.riffq_target(request.param, version, DataHandler(),
-                                      register_data_table) as target:
-        yield target
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-import catalog_servers
+from catalog_clients import postgres, riffq  # noqa: F401 (fixtures)
 from catalog_compare import ServerContext, compare_answers, normalise, run_statement
 from riffq._catalog.sqlparse import parse_statement
 from riffq._catalog.translate import UnsupportedSql, sqlglot_available, translate
@@ -62,19 +62,6 @@ STATEMENTS = [
     "select count(*) from pg_class where relhasindex = 'x'",
     "select count(*) from pg_class where relnatts = '3'",
 ]
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with catalog_servers.postgres_target() as target:
-        yield target
-
-
-@pytest.fixture(scope="module", params=catalog_servers.TRANSLATORS)
-def riffq(request, postgres):
-    version = catalog_servers.server_version(postgres.conninfo)
-    with catalog_servers.riffq_target(request.param, version) as target:
-        yield target
 
 
 @pytest.mark.parametrize("sql", STATEMENTS)
