@@ -96,14 +96,16 @@ class ExprRewriter:
     The host class provides ``scopes`` (FROM scopes, innermost last),
     ``function_columns`` (per level: FROM alias -> column -> SQLite node),
     ``srf_elements`` (id of a select-list set-returning call -> its element),
-    ``described`` (the columns of the queries rewritten so far, for typing)
-    and ``query(node)`` for subqueries.
+    ``described`` (the columns of the queries rewritten so far, for typing),
+    ``join_scope`` (the scope whose join condition is being rewritten, or
+    None) and ``query(node)`` for subqueries.
     """
 
     scopes: List[Scope]
     function_columns: List[Dict[str, Dict[str, "exp.Expression"]]]
     srf_elements: Dict[int, SrfElement]
     described: Described
+    join_scope: Optional[Scope]
 
     def query(self, q: "exp.Expression") -> "tuple":  # pragma: no cover - host provides
         raise NotImplementedError
