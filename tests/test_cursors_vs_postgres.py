@@ -12,7 +12,8 @@ import pytest
 
 from pgclient import query
 from test_extended_protocol import SYNC, bind, describe, execute, parse
-from test_extended_vs_postgres import PAIRS, SERIES, SET, SHOW, assert_same_as_postgres, riffq_port  # noqa: F401 (fixture)
+from test_extended_vs_postgres import (CREATE_PROBE, INSERT_PROBE, INSERTED, PAIRS, SERIES, SET, SHOW,
+                                       assert_same_as_postgres, riffq_port)  # noqa: F401 (fixture)
 
 WALKS = 400
 
@@ -85,9 +86,17 @@ BOUND_PORTALS = {
                            + query("rollback"), 4),
     "fetch from SHOW": (_bound(SHOW) + query("fetch 1 from p") + query("rollback"), 4),
     "extended fetch from none": (query("begin") + _fetch_portal("fetch 1 from nope") + query("rollback"), 3),
+    # a handler statement PostgreSQL runs as a command: refused, not run
+    "fetch from INSERT": (query(CREATE_PROBE) + _bound(INSERT_PROBE) + query("fetch 1 from p")
+                          + query("rollback"), 5),
+    "extended fetch from INSERT": (query(CREATE_PROBE) + _bound(INSERT_PROBE) + _fetch_portal("fetch 1 from p")
+                                   + query("rollback"), 5),
+    "move in CREATE": (_bound("create temp table other (y int)") + query("move 1 in p") + query("rollback"), 4),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BOUND_PORTALS))
 def test_fetch_runs_a_portal_bind_made_as_postgres(real_pg, riffq_port, case):
+    inserted = len(INSERTED)
     assert_same_as_postgres(real_pg, riffq_port, *BOUND_PORTALS[case])
+    assert len(INSERTED) == inserted, "a FETCH ran the bound INSERT"

@@ -28,6 +28,13 @@ SHOW = "show application_name"
 PAIRS = "select generate_series(1, 5) as n, 'r' || generate_series(1, 5) as t"
 
 
+#: a table both servers create for a session, and a row it takes; the
+#: handler remembers every INSERT it ran
+CREATE_PROBE = "create temp table probe (x int)"
+INSERT_PROBE = "insert into probe values (1)"
+INSERTED: list = []
+
+
 def handler(sql, callback, **kwargs):
     if sql == SERIES:
         callback(([{"name": "n", "type": "int4"}], [(i,) for i in range(1, 6)]))
@@ -44,6 +51,11 @@ def handler(sql, callback, **kwargs):
         callback(([{"name": "boom", "type": "int4"}], []))     # described without running
     elif sql == DIVZERO:
         callback(("ERROR", "22012", "division by zero"), is_error=True)
+    elif sql == CREATE_PROBE:
+        callback("CREATE TABLE", is_tag=True)
+    elif sql == INSERT_PROBE:
+        INSERTED.append(sql)
+        callback("INSERT 0 1", is_tag=True)
     else:
         callback(("ERROR", "42601", "unexpected %r" % sql), is_error=True)
 

@@ -9,13 +9,14 @@ a multi-megabyte INSERT must not stay in memory after it ran.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, Optional, Sequence, Tuple
 
 from .commands import classify_statement
 from .copyout import copy_direction
 from .cursors import parse_declare, parse_fetch
-from .sqlsplit import is_empty_query, split_statements
+from .sqlsplit import first_keywords, is_empty_query, split_statements
 
 #: texts longer than this are analysed every time, never kept
 MAX_CACHED_TEXT = 4096
@@ -51,6 +52,29 @@ def command(stmt: str) -> Any:
 @_cached
 def copy_of(stmt: str) -> Optional[str]:
     return copy_direction(stmt)
+
+
+#: First words of the statements PostgreSQL runs as commands (DDL), and of
+#: those that are commands unless they have a RETURNING clause.
+_COMMANDS = frozenset(("CREATE", "DROP", "ALTER", "TRUNCATE", "GRANT", "REVOKE", "COMMENT"))
+_MODIFYING = frozenset(("INSERT", "UPDATE", "DELETE", "MERGE"))
+_RETURNING = re.compile(r"\breturning\b", re.I)
+
+
+@_cached
+def runs_as_command(stmt: str) -> bool:
+    """Whether PostgreSQL runs this handler statement as a command, whose
+    portal gives no rows: INSERT, UPDATE, DELETE or MERGE without
+    RETURNING, and DDL. A FETCH naming such a portal before it ran is
+    refused without running it. The word RETURNING anywhere, even in a
+    string, is taken for the clause: in doubt the statement runs, as riffq
+    ran it before it looked."""
+    words = first_keywords(stmt, 1)
+    if not words:
+        return False
+    if words[0] in _MODIFYING:
+        return _RETURNING.search(stmt) is None
+    return words[0] in _COMMANDS
 
 
 @_cached

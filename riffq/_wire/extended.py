@@ -509,7 +509,14 @@ class ExtendedProtocol:
 
     def _runs_for_fetch(self, portal: Optional[Portal]) -> bool:
         return portal is not None and portal.outcome is None and portal.stmt.cursor is None \
-            and not self._returns_nothing(portal.stmt)
+            and not self._fetch_refuses_unrun(portal.stmt)
+
+    def _fetch_refuses_unrun(self, stmt: Statement) -> bool:
+        """A portal not run yet that a FETCH refuses: one known to give no
+        rows (a builtin command, or a handler statement PostgreSQL runs as
+        a command: ``analysis.runs_as_command``), or a DECLARE."""
+        return self._returns_nothing(stmt) or isinstance(stmt.cursor, Declare) or (
+            not stmt.builtin and stmt.cursor is None and analysis.runs_as_command(stmt.sql))
 
     def cannot_fetch(self, name: str, portal: Optional[Portal]) -> Optional[PgError]:
         """Why a FETCH or MOVE cannot read the portal ``name``, in
@@ -521,7 +528,7 @@ class ExtendedProtocol:
             return PgError("34000", 'cursor "%s" does not exist' % name)
         out = portal.outcome
         if out is None:
-            if self._returns_nothing(portal.stmt) or isinstance(portal.stmt.cursor, Declare):
+            if self._fetch_refuses_unrun(portal.stmt):
                 return PgError("XX000", "unsupported portal strategy")
             if self._runs_for_fetch(portal):
                 return None
