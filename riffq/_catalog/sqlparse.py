@@ -16,6 +16,8 @@ from riffq._catalog.translate_types import UnsupportedSql, unsupported
 __all__ = ["parse_statement", "canonical_type"]
 
 
+#: Words that begin a query in parentheses.
+_QUERY_START = ("select", "values", "with", "table")
 #: Words after a parenthesized group that make it part of a query.
 _QUERY_TAIL = frozenset(("union", "intersect", "except", "order", "limit", "offset", "fetch", "for"))
 
@@ -232,7 +234,7 @@ class Parser(ExprParser):
         if self.at_word("lateral"):
             raise unsupported("LATERAL")
         if self.accept("punct", "("):
-            if self.at_word("select", "values", "with", "table"):
+            if self.at_word(*_QUERY_START):
                 return self.subquery_ref()
             if self.at("punct", "(") and self.opens_query(self.i):
                 return self.subquery_ref()
@@ -284,7 +286,7 @@ class Parser(ExprParser):
                 return after[0] == "word" and after[1] in _QUERY_TAIL
             # ``( (...) )``: the inner group alone decides
             inner = toks[at + 1]
-            if inner[0] == "word" and inner[1] in ("select", "values", "with", "table"):
+            if inner[0] == "word" and inner[1] in _QUERY_START:
                 return True
             if not (inner[0] == "punct" and inner[1] == "("):
                 return False

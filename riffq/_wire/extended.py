@@ -530,8 +530,8 @@ class ExtendedProtocol:
         if out is None:
             if self._fetch_refuses_unrun(portal.stmt):
                 return PgError("XX000", "unsupported portal strategy")
-            if self._runs_for_fetch(portal):
-                return None
+            if portal.stmt.cursor is None:
+                return None         # run_for_fetch runs it
             return PgError("34000", 'cursor "%s" does not exist' % name)
         if out.error is not None:
             return out.error        # its query failed when a FETCH ran it
