@@ -84,6 +84,21 @@ def test_user_tables_reach_pg_class_and_pg_attribute(registry, tl) -> None:
     assert eng.execute(sql, [], make_session("other"))[1] == []
 
 
+def test_class_rows_are_in_pg_class_column_order() -> None:
+    """class_row gives pg_class rows as tuples, inserted as they are: their
+    order must be the catalog data's, or every column after a difference
+    would land in its neighbour's place."""
+    from riffq._catalog.content import static_catalog
+    from riffq._catalog.content_relrows import CLASS_COLUMNS, class_row
+    assert CLASS_COLUMNS == tuple(static_catalog().relations["pg_class"].column_names)
+    row = dict(zip(CLASS_COLUMNS, class_row(16390, "t", 2200, 16392, "r", 3, owner=10,
+                                            has_index=True, toast=16393)))
+    assert (row["oid"], row["relname"], row["relnamespace"], row["reltype"], row["relam"],
+            row["relfilenode"], row["relkind"], row["relnatts"], row["reltoastrelid"],
+            row["relhasindex"], row["relreplident"], row["relacl"]) == \
+        (16390, "t", 2200, 16392, 2, 16390, "r", 3, 16393, True, "d", None)
+
+
 def test_oids_are_stable_across_engines(registry, tl) -> None:
     sql = tl.tr("SELECT oid, relname FROM pg_class WHERE oid >= 16384 ORDER BY relname", None,
                 ["pg_class"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
@@ -152,8 +152,8 @@ def _natts(ctx: RowContext, rel: UserRelation) -> int:
     return 0
 
 
-def classes(ctx: RowContext) -> List[Dict[str, Any]]:
-    out = []
+def classes(ctx: RowContext) -> List[Tuple[Any, ...]]:
+    out: List[Tuple[Any, ...]] = []
     for rel in ctx.snap.relations():
         # a view is its _RETURN rule: relhasrules is always true for one
         toast = toast_oids(ctx, rel)
@@ -635,8 +635,9 @@ def is_enabled_roles(ctx: RowContext) -> List[Dict[str, Any]]:
     return [{"role_name": r["rolname"]} for r in roles(ctx)]
 
 
-#: relation key -> builder of its dynamic rows (static rows are loaded once)
-BUILDERS: Dict[str, Callable[[RowContext], List[Dict[str, Any]]]] = {
+#: relation key -> builder of its dynamic rows (static rows are loaded once):
+#: dicts by column name, or tuples in the relation's column order
+BUILDERS: Dict[str, Callable[[RowContext], Sequence[Any]]] = {
     "pg_namespace": namespaces,
     "pg_database": databases,
     "pg_roles": roles,

@@ -92,7 +92,7 @@ def toast_oids(ctx: Any, rel: UserRelation) -> Optional[Tuple[int, int]]:
     return memo[rel.oid]
 
 
-def toast_classes(ctx: Any, rel: UserRelation) -> List[Dict[str, Any]]:
+def toast_classes(ctx: Any, rel: UserRelation) -> List[Tuple[Any, ...]]:
     oids = toast_oids(ctx, rel)
     if oids is None:
         return []

@@ -174,7 +174,12 @@ class CatalogEngine:
         return "TEXT"
 
     @staticmethod
-    def _ordered(rel: Any, row: Dict[str, Any]) -> List[Any]:
+    def _ordered(rel: Any, row: Any) -> Sequence[Any]:
+        """A builder's row as SQLite takes it: a dict by column name, or a
+        tuple of plain values already in the relation's order (pg_class's:
+        ``content_relrows.class_row``), which goes as it is."""
+        if type(row) is tuple:
+            return row
         # tens of thousands of rows with 10,000 tables: map() and a set test
         # stay in C; only rows holding arrays or dates go value by value
         values = list(map(row.get, rel.column_names))
