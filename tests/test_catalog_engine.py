@@ -97,6 +97,14 @@ def test_class_rows_are_in_pg_class_column_order() -> None:
             row["relfilenode"], row["relkind"], row["relnatts"], row["reltoastrelid"],
             row["relhasindex"], row["relreplident"], row["relacl"]) == \
         (16390, "t", 2200, 16392, 2, 16390, "r", 3, 16393, True, "d", None)
+    # each flag lands in its own column
+    for flag, column in (("has_index", "relhasindex"), ("has_rules", "relhasrules"),
+                         ("has_triggers", "relhastriggers"), ("row_security", "relrowsecurity")):
+        row = dict(zip(CLASS_COLUMNS, class_row(1, "x", 2, 3, "r", 1, **{flag: True})))
+        assert [c for c in CLASS_COLUMNS if row[c] is True] == [column, "relispopulated"]
+    index = dict(zip(CLASS_COLUMNS, class_row(16394, "t_pkey", 2200, 0, "i", 1)))
+    assert (index["relam"], index["relpages"], index["reltuples"], index["relminmxid"],
+            index["relreplident"]) == (403, 1, 0.0, 0, "n")
 
 
 def test_oids_are_stable_across_engines(registry, tl) -> None:
