@@ -5,8 +5,8 @@ this covers the combinations nobody writes by hand: Parse, Bind, Describe,
 Execute, Close, Flush, Sync, simple Queries, COPY messages, a FunctionCall
 and unknown message types, in any order, with bodies sometimes corrupted,
 after a normal startup. Whatever a sequence holds, the server must answer
-the Sync and queries sent after it (or close the connection, as for a
-Terminate or a fatal protocol error), never log an internal error, and
+the Sync and queries sent after it (or close the connection, only for a
+Terminate or after a FATAL error), never log an internal error, and
 keep serving the next client. The sequences are seeded, so a failure names
 the seed and the bytes that reproduce it.
 """
@@ -214,16 +214,37 @@ def framing_error(stream: bytes) -> Optional[str]:
     """What is wrong with the framing of the server's messages, if anything:
     each is a known type byte and a length of at least 4, and the last one
     ends where the stream does."""
-    pos = 0
-    while pos < len(stream):
-        if len(stream) - pos < 5:
-            return "%d stray bytes at the end" % (len(stream) - pos)
-        kind = stream[pos:pos + 1]
+    messages = messages_of(stream)
+    for message in messages:
+        if message[:1] not in SERVER_TYPES:
+            return "a message of type %r" % message[:1]
+    framed = sum(len(message) for message in messages)
+    return None if framed == len(stream) else "%d bytes after the last whole message" % (
+        len(stream) - framed)
+
+
+def messages_of(stream: bytes, start: int = 0) -> List[bytes]:
+    """The messages of a well-framed stream (type byte, length, body), from
+    ``start``; a message cut short at the end is left out."""
+    out = []
+    pos = start
+    while len(stream) - pos >= 5:
         (length,) = struct.unpack_from("!i", stream, pos + 1)
-        if kind not in SERVER_TYPES or length < 4:
-            return "message %r with length %d at offset %d" % (kind, length, pos)
+        if length < 4 or pos + 1 + length > len(stream):
+            break
+        out.append(stream[pos:pos + 1 + length])
         pos += 1 + length
-    return None if pos == len(stream) else "the last message is cut short"
+    return out
+
+
+def close_explained(sent: bytes, stream: bytes) -> bool:
+    """A server may hang up on a client that said Terminate, or after a
+    FATAL error it sent; any other close is a connection lost for nothing."""
+    (startup_length,) = struct.unpack_from("!i", sent, 0)
+    if any(m[:1] == b"X" for m in messages_of(sent, startup_length)):
+        return True
+    received = messages_of(stream)
+    return bool(received) and received[-1][:1] == b"E" and b"SFATAL\0" in received[-1]
 
 
 #: what a server sends (protocol 3.0): a message of any other type, or a
@@ -271,6 +292,9 @@ def test_random_sequences_are_answered_without_internal_errors(fuzz_server, seed
                 "after %r" % (seed, case, data)
             problem = framing_error(stream)
             assert problem is None, "seed %d case %d: %s after %r" % (seed, case, problem, data)
+            assert result == "answered" or close_explained(data, stream), \
+                "seed %d case %d: closed without a Terminate or a FATAL error after %r" % (
+                    seed, case, data)
             assert len(errors.records) == before, "seed %d case %d: %r logged %s" % (
                 seed, case, data, errors.records[before:])
     finally:
