@@ -604,8 +604,9 @@ class EventLoop:
             if self.internal:
                 self._start_internal()
             timeout = None
-            if self._timers:
-                timeout = max(0.0, self._timers[0][0] - time.monotonic())
+            timers = self._timers
+            if timers:
+                timeout = max(0.0, timers[0][0] - time.monotonic())
             if self._posted or self.inline:
                 timeout = 0     # work left by a holder that lost the baton
             for data, mask in sel.ready(timeout):
@@ -624,7 +625,8 @@ class EventLoop:
                         log.exception("internal error on connection %s", data.peer)
                         data._lost()
             self._run_posted()
-            if self._timers:
+            # (connections' startup deadlines keep a timer waiting a minute)
+            if timers and timers[0][0] <= time.monotonic():
                 self._run_timers()
             if self.paused:
                 for conn in list(self.paused):

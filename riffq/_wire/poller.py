@@ -60,6 +60,7 @@ _TO_EPOLL = {READ: select.EPOLLIN, WRITE: select.EPOLLOUT, READ | WRITE: select.
 #: EPOLLOUT, as selectors counts it) and as writable (everything but EPOLLIN)
 _AS_READ = ~getattr(select, "EPOLLOUT", 0)
 _AS_WRITE = ~getattr(select, "EPOLLIN", 0)
+_EPOLLIN = getattr(select, "EPOLLIN", 0)
 
 
 class EpollPoller:
@@ -67,21 +68,22 @@ class EpollPoller:
 
     def __init__(self) -> None:
         self._ep = select.epoll()
-        self._entries: Dict[int, Tuple[Any, int]] = {}
+        #: descriptor -> (data, events, the (data, mask) of a plain EPOLLIN)
+        self._entries: Dict[int, Tuple[Any, int, Tuple[Any, int]]] = {}
 
     def register(self, fileobj: Any, events: int, data: Any) -> None:
         fd = _fd(fileobj)
         if fd in self._entries:
             raise KeyError("%r is already registered" % (fileobj,))
         self._ep.register(fd, _TO_EPOLL[events])
-        self._entries[fd] = (data, events)
+        self._entries[fd] = (data, events, (data, events & READ))
 
     def modify(self, fileobj: Any, events: int, data: Any) -> None:
         fd = _fd(fileobj)
         if fd not in self._entries:
             raise KeyError("%r is not registered" % (fileobj,))
         self._ep.modify(fd, _TO_EPOLL[events])
-        self._entries[fd] = (data, events)
+        self._entries[fd] = (data, events, (data, events & READ))
 
     def unregister(self, fileobj: Any) -> None:
         fd = _fd(fileobj)
@@ -106,7 +108,12 @@ class EpollPoller:
         out = []
         for fd, ev in self._ep.poll(timeout, len(entries) or 1):
             entry = entries.get(fd)
-            if entry is not None:
+            if entry is None:
+                continue
+            if ev == _EPOLLIN:
+                # the everyday event: its answer made once, at registration
+                out.append(entry[2])
+            else:
                 out.append((entry[0], entry[1] & ((ev & _AS_READ and READ) | (ev & _AS_WRITE and WRITE))))
         return out
 
