@@ -196,8 +196,9 @@ def test_transaction_states_reach_ready_for_query(serve, taken):
 
 
 def test_a_request_arriving_during_a_slow_answer_waits_its_turn(serve, taken):
-    """The short path leaves the rest of its request in the framer until the
-    answer is known; a request the client sends meanwhile must follow it,
+    """A handler that sleeps loses the loop to another thread, which must
+    feed the rest of the short path's request to the framer before it reads
+    anything more; a request the client sends meanwhile must follow it,
     whether the short path finishes the first one or the general one does."""
     bg = serve(_server())
     for first in ("slow select 1", "slow select big", "slow fail"):
@@ -248,7 +249,7 @@ def test_each_server_routes_the_same_statement_its_own_way(serve, taken):
 
 
 def test_a_bug_in_the_short_path_ends_only_its_connection(serve, monkeypatch):
-    def broken(self, plan):
+    def broken(self, plan, data):
         raise RuntimeError("boom")
     bg = serve(_server())
     other = RawClient(bg.port)

@@ -209,11 +209,12 @@ class ExtendedProtocol:
 
     # ------------------------------------------------- the common request
 
-    def run_unnamed(self, plan: Any) -> None:
+    def run_unnamed(self, plan: Any, data: bytes) -> None:
         """Parse/Bind/[Describe]/Execute/Sync of an unnamed statement without
-        parameters (``fastpath.UnnamedPlan``): Parse and Bind are done here;
-        the rest stays in the framer until the handler answers, and is
-        answered in one go when its result is complete, else read as usual.
+        parameters (``fastpath.UnnamedPlan``), read whole as ``data``: Parse
+        and Bind are done here; the rest is answered in one go when the
+        handler's result is complete at once, without being read, else it
+        goes to the framer and is read as usual (see ``Session.call_now``).
         ParseComplete and BindComplete wait for the answer too (PostgreSQL
         sends nothing before Sync either), so all of it is one write. The
         unnamed portal is made only if it outlives the request."""
@@ -235,11 +236,13 @@ class ExtendedProtocol:
 
         def done_small(columns: Any, data_rows: bytes, n: int) -> None:
             if s.txn != "I":
-                done(*small_outcome((columns, data_rows, n)))   # a portal to keep
+                s.framer.feed(rest)     # a portal to keep: the general form
+                done(*small_outcome((columns, data_rows, n)))
                 return
-            self._sync(before=self._rows_at_once(plan, columns, [data_rows], n))
+            self._sync(before=self._rows_at_once(plan, columns, [data_rows], n, read=False))
+        rest = data[plan.head:]
         s.call_now(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
-                   done, formats=plan.formats, done_small=done_small)
+                   done, formats=plan.formats, done_small=done_small, unfed=rest)
 
     def _answer_at_once(self, stmt: Statement, plan: Any, out: Outcome,
                         pre: List[Tuple[bytes, int]]) -> bool:
@@ -268,16 +271,19 @@ class ExtendedProtocol:
         self._sync(before=parts)
         return True
 
-    def _rows_at_once(self, plan: Any, columns: Any, data_rows: List[bytes], n: int) -> List[bytes]:
+    def _rows_at_once(self, plan: Any, columns: Any, data_rows: List[bytes], n: int,
+                      read: bool = True) -> List[bytes]:
         """What answers the request's messages after Bind when its rows are
-        all encoded; the messages themselves leave the framer."""
+        all encoded; the messages themselves leave the framer (``read``:
+        they were fed to it)."""
         s = self.s
         parts = [_PARSE_BIND_COMPLETE]
         if plan.describe:
             parts.append(row_description(columns, s.codec, plan.formats))
         parts += data_rows
         parts.append(m.select_complete(n))
-        s.framer.skip(plan.rest)
+        if read:
+            s.framer.skip(plan.rest)
         return parts
 
     # --------------------------------------------------------------- Parse

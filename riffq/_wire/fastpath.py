@@ -11,10 +11,11 @@ with the session in its everyday state (ready, no error to skip past, no
 transaction failed) is run by ``ExtendedProtocol.run_unnamed`` or
 ``SimpleQuery.run_single``, which leave the session exactly as the general
 path would. Everything else, including every read that is not one whole
-request of these shapes, goes the general way. The plan's messages stay in
-the session's framer until the answer is known: an answer the short path
-cannot finish (a large or failed result) is finished by the general path
-from there, in order with whatever the client sent meanwhile.
+request of these shapes, goes the general way. A handler's answer complete
+at once answers the messages after Bind without their being framed or read;
+otherwise (a large or failed result, an answer that comes later, a handler
+that blocks) they go to the session's framer before anything else the client
+sends, and the general path finishes the request from there, in order.
 """
 from __future__ import annotations
 

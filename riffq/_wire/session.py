@@ -81,7 +81,7 @@ class QueryCallback:
     """
 
     __slots__ = ("_session", "_token", "_unanswered", "_eager", "_formats", "_outcome", "_pre",
-                 "_small", "_runner", "_held", "_question")
+                 "_small", "_runner", "_held", "_question", "_unfed")
 
     def __init__(self, session: "Session", token: int, eager: bool = True,
                  formats: Optional[Tuple[int, ...]] = (), question: Any = None) -> None:
@@ -169,6 +169,15 @@ class QueryCallback:
         except IndexError:
             return
         self._session.host.post(self._deliver)
+
+    def _taken_over(self) -> None:
+        """On the thread taking the loop over from ``call_now``'s handler,
+        before it reads anything more: the request's messages not yet in
+        the framer go there first (see ``Session.call_now``)."""
+        unfed, self._unfed = self._unfed, b""
+        if unfed:
+            self._session.framer.feed(unfed)
+        self._release()
 
     def _handed_over(self) -> None:
         """``call_now``'s handler returned after losing the loop (see
@@ -286,8 +295,7 @@ class Session:
                 or not plan.usable(self.app):
             return False
         if type(plan) is UnnamedPlan:
-            self.framer.feed(data[plan.head:])     # kept until the answer is known
-            self.extended.run_unnamed(plan)
+            self.extended.run_unnamed(plan, data)
         else:
             self.simple.run_single(plan.sql)
         return True
@@ -710,21 +718,32 @@ class Session:
     def call_now(self, sql: str, kwargs: Dict[str, Any],
                  done: Callable[[Outcome, List[Tuple[bytes, int]]], None],
                  formats: Tuple[int, ...] = (),
-                 done_small: Optional[Callable[[Any, bytes, int], None]] = None) -> None:
+                 done_small: Optional[Callable[[Any, bytes, int], None]] = None,
+                 unfed: bytes = b"") -> None:
         """``call_handler`` for a whole request read in this loop turn (the
         short path): the handler runs at once, and an answer it gives before
         returning is delivered at once, leaving in this turn. Any other
         answer arrives the usual way. ``done_small(columns, data_rows, n)``,
         if given, takes a few rows of text (``results.small_rows``) instead
-        of ``done``, without their general form being made."""
+        of ``done``, without their general form being made.
+
+        ``unfed``: the request's messages after the ones already handled.
+        ``done_small`` answers them without reading them; every other way
+        on reads them from the framer, so they are fed to it first: before
+        ``done`` or ``call_handler``, when the handler returns without an
+        answer, or as another thread takes the loop over mid-handler
+        (before it reads anything more from this client)."""
         host = self.host
         if self._jobs or not host.can_run_now():
+            if unfed:
+                self.framer.feed(unfed)
             self.call_handler(sql, kwargs, done, formats=formats)
             return
         cb = self._question(self.app.query, sql, kwargs, done, True, formats)
         self._jobs += 1
         cb._runner = _get_ident()
-        host.run_now(cb.ask, cb._release, cb._handed_over)
+        cb._unfed = unfed
+        host.run_now(cb.ask, cb._taken_over, cb._handed_over)
         cb._runner = None
         if cb._held:
             # (an error in here reaches data_received, which ends the session)
@@ -737,8 +756,12 @@ class Session:
                 if not self._busy and self.framer.pending():
                     self._process()
             else:
+                if unfed:
+                    self.framer.feed(unfed)
                 outcome, pre = cb._answer()
                 self._deliver(cb._token, outcome, pre)
+        elif unfed:
+            self.framer.feed(unfed)
         self._job_finished()
 
     def _question(self, answer: Callable[..., None], sql: str, kwargs: Dict[str, Any],
