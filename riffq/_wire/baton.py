@@ -38,6 +38,9 @@ import time
 from typing import Callable, Optional
 
 log = logging.getLogger("riffq")
+#: (module globals: run_job runs for every handler)
+_get_ident = threading.get_ident
+_monotonic = time.monotonic
 
 #: How long an inline handler may hold the loop before another thread takes it.
 INLINE_BUDGET = 0.002
@@ -121,9 +124,9 @@ class Baton:
 
     def run_job(self, fn: Callable[[], None]) -> bool:
         """Run a handler inline; False when the baton was taken meanwhile."""
-        me = threading.get_ident()
+        me = _get_ident()
         self._jobs += 1
-        self._job_started = time.monotonic()
+        self._job_started = _monotonic()
         if self._parked:        # (read after the start is set: see _watch)
             self._parked = False
             self._unpark.set()

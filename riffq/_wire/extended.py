@@ -186,7 +186,7 @@ class ExtendedProtocol:
             if s.txn == "I":
                 self.end_implicit(self._implicit_failed)
             self._implicit = False
-        elif s.txn == "I":
+        elif s.txn == "I" and self.portals:
             self._drop_portals()   # the implicit transaction ends here
         if s.txn == "I":
             s.queried = False
