@@ -19,11 +19,16 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 # psql and a PostgreSQL server are real test peers (differential tests);
-# psqlODBC (with unixODBC) is the ODBC client of tests/test_catalog_odbc.py.
+# psqlODBC (with unixODBC) is the ODBC client of tests/test_catalog_odbc.py;
+# valgrind counts instructions in bench/instructions.py.
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then \
 		echo "installing PostgreSQL (server and psql) for the tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-client >/dev/null; \
+	fi
+	@if ! command -v valgrind >/dev/null 2>&1; then \
+		echo "installing valgrind for tests/test_bench_smoke.py (bench/instructions.py)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; \
 	fi
 	@if ! odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1; then \
 		echo "installing psqlODBC and unixODBC for the ODBC client tests"; \

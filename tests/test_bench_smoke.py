@@ -104,3 +104,17 @@ def test_statement_cost_measures_every_request_shape():
     assert [name for name, _ in costs] == ["simple Query", "Parse/Bind/Describe/Execute/Sync",
                                            "the same, 3 rows from Arrow"], out.stdout
     assert all(float(us) > 0 for _, us in costs)
+
+
+def test_instruction_counts_come_from_a_real_server_under_valgrind():
+    """bench/instructions.py runs riffq under callgrind and pgbench against it;
+    pgbench checks that every transaction was answered. A count per
+    transaction far below what one Python statement costs would mean the
+    dumps measured nothing, far above it that startup leaked into them."""
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "instructions.py"), "20", "120"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    counts = dict(re.findall(r"^  (simple|extended)\s+(\d+)$", out.stdout, re.M))
+    assert sorted(counts) == ["extended", "simple"], out.stdout
+    for mode, per in counts.items():
+        assert 10_000 < int(per) < 1_000_000, (mode, out.stdout)
