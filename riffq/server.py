@@ -69,6 +69,9 @@ class Server:
         self._connect_fn: Optional[Callable[..., Any]] = None
         self._disconnect_fn: Optional[Callable[..., Any]] = None
         self._param_types_fn: Optional[Callable[..., Any]] = None
+        #: whether a parameter type hook is set (an attribute, not a
+        #: property: the short path reads it for every request)
+        self.declares_parameter_types = False
         self._cancel_fn: Optional[Callable[..., Any]] = None
         self._credentials_fn: Optional[Callable[..., Any]] = None
         self._auth_method: Optional[str] = None
@@ -125,6 +128,7 @@ class Server:
         prepared statement's parameters: it returns a list with an OID, a
         type name (``"int8"``, ``"timestamptz"``...) or None per ``$n``."""
         self._param_types_fn = fn
+        self.declares_parameter_types = fn is not None
 
     def handle_shutdown(self, fn: Callable[..., Any]) -> None:
         """Register ``fn`` to run once on SIGINT/SIGTERM (or ``stop()``), after
@@ -293,10 +297,6 @@ class Server:
             except Exception:
                 log.exception("cancel hook raised")
         self._cancel_pool.submit(job)
-
-    @property
-    def declares_parameter_types(self) -> bool:
-        return self._param_types_fn is not None
 
     def parameter_types(self, session: Session, sql: str, param_types: List[int]) -> Any:
         return self._param_types_fn(session.conn_id, sql, param_types)

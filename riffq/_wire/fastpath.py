@@ -40,6 +40,10 @@ class SinglePlan:
 
     __slots__ = ("sql", "_verdict")
 
+    #: whether the request holds a Parse (which the general path must run
+    #: when the application has a parameter type hook: it is called then)
+    parses = False
+
     def __init__(self, sql: str) -> None:
         self.sql = sql
         #: (application, usable): replaced whole, so that servers sharing a
@@ -48,11 +52,12 @@ class SinglePlan:
 
     def usable(self, app: Any) -> bool:
         """Whether ``app`` gives this statement to its handler (not to the
-        catalog); worked out once per application."""
+        catalog), worked out once per application, and the short path can
+        run it now."""
         verdict = self._verdict
         if verdict[0] is not app:
             verdict = self._verdict = (app, not app.is_catalog_statement(self.sql))
-        return verdict[1]
+        return verdict[1] and not (self.parses and app.declares_parameter_types)
 
 
 class UnnamedPlan(SinglePlan):
@@ -61,6 +66,7 @@ class UnnamedPlan(SinglePlan):
     runs; ``rest``: bytes of the messages after them."""
 
     __slots__ = ("formats", "describe", "head", "rest")
+    parses = True
 
     def __init__(self, sql: str, formats: Tuple[int, ...], describe: bool, head: int, rest: int) -> None:
         super().__init__(sql)
@@ -68,10 +74,6 @@ class UnnamedPlan(SinglePlan):
         self.describe = describe
         self.head = head
         self.rest = rest
-
-    def usable(self, app: Any) -> bool:
-        # a parameter type hook is called at Parse time: the general path
-        return not app.declares_parameter_types and SinglePlan.usable(self, app)
 
 
 Plan = Union[SinglePlan, UnnamedPlan]

@@ -624,7 +624,8 @@ class EventLoop:
                         # Our bug, not the client's: end this connection only.
                         log.exception("internal error on connection %s", data.peer)
                         data._lost()
-            self._run_posted()
+            if self._posted or self._woken:
+                self._run_posted()
             # (connections' startup deadlines keep a timer waiting a minute)
             if timers and timers[0][0] <= time.monotonic():
                 self._run_timers()
