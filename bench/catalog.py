@@ -187,15 +187,12 @@ def start_catalog_server(filler: int, translator: str = ""
     if not m:
         proc.kill()
         raise SystemExit("the catalog bench server did not start: %r" % line)
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            servers.socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, port, float(m.group(1)), time.time(), float(m.group(2))
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the catalog bench server did not start")
-            time.sleep(0.005)
+    try:
+        # looking often: the time it accepted is a figure of its own
+        servers.wait_until_accepting(proc, port, 300, "the catalog bench server", poll=0.005)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc))
+    return proc, port, float(m.group(1)), time.time(), float(m.group(2))
 
 
 def stop(proc: "subprocess.Popen[str]") -> None:

@@ -26,7 +26,6 @@ import glob
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -103,15 +102,7 @@ def count(small: int = 200, large: int = 1200) -> Dict[str, float]:
                             env=dict(os.environ, PYTHONPATH=ROOT), cwd=work,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("riffq did not start under valgrind")
-                time.sleep(0.5)
+        servers.wait_until_accepting(proc, port, 300, "riffq under valgrind")
         for mode in MODES:
             _pgbench(bin_dir, port, script, mode, 20)      # first-use imports, not counted
         seen: List[str] = []

@@ -83,15 +83,23 @@ def start_riffq(rows: int, stream_rows: int, workers: int = 1) -> "tuple[subproc
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", RIFFQ_SERVER, str(port), str(rows), str(stream_rows),
                              str(workers)], env=dict(os.environ, PYTHONPATH=ROOT))
-    deadline = time.monotonic() + 120
+    wait_until_accepting(proc, port, 120, "the riffq bench server")
+    return proc, port
+
+
+def wait_until_accepting(proc: "subprocess.Popen[Any]", port: int, seconds: float, what: str,
+                         poll: float = 0.1) -> None:
+    """Return once a server started as ``proc`` accepts on ``port`` (looking
+    every ``poll`` seconds); raise if it exits first or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, port
+            return
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the riffq bench server did not start")
-            time.sleep(0.1)
+                raise RuntimeError("%s did not start" % what)
+            time.sleep(poll)
 
 
 def rss(pid: int) -> int:
