@@ -490,12 +490,21 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
     loop: a comprehension per row would cost more than a small row, and a
     row of one value (``select 1``, ``count(*)``) is packed in one go."""
     ncols = len(encoders)
-    pack = _I32.pack
     out = []
     try:
         if ncols == 1:
             enc = encoders[0]
             one = _ONE_VALUE_ROW.pack
+            if len(rows) == 1:
+                # one row of one value (``select 1``, ``count(*)``): no list to join
+                row = rows[0]
+                if (type(row) is not tuple and type(row) is not list) or len(row) != 1:
+                    return None
+                v = row[0]
+                if v is None:
+                    return _ONE_NULL_ROW
+                b = enc(v).encode(encoding)
+                return one(b"D", len(b) + 10, 1, len(b)) + b
             for row in rows:
                 if (type(row) is not tuple and type(row) is not list) or len(row) != 1:
                     return None
@@ -507,6 +516,7 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
                     out.append(one(b"D", len(b) + 10, 1, len(b)) + b)
             return b"".join(out)
         head = _DATA_ROW_HEAD.pack
+        pack = _I32.pack
         for row in rows:
             if (type(row) is not tuple and type(row) is not list) or len(row) != ncols:
                 return None
