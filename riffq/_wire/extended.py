@@ -152,6 +152,8 @@ class ExtendedProtocol:
         self.executed = 0
         self.statements: Dict[str, Statement] = {}
         self.portals: Dict[str, Portal] = {}
+        #: (statement, plan, messages after Bind) of the request ``run_unnamed`` runs
+        self._unnamed: Any = None
 
     # ------------------------------------------------------------ dispatch
 
@@ -224,25 +226,35 @@ class ExtendedProtocol:
         old = self.portals.pop("", None)
         if old is not None:
             old.close()
-
-        def done(outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
-            if outcome.error is None and self._answer_at_once(stmt, plan, outcome, pre):
-                return
-            portal = self.portals[""] = Portal("", stmt, [], plan.formats)
-            portal.outcome = outcome
-            s.host.write(_PARSE_BIND_COMPLETE)      # before what the general path sends
-            if outcome.error is None:
-                portal.queued = pre
-
-        def done_small(columns: Any, data_rows: bytes, n: int) -> None:
-            if s.txn != "I":
-                s.framer.feed(rest)     # a portal to keep: the general form
-                done(*small_outcome((columns, data_rows, n)))
-                return
-            self._sync(before=self._rows_at_once(plan, columns, [data_rows], n, read=False))
         rest = data[plan.head:]
+        # what the two answers below need: bound methods rather than closures
+        # made per request (the session runs one request at a time)
+        self._unnamed = (stmt, plan, rest)
         s.call_now(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
-                   done, formats=plan.formats, done_small=done_small, unfed=rest)
+                   self._unnamed_done, formats=plan.formats, done_small=self._unnamed_small, unfed=rest)
+
+    def _unnamed_done(self, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
+        """``run_unnamed``'s answer in the general form (its messages after
+        Bind are in the framer)."""
+        stmt, plan, _ = self._unnamed
+        if outcome.error is None and self._answer_at_once(stmt, plan, outcome, pre):
+            return
+        portal = self.portals[""] = Portal("", stmt, [], plan.formats)
+        portal.outcome = outcome
+        self.s.host.write(_PARSE_BIND_COMPLETE)      # before what the general path sends
+        if outcome.error is None:
+            portal.queued = pre
+
+    def _unnamed_small(self, columns: Any, data_rows: bytes, n: int) -> None:
+        """``run_unnamed``'s answer as a few rows of text, given at once (its
+        messages after Bind never reached the framer)."""
+        s = self.s
+        _, plan, rest = self._unnamed
+        if s.txn != "I":
+            s.framer.feed(rest)     # a portal to keep: the general form
+            self._unnamed_done(*small_outcome((columns, data_rows, n)))
+            return
+        self._sync(before=self._rows_at_once(plan, columns, [data_rows], n, read=False))
 
     def _answer_at_once(self, stmt: Statement, plan: Any, out: Outcome,
                         pre: List[Tuple[bytes, int]]) -> bool:
