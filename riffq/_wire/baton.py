@@ -67,10 +67,11 @@ class Baton:
     (True) or ``me`` lost the baton in a handler (False)."""
 
     def __init__(self, serve: Callable[[int], bool], wake: Callable[[], None],
-                 budget: float = INLINE_BUDGET) -> None:
+                 budget: Optional[float] = None) -> None:
         self._serve = serve
         self._wake = wake
-        self.budget = budget
+        #: (the module's INLINE_BUDGET read now, so a tool can change it)
+        self.budget = INLINE_BUDGET if budget is None else budget
         self._lock = threading.Lock()
         #: thread ident of the holder (read without the lock by ``post``)
         self.holder: Optional[int] = None

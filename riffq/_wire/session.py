@@ -745,23 +745,21 @@ class Session:
         cb._unfed = unfed
         host.run_now(cb.ask, cb._taken_over, cb._handed_over)
         cb._runner = None
-        if cb._held:
-            # (an error in here reaches data_received, which ends the session)
-            small = cb._small
-            if small is not None and done_small is not None \
-                    and cb._token == self._token and self.state != CLOSED:
-                self._pending_done = None       # what _deliver does before done
-                self._busy = False
-                done_small(*small)
-                if not self._busy and self.framer.pending():
-                    self._process()
-            else:
-                if unfed:
-                    self.framer.feed(unfed)
+        # (an error in here reaches data_received, which ends the session)
+        small = cb._small
+        if cb._held and small is not None and done_small is not None \
+                and cb._token == self._token and self.state != CLOSED:
+            self._pending_done = None       # what _deliver does before done
+            self._busy = False
+            done_small(*small)
+            if not self._busy and self.framer.pending():
+                self._process()
+        else:
+            if unfed:
+                self.framer.feed(unfed)
+            if cb._held:
                 outcome, pre = cb._answer()
                 self._deliver(cb._token, outcome, pre)
-        elif unfed:
-            self.framer.feed(unfed)
         self._job_finished()
 
     def _question(self, answer: Callable[..., None], sql: str, kwargs: Dict[str, Any],
