@@ -59,12 +59,19 @@ def _noop(*_args: Any, **_kwargs: Any) -> None:
     return None
 
 
+
+def _no_query_handler(sql: str, callback: Callable[..., None], **kwargs: Any) -> None:
+    callback(("ERROR", "0A000", "this server has no query handler"), is_error=True)
+
 class Server:
     """A PostgreSQL wire-protocol server driven by registered callbacks."""
 
     def __init__(self, listen_addr: str) -> None:
         self.host, self.port = parse_listen_addr(listen_addr)
         self._query_fn: Optional[Callable[..., Any]] = None
+        #: what sessions call for a statement, ``fn(sql, callback, **kwargs)``:
+        #: the registered handler itself, so no call of ours wraps every statement
+        self.query_handler: Callable[..., Any] = _no_query_handler
         self._auth_fn: Optional[Callable[..., Any]] = None
         self._connect_fn: Optional[Callable[..., Any]] = None
         self._disconnect_fn: Optional[Callable[..., Any]] = None
@@ -113,6 +120,7 @@ class Server:
 
     def on_query(self, fn: Callable[..., Any]) -> None:
         self._query_fn = fn
+        self.query_handler = fn
 
     def on_authentication(self, fn: Callable[..., Any]) -> None:
         self._auth_fn = fn
@@ -263,9 +271,13 @@ class Server:
         """Whether the catalog answers ``sql`` rather than the handler."""
         return self._catalog_service is not None and self._catalog_service.routes(sql)
 
-    def catalog_query(self, session: Session, sql: str, callback: Callable[..., None],
-                      kwargs: Dict[str, Any]) -> None:
-        self._catalog_service.answer(session, sql, callback, kwargs)
+    def catalog_handler(self, session: Session) -> Callable[..., None]:
+        """The catalog engine as a query handler for ``session``."""
+        service = self._catalog_service
+
+        def answer(sql: str, callback: Callable[..., None], **kwargs: Any) -> None:
+            service.answer(session, sql, callback, kwargs)
+        return answer
 
     def disconnect_deferred(self, session: Session) -> None:
         """The session's disconnect waits for its running handler."""
@@ -314,13 +326,6 @@ class Server:
         call_tolerantly(self._connect_fn, session.conn_id, session.peer[0], session.peer[1],
                         callback=answer, optional={"server_name": session.server_name,
                                                    "client_cert": session.client_cert})
-
-    def query(self, session: Session, sql: str, callback: Callable[..., None],
-              kwargs: Dict[str, Any]) -> None:
-        if self._query_fn is None:
-            callback(("ERROR", "0A000", "this server has no query handler"), is_error=True)
-            return
-        self._query_fn(sql, callback, **kwargs)
 
     def disconnect(self, session: Session) -> None:
         fn = self._disconnect_fn

@@ -254,7 +254,13 @@ class ExtendedProtocol:
             s.framer.feed(rest)     # a portal to keep: the general form
             self._unnamed_done(*small_outcome((columns, data_rows, n)))
             return
-        self._sync(before=self._rows_at_once(plan, columns, [data_rows], n, read=False))
+        # (_rows_at_once, written out: this answers every small select)
+        if plan.describe:
+            parts = [_PARSE_BIND_COMPLETE, row_description(columns, s.codec, plan.formats),
+                     data_rows, m.select_complete(n)]
+        else:
+            parts = [_PARSE_BIND_COMPLETE, data_rows, m.select_complete(n)]
+        self._sync(None, parts)
 
     def _answer_at_once(self, stmt: Statement, plan: Any, out: Outcome,
                         pre: List[Tuple[bytes, int]]) -> bool:
@@ -275,6 +281,7 @@ class ExtendedProtocol:
                 return False
             stream.close()
             parts = self._rows_at_once(plan, stream.columns, encoded[0], encoded[1])
+            s.framer.skip(plan.rest)
         if s.txn != "I":
             # in a transaction block the executed portal lasts until it ends
             portal = self.portals[""] = Portal("", stmt, [], plan.formats)
@@ -283,19 +290,14 @@ class ExtendedProtocol:
         self._sync(before=parts)
         return True
 
-    def _rows_at_once(self, plan: Any, columns: Any, data_rows: List[bytes], n: int,
-                      read: bool = True) -> List[bytes]:
+    def _rows_at_once(self, plan: Any, columns: Any, data_rows: List[bytes], n: int) -> List[bytes]:
         """What answers the request's messages after Bind when its rows are
-        all encoded; the messages themselves leave the framer (``read``:
-        they were fed to it)."""
-        s = self.s
+        all encoded (``_unnamed_small`` writes its own out)."""
         parts = [_PARSE_BIND_COMPLETE]
         if plan.describe:
-            parts.append(row_description(columns, s.codec, plan.formats))
+            parts.append(row_description(columns, self.s.codec, plan.formats))
         parts += data_rows
         parts.append(m.select_complete(n))
-        if read:
-            s.framer.skip(plan.rest)
         return parts
 
     # --------------------------------------------------------------- Parse

@@ -44,7 +44,7 @@ class Connection:
     __slots__ = ("loop", "sock", "peer", "session", "_out", "_out_size", "_closing",
                  "_closed", "_writing", "_reading", "_events", "_tls", "_tls_in", "_tls_out",
                  "_handshaking", "_direct", "server_name", "client_cert", "_pending", "_pending_size",
-                 "_dirty", "__weakref__")
+                 "_dirty", "can_run_now", "__weakref__")
 
     def __init__(self, loop: "EventLoop", sock: socket.socket, peer: Tuple[Any, ...]) -> None:
         self.loop = loop
@@ -72,6 +72,9 @@ class Connection:
         self.server_name: Optional[str] = None
         #: the client's verified certificate (see ``tls.describe_certificate``)
         self.client_cert: Optional[Dict[str, Any]] = None
+        #: whether ``run_now`` may run user code in this turn: the baton's
+        #: own answer, with no call of ours around it (asked per statement)
+        self.can_run_now: Callable[[], bool] = loop.baton.can_inline
 
     # Host interface used by the Session --------------------------------
 
@@ -214,10 +217,6 @@ class Connection:
             loop.inline.append(fn)
         else:
             loop.pool.submit(fn)
-
-    def can_run_now(self) -> bool:
-        """Whether ``run_now`` may run user code in this turn."""
-        return self.loop.baton.can_inline()
 
     def run_now(self, fn: Callable[[], None], release: Callable[[], None],
                 lost: Callable[[], None]) -> None:

@@ -107,7 +107,7 @@ class QueryCallback:
         a handler that raises is answered with XX000."""
         answer, sql, kwargs = self._question
         try:
-            answer(self._session, sql, self, kwargs)
+            answer(sql, self, **kwargs)
         except Exception as exc:
             log.exception("query handler raised")
             if self._unanswered:
@@ -291,8 +291,8 @@ class Session:
     def _run_plan(self, plan: Any, data: bytes) -> bool:
         """Run a whole request of a common shape (see ``fastpath``); False
         when the session is not in the everyday state it assumes."""
-        if self.txn == "E" or self.extended.skipping or self.host.buffered() >= HIGH_WATER \
-                or not plan.usable(self.app):
+        # (output below HIGH_WATER: the host read this only after wants_input)
+        if self.txn == "E" or self.extended.skipping or not plan.usable(self.app):
             return False
         if type(plan) is UnnamedPlan:
             self.extended.run_unnamed(plan, data)
@@ -697,8 +697,8 @@ class Session:
         catalog engine); ``done`` gets its checked answer on the loop thread.
         Message processing pauses until then. ``formats`` None: a cursor's
         query, whose rows are encoded when fetched (``cursor_rows``)."""
-        cb = self._question(self.app.catalog_query if catalog else self.app.query, sql, kwargs,
-                            done, eager, formats)
+        answer = self.app.catalog_handler(self) if catalog else self.app.query_handler
+        cb = self._question(answer, sql, kwargs, done, eager, formats)
 
         def job() -> None:       # what ``spawn`` would wrap, in one function
             try:
@@ -739,7 +739,7 @@ class Session:
                 self.framer.feed(unfed)
             self.call_handler(sql, kwargs, done, formats=formats)
             return
-        cb = self._question(self.app.query, sql, kwargs, done, True, formats)
+        cb = self._question(self.app.query_handler, sql, kwargs, done, True, formats)
         self._jobs += 1
         cb._runner = _get_ident()
         cb._unfed = unfed
@@ -760,7 +760,10 @@ class Session:
             if cb._held:
                 outcome, pre = cb._answer()
                 self._deliver(cb._token, outcome, pre)
-        self._job_finished()
+        if self._jobs == 1 and not self._disconnect_pending and self._deferred_job is None:
+            self._jobs = 0      # _job_finished with nothing waiting for it
+        else:
+            self._job_finished()
 
     def _question(self, answer: Callable[..., None], sql: str, kwargs: Dict[str, Any],
                   done: Callable[[Outcome, List[Tuple[bytes, int]]], None], eager: bool,
@@ -771,8 +774,10 @@ class Session:
         self._token += 1
         self._pending_done = done
         self.last_query = sql
-        if not kwargs.get("do_describe"):
-            self.snapshot_taken()
+        # (snapshot_taken, written out: this runs for every statement)
+        if not kwargs.get("do_describe") and (self.txn != "I" or self.implicit_block
+                                               or self.extended.executed):
+            self.queried = True
         return QueryCallback(self, self._token, eager, formats, (answer, sql, kwargs))
 
     def snapshot_taken(self) -> None:
