@@ -17,7 +17,7 @@ import struct
 import sys
 import time
 from collections import deque
-from typing import Callable, Deque, List
+from typing import Any, Callable, Deque, List
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -49,9 +49,8 @@ class QueueHost:
     def can_run_now(self) -> bool:
         return True
 
-    def run_now(self, fn: Callable[[], None], release: Callable[[], None],
-                lost: Callable[[], None]) -> None:
-        fn()
+    def run_now(self, job: Any) -> None:
+        job.ask()
 
     def run_internal(self, fn: Callable[[], None]) -> None:
         self.jobs.append(fn)

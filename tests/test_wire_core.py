@@ -53,6 +53,21 @@ def test_rows_in_every_python_type_reach_psycopg(serve):
     assert got[1] == (None,) * 9
 
 
+def test_a_server_without_a_query_handler_refuses_statements_and_keeps_serving(serve):
+    """No ``on_query``: each statement for the handler gets 0A000, simple
+    and extended alike, and the connection stays usable."""
+    bg = serve(riffq.Server("127.0.0.1:0"))
+    with connect(bg.port) as conn:
+        # a client-side cursor sends a simple Query; the others Parse/Bind/Execute
+        for cur, prepare in ((psycopg.ClientCursor(conn), None), (conn.cursor(), False),
+                             (conn.cursor(), True)):
+            with pytest.raises(psycopg.errors.FeatureNotSupported) as info:
+                cur.execute("select 1", prepare=prepare)
+            assert info.value.sqlstate == "0A000"
+            assert "this server has no query handler" in str(info.value)
+        assert conn.execute("show server_version").fetchone()[0]
+
+
 def test_handler_error_reaches_client_with_its_sqlstate(serve):
     bg = serve(low_level(rows_handler({})))
     with connect(bg.port) as conn:

@@ -154,6 +154,8 @@ class ExtendedProtocol:
         self.portals: Dict[str, Portal] = {}
         #: (statement, plan, messages after Bind) of the request ``run_unnamed`` runs
         self._unnamed: Any = None
+        #: its two answers, bound once rather than for every request
+        self._unnamed_answers = (self._unnamed_done, self._unnamed_small)
 
     # ------------------------------------------------------------ dispatch
 
@@ -230,8 +232,9 @@ class ExtendedProtocol:
         # what the two answers below need: bound methods rather than closures
         # made per request (the session runs one request at a time)
         self._unnamed = (stmt, plan, rest)
+        done, done_small = self._unnamed_answers
         s.call_now(plan.sql, {"connection_id": s.conn_id, "do_describe": False, "param_types": []},
-                   self._unnamed_done, formats=plan.formats, done_small=self._unnamed_small, unfed=rest)
+                   done, plan.formats, done_small, rest)
 
     def _unnamed_done(self, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         """``run_unnamed``'s answer in the general form (its messages after

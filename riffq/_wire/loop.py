@@ -218,17 +218,17 @@ class Connection:
         else:
             loop.pool.submit(fn)
 
-    def run_now(self, fn: Callable[[], None], release: Callable[[], None],
-                lost: Callable[[], None]) -> None:
-        """Run user code at once, in the middle of this loop turn (see
-        ``baton``). Should it outlast its budget, another thread takes the
-        loop and calls ``release()`` to send on what ``fn`` has answered so
-        far; when ``fn`` returns, ``lost()`` hands on the rest and
-        ``BatonLost`` unwinds this thread out of the turn."""
+    def run_now(self, job: Any) -> None:
+        """Run user code, ``job.ask()``, at once, in the middle of this loop
+        turn (see ``baton``). Should it outlast its budget, another thread
+        takes the loop and calls ``job.taken_over()`` to send on what it has
+        answered so far; when ``ask`` returns, ``job.handed_over()`` hands on
+        the rest and ``BatonLost`` unwinds this thread out of the turn. (One
+        object rather than three bound methods made for every statement.)"""
         loop = self.loop
-        loop.held = release
-        if not loop.baton.run_job(fn):
-            lost()
+        loop.held = job
+        if not loop.baton.run_job(job.ask):
+            job.handed_over()
             raise BatonLost()
         loop.held = None
 
@@ -488,9 +488,10 @@ class EventLoop:
         #: first rows of an Arrow result left 1 ms later that way)
         self.internal: List[Callable[[], None]] = []
         self.baton = Baton(self._serve, self._wake)
-        #: while a handler runs at once (Connection.run_now): what sends on
-        #: its answer if another thread takes the loop over meanwhile
-        self.held: Optional[Callable[[], None]] = None
+        #: while a handler runs at once (Connection.run_now): the job whose
+        #: ``taken_over`` sends on its answer if another thread takes the
+        #: loop over meanwhile
+        self.held: Any = None
         self.baton.on_takeover = self._release_held
         #: set by ``prefork``: ``place(sock)`` may pass a connection just
         #: accepted to a less busy worker process (True: it did)...
@@ -574,9 +575,9 @@ class EventLoop:
         self._start_internal()
 
     def _release_held(self) -> None:
-        release, self.held = self.held, None
-        if release is not None:
-            release()
+        job, self.held = self.held, None
+        if job is not None:
+            job.taken_over()
 
     def _wake(self) -> None:
         try:

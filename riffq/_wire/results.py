@@ -560,7 +560,10 @@ def small_rows(result: Any, ctx: Any, encoding: str,
     declared = declared_columns(schema_desc)
     if declared is None:
         return None
-    blob = messages.text_data_rows(column_encoders(declared, ctx), rows, encoding)
+    # (column_encoders' remembered answer looked up here: once per statement)
+    known = ctx.column_encoders.get(id(declared))
+    encoders = known[1] if known is not None and known[0] is declared else column_encoders(declared, ctx)
+    blob = messages.text_data_rows(encoders, rows, encoding)
     if blob is None:
         return None
     # the remembered tuple itself: its identity finds its RowDescription

@@ -58,8 +58,7 @@ class Host:
     def close(self) -> None: ...
     def run(self, fn: Callable[[], None], inline: bool = True) -> None: ...
     def can_run_now(self) -> bool: ...
-    def run_now(self, fn: Callable[[], None], release: Callable[[], None],
-                lost: Callable[[], None]) -> None: ...
+    def run_now(self, job: Any) -> None: ...
     def run_internal(self, fn: Callable[[], None]) -> None: ...
     def post(self, fn: Callable[[], None]) -> None: ...
     def buffered(self) -> int: ...
@@ -170,7 +169,7 @@ class QueryCallback:
             return
         self._session.host.post(self._deliver)
 
-    def _taken_over(self) -> None:
+    def taken_over(self) -> None:
         """On the thread taking the loop over from ``call_now``'s handler,
         before it reads anything more: the request's messages not yet in
         the framer go there first (see ``Session.call_now``)."""
@@ -179,7 +178,7 @@ class QueryCallback:
             self._session.framer.feed(unfed)
         self._release()
 
-    def _handed_over(self) -> None:
+    def handed_over(self) -> None:
         """``call_now``'s handler returned after losing the loop (see
         ``baton``): what it answered and did not hand on yet goes there."""
         self._release()
@@ -270,9 +269,18 @@ class Session:
 
     def data_received(self, data: bytes) -> None:
         if self.state == READY and not self._busy and not self.framer.pending():
+            # a whole request of a common shape (see ``fastpath``) is run at
+            # once when the session is in the everyday state the plan assumes
+            # (its unsent output is below HIGH_WATER: the host read this only
+            # after asking wants_input)
             plan = plan_for(data, self.codec)
             try:
-                if plan is not None and self._run_plan(plan, data):
+                if plan is not None and self.txn != "E" and not self.extended.skipping \
+                        and plan.usable(self.app):
+                    if type(plan) is UnnamedPlan:
+                        self.extended.run_unnamed(plan, data)
+                    else:
+                        self.simple.run_single(plan.sql)
                     return
             except Exception as exc:
                 self.internal_error(exc)
@@ -287,18 +295,6 @@ class Session:
                 return
         self.framer.feed(data)
         self._process()
-
-    def _run_plan(self, plan: Any, data: bytes) -> bool:
-        """Run a whole request of a common shape (see ``fastpath``); False
-        when the session is not in the everyday state it assumes."""
-        # (output below HIGH_WATER: the host read this only after wants_input)
-        if self.txn == "E" or self.extended.skipping or not plan.usable(self.app):
-            return False
-        if type(plan) is UnnamedPlan:
-            self.extended.run_unnamed(plan, data)
-        else:
-            self.simple.run_single(plan.sql)
-        return True
 
     def wants_input(self) -> bool:
         """Whether the host should keep reading from the client. Not while
@@ -743,7 +739,7 @@ class Session:
         self._jobs += 1
         cb._runner = _get_ident()
         cb._unfed = unfed
-        host.run_now(cb.ask, cb._taken_over, cb._handed_over)
+        host.run_now(cb)
         cb._runner = None
         # (an error in here reaches data_received, which ends the session)
         small = cb._small

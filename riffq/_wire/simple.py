@@ -29,6 +29,8 @@ class SimpleQuery:
         self._cmd: Any = None
         self._copy: Optional[str] = None
         self._implicit = False
+        #: ``run_single``'s two answers, bound once rather than for every Query
+        self._single_answers = (self._answered, self._answered_small)
 
     def run(self, sql: str) -> None:
         s = self.s
@@ -55,7 +57,8 @@ class SimpleQuery:
         self._implicit = False
         self._cmd = None
         self._copy = None
-        s.call_now(stmt, {"connection_id": s.conn_id}, self._answered, done_small=self._answered_small)
+        done, done_small = self._single_answers
+        s.call_now(stmt, {"connection_id": s.conn_id}, done, (), done_small)
 
     def _next(self) -> None:
         s = self.s
