@@ -83,7 +83,8 @@ class QueryCallback:
                  "_small", "_runner", "_held", "_question", "_unfed")
 
     def __init__(self, session: "Session", token: int, eager: bool = True,
-                 formats: Optional[Tuple[int, ...]] = (), question: Any = None) -> None:
+                 formats: Optional[Tuple[int, ...]] = (), question: Any = None,
+                 runner: Optional[int] = None, unfed: bytes = b"") -> None:
         self._session = session
         self._token = token
         #: (answer, sql, kwargs): what ``ask`` puts to the handler
@@ -94,12 +95,14 @@ class QueryCallback:
         self._eager = eager
         self._formats = formats
         #: the thread of ``Session.call_now`` while it runs the handler...
-        self._runner: Optional[int] = None
+        self._runner = runner
         #: ...and the answer it gave there, kept: ``list.pop`` hands it on
         #: exactly once, should two threads try (see ``_release``)
         self._held: List[bool] = []
         #: an answer kept there in its lightest form (``results.small_rows``)
         self._small: Any = None
+        #: ``call_now``'s messages not yet fed to the framer (see ``taken_over``)
+        self._unfed = unfed
 
     def ask(self) -> None:
         """Put the question to the handler, on whichever thread runs this;
@@ -735,10 +738,17 @@ class Session:
                 self.framer.feed(unfed)
             self.call_handler(sql, kwargs, done, formats=formats)
             return
-        cb = self._question(self.app.query_handler, sql, kwargs, done, True, formats)
+        # (_question, written out: this runs for every statement; none here
+        # is only described, so each takes a snapshot)
+        self._busy = True
+        self._token = token = self._token + 1
+        self._pending_done = done
+        self.last_query = sql
+        if self.txn != "I" or self.implicit_block or self.extended.executed:
+            self.queried = True
+        cb = QueryCallback(self, token, True, formats, (self.app.query_handler, sql, kwargs),
+                           _get_ident(), unfed)
         self._jobs += 1
-        cb._runner = _get_ident()
-        cb._unfed = unfed
         host.run_now(cb)
         cb._runner = None
         # (an error in here reaches data_received, which ends the session)
