@@ -38,7 +38,7 @@ MAX_PLANS = 2048
 class SinglePlan:
     """A simple Query holding one statement the handler answers."""
 
-    __slots__ = ("sql", "_verdict")
+    __slots__ = ("sql", "verdict")
 
     #: whether the request holds a Parse (which the general path must run
     #: when the application has a parameter type hook: it is called then)
@@ -46,18 +46,11 @@ class SinglePlan:
 
     def __init__(self, sql: str) -> None:
         self.sql = sql
-        #: (application, usable): replaced whole, so that servers sharing a
-        #: process never read another's verdict half written
-        self._verdict: Tuple[Any, bool] = (None, False)
-
-    def usable(self, app: Any) -> bool:
-        """Whether ``app`` gives this statement to its handler (not to the
-        catalog), worked out once per application, and the short path can
-        run it now."""
-        verdict = self._verdict
-        if verdict[0] is not app:
-            verdict = self._verdict = (app, not app.is_catalog_statement(self.sql))
-        return verdict[1] and not (self.parses and app.declares_parameter_types)
+        #: (application, whether it gives this statement to its handler
+        #: rather than to the catalog), worked out once per application (see
+        #: ``plan_for``); replaced whole, so that servers sharing a process
+        #: never read another's verdict half written
+        self.verdict: Tuple[Any, bool] = (None, False)
 
 
 class UnnamedPlan(SinglePlan):
@@ -81,13 +74,29 @@ Plan = Union[SinglePlan, UnnamedPlan]
 _plans: Dict[Tuple[bytes, str], Optional[Plan]] = {}
 
 
-def plan_for(data: bytes, encoding: str) -> Optional[Plan]:
-    """The plan for a read, or None when it takes the general path."""
-    key = (data, encoding)
+def plan_for(data: bytes, encoding: str, app: Any = None) -> Optional[Plan]:
+    """The plan for a read, or None when it takes the general path. With
+    ``app``, None too when that application's handler does not take the
+    statement (the catalog answers it) or the short path cannot run it now
+    (a Parse, when the application has a parameter type hook, which the
+    general path calls). One call for all of it: this runs for every read."""
     try:
-        return _plans[key]
+        plan = _plans[(data, encoding)]
     except KeyError:
-        pass
+        plan = _classified(data, encoding)
+    if plan is None or app is None:
+        return plan
+    verdict = plan.verdict
+    if verdict[0] is not app:
+        verdict = plan.verdict = (app, not app.is_catalog_statement(plan.sql))
+    if verdict[1] and not (plan.parses and app.declares_parameter_types):
+        return plan
+    return None
+
+
+def _classified(data: bytes, encoding: str) -> Optional[Plan]:
+    """Classify a read not seen before, and remember its plan."""
+    key = (data, encoding)
     if len(data) > MAX_READ:
         return None
     try:

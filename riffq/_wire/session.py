@@ -276,10 +276,9 @@ class Session:
             # once when the session is in the everyday state the plan assumes
             # (its unsent output is below HIGH_WATER: the host read this only
             # after asking wants_input)
-            plan = plan_for(data, self.codec)
             try:
-                if plan is not None and self.txn != "E" and not self.extended.skipping \
-                        and plan.usable(self.app):
+                plan = plan_for(data, self.codec, self.app)
+                if plan is not None and self.txn != "E" and not self.extended.skipping:
                     if type(plan) is UnnamedPlan:
                         self.extended.run_unnamed(plan, data)
                     else:
