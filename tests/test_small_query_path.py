@@ -16,7 +16,8 @@ import pytest
 import riffq
 from riffq._wire import loop as loop_module
 from riffq._wire import messages as m
-from riffq._wire.rowsource import declared_columns
+from riffq._wire.results import small_rows
+from riffq._wire.textcontext import TextContext
 from pgclient import RawClient, error_fields, msg, query
 
 
@@ -234,20 +235,30 @@ class _Name(str):
     """A str look-alike: equal to and hashed as its plain value."""
 
 
-def test_declared_columns_remembers_plain_schemas_only():
+def test_declared_schemas_are_remembered_when_plain_only():
+    ctx = TextContext()
+
+    def declared(schema):
+        """The remembered columns ``small_rows`` finds for a schema, None
+        when it leaves the answer to the general way."""
+        small = small_rows((schema, []), ctx, "utf-8")
+        return None if small is None else small[0]
+
     plain = [{"name": "a", "type": "int4"}, {"name": "b", "type": "text"}]
-    first = declared_columns(plain)
+    first = declared(plain)
     assert [name for name, _ in first] == ["a", "b"] and [t.oid for _, t in first] == [23, 25]
-    assert declared_columns([dict(spec) for spec in plain]) is first       # remembered
+    assert declared([dict(spec) for spec in plain]) is first       # remembered
+    assert small_rows(([dict(spec) for spec in plain], [(1, "x")]), ctx, "utf-8")[1:] == \
+        (m.data_row([b"1", b"x"]), 1)
     for odd in (tuple(plain), [{"name": "a"}], [{"name": "a", "type": None}], [{"type": "int4"}],
                 [{"name": 5, "type": "int4"}], [{"name": "a", "type": ["int4"]}], [("a", "int4")],
                 [{"name": "a", "type": "no such type"}]):
-        assert declared_columns(odd) is None, odd     # the general way, which says what is wrong
+        assert declared(odd) is None, odd     # the general way, which says what is wrong
     # looking a schema up never changes it: a defaultdict without a name stays
     # without one, for the general way to report
     from collections import defaultdict
     nameless = defaultdict(str, type="int4")
-    assert declared_columns([nameless]) is None and "name" not in nameless
+    assert declared([nameless]) is None and "name" not in nameless
     # a look-alike seen first does not decide for the plain schema equal to it
-    assert declared_columns([{"name": _Name("c"), "type": "int4"}]) is None
-    assert declared_columns([{"name": "c", "type": "int4"}])[0][0] == "c"
+    assert declared([{"name": _Name("c"), "type": "int4"}]) is None
+    assert declared([{"name": "c", "type": "int4"}])[0][0] == "c"

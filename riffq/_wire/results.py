@@ -557,12 +557,26 @@ def small_rows(result: Any, ctx: Any, encoding: str,
     schema_desc, rows = result
     if type(rows) is not list or len(rows) > SMALL_ROWS:
         return None
-    declared = declared_columns(schema_desc)
-    if declared is None:
+    if type(schema_desc) is not list:
         return None
-    # (column_encoders' remembered answer looked up here: once per statement)
-    known = ctx.column_encoders.get(id(declared))
-    encoders = known[1] if known is not None and known[0] is declared else column_encoders(declared, ctx)
+    # the schema's loose key finds its columns and their encoders at once
+    key = ()
+    try:
+        for spec in schema_desc:
+            key += ((spec.get("name"), spec.get("type")),)     # (get: no defaultdict grows)
+        known = ctx.declared_schemas.get(key)
+    except Exception:       # not mappings, a value that cannot be hashed...
+        return None
+    if known is None:
+        declared = declared_columns(schema_desc, key)
+        if declared is None:
+            return None
+        known = (declared, column_encoders(declared, ctx))
+        memo = ctx.declared_schemas
+        if len(memo) >= 256:
+            memo.clear()
+        memo[key] = known
+    declared, encoders = known
     blob = messages.text_data_rows(encoders, rows, encoding)
     if blob is None:
         return None

@@ -103,20 +103,13 @@ def _schema_key(schema_desc: Any) -> Optional[Tuple[Tuple[str, Optional[str]], .
     return tuple(key)
 
 
-def declared_columns(schema_desc: Any) -> Optional[Tuple[Column, ...]]:
+def declared_columns(schema_desc: Any, key: Tuple[Any, ...]) -> Optional[Tuple[Column, ...]]:
     """The columns of a plain schema that declares every column's type, else
-    None (a type to infer from the rows, or a schema to report on)."""
-    if type(schema_desc) is not list:
-        return None
-    # a loose key to look up first, checked strictly only when first seen:
-    # the same schema comes again and again
-    key = ()
-    try:
-        for spec in schema_desc:
-            key += ((spec.get("name"), spec.get("type")),)     # (get: no defaultdict grows)
-        known = _all_declared.get(key, False)
-    except Exception:       # not mappings, a value that cannot be hashed...
-        return None
+    None (a type to infer from the rows, or a schema to report on). ``key``:
+    the schema's loose key, ``((name, type), ...)`` read with ``get`` (see
+    ``results.small_rows``), checked strictly only when first seen: the
+    same schema comes again and again."""
+    known = _all_declared.get(key, False)
     if known is False:
         if _schema_key(schema_desc) != key:
             return None     # not plain dicts of strings: the general way, uncached

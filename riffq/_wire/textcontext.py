@@ -43,7 +43,7 @@ class TextContext:
     """
 
     __slots__ = ("tz", "datestyle", "intervalstyle", "extra_float_digits", "bytea_output", "encoders",
-                 "column_encoders")
+                 "column_encoders", "declared_schemas")
 
     def __init__(
         self,
@@ -69,6 +69,9 @@ class TextContext:
         self.encoders: Dict[Any, Any] = {}
         #: ...and by remembered schema (``textformat.column_encoders``)
         self.column_encoders: Dict[int, Any] = {}
+        #: a handler's declared schema by its loose key: (its remembered
+        #: columns, their encoders) (``results.small_rows``)
+        self.declared_schemas: Dict[Any, Any] = {}
 
     @property
     def iso_dates(self) -> bool:
