@@ -16,7 +16,7 @@ import pytest
 import riffq
 from riffq._wire import loop as loop_module
 from riffq._wire import messages as m
-from riffq._wire.results import small_rows
+from riffq._wire.results import row_description, small_rows
 from riffq._wire.textcontext import TextContext
 from pgclient import RawClient, error_fields, msg, query
 
@@ -194,6 +194,12 @@ def test_a_remembered_schema_prints_by_each_sessions_settings(serve):
     iso.read_until(b"Z")
     iso.send(query("d"))
     assert row_and_name(iso) == ("día".encode("utf-8"), b"01/03/2024")
+    # the same printing settings in another encoding: the names' bytes follow
+    german.send(msg(b"Q", b"SET client_encoding = 'UTF8'\0"))
+    german.read_until(b"Z")
+    for _ in range(2):
+        german.send(query("d"))
+        assert row_and_name(german) == ("día".encode("utf-8"), b"01.03.2024")
     iso.close()
     german.close()
 
@@ -249,7 +255,7 @@ def test_declared_schemas_are_remembered_when_plain_only():
     assert [name for name, _ in first] == ["a", "b"] and [t.oid for _, t in first] == [23, 25]
     assert declared([dict(spec) for spec in plain]) is first       # remembered
     assert small_rows(([dict(spec) for spec in plain], [(1, "x")]), ctx, "utf-8")[1:] == \
-        (m.data_row([b"1", b"x"]), 1)
+        (m.data_row([b"1", b"x"]), 1, row_description(first, "utf-8"))
     for odd in (tuple(plain), [{"name": "a"}], [{"name": "a", "type": None}], [{"type": "int4"}],
                 [{"name": 5, "type": "int4"}], [{"name": "a", "type": ["int4"]}], [("a", "int4")],
                 [{"name": "a", "type": "no such type"}]):

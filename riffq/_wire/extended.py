@@ -248,19 +248,18 @@ class ExtendedProtocol:
         if outcome.error is None:
             portal.queued = pre
 
-    def _unnamed_small(self, columns: Any, data_rows: bytes, n: int) -> None:
-        """``run_unnamed``'s answer as a few rows of text, given at once (its
+    def _unnamed_small(self, columns: Any, data_rows: bytes, n: int, description: bytes) -> None:
+        """``run_unnamed``'s answer as a few rows, given at once (its
         messages after Bind never reached the framer)."""
         s = self.s
         _, plan, rest = self._unnamed
         if s.txn != "I":
             s.framer.feed(rest)     # a portal to keep: the general form
-            self._unnamed_done(*small_outcome((columns, data_rows, n)))
+            self._unnamed_done(*small_outcome((columns, data_rows, n, description)))
             return
         # (_rows_at_once, written out: this answers every small select)
         if plan.describe:
-            parts = [_PARSE_BIND_COMPLETE, row_description(columns, s.codec, plan.formats),
-                     data_rows, m.select_complete(n)]
+            parts = [_PARSE_BIND_COMPLETE, description, data_rows, m.select_complete(n)]
         else:
             parts = [_PARSE_BIND_COMPLETE, data_rows, m.select_complete(n)]
         self._sync(None, parts)

@@ -548,10 +548,11 @@ def open_stream(result: Any, ctx: Any, encoding: str = "utf-8",
 
 
 def small_rows(result: Any, ctx: Any, encoding: str,
-               formats: Sequence[int] = ()) -> Optional[Tuple[Tuple[Column, ...], bytes, int]]:
+               formats: Sequence[int] = ()) -> Optional[Tuple[Tuple[Column, ...], bytes, int, bytes]]:
     """A few text rows under a schema naming every type, checked and encoded
     in one pass, without ``describe`` walking them first: (the remembered
-    columns, their DataRows, how many). None: the general way."""
+    columns, their DataRows, how many, their RowDescription in ``encoding``).
+    None: the general way."""
     if type(result) is not tuple or len(result) != 2 or any(formats):
         return None
     schema_desc, rows = result
@@ -567,27 +568,30 @@ def small_rows(result: Any, ctx: Any, encoding: str,
         known = ctx.declared_schemas.get(key)
     except Exception:       # not mappings, a value that cannot be hashed...
         return None
-    if known is None:
+    if known is None or known[2] != encoding:
+        # (a SET client_encoding keeps the context but changes the names' bytes)
         declared = declared_columns(schema_desc, key)
         if declared is None:
             return None
-        known = (declared, column_encoders(declared, ctx))
+        # every column in text: the same RowDescription whatever text
+        # formats a Bind named
+        known = (declared, column_encoders(declared, ctx), encoding, row_description(declared, encoding))
         memo = ctx.declared_schemas
         if len(memo) >= 256:
             memo.clear()
         memo[key] = known
-    declared, encoders = known
+    declared, encoders, _, description = known
     blob = messages.text_data_rows(encoders, rows, encoding)
     if blob is None:
         return None
-    # the remembered tuple itself: its identity finds its RowDescription
-    return declared, blob, len(rows)
+    return declared, blob, len(rows), description
 
 
-def small_outcome(small: Tuple[Tuple[Column, ...], bytes, int]) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
+def small_outcome(small: Tuple[Tuple[Column, ...], bytes, int, bytes]
+                  ) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
     """``small_rows``'s answer in the general form: the outcome, and the
     chunks already encoded, ending with the end marker."""
-    columns, blob, n = small
+    columns, blob, n, _ = small
     return Outcome(None, None, EncodedRows(columns, [])), ([(blob, n), _END] if n else [_END])
 
 

@@ -28,8 +28,8 @@ from . import messages as m
 from .fastpath import UnnamedPlan, plan_for
 from .errors import PgError, ProtocolViolation
 from .framing import Framer
-from .results import (EncodedRows, Outcome, ResultStream, encode_error, interpret, small_outcome,
-                      small_rows)
+from .results import (EncodedRows, Outcome, ResultStream, encode_error, interpret, row_description,
+                      small_outcome, small_rows)
 from .settings import Settings, SettingError
 from .textformat import TextContext
 
@@ -146,8 +146,10 @@ class QueryCallback:
                 if len(pre) <= 2 and outcome.error is None and outcome.tag is None:
                     # in one piece (a few Arrow rows, say): answered the short
                     # way, as declared rows are (``small_rows``)
-                    self._small = (stream.columns, pre[0][0], pre[0][1]) if len(pre) == 2 \
-                        else (stream.columns, b"", 0)
+                    columns = stream.columns
+                    description = row_description(columns, s.codec, self._formats or ())
+                    self._small = (columns, pre[0][0], pre[0][1], description) if len(pre) == 2 \
+                        else (columns, b"", 0, description)
                     return
             else:
                 outcome, pre = _encode_ahead(outcome)
@@ -716,14 +718,14 @@ class Session:
     def call_now(self, sql: str, kwargs: Dict[str, Any],
                  done: Callable[[Outcome, List[Tuple[bytes, int]]], None],
                  formats: Tuple[int, ...] = (),
-                 done_small: Optional[Callable[[Any, bytes, int], None]] = None,
+                 done_small: Optional[Callable[[Any, bytes, int, bytes], None]] = None,
                  unfed: bytes = b"") -> None:
         """``call_handler`` for a whole request read in this loop turn (the
         short path): the handler runs at once, and an answer it gives before
         returning is delivered at once, leaving in this turn. Any other
-        answer arrives the usual way. ``done_small(columns, data_rows, n)``,
-        if given, takes a few rows of text (``results.small_rows``) instead
-        of ``done``, without their general form being made.
+        answer arrives the usual way. ``done_small(columns, data_rows, n,
+        row_description)``, if given, takes a few rows (``results.small_rows``)
+        instead of ``done``, without their general form being made.
 
         ``unfed``: the request's messages after the ones already handled.
         ``done_small`` answers them without reading them; every other way

@@ -210,11 +210,10 @@ class SimpleQuery:
             s.host.write(row_description(stream.columns, s.codec))
         s.send_rows(stream, pre, None, lambda err, _exh, _left, sent: self._streamed(stream, err, sent))
 
-    def _answered_small(self, columns: Any, data_rows: bytes, n: int) -> None:
-        """``_answered`` for a few rows of text answered to ``run_single``
-        (one statement: no queue, no implicit block, no COPY)."""
-        s = self.s
-        s.ready_for_query([row_description(columns, s.codec), data_rows, m.select_complete(n)])
+    def _answered_small(self, columns: Any, data_rows: bytes, n: int, description: bytes) -> None:
+        """``_answered`` for a few rows answered to ``run_single`` (one
+        statement: no queue, no implicit block, no COPY)."""
+        self.s.ready_for_query([description, data_rows, m.select_complete(n)])
 
     def _streamed(self, stream: Any, err: Optional[PgError], sent: int) -> None:
         s = self.s
