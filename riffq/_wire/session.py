@@ -728,7 +728,8 @@ class Session:
         instead of ``done``, without their general form being made.
 
         ``unfed``: the request's messages after the ones already handled.
-        ``done_small`` answers them without reading them; every other way
+        ``done_small`` answers them without reading them (or feeds them to
+        the framer and processes them itself); every other way
         on reads them from the framer, so they are fed to it first: before
         ``done`` or ``call_handler``, when the handler returns without an
         answer, or as another thread takes the loop over mid-handler
@@ -758,9 +759,7 @@ class Session:
                 and cb._token == self._token and self.state != CLOSED:
             self._pending_done = None       # what _deliver does before done
             self._busy = False
-            done_small(*small)
-            if not self._busy and self.framer.pending():
-                self._process()
+            done_small(*small)      # (one that feeds the framer processes it too)
         else:
             if unfed:
                 self.framer.feed(unfed)
