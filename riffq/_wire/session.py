@@ -740,8 +740,8 @@ class Session:
                 self.framer.feed(unfed)
             self.call_handler(sql, kwargs, done, formats=formats)
             return
-        # (_question, written out: this runs for every statement; none here
-        # is only described, so each takes a snapshot)
+        # (_question and snapshot_taken, written out: this runs for every
+        # statement; none here is only described, so each takes a snapshot)
         self._busy = True
         self._token = token = self._token + 1
         self._pending_done = done
@@ -780,10 +780,8 @@ class Session:
         self._token += 1
         self._pending_done = done
         self.last_query = sql
-        # (snapshot_taken, written out: this runs for every statement)
-        if not kwargs.get("do_describe") and (self.txn != "I" or self.implicit_block
-                                               or self.extended.executed):
-            self.queried = True
+        if not kwargs.get("do_describe"):
+            self.snapshot_taken()
         return QueryCallback(self, self._token, eager, formats, (answer, sql, kwargs))
 
     def snapshot_taken(self) -> None:
