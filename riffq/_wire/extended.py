@@ -256,8 +256,10 @@ class ExtendedProtocol:
         if s.txn != "I":
             s.framer.feed(rest)     # a portal to keep: the general form
             self._unnamed_done(*small_outcome((columns, data_rows, n, description)))
-            if not s._busy:
-                s._process()        # the messages after Bind, now in the framer
+            # (answered at once, they left the framer; should they not have
+            # been, they are read from there now)
+            if not s._busy and s.framer.pending():
+                s._process()
             return
         # (_rows_at_once, written out: this answers every small select)
         if plan.describe:

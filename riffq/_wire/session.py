@@ -759,7 +759,7 @@ class Session:
                 and cb._token == self._token and self.state != CLOSED:
             self._pending_done = None       # what _deliver does before done
             self._busy = False
-            done_small(*small)      # (one that feeds the framer processes it too)
+            done_small(*small)      # (one that feeds the framer reads from it too)
         else:
             if unfed:
                 self.framer.feed(unfed)
