@@ -37,6 +37,9 @@ datagram socket pair per worker, made before the fork, and the owner does
 the usual constant-time key check. Each position's next id lives in shared
 memory, so a replacement worker continues the sequence rather than
 reissuing the ids of the worker it replaces.
+
+The same channels carry ``pg_stat_activity``: a worker reading the view asks
+the others for their sessions (``riffq.worker_activity``).
 """
 from __future__ import annotations
 
@@ -54,6 +57,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._wire.signals import stop_on
 from ._wire.loop import EventLoop, bind_socket
+from . import worker_activity as activity
 
 log = logging.getLogger("riffq")
 
@@ -74,6 +78,8 @@ MAX_RESTART_DELAY = 10.0
 _COUNTER = struct.Struct("<q")
 #: the datagram that carries a passed connection's descriptor
 _HANDOFF = b"connection"
+#: the first byte of a forwarded cancel request (``worker_activity`` has the others)
+_CANCEL = b"C"
 #: the load published for a worker that is not running
 _UNAVAILABLE = 2 ** 62
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -112,6 +118,8 @@ class WorkerSlot:
         self._shared_listener = shared_listener
         self._ready_fd: Optional[int] = ready_fd
         self._cancel_here: Callable[[int, bytes], None] = lambda pid, secret: None
+        self._activity_here: Callable[[], List[Dict[str, Any]]] = list
+        self._asks = activity.ActivityAsks()
 
     def next_conn_id(self) -> int:
         offset = self.position * _COUNTER.size
@@ -122,10 +130,15 @@ class WorkerSlot:
         _COUNTER.pack_into(self._counters, offset, step + 1)
         return conn_id
 
-    def attach(self, loop: EventLoop, cancel_here: Callable[[int, bytes], None]) -> Tuple[str, int]:
-        """Start accepting on the shared port, read forwarded cancels, watch
-        for the parent's death, and tell the parent once the loop runs."""
+    def attach(self, loop: EventLoop, cancel_here: Callable[[int, bytes], None],
+               activity_here: Optional[Callable[[], List[Dict[str, Any]]]] = None) -> Tuple[str, int]:
+        """Start accepting on the shared port, read forwarded cancels and
+        questions about sessions (``activity_here`` answers them, on the loop
+        thread), watch for the parent's death, and tell the parent once the
+        loop runs."""
         self._cancel_here = cancel_here
+        if activity_here is not None:
+            self._activity_here = activity_here
         if self._shared_listener is not None:
             bound = loop.add_listener(self._shared_listener)
         else:
@@ -156,7 +169,7 @@ class WorkerSlot:
         if owner == self.position:
             return False
         try:
-            self._outboxes[owner].send(pid.to_bytes(4, "big", signed=True) + bytes(secret))
+            self._outboxes[owner].send(_CANCEL + pid.to_bytes(4, "big", signed=True) + bytes(secret))
         except (OSError, OverflowError) as exc:
             log.info("could not forward a cancel request to worker %d: %s", owner, exc)
         return True
@@ -193,20 +206,50 @@ class WorkerSlot:
         return True
 
     def _read_inbox(self) -> None:
-        """Cancel requests forwarded by other workers, and connections they
-        passed on (a descriptor comes with the datagram)."""
+        """Cancel requests forwarded by other workers, connections they
+        passed on (a descriptor comes with the datagram), and their questions
+        about this worker's sessions and answers to this one's."""
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(self._inbox, 1024, 4)
+                data, fds, _, _ = socket.recv_fds(self._inbox, activity.PART_BYTES + 64, 4)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 return
+            kind = data[:1]
             if fds:
                 for fd in fds:
                     self._adopt_passed(fd)
-            elif len(data) >= 4:
-                self._cancel_here(int.from_bytes(data[:4], "big", signed=True), data[4:])
+            elif kind == _CANCEL and len(data) >= 5:
+                self._cancel_here(int.from_bytes(data[1:5], "big", signed=True), data[5:])
+            elif kind == activity.QUESTION and len(data) >= 7:
+                self._answer_activity(*activity.read_question(data))
+            elif kind == activity.ANSWER:
+                self._asks.take(data)
+
+    # -- pg_stat_activity ---------------------------------------------------------
+    def activity_elsewhere(self, timeout: float = activity.ASK_TIMEOUT) -> List[Dict[str, Any]]:
+        """The rows of the other running workers' sessions (see
+        ``worker_activity``); from a handler thread, never the loop's."""
+        others = {i for i in range(self.count) if i != self.position
+                  and (self._loads is None or self._load(i) != _UNAVAILABLE)}
+        request, ask = self._asks.open(others)
+        for i in others:
+            try:
+                self._outboxes[i].send(activity.question(request, self.position))
+            except OSError as exc:
+                log.info("could not ask worker %d for its sessions: %s", i, exc)
+        return self._asks.wait(request, ask, timeout)
+
+    def _answer_activity(self, request: int, asker: int) -> None:
+        if not 0 <= asker < self.count or asker == self.position:
+            return
+        try:
+            payload = activity.encode_rows(self._activity_here())
+        except Exception:
+            log.exception("could not list this worker's sessions")
+            payload = b"[]"
+        activity.send_parts(self._outboxes[asker], activity.answer_parts(request, self.position, payload))
 
     def _adopt_passed(self, fd: int) -> None:
         sock = socket.socket(fileno=fd)

@@ -265,6 +265,12 @@ class Server:
         if session is not None and hmac.compare_digest(session.secret, secret):
             session.cancel()
 
+    def activity_here(self) -> List[Dict[str, Any]]:
+        """This process's sessions as pg_stat_activity lists them (another
+        worker asked; on the loop thread)."""
+        from ._catalog.service import session_rows
+        return session_rows(list(self._live.values()))
+
     # ------------------------------------------------------------ catalog
 
     def is_catalog_statement(self, sql: str) -> bool:
@@ -379,11 +385,12 @@ class Server:
                 # per process: each worker has its own engine (SQLite connection)
                 from ._catalog.service import CatalogService
                 self._catalog_service = CatalogService(
-                    self.catalog, lambda: list(self._live.values()), lambda: self.server_version)
+                    self.catalog, lambda: list(self._live.values()), lambda: self.server_version,
+                    None if self._worker is None else self._worker.activity_elsewhere)
             loop = EventLoop(self._new_session, self._pool, encode_pool)
             self._ssl_context = self._make_ssl_context(loop.sni_names) if tls else None
             if self._worker is not None:
-                self.host, self.port = self._worker.attach(loop, self.cancel_here)
+                self.host, self.port = self._worker.attach(loop, self.cancel_here, self.activity_here)
             else:
                 self.host, self.port = loop.listen(self.host, self.port)
         except BaseException as exc:

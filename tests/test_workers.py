@@ -6,6 +6,7 @@ served whom without any channel but the wire.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import signal
@@ -289,6 +290,77 @@ def test_a_killed_worker_is_replaced_and_serving_goes_on(serve):
     assert len(set(new_ids)) == len(new_ids)
     bg.stop()
     assert wait_gone(list(seen), timeout=0.5) == []
+
+
+ACTIVITY = ("select pid, usename, datname, application_name, client_port, backend_start, "
+            "state, query from pg_stat_activity order by pid")
+
+
+def test_pg_stat_activity_lists_the_sessions_of_every_worker(serve):
+    """Each worker holds its own sessions; the view, read in any of them,
+    shows every one, with what the worker holding it knows of it."""
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2,
+               catalog_emulation=True)
+    t0 = datetime.datetime.now(datetime.timezone.utc)
+    conns = sessions_in_both_workers(bg.port)
+    try:
+        # an answer larger than one datagram between the workers: a last
+        # query of 300,000 characters comes through whole
+        long_query = "select who /* %s */" % ("x" * 300000)
+        named = connect(bg.port, application_name="the-named-one")
+        conns.append(named)
+        worker_of = {c.info.backend_pid: who(c)[0] for c in conns}
+        assert len(set(worker_of.values())) == 2
+        named.execute(long_query)
+        last = {pid: "select who" for pid in worker_of}
+        last[named.info.backend_pid] = long_query
+        ports = {c.info.backend_pid: c.pgconn.socket for c in conns}
+        for reader in conns:
+            rows = {r[0]: r for r in reader.execute(ACTIVITY).fetchall()}
+            assert set(rows) == set(worker_of), (worker_of, rows)
+            me = reader.info.backend_pid
+            last[me] = ACTIVITY
+            assert rows[me][6] == "active" and rows[me][7] == ACTIVITY
+            for pid, (_, user, db, app, port, started, state, query) in rows.items():
+                assert (user, db) == ("u", "d")
+                assert t0 - datetime.timedelta(seconds=1) <= started <= \
+                    datetime.datetime.now(datetime.timezone.utc)
+                peer = socket.socket(fileno=os.dup(ports[pid]))
+                try:
+                    assert port == peer.getsockname()[1]
+                finally:
+                    peer.close()
+                if pid != me:
+                    assert (state, query) == ("idle", last[pid])
+            assert rows[named.info.backend_pid][3] == "the-named-one"
+    finally:
+        close_all(conns)
+
+
+def test_pg_stat_activity_leaves_out_a_worker_that_does_not_answer(serve):
+    """A stopped worker costs the view a second, not its answer."""
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2,
+               catalog_emulation=True)
+    conns = sessions_in_both_workers(bg.port)
+    stopped = None
+    try:
+        rows = {c.info.backend_pid: who(c)[0] for c in conns}
+        asker = conns[-1]
+        stopped = next(w for w in rows.values() if w != rows[asker.info.backend_pid])
+        os.kill(stopped, signal.SIGSTOP)
+        t0 = time.monotonic()
+        seen = {r[0] for r in asker.execute(ACTIVITY).fetchall()}
+        assert time.monotonic() - t0 < 5
+        assert seen == {pid for pid, w in rows.items() if w != stopped}
+        os.kill(stopped, signal.SIGCONT)
+        stopped = None
+        # the stopped worker's late answer to the old question changes nothing
+        seen = {r[0] for r in asker.execute(ACTIVITY).fetchall()}
+        assert seen == set(rows)
+    finally:
+        if stopped is not None:
+            os.kill(stopped, signal.SIGCONT)
+        close_all(conns)
 
 
 def test_tls_with_workers(serve, tmp_path):

@@ -5,6 +5,8 @@ The engine evaluates SQL; this module is the seam to the wire layer. It runs
 on handler threads, so anything that changes the session (``set_config``)
 is handed to the event loop and waited for, and the live connection list for
 ``pg_stat_activity`` is copied, never iterated while the loop changes it.
+Under ``start(workers=N)`` the view also lists the other workers' sessions,
+which ``elsewhere`` fetches (see ``riffq.worker_activity``).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import functools
 import logging
 import os
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from .._wire.errors import PgError
 from .._wire.results import TypedRows
@@ -44,10 +46,12 @@ class CatalogService:
     """One per server: routes statements and runs them on the engine."""
 
     def __init__(self, registry: Any, live_sessions: Callable[[], List[Any]],
-                 server_version: Callable[[], str]) -> None:
+                 server_version: Callable[[], str],
+                 elsewhere: Optional[Callable[[], List[Dict[str, Any]]]] = None) -> None:
         self.engine = CatalogEngine(registry, _translator())
         self._live = live_sessions
         self._version = server_version
+        self._elsewhere = elsewhere
 
     @staticmethod
     def routes(sql: str) -> bool:
@@ -122,18 +126,26 @@ class CatalogService:
         return box["value"]
 
     def _activity(self) -> List[Dict[str, Any]]:
-        rows = []
-        for s in self._live():
-            busy = s.state == "READY" and s._busy
-            txn = getattr(s, "txn", "I")
-            state = "active" if busy else {"I": "idle", "T": "idle in transaction",
-                                            "E": "idle in transaction (aborted)"}.get(txn, "idle")
-            try:
-                app = s.settings.get("application_name")
-            except Exception:
-                app = ""
-            rows.append({"pid": s.conn_id, "usename": s.user, "datname": s.database,
-                         "application_name": app, "client_addr": s.peer[0] if s.peer else None,
-                         "client_port": s.peer[1] if s.peer and len(s.peer) > 1 else None,
-                         "backend_start": s.started, "state": state, "query": s.last_query})
+        rows = session_rows(self._live())
+        if self._elsewhere is not None:
+            rows += self._elsewhere()
         return rows
+
+
+def session_rows(sessions: Iterable[Any]) -> List[Dict[str, Any]]:
+    """pg_stat_activity's source rows for these sessions."""
+    rows = []
+    for s in sessions:
+        busy = s.state == "READY" and s._busy
+        txn = getattr(s, "txn", "I")
+        state = "active" if busy else {"I": "idle", "T": "idle in transaction",
+                                        "E": "idle in transaction (aborted)"}.get(txn, "idle")
+        try:
+            app = s.settings.get("application_name")
+        except Exception:
+            app = ""
+        rows.append({"pid": s.conn_id, "usename": s.user, "datname": s.database,
+                     "application_name": app, "client_addr": s.peer[0] if s.peer else None,
+                     "client_port": s.peer[1] if s.peer and len(s.peer) > 1 else None,
+                     "backend_start": s.started, "state": state, "query": s.last_query})
+    return rows
