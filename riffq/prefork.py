@@ -119,6 +119,7 @@ class WorkerSlot:
         self._ready_fd: Optional[int] = ready_fd
         self._cancel_here: Callable[[int, bytes], None] = lambda pid, secret: None
         self._activity_here: Callable[[], List[Dict[str, Any]]] = list
+        self._signal_here: Callable[[int, bool], bool] = lambda conn_id, terminate: False
         self._asks = activity.ActivityAsks()
 
     def next_conn_id(self) -> int:
@@ -131,14 +132,17 @@ class WorkerSlot:
         return conn_id
 
     def attach(self, loop: EventLoop, cancel_here: Callable[[int, bytes], None],
-               activity_here: Optional[Callable[[], List[Dict[str, Any]]]] = None) -> Tuple[str, int]:
+               activity_here: Optional[Callable[[], List[Dict[str, Any]]]] = None,
+               signal_here: Optional[Callable[[int, bool], bool]] = None) -> Tuple[str, int]:
         """Start accepting on the shared port, read forwarded cancels and
-        questions about sessions (``activity_here`` answers them, on the loop
-        thread), watch for the parent's death, and tell the parent once the
-        loop runs."""
+        the other workers' questions about sessions (``activity_here`` and
+        ``signal_here`` answer them, on the loop thread), watch for the
+        parent's death, and tell the parent once the loop runs."""
         self._cancel_here = cancel_here
         if activity_here is not None:
             self._activity_here = activity_here
+        if signal_here is not None:
+            self._signal_here = signal_here
         if self._shared_listener is not None:
             bound = loop.add_listener(self._shared_listener)
         else:
@@ -222,34 +226,65 @@ class WorkerSlot:
                     self._adopt_passed(fd)
             elif kind == _CANCEL and len(data) >= 5:
                 self._cancel_here(int.from_bytes(data[1:5], "big", signed=True), data[5:])
-            elif kind == activity.QUESTION and len(data) >= 7:
+            elif activity.is_question(data):
                 self._answer_activity(*activity.read_question(data))
+            elif activity.is_signal(data):
+                self._answer_signal(*activity.read_signal(data))
             elif kind == activity.ANSWER:
                 self._asks.take(data)
 
-    # -- pg_stat_activity ---------------------------------------------------------
+    # -- pg_stat_activity, pg_cancel_backend, pg_terminate_backend -------------------
     def activity_elsewhere(self, timeout: float = activity.ASK_TIMEOUT) -> List[Dict[str, Any]]:
         """The rows of the other running workers' sessions (see
         ``worker_activity``); from a handler thread, never the loop's."""
-        others = {i for i in range(self.count) if i != self.position
-                  and (self._loads is None or self._load(i) != _UNAVAILABLE)}
+        others = {i for i in range(self.count) if i != self.position and self._running(i)}
         request, ask = self._asks.open(others)
         for i in others:
-            try:
-                self._outboxes[i].send(activity.question(request, self.position))
-            except OSError as exc:
-                log.info("could not ask worker %d for its sessions: %s", i, exc)
-        return self._asks.wait(request, ask, timeout)
+            self._ask(i, activity.question(request, self.position))
+        return self._asks.rows(request, ask, timeout)
+
+    def signal_elsewhere(self, conn_id: int, terminate: bool,
+                         timeout: float = activity.ASK_TIMEOUT) -> Optional[bool]:
+        """Cancel or terminate a session another worker holds: whether it
+        was there (False when that worker is not running or does not
+        answer in time). None when the session would be this worker's."""
+        owner = (conn_id - 1) % self.count
+        if owner == self.position:
+            return None
+        if not self._running(owner):
+            return False
+        request, ask = self._asks.open({owner})
+        self._ask(owner, activity.signal(request, self.position, conn_id, terminate))
+        return self._asks.wait(request, ask, timeout).get(owner) is True
+
+    def _running(self, position: int) -> bool:
+        return self._loads is None or self._load(position) != _UNAVAILABLE
+
+    def _ask(self, position: int, message: bytes) -> None:
+        try:
+            self._outboxes[position].send(message)
+        except OSError as exc:
+            log.info("could not ask worker %d about its sessions: %s", position, exc)
 
     def _answer_activity(self, request: int, asker: int) -> None:
-        if not 0 <= asker < self.count or asker == self.position:
-            return
         try:
             payload = activity.encode_rows(self._activity_here())
         except Exception:
             log.exception("could not list this worker's sessions")
             payload = b"[]"
-        activity.send_parts(self._outboxes[asker], activity.answer_parts(request, self.position, payload))
+        self._answer(request, asker, payload)
+
+    def _answer_signal(self, request: int, asker: int, conn_id: int, terminate: bool) -> None:
+        try:
+            done = self._signal_here(conn_id, terminate)
+        except Exception:
+            log.exception("could not signal session %d", conn_id)
+            done = False
+        self._answer(request, asker, b"true" if done else b"false")
+
+    def _answer(self, request: int, asker: int, payload: bytes) -> None:
+        if 0 <= asker < self.count and asker != self.position:
+            activity.send_parts(self._outboxes[asker], activity.answer_parts(request, self.position, payload))
 
     def _adopt_passed(self, fd: int) -> None:
         sock = socket.socket(fileno=fd)

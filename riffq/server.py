@@ -271,6 +271,19 @@ class Server:
         from ._catalog.service import session_rows
         return session_rows(list(self._live.values()))
 
+    def signal_here(self, conn_id: int, terminate: bool) -> bool:
+        """pg_cancel_backend / pg_terminate_backend of a session of this
+        process (on the loop thread): whether it was there."""
+        session = self._live.get(conn_id)
+        if session is None:
+            return False
+        if terminate:
+            session.fatal(PgError("57P01", "terminating connection due to administrator command",
+                                  severity="FATAL"))
+        else:
+            session.cancel()
+        return True
+
     # ------------------------------------------------------------ catalog
 
     def is_catalog_statement(self, sql: str) -> bool:
@@ -384,13 +397,16 @@ class Server:
             if self.catalog_emulation:
                 # per process: each worker has its own engine (SQLite connection)
                 from ._catalog.service import CatalogService
+                worker = self._worker
                 self._catalog_service = CatalogService(
                     self.catalog, lambda: list(self._live.values()), lambda: self.server_version,
-                    None if self._worker is None else self._worker.activity_elsewhere)
+                    None if worker is None else worker.activity_elsewhere,
+                    self.signal_here, None if worker is None else worker.signal_elsewhere)
             loop = EventLoop(self._new_session, self._pool, encode_pool)
             self._ssl_context = self._make_ssl_context(loop.sni_names) if tls else None
             if self._worker is not None:
-                self.host, self.port = self._worker.attach(loop, self.cancel_here, self.activity_here)
+                self.host, self.port = self._worker.attach(loop, self.cancel_here, self.activity_here,
+                                                           self.signal_here)
             else:
                 self.host, self.port = loop.listen(self.host, self.port)
         except BaseException as exc:

@@ -1,19 +1,27 @@
-"""``pg_stat_activity`` across the worker processes of ``start(workers=N)``.
+"""What the worker processes of ``start(workers=N)`` ask each other about
+their sessions: ``pg_stat_activity``, ``pg_cancel_backend`` and
+``pg_terminate_backend``.
 
-PostgreSQL's view lists every backend of the server, while each riffq worker
-holds only its own sessions. So a worker reading the view asks the others for
-theirs, over the datagram channels the workers already share for cancel
-requests (``prefork.WorkerSlot``). A worker answers on its loop thread, which
-owns its sessions, in parts of at most ``PART_BYTES``; the asking statement
-runs on a handler thread and waits at most ``ASK_TIMEOUT`` for all of them.
-A worker that is stopped, stuck or gone costs that wait and leaves its
-sessions out of the answer; it never fails the statement.
+PostgreSQL's view lists every backend of the server, and its functions reach
+any of them, while each riffq worker holds only its own sessions. So a
+worker reading the view asks the others for theirs, and one signalling a
+session of another worker asks that worker to, over the datagram channels
+the workers already share for cancel requests (``prefork.WorkerSlot``). A
+worker answers on its loop thread, which owns its sessions, in parts of at
+most ``PART_BYTES``; the asking statement runs on a handler thread and waits
+at most ``ASK_TIMEOUT`` for the answers. A worker that is stopped, stuck or
+gone costs that wait and is left out (its sessions unlisted, a signal to
+one of them not sent); it never fails the statement.
 
 The messages (each one datagram, after the one-byte kind):
 
-- ``Q`` request id (4 bytes), asking worker's position (2): a question;
+- ``Q`` request id (4 bytes), asking worker's position (2): which sessions
+  do you hold?
+- ``S`` request id (4), asking worker's position (2), conn_id (4), 1 to
+  terminate or 0 to cancel (1): signal that session;
 - ``R`` request id (4), answering worker's position (2), 1 on the last
-  part (1), then a part of the JSON rows.
+  part (1), then a part of the answer, as JSON (the rows; whether the
+  session was there).
 """
 from __future__ import annotations
 
@@ -31,8 +39,10 @@ PART_BYTES = 60000
 #: Most bytes one worker's answer may take; its rows past that are left out.
 MAX_ANSWER_BYTES = 16 << 20
 QUESTION = b"Q"
+SIGNAL = b"S"
 ANSWER = b"R"
 _QUESTION = struct.Struct(">IH")
+_SIGNAL = struct.Struct(">IHiB")
 _ANSWER = struct.Struct(">IHB")
 
 
@@ -43,6 +53,24 @@ def question(request: int, asker: int) -> bytes:
 def read_question(message: bytes) -> Tuple[int, int]:
     """(request id, asking position) of a ``question`` datagram."""
     return _QUESTION.unpack_from(message, 1)
+
+
+def signal(request: int, asker: int, conn_id: int, terminate: bool) -> bytes:
+    return SIGNAL + _SIGNAL.pack(request, asker, conn_id, int(terminate))
+
+
+def read_signal(message: bytes) -> Tuple[int, int, int, bool]:
+    """(request id, asking position, conn_id, terminate) of a ``signal``."""
+    request, asker, conn_id, terminate = _SIGNAL.unpack_from(message, 1)
+    return request, asker, conn_id, bool(terminate)
+
+
+def is_question(message: bytes) -> bool:
+    return message[:1] == QUESTION and len(message) >= 1 + _QUESTION.size
+
+
+def is_signal(message: bytes) -> bool:
+    return message[:1] == SIGNAL and len(message) >= 1 + _SIGNAL.size
 
 
 def encode_rows(rows: Sequence[Dict[str, Any]]) -> bytes:
@@ -63,13 +91,13 @@ def encode_rows(rows: Sequence[Dict[str, Any]]) -> bytes:
     return b"[" + b",".join(out) + b"]"
 
 
-def decode_rows(data: bytes) -> List[Dict[str, Any]]:
+def decode(data: bytes) -> Any:
+    """An answer's JSON, its datetimes made again."""
     def hook(obj: Dict[str, Any]) -> Any:
         if len(obj) == 1 and "$dt" in obj:
             return datetime.datetime.fromisoformat(obj["$dt"])
         return obj
-    rows = json.loads(data.decode("utf-8"), object_hook=hook)
-    return [r for r in rows if isinstance(r, dict)]
+    return json.loads(data.decode("utf-8"), object_hook=hook)
 
 
 def answer_parts(request: int, position: int, payload: bytes) -> List[bytes]:
@@ -81,20 +109,22 @@ def answer_parts(request: int, position: int, payload: bytes) -> List[bytes]:
 
 
 class _Ask:
-    __slots__ = ("waiting", "parts", "rows", "done")
+    __slots__ = ("waiting", "parts", "answers", "done")
 
     def __init__(self, positions: Set[int]) -> None:
         self.waiting = set(positions)
         self.parts: Dict[int, List[bytes]] = {p: [] for p in positions}
-        self.rows: List[Dict[str, Any]] = []
+        #: each answering position's decoded answer
+        self.answers: Dict[int, Any] = {}
         self.done = threading.Event()
         if not positions:
             self.done.set()
 
 
 class ActivityAsks:
-    """A worker's questions to the others that are still open. ``ask`` runs
-    on handler threads; ``take`` on the loop thread, as answers arrive."""
+    """A worker's questions to the others that are still open. ``open`` and
+    ``wait`` run on handler threads; ``take`` on the loop thread, as
+    answers arrive."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -126,18 +156,27 @@ class ActivityAsks:
                 return
             ask.waiting.discard(position)
             try:
-                ask.rows.extend(decode_rows(b"".join(ask.parts.pop(position))))
+                ask.answers[position] = decode(b"".join(ask.parts.pop(position)))
             except ValueError:
                 pass        # a garbled answer leaves that worker out
             if not ask.waiting:
                 ask.done.set()
 
-    def wait(self, request: int, ask: _Ask, timeout: float) -> List[Dict[str, Any]]:
-        """The rows that arrived within ``timeout``; the ask is closed."""
+    def wait(self, request: int, ask: _Ask, timeout: float) -> Dict[int, Any]:
+        """The answers that arrived within ``timeout``, by position; the ask
+        is closed."""
         ask.done.wait(timeout)
         with self._lock:
             self._open.pop(request, None)
-            return list(ask.rows)
+            return dict(ask.answers)
+
+    def rows(self, request: int, ask: _Ask, timeout: float) -> List[Dict[str, Any]]:
+        """``wait`` for the answers to a ``question``: their rows, together."""
+        out: List[Dict[str, Any]] = []
+        for answer in self.wait(request, ask, timeout).values():
+            if isinstance(answer, list):
+                out.extend(r for r in answer if isinstance(r, dict))
+        return out
 
 
 def send_parts(sock: Any, parts: List[bytes], timeout: float = ASK_TIMEOUT) -> Optional[threading.Thread]:

@@ -414,8 +414,10 @@ def _affinity(typname: str, category: str) -> str:
 
 
 def build_catalog_db(pg_conn: Any, relations: Iterable[str]) -> sqlite3.Connection:
-    """An in-memory SQLite holding copies of *relations* read from *pg_conn*."""
-    sqlite3.enable_callback_tracebacks(True)
+    """An in-memory SQLite holding copies of *relations* read from *pg_conn*.
+    (SQLite's callback tracebacks stay off: the switch is global to the
+    process, and every later test whose catalog function raises a PgError on
+    purpose would print one.)"""
     db = sqlite3.connect(":memory:")
     db.execute("ATTACH DATABASE ':memory:' AS pg_catalog")
     db.execute("ATTACH DATABASE ':memory:' AS information_schema")

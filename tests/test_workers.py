@@ -89,6 +89,26 @@ def wait_gone(pids, timeout=15, zombie_ok=False):
     return [p for p in pids if exists(p, zombie_ok)]
 
 
+def cancel_by_statement(asker, target):
+    """``target`` runs ``select slow``; ``asker`` cancels it with
+    pg_cancel_backend, which must say true. The errors ``target`` met."""
+    failed = []
+
+    def run_slow():
+        try:
+            target.execute("select slow")
+        except psycopg.Error as exc:
+            failed.append(exc)
+    runner = threading.Thread(target=run_slow)
+    runner.start()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    assert asker.execute("select pg_cancel_backend(%s)", (target.info.backend_pid,)).fetchone() == (True,)
+    runner.join(5)
+    assert time.monotonic() - t0 < 3
+    return [type(e) for e in failed]
+
+
 def close_all(conns):
     for conn in conns:
         conn.close()
@@ -352,6 +372,11 @@ def test_pg_stat_activity_leaves_out_a_worker_that_does_not_answer(serve):
         seen = {r[0] for r in asker.execute(ACTIVITY).fetchall()}
         assert time.monotonic() - t0 < 5
         assert seen == {pid for pid, w in rows.items() if w != stopped}
+        # nor can a session there be signalled: false, after the same wait
+        held = next(pid for pid, w in rows.items() if w == stopped)
+        t0 = time.monotonic()
+        assert asker.execute("select pg_cancel_backend(%s)", (held,)).fetchone() == (False,)
+        assert time.monotonic() - t0 < 5
         os.kill(stopped, signal.SIGCONT)
         stopped = None
         # the stopped worker's late answer to the old question changes nothing
@@ -360,6 +385,39 @@ def test_pg_stat_activity_leaves_out_a_worker_that_does_not_answer(serve):
     finally:
         if stopped is not None:
             os.kill(stopped, signal.SIGCONT)
+        close_all(conns)
+
+
+def test_pg_cancel_and_terminate_backend_reach_sessions_of_another_worker(serve):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Who), workers=2,
+               catalog_emulation=True)
+    conns = sessions_in_both_workers(bg.port)
+    try:
+        asker = conns[-1]
+        here = who(asker)[0]
+        there = [c for c in conns if who(c)[0] != here]
+        while len(there) < 2:
+            assert len(conns) < 60
+            conns.append(connect(bg.port))
+            if who(conns[-1])[0] != here:
+                there.append(conns[-1])
+        target, doomed = there[:2]
+        pid = target.info.backend_pid
+        assert cancel_by_statement(asker, target) == [psycopg.errors.QueryCanceled]
+        assert who(target)[1:3] == (pid, 1)
+        gone = doomed.info.backend_pid
+        assert asker.execute("select pg_terminate_backend(%s)", (gone,)).fetchone() == (True,)
+        with pytest.raises(psycopg.errors.AdminShutdown):
+            who(doomed)
+        assert gone not in {r[0] for r in asker.execute(ACTIVITY).fetchall()}
+        # an id the other worker would own, held by nobody: false, with PostgreSQL's WARNING
+        warnings = []
+        asker.add_notice_handler(lambda d: warnings.append(d.message_primary))
+        top = max(c.info.backend_pid for c in conns) + 2
+        nobody = top + (pid - top) % 2          # the same worker as pid's
+        assert asker.execute("select pg_cancel_backend(%s)", (nobody,)).fetchone() == (False,)
+        assert warnings == ["PID %d is not a PostgreSQL backend process" % nobody]
+    finally:
         close_all(conns)
 
 

@@ -83,6 +83,9 @@ class CatalogSession:
     set_setting: Callable[[str, str, bool], str]
     activity: Callable[[], List[Dict[str, Any]]]
     server_version: str
+    #: ``signal_backend(conn_id, terminate)``: cancel a session's statement or
+    #: end the session; whether it was there (None: the server cannot)
+    signal_backend: Optional[Callable[[int, bool], bool]] = None
 
 
 def _default_translate(sql: str) -> Any:

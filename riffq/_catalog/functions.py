@@ -37,6 +37,9 @@ _ENCODINGS = dict(enumerate((
     "WIN1253", "WIN1254", "WIN1255", "WIN1257", "KOI8U", "SJIS", "BIG5", "GBK", "UHC",
     "GB18030", "JOHAB", "SHIFT_JIS_2004"
 )))
+#: the session functions with an effect: SQLite must call them wherever
+#: the statement says, never once for all rows
+_EFFECTS = frozenset(("set_config", "pg_cancel_backend", "pg_terminate_backend"))
 _TRUE = ("t", "true", "y", "yes", "on", "1")
 _FALSE = ("f", "false", "n", "no", "off", "0")
 _INT_LIMITS = {"int2": (-32768, 32767), "int4": (-2 ** 31, 2 ** 31 - 1),
@@ -173,6 +176,7 @@ class FunctionHost:
             current_schema=self.current_schema, current_schemas=self.current_schemas,
             pg_current_user=self.current_user, pg_session_user=self.current_user,
             pg_backend_pid=lambda: self.ctx.session.pid, current_setting=self.current_setting,
+            pg_cancel_backend=self.cancel_backend, pg_terminate_backend=self.terminate_backend,
             set_config=self.set_config, pg_cast=self.pg_cast, format_type=self.format_type,
             pg_get_userbyid=self.get_userbyid, pg_get_expr=self.get_expr,
             pg_get_indexdef=self.get_indexdef, pg_get_constraintdef=self.get_constraintdef,
@@ -219,10 +223,10 @@ class FunctionHost:
             session["has_%s_privilege" % priv] = lambda *a: 1
         # "deterministic" tells SQLite a call with constant arguments can be
         # evaluated once per statement, which holds here: the session and the
-        # snapshot do not change while a statement runs.  set_config is the
-        # one function with an effect, so it runs wherever SQLite puts it.
+        # snapshot do not change while a statement runs.  The functions with
+        # an effect run wherever SQLite puts them.
         for name, fn in session.items():
-            conn.create_function(name, -1, self._wrap(fn), deterministic=name != "set_config")
+            conn.create_function(name, -1, self._wrap(fn), deterministic=name not in _EFFECTS)
         conn.create_aggregate("pg_array_agg", 1, ArrayAgg)
         conn.create_aggregate("array_agg", 1, ArrayAgg)
         conn.create_aggregate("pg_array_agg_ordered", -1, OrderedArrayAgg)
@@ -234,6 +238,27 @@ class FunctionHost:
             "__init__": lambda s: F.BoolAgg.__init__(s, False)}))
         conn.create_aggregate("every", 1, type("Every", (F.BoolAgg,), {
             "__init__": lambda s: F.BoolAgg.__init__(s, True)}))
+
+    def cancel_backend(self, pid: Any) -> Optional[int]:
+        """pg_cancel_backend: the session's running statement ends with 57014."""
+        return self._signal_backend(pid, False)
+
+    def terminate_backend(self, pid: Any, timeout: Any = 0) -> Optional[int]:
+        """pg_terminate_backend: the session ends with FATAL 57P01. It is gone
+        when the call returns, so ``timeout`` (milliseconds to wait for that)
+        only has to be valid."""
+        if timeout is not None and int(timeout) < 0:
+            raise PgError("22003", '"timeout" must not be negative')
+        return self._signal_backend(pid, True)
+
+    def _signal_backend(self, pid: Any, terminate: bool) -> Optional[int]:
+        if pid is None:
+            return None
+        signal = self.ctx.session.signal_backend
+        if signal is None:
+            name = "pg_terminate_backend" if terminate else "pg_cancel_backend"
+            raise PgError("0A000", "catalog emulation does not support %s()" % name)
+        return 1 if signal(int(pid), terminate) else 0
 
     def unsupported(self, name: str) -> Callable[..., Any]:
         def fn(*args: Any) -> Any:

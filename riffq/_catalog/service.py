@@ -6,7 +6,8 @@ on handler threads, so anything that changes the session (``set_config``)
 is handed to the event loop and waited for, and the live connection list for
 ``pg_stat_activity`` is copied, never iterated while the loop changes it.
 Under ``start(workers=N)`` the view also lists the other workers' sessions,
-which ``elsewhere`` fetches (see ``riffq.worker_activity``).
+which ``elsewhere`` fetches, and ``pg_cancel_backend``/``pg_terminate_backend``
+reach them through ``signal_elsewhere`` (see ``riffq.worker_activity``).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import threading
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from .._wire.errors import PgError
+from .._wire.messages import notice_response
 from .._wire.results import TypedRows
 from .engine import CatalogEngine, CatalogSession, oid_literal_shape
 from .router import is_catalog_statement
@@ -24,7 +26,8 @@ from .router import is_catalog_statement
 log = logging.getLogger("riffq")
 
 #: How long a catalog statement waits for the event loop to apply set_config()
-SET_CONFIG_TIMEOUT = 10.0
+#: or to signal a session
+LOOP_WAIT_TIMEOUT = 10.0
 #: statements longer than this are routed afresh each time rather than kept
 CACHED_TEXT_MAX = 16384
 _routes_cached = functools.lru_cache(maxsize=1024)(is_catalog_statement)
@@ -47,11 +50,15 @@ class CatalogService:
 
     def __init__(self, registry: Any, live_sessions: Callable[[], List[Any]],
                  server_version: Callable[[], str],
-                 elsewhere: Optional[Callable[[], List[Dict[str, Any]]]] = None) -> None:
+                 elsewhere: Optional[Callable[[], List[Dict[str, Any]]]] = None,
+                 signal_here: Optional[Callable[[int, bool], bool]] = None,
+                 signal_elsewhere: Optional[Callable[[int, bool], Optional[bool]]] = None) -> None:
         self.engine = CatalogEngine(registry, _translator())
         self._live = live_sessions
         self._version = server_version
         self._elsewhere = elsewhere
+        self._signal_here = signal_here
+        self._signal_elsewhere = signal_elsewhere
 
     @staticmethod
     def routes(sql: str) -> bool:
@@ -90,46 +97,85 @@ class CatalogService:
             application_name=get_setting("application_name") or "",
             get_setting=get_setting,
             set_setting=lambda name, value, local: self._set_config(session, name, value, local),
-            activity=self._activity, server_version=self._version())
+            activity=self._activity, server_version=self._version(),
+            signal_backend=lambda conn_id, terminate: self._signal(session, conn_id, terminate))
 
     def _set_config(self, session: Any, name: str, value: str, local: bool) -> str:
         """set_config() changes the session, which only the loop may touch."""
-        done = threading.Event()
-        box: Dict[str, Any] = {}
-
-        def apply() -> None:
+        def apply() -> str:
+            from .._wire.settings import SettingError
             try:
-                from .._wire.settings import SettingError
-                try:
-                    if local and not session.settings.in_transaction:
-                        # outside a block, is_local lasts for this statement only
-                        session.settings.begin()
-                        try:
-                            session.apply_setting(name, value, local=True)
-                            box["value"] = session.settings.get(name)
-                        finally:
-                            session._settings_changed(session.settings.rollback())
-                    else:
-                        session.apply_setting(name, value, local=local)
-                        box["value"] = session.settings.get(name)
-                except SettingError as exc:
-                    box["error"] = PgError(exc.sqlstate, exc.message)
-            except BaseException as exc:  # noqa: BLE001 - reported to the statement
-                box["error"] = PgError("XX000", "set_config failed: %s" % exc)
-            finally:
-                done.set()
-        session.post(apply)
-        if not done.wait(SET_CONFIG_TIMEOUT):
-            raise PgError("57014", "set_config() timed out waiting for the session")
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+                if local and not session.settings.in_transaction:
+                    # outside a block, is_local lasts for this statement only
+                    session.settings.begin()
+                    try:
+                        session.apply_setting(name, value, local=True)
+                        return session.settings.get(name)
+                    finally:
+                        session._settings_changed(session.settings.rollback())
+                session.apply_setting(name, value, local=local)
+                return session.settings.get(name)
+            except SettingError as exc:
+                raise PgError(exc.sqlstate, exc.message) from None
+        return _on_loop(session, apply, "set_config()")
+
+    def _signal(self, session: Any, conn_id: int, terminate: bool) -> bool:
+        """pg_cancel_backend / pg_terminate_backend: whether the session was
+        there. Another worker's is signalled by that worker; this process's
+        on its loop, which alone touches sessions."""
+        done = None
+        if self._signal_elsewhere is not None:
+            done = self._signal_elsewhere(conn_id, terminate)
+        if done is None and self._signal_here is not None:
+            here = self._signal_here
+            name = "pg_terminate_backend()" if terminate else "pg_cancel_backend()"
+            done = _on_loop(session, lambda: here(conn_id, terminate), name)
+        if not done:
+            _warn(session, "PID %d is not a PostgreSQL backend process" % conn_id)
+        return bool(done)
 
     def _activity(self) -> List[Dict[str, Any]]:
         rows = session_rows(self._live())
         if self._elsewhere is not None:
             rows += self._elsewhere()
         return rows
+
+
+def _warn(session: Any, text: str) -> None:
+    """A WARNING for the statement running in ``session``, ahead of its
+    result (both reach the loop in this order), unless the client asked
+    for errors only."""
+    def send() -> None:
+        try:
+            if session.settings.get("client_min_messages") == "error":
+                return
+        except Exception:
+            pass
+        session.host.write(notice_response("WARNING", "01000", text, encoding=session.codec))
+    session.post(send)
+
+
+def _on_loop(session: Any, fn: Callable[[], Any], what: str) -> Any:
+    """``fn()`` run on the event loop (through ``session``), from a handler
+    thread that waits for it; its PgError reaches the statement."""
+    done = threading.Event()
+    box: Dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except PgError as exc:
+            box["error"] = exc
+        except BaseException as exc:  # noqa: BLE001 - reported to the statement
+            box["error"] = PgError("XX000", "%s failed: %s" % (what, exc))
+        finally:
+            done.set()
+    session.post(run)
+    if not done.wait(LOOP_WAIT_TIMEOUT):
+        raise PgError("57014", "%s timed out waiting for the session" % what)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def session_rows(sessions: Iterable[Any]) -> List[Dict[str, Any]]:

@@ -1,0 +1,107 @@
+"""``pg_cancel_backend`` and ``pg_terminate_backend`` (with catalog emulation),
+in one process; across workers, ``test_workers.py``. Where PostgreSQL's own
+answer is the specification, the same statements run against it."""
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+
+import riffq
+from test_workers import Who, cancel_by_statement, connect, who
+
+#: statements whose whole outcome (rows, WARNINGs, error) PostgreSQL sets
+COMPARED = [
+    "select pg_cancel_backend(999999)",
+    "select pg_terminate_backend(999999)",
+    "select pg_terminate_backend(999999, 100)",
+    "select pg_terminate_backend(1, -1)",
+    "select pg_cancel_backend(NULL), pg_terminate_backend(NULL)",
+    "select pg_cancel_backend(pg_backend_pid())",
+]
+
+
+class Gone(Who):
+    """Who, and each disconnect it is told of."""
+    disconnected = []
+
+    def handle_disconnect(self, *args, **kwargs):
+        Gone.disconnected.append(self.conn_id)
+
+
+def outcome(conn, sql):
+    warnings = []
+
+    def heard(diag):
+        warnings.append((diag.severity, diag.sqlstate, diag.message_primary))
+    conn.add_notice_handler(heard)
+    try:
+        cur = conn.execute(sql)
+        return ("rows", cur.fetchall(), [c.type_code for c in cur.description], warnings)
+    except psycopg.Error as exc:
+        return ("error", exc.sqlstate, str(exc).splitlines()[0], warnings)
+    finally:
+        conn.remove_notice_handler(heard)
+
+
+@pytest.fixture
+def server(serve):
+    return serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Gone), catalog_emulation=True)
+
+
+@pytest.mark.parametrize("sql", COMPARED)
+def test_outcome_is_postgresqls(server, real_pg, sql):
+    with connect(server.port) as ours, psycopg.connect(real_pg.dsn, autocommit=True) as theirs:
+        assert outcome(ours, sql) == outcome(theirs, sql)
+        # and the session goes on, as PostgreSQL's does
+        alive = "select count(*) > 0 from pg_type"
+        assert ours.execute(alive).fetchall() == theirs.execute(alive).fetchall() == [(True,)]
+
+
+def test_terminating_itself_ends_the_session_as_postgresql_does(server, real_pg):
+    sql = "select pg_terminate_backend(pg_backend_pid())"
+    got = []
+    for conn in (connect(server.port), psycopg.connect(real_pg.dsn, autocommit=True)):
+        with pytest.raises(psycopg.errors.AdminShutdown) as caught:
+            conn.execute(sql)
+        got.append((caught.value.sqlstate, str(caught.value).splitlines()[0]))
+        assert conn.closed or conn.broken
+    assert got[0] == got[1] == ("57P01", "terminating connection due to administrator command")
+
+
+def test_cancel_ends_another_sessions_statement_and_tells_its_handler(server):
+    with connect(server.port) as asker, connect(server.port) as target:
+        pid = target.info.backend_pid
+        assert cancel_by_statement(asker, target) == [psycopg.errors.QueryCanceled]
+        assert who(target)[1:3] == (pid, 1)       # the session goes on; its hook saw one cancel
+        # nothing running: still true, as PostgreSQL's signal is sent anyway
+        assert asker.execute("select pg_cancel_backend(%s)", (pid,)).fetchone() == (True,)
+
+
+def test_terminate_ends_another_session(server):
+    Gone.disconnected.clear()
+    with connect(server.port) as asker:
+        target = connect(server.port)
+        pid = target.info.backend_pid
+        who(target)         # (the connection's object, whose hook hears the disconnect)
+        rows = asker.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                             "where pid = %s", (pid,)).fetchall()
+        assert rows == [(True,)]
+        with pytest.raises(psycopg.errors.AdminShutdown):
+            who(target)
+        deadline = time.monotonic() + 5
+        while pid not in Gone.disconnected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert pid in Gone.disconnected
+        listed = {r[0] for r in asker.execute("select pid from pg_stat_activity").fetchall()}
+        assert pid not in listed and asker.info.backend_pid in listed
+        # terminated once: the second time there is no such backend
+        assert outcome(asker, "select pg_terminate_backend(%d)" % pid)[1:] == (
+            [(False,)], [16], [("WARNING", "01000", "PID %d is not a PostgreSQL backend process" % pid)])
+
+
+def test_the_warning_follows_client_min_messages(server):
+    with connect(server.port) as conn:
+        conn.execute("set client_min_messages = error")
+        assert outcome(conn, "select pg_cancel_backend(999999)") == ("rows", [(False,)], [16], [])
