@@ -278,8 +278,8 @@ class Server:
         if session is None:
             return False
         if terminate:
-            session.fatal(PgError("57P01", "terminating connection due to administrator command",
-                                  severity="FATAL"))
+            session.terminate(PgError("57P01", "terminating connection due to administrator command",
+                                      severity="FATAL"))
         else:
             session.cancel()
         return True

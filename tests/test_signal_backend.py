@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 import riffq
-from test_workers import Who, cancel_by_statement, connect, who
+from test_workers import Who, connect, signal_running, who
 
 #: statements whose whole outcome (rows, WARNINGs, error) PostgreSQL sets
 COMPARED = [
@@ -23,11 +23,16 @@ COMPARED = [
 
 
 class Gone(Who):
-    """Who, and each disconnect it is told of."""
+    """Who, and each disconnect and cancel it is told of."""
     disconnected = []
+    cancelled = []
 
     def handle_disconnect(self, *args, **kwargs):
         Gone.disconnected.append(self.conn_id)
+
+    def handle_cancel(self):
+        Gone.cancelled.append(self.conn_id)
+        super().handle_cancel()
 
 
 def outcome(conn, sql):
@@ -73,7 +78,7 @@ def test_terminating_itself_ends_the_session_as_postgresql_does(server, real_pg)
 def test_cancel_ends_another_sessions_statement_and_tells_its_handler(server):
     with connect(server.port) as asker, connect(server.port) as target:
         pid = target.info.backend_pid
-        assert cancel_by_statement(asker, target) == [psycopg.errors.QueryCanceled]
+        assert signal_running(asker, target) == [psycopg.errors.QueryCanceled]
         assert who(target)[1:3] == (pid, 1)       # the session goes on; its hook saw one cancel
         # nothing running: still true, as PostgreSQL's signal is sent anyway
         assert asker.execute("select pg_cancel_backend(%s)", (pid,)).fetchone() == (True,)
@@ -105,3 +110,21 @@ def test_the_warning_follows_client_min_messages(server):
     with connect(server.port) as conn:
         conn.execute("set client_min_messages = error")
         assert outcome(conn, "select pg_cancel_backend(999999)") == ("rows", [(False,)], [16], [])
+
+
+def test_terminate_stops_the_running_statements_work_first(server):
+    """As PostgreSQL's SIGTERM aborts the backend's query: the cancel hook
+    runs (the engine stops), the client sees only the FATAL, and the
+    disconnect hook follows at once rather than when the handler would
+    have finished (30 s here)."""
+    Gone.disconnected.clear()
+    Gone.cancelled.clear()
+    with connect(server.port) as asker:
+        target = connect(server.port)
+        pid = target.info.backend_pid
+        t0 = time.monotonic()
+        assert signal_running(asker, target, "pg_terminate_backend") == [psycopg.errors.AdminShutdown]
+        while pid not in Gone.disconnected and time.monotonic() - t0 < 5:
+            time.sleep(0.02)
+        assert Gone.cancelled == [pid] and pid in Gone.disconnected
+        assert time.monotonic() - t0 < 5

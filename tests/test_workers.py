@@ -89,9 +89,10 @@ def wait_gone(pids, timeout=15, zombie_ok=False):
     return [p for p in pids if exists(p, zombie_ok)]
 
 
-def cancel_by_statement(asker, target):
-    """``target`` runs ``select slow``; ``asker`` cancels it with
-    pg_cancel_backend, which must say true. The errors ``target`` met."""
+def signal_running(asker, target, function="pg_cancel_backend"):
+    """``target`` runs ``select slow``; ``asker`` signals it with
+    ``function`` (pg_cancel_backend, pg_terminate_backend), which must say
+    true. The errors ``target`` met."""
     failed = []
 
     def run_slow():
@@ -103,7 +104,7 @@ def cancel_by_statement(asker, target):
     runner.start()
     time.sleep(0.3)
     t0 = time.monotonic()
-    assert asker.execute("select pg_cancel_backend(%s)", (target.info.backend_pid,)).fetchone() == (True,)
+    assert asker.execute("select %s(%%s)" % function, (target.info.backend_pid,)).fetchone() == (True,)
     runner.join(5)
     assert time.monotonic() - t0 < 3
     return [type(e) for e in failed]
@@ -403,7 +404,7 @@ def test_pg_cancel_and_terminate_backend_reach_sessions_of_another_worker(serve)
                 there.append(conns[-1])
         target, doomed = there[:2]
         pid = target.info.backend_pid
-        assert cancel_by_statement(asker, target) == [psycopg.errors.QueryCanceled]
+        assert signal_running(asker, target) == [psycopg.errors.QueryCanceled]
         assert who(target)[1:3] == (pid, 1)
         gone = doomed.info.backend_pid
         assert asker.execute("select pg_terminate_backend(%s)", (gone,)).fetchone() == (True,)

@@ -820,6 +820,18 @@ class Session:
             if not self._busy:
                 self._process()
 
+    def terminate(self, exc: PgError) -> None:
+        """End the session as PostgreSQL's SIGTERM ends a backend
+        (pg_terminate_backend): a running statement's work is cancelled (the
+        ``cancel`` hook runs; only the FATAL ``exc`` reaches the client),
+        then the connection closes."""
+        running = self._pending_done is not None or self._send is not None or (
+            self._user_done is not None and self._user_done[0] == self._token)
+        if running:
+            self._token += 1        # a late answer is dropped
+            self.app.cancel(self)
+        self.fatal(exc)
+
     def _deliver(self, token: int, outcome: Outcome, pre: List[Tuple[bytes, int]]) -> None:
         if token != self._token or self.state == CLOSED:
             if outcome.stream is not None:
