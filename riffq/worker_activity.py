@@ -28,8 +28,10 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import select
 import struct
 import threading
+import time
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 #: Longest wait for the other workers' rows.
@@ -198,8 +200,6 @@ def send_parts(sock: Any, parts: List[bytes], timeout: float = ASK_TIMEOUT) -> O
 
 
 def _send_waiting(sock: Any, parts: List[bytes], timeout: float) -> None:
-    import select
-    import time
     deadline = time.monotonic() + timeout
     for part in parts:
         while True:
