@@ -38,8 +38,10 @@ the usual constant-time key check. Each position's next id lives in shared
 memory, so a replacement worker continues the sequence rather than
 reissuing the ids of the worker it replaces.
 
-The same channels carry ``pg_stat_activity``: a worker reading the view asks
-the others for their sessions (``riffq.worker_activity``).
+The same channels carry what ``pg_stat_activity``, ``pg_cancel_backend`` and
+``pg_terminate_backend`` need of the other workers: a worker asks them for
+their sessions, or the one holding a session to signal it
+(``riffq.worker_activity``).
 """
 from __future__ import annotations
 
