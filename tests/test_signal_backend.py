@@ -19,6 +19,12 @@ COMPARED = [
     "select pg_terminate_backend(1, -1)",
     "select pg_cancel_backend(NULL), pg_terminate_backend(NULL)",
     "select pg_cancel_backend(pg_backend_pid())",
+    "select pg_cancel_backend(0), pg_cancel_backend(-5)",
+    "select pg_cancel_backend('999999')",
+    "select pg_cancel_backend('x')",
+    "select pg_cancel_backend(1.5)",
+    "select pg_cancel_backend(99999999999)",
+    "select pg_terminate_backend(99999999999)",
 ]
 
 

@@ -252,13 +252,23 @@ class FunctionHost:
         return self._signal_backend(pid, True)
 
     def _signal_backend(self, pid: Any, terminate: bool) -> Optional[int]:
+        name = "pg_terminate_backend" if terminate else "pg_cancel_backend"
         if pid is None:
             return None
+        if isinstance(pid, str):        # an untyped literal: PostgreSQL reads it as integer
+            try:
+                pid = int(pid.strip())
+            except ValueError:
+                raise PgError("22P02", 'invalid input syntax for type integer: "%s"' % pid) from None
+        # the pid is an integer (int4): a wider or fractional one matches no function
+        if isinstance(pid, float) or not isinstance(pid, int):
+            raise PgError("42883", "function %s(numeric) does not exist" % name)
+        if not _INT_LIMITS["int4"][0] <= pid <= _INT_LIMITS["int4"][1]:
+            raise PgError("42883", "function %s(bigint) does not exist" % name)
         signal = self.ctx.session.signal_backend
         if signal is None:
-            name = "pg_terminate_backend" if terminate else "pg_cancel_backend"
             raise PgError("0A000", "catalog emulation does not support %s()" % name)
-        return 1 if signal(int(pid), terminate) else 0
+        return 1 if signal(pid, terminate) else 0
 
     def unsupported(self, name: str) -> Callable[..., Any]:
         def fn(*args: Any) -> Any:
