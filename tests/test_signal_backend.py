@@ -3,9 +3,12 @@ in one process; across workers, ``test_workers.py``. Where PostgreSQL's own
 answer is the specification, the same statements run against it."""
 from __future__ import annotations
 
+import threading
 import time
 
 import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import riffq
@@ -134,3 +137,56 @@ def test_terminate_stops_the_running_statements_work_first(server):
             time.sleep(0.02)
         assert Gone.cancelled == [pid] and pid in Gone.disconnected
         assert time.monotonic() - t0 < 5
+
+
+class Streams(riffq.BaseConnection):
+    """``select big`` streams 20,000,000 generated rows; ``released`` hears
+    when its reader is let go."""
+    started = threading.Event()
+    released = []
+
+    def handle_query(self, sql, callback=callable, **kwargs):
+        schema = pa.schema([("i", pa.int64()), ("s", pa.string())])
+
+        def batches():
+            try:
+                for k in range(2000):
+                    ids = pa.array(range(k * 10000, (k + 1) * 10000), pa.int64())
+                    yield pa.RecordBatch.from_arrays([ids, pc.cast(ids, pa.string())], schema=schema)
+                    Streams.started.set()
+            finally:
+                Streams.released.append(self.conn_id)
+        if "big" in sql:
+            callback(pa.RecordBatchReader.from_batches(schema, batches()))
+        else:
+            callback(([{"name": "x", "type": "int"}], [(1,)]))
+
+
+@pytest.mark.parametrize("function, error", [("pg_cancel_backend", psycopg.errors.QueryCanceled),
+                                             ("pg_terminate_backend", psycopg.errors.AdminShutdown)])
+def test_a_streaming_session_is_signalled_and_its_reader_released(serve, function, error):
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Streams), catalog_emulation=True)
+    Streams.started.clear()
+    del Streams.released[:]
+    with connect(bg.port) as asker, connect(bg.port) as target:
+        failed = []
+
+        def fetch():
+            try:
+                target.execute("select big")
+            except psycopg.Error as exc:
+                failed.append(type(exc))
+        pid = target.info.backend_pid
+        runner = threading.Thread(target=fetch)
+        runner.start()
+        assert Streams.started.wait(10)
+        assert asker.execute("select %s(%%s)" % function, (pid,)).fetchone() == (True,)
+        runner.join(30)
+        assert failed == [error]
+        deadline = time.monotonic() + 5
+        while not Streams.released and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert Streams.released == [pid]
+        if error is psycopg.errors.QueryCanceled:
+            assert target.execute("select 1").fetchone() == (1,)
+        assert asker.execute("select 1").fetchone() == (1,)
