@@ -122,7 +122,7 @@ class WorkerSlot:
         self._cancel_here: Callable[[int, bytes], None] = lambda pid, secret: None
         self._activity_here: Callable[[], List[Dict[str, Any]]] = list
         self._signal_here: Callable[[int, bool], bool] = lambda conn_id, terminate: False
-        self._asks = activity.ActivityAsks()
+        self._asks = activity.OpenQuestions()
 
     def next_conn_id(self) -> int:
         offset = self.position * _COUNTER.size

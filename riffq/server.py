@@ -27,6 +27,10 @@ from ._wire.loop import Connection, EventLoop
 from ._wire.session import Session
 from .prefork import Supervisor, check_worker_count
 
+#: what a client is told when the server ends its session (shutdown,
+#: pg_terminate_backend), as PostgreSQL words it
+ADMIN_SHUTDOWN = "terminating connection due to administrator command"
+
 log = logging.getLogger("riffq")
 
 DEFAULT_SERVER_VERSION = "17.4.0"
@@ -278,8 +282,7 @@ class Server:
         if session is None:
             return False
         if terminate:
-            session.terminate(PgError("57P01", "terminating connection due to administrator command",
-                                      severity="FATAL"))
+            session.terminate(PgError("57P01", ADMIN_SHUTDOWN, severity="FATAL"))
         else:
             session.cancel()
         return True
@@ -516,7 +519,7 @@ class Server:
         session = conn.session
         if session is None or session.state == "STARTUP":
             return None
-        return m.error_response("FATAL", "57P01", "terminating connection due to administrator command")
+        return m.error_response("FATAL", "57P01", ADMIN_SHUTDOWN)
 
     def _new_session(self, conn: Connection) -> Session:
         return Session(self, conn, conn.peer, self.next_conn_id)

@@ -123,7 +123,7 @@ class _Ask:
             self.done.set()
 
 
-class ActivityAsks:
+class OpenQuestions:
     """A worker's questions to the others that are still open. ``open`` and
     ``wait`` run on handler threads; ``take`` on the loop thread, as
     answers arrive."""

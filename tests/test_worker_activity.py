@@ -42,7 +42,7 @@ def test_parts_come_together_into_the_rows():
     rows = [row(i, query="q%d " % i + "y" * 50000) for i in range(5)]
     parts = wa.answer_parts(7, 1, wa.encode_rows(rows))
     assert len(parts) > 1 and all(len(p) <= wa.PART_BYTES + 8 for p in parts)
-    asks = wa.ActivityAsks()
+    asks = wa.OpenQuestions()
     request, ask = asks.open({1})
     for part in wa.answer_parts(request, 1, wa.encode_rows(rows)):
         assert not ask.done.is_set()
@@ -52,7 +52,7 @@ def test_parts_come_together_into_the_rows():
 
 
 def test_only_the_workers_asked_are_waited_for_and_heard():
-    asks = wa.ActivityAsks()
+    asks = wa.OpenQuestions()
     request, ask = asks.open({1, 2})
     asks.take(wa.answer_parts(request, 3, wa.encode_rows([row(30)]))[0])      # not asked
     asks.take(wa.answer_parts(request + 1, 1, wa.encode_rows([row(40)]))[0])  # another question
@@ -66,7 +66,7 @@ def test_only_the_workers_asked_are_waited_for_and_heard():
 
 
 def test_a_garbled_answer_leaves_its_worker_out():
-    asks = wa.ActivityAsks()
+    asks = wa.OpenQuestions()
     request, ask = asks.open({1, 2})
     asks.take(wa.answer_parts(request, 1, b"[{not json")[0])
     asks.take(wa.answer_parts(request, 2, wa.encode_rows([row(20)]))[0])
@@ -74,7 +74,7 @@ def test_a_garbled_answer_leaves_its_worker_out():
 
 
 def test_nobody_to_ask_answers_at_once():
-    asks = wa.ActivityAsks()
+    asks = wa.OpenQuestions()
     request, ask = asks.open(set())
     assert ask.done.is_set() and asks.rows(request, ask, 10) == []
 
@@ -95,7 +95,7 @@ def test_signals_name_the_session_and_what_to_do(terminate):
 
 
 def test_a_signals_answer_is_one_workers_true_or_false():
-    asks = wa.ActivityAsks()
+    asks = wa.OpenQuestions()
     request, ask = asks.open({2})
     asks.take(wa.answer_parts(request, 2, b"true")[0])
     assert asks.wait(request, ask, 0) == {2: True}
