@@ -288,12 +288,16 @@ def attrdefs(ctx: RowContext) -> List[Dict[str, Any]]:
 
 
 def search_path(ctx: RowContext) -> List[str]:
-    """The session's search_path as schema names (``$user`` resolved)."""
-    raw = ctx.session.get_setting("search_path") or '"$user", public'
-    key = ("search_path", raw)
-    if key not in ctx.memo:
-        ctx.memo[key] = _parse_search_path(raw, ctx.session.user)
-    return ctx.memo[key]
+    """The session's search_path as schema names (``$user`` resolved).
+
+    Read from the session once per statement: pg_table_is_visible asks for
+    every row of a listing (10,000 tables, 10,000 asks). ``set_config``
+    in the same statement clears the memo, so a change is seen at once."""
+    path = ctx.memo.get("search_path")
+    if path is None:
+        raw = ctx.session.get_setting("search_path") or '"$user", public'
+        path = ctx.memo["search_path"] = _parse_search_path(raw, ctx.session.user)
+    return path
 
 
 def _parse_search_path(raw: str, user: str) -> List[str]:
@@ -311,14 +315,46 @@ def _parse_search_path(raw: str, user: str) -> List[str]:
     return out
 
 
+#: search paths whose visibility answers one registration keeps at most
+VISIBILITY_PATHS = 8
+
+
+def visibility_memo(ctx: RowContext) -> Dict[int, Optional[int]]:
+    """pg_table_is_visible's answers by OID for the session's search path,
+    kept with the snapshot's shared cache (so for as long as nothing is
+    registered or dropped)."""
+    memo = ctx.memo.get("visibility")
+    if memo is None:
+        paths = ctx.snap.cache.setdefault("visibility", {})
+        key = tuple(search_path(ctx))
+        memo = paths.get(key)
+        if memo is None:
+            if len(paths) >= VISIBILITY_PATHS:
+                paths.clear()
+            memo = paths[key] = {}
+        ctx.memo["visibility"] = memo
+    return memo
+
+
 def relation_visible(ctx: RowContext, rel: UserRelation) -> bool:
     """pg_table_is_visible for a user relation: its schema is on the path and
     no earlier schema there has a relation of the same name."""
-    path = search_path(ctx)
-    if rel.schema not in path:
+    rank = ctx.memo.get("search_rank")
+    if rank is None:
+        rank = {}
+        for i, schema in enumerate(search_path(ctx)):
+            rank.setdefault(schema, i)
+        ctx.memo["search_rank"] = rank
+    mine = rank.get(rel.schema)
+    if mine is None:
         return False
-    earlier = set(path[:path.index(rel.schema)])
-    return not any(r.schema in earlier for r in ctx.snap.relations_named(rel.name))
+    if mine == 0:
+        return True     # first on the path: nothing comes before it
+    for other in ctx.snap.relations_named(rel.name):
+        theirs = rank.get(other.schema)
+        if theirs is not None and theirs < mine:
+            return False
+    return True
 
 
 def index_def(ctx: RowContext, rel: UserRelation) -> str:

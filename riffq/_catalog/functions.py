@@ -23,7 +23,7 @@ from .functions_agg import ArrayAgg, OrderedArrayAgg, OrderedStringAgg, pg_json_
 from .content import BUILTIN_SCHEMAS, PG_CATALOG_OID
 from .content_builtin import DATABASE_DESCRIPTIONS, NAMESPACE_DESCRIPTIONS
 from .content_rows import (RowContext, all_types, index_def, pk_def, relation_visible, roles,
-                           search_path)
+                           search_path, visibility_memo)
 from .pgnames import format_type, quote_ident
 from .viewdef import view_definition
 
@@ -40,6 +40,8 @@ _ENCODINGS = dict(enumerate((
 #: the session functions with an effect: SQLite must call them wherever
 #: the statement says, never once for all rows
 _EFFECTS = frozenset(("set_config", "pg_cancel_backend", "pg_terminate_backend"))
+#: not yet in ``visibility_memo`` (None there is an answer: no such relation)
+_UNSEEN = object()
 _TRUE = ("t", "true", "y", "yes", "on", "1")
 _FALSE = ("f", "false", "n", "no", "off", "0")
 _INT_LIMITS = {"int2": (-32768, 32767), "int4": (-2 ** 31, 2 ** 31 - 1),
@@ -320,8 +322,10 @@ class FunctionHost:
             raise PgError("22004", "SET requires parameter name")
         if self.describing:
             return value
-        return self.ctx.session.set_setting(str(name), "" if value is None else str(value),
-                                            bool(is_local))
+        value = self.ctx.session.set_setting(str(name), "" if value is None else str(value),
+                                             bool(is_local))
+        self.ctx.memo.clear()       # what the statement derived from settings (search_path)
+        return value
 
     # -- catalog lookups -------------------------------------------------------------
     def _user_rel(self, oid: Any) -> Any:
@@ -459,11 +463,18 @@ class FunctionHost:
         if oid is None:
             return None
         oid = int(oid)
+        # psql's \dt asks for every table it lists: the answers are kept
+        # while the registration and the search path stay the same
+        known = visibility_memo(self.ctx)
+        seen = known.get(oid, _UNSEEN)
+        if seen is not _UNSEEN:
+            return seen
         namespace = self.ctx.static.class_namespace.get(oid)
         if namespace is not None:
             return 1 if namespace == PG_CATALOG_OID else 0
         rel = self._user_rel(oid) or self.ctx.snap.relation_by_oid(oid, "pk_index_oid")
-        return None if rel is None else int(relation_visible(self.ctx, rel))
+        seen = known[oid] = None if rel is None else int(relation_visible(self.ctx, rel))
+        return seen
 
     def type_is_visible(self, oid: Any) -> Optional[int]:
         if oid is None:
