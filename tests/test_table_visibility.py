@@ -71,6 +71,17 @@ def rows(conn, sql):
     return conn.execute(sql).fetchall()
 
 
+def test_oids_of_nothing_and_of_system_tables_answer_as_postgresql_does(pg, ours):
+    sql = ("select pg_table_is_visible(999999999), pg_table_is_visible(0), "
+           "pg_table_is_visible(NULL), pg_table_is_visible('pg_class'::regclass)")
+    theirs, mine = both(pg, ours)
+    with theirs, mine:
+        for conn in (theirs, mine):
+            conn.execute("set search_path = vis_a")
+        for _ in range(2):      # the second time from what the first kept
+            assert rows(mine, sql) == rows(theirs, sql) == [(None, None, None, True)]
+
+
 @pytest.mark.parametrize("path", ["vis_a, vis_b", "vis_b, vis_a", "vis_b", "vis_a",
                                   "nothing_here, vis_b, vis_a"])
 def test_visibility_follows_each_search_path_in_turn(pg, ours, path):

@@ -319,10 +319,11 @@ def _parse_search_path(raw: str, user: str) -> List[str]:
 VISIBILITY_PATHS = 8
 
 
-def visibility_memo(ctx: RowContext) -> Dict[int, Optional[int]]:
-    """pg_table_is_visible's answers by OID for the session's search path,
-    kept with the snapshot's shared cache (so for as long as nothing is
-    registered or dropped)."""
+def visibility_memo(ctx: RowContext) -> Dict[int, int]:
+    """pg_table_is_visible's answers for registered relations, by OID, for
+    the session's search path, kept with the snapshot's shared cache (so
+    for as long as nothing is registered or dropped): at most one entry per
+    relation and search path."""
     memo = ctx.memo.get("visibility")
     if memo is None:
         paths = ctx.snap.cache.setdefault("visibility", {})

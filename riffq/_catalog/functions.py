@@ -40,8 +40,6 @@ _ENCODINGS = dict(enumerate((
 #: the session functions with an effect: SQLite must call them wherever
 #: the statement says, never once for all rows
 _EFFECTS = frozenset(("set_config", "pg_cancel_backend", "pg_terminate_backend"))
-#: not yet in ``visibility_memo`` (None there is an answer: no such relation)
-_UNSEEN = object()
 _TRUE = ("t", "true", "y", "yes", "on", "1")
 _FALSE = ("f", "false", "n", "no", "off", "0")
 _INT_LIMITS = {"int2": (-32768, 32767), "int4": (-2 ** 31, 2 ** 31 - 1),
@@ -466,14 +464,16 @@ class FunctionHost:
         # psql's \dt asks for every table it lists: the answers are kept
         # while the registration and the search path stay the same
         known = visibility_memo(self.ctx)
-        seen = known.get(oid, _UNSEEN)
-        if seen is not _UNSEEN:
+        seen = known.get(oid)
+        if seen is not None:
             return seen
         namespace = self.ctx.static.class_namespace.get(oid)
         if namespace is not None:
             return 1 if namespace == PG_CATALOG_OID else 0
         rel = self._user_rel(oid) or self.ctx.snap.relation_by_oid(oid, "pk_index_oid")
-        seen = known[oid] = None if rel is None else int(relation_visible(self.ctx, rel))
+        if rel is None:
+            return None     # not kept: any number of OIDs may be asked about
+        seen = known[oid] = int(relation_visible(self.ctx, rel))
         return seen
 
     def type_is_visible(self, oid: Any) -> Optional[int]:
