@@ -107,6 +107,33 @@ def test_class_rows_are_in_pg_class_column_order() -> None:
             index["relreplident"]) == (403, 1, 0.0, 0, "n")
 
 
+def test_attribute_rows_are_in_pg_attribute_column_order() -> None:
+    """attribute_row gives pg_attribute rows as tuples, inserted as they
+    are, as class_row does for pg_class."""
+    from riffq._catalog.content import static_catalog
+    from riffq._catalog.content_relrows import ATTRIBUTE_COLUMNS, attribute_row, system_attributes
+    static = static_catalog()
+    assert ATTRIBUTE_COLUMNS == tuple(static.relations["pg_attribute"].column_names)
+    row = dict(zip(ATTRIBUTE_COLUMNS, attribute_row(static, 16390, 2, "label", 25, -1, True,
+                                                    hasdef=True)))
+    assert len(row) == len(ATTRIBUTE_COLUMNS)
+    assert (row["attrelid"], row["attname"], row["atttypid"], row["attstattarget"], row["attlen"],
+            row["attnum"], row["atttypmod"], row["attstorage"], row["attnotnull"],
+            row["atthasdef"], row["attisdropped"], row["attislocal"], row["attcollation"],
+            row["attacl"]) == \
+        (16390, "label", 25, -1, -1, 2, -1, "x", True, True, False, True, 100, None)
+    # an array of text: one dimension; storage and collation given
+    arr = dict(zip(ATTRIBUTE_COLUMNS, attribute_row(static, 1, 1, "tags", 1009, -1, False,
+                                                    storage="p", collation=950)))
+    assert (arr["attndims"], arr["attstorage"], arr["attcollation"]) == (1, "p", 950)
+    # a type without a collation keeps none, whatever is asked
+    num = dict(zip(ATTRIBUTE_COLUMNS, attribute_row(static, 1, 1, "n", 23, -1, False, collation=950)))
+    assert (num["attcollation"], num["attbyval"], num["attlen"]) == (0, True, 4)
+    ctid = dict(zip(ATTRIBUTE_COLUMNS, system_attributes(static, 7)[-1]))
+    assert (ctid["attname"], ctid["attnum"], ctid["attstattarget"], ctid["attnotnull"]) == \
+        ("ctid", -1, 0, True)
+
+
 def test_oids_are_stable_across_engines(registry, tl) -> None:
     sql = tl.tr("SELECT oid, relname FROM pg_class WHERE oid >= 16384 ORDER BY relname", None,
                 ["pg_class"])

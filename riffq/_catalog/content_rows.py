@@ -52,19 +52,17 @@ class RowContext:
 def static_rows(static: StaticCatalog) -> Dict[str, List[Dict[str, Any]]]:
     """Built-in rows derived from the dump: the catalog relations' own
     pg_attribute rows and their pg_tables/pg_views entries."""
-    attrs: List[Dict[str, Any]] = []
+    attrs: List[Any] = []
     for rel in static.relations.values():
         if rel.kind == "r":
             attrs.extend(system_attributes(static, rel.oid))
         for i, (name, t) in enumerate(rel.columns):
             domain = rel.domains[i] if rel.domains else None
-            row = attribute_row(static, rel.oid, i + 1, name, domain or t.oid,
-                                -1 if domain else t.typmod, rel.notnull[i])
             # PostgreSQL's bootstrap gives every collatable column of a system
             # table collation C, whatever its type's default (psql's \d shows it)
-            if rel.kind == "r" and row["attcollation"]:
-                row["attcollation"] = C_COLLATION_OID
-            attrs.append(row)
+            attrs.append(attribute_row(static, rel.oid, i + 1, name, domain or t.oid,
+                                       -1 if domain else t.typmod, rel.notnull[i],
+                                       collation=C_COLLATION_OID if rel.kind == "r" else None))
     return {"pg_attribute": attrs}
 
 
@@ -173,7 +171,7 @@ def _pk_columns(ctx: RowContext, rel: UserRelation) -> List[int]:
     return [i + 1 for i, c in enumerate(ctx.snap.columns(rel)) if c.primary_key]
 
 
-def attributes(ctx: RowContext) -> List[Dict[str, Any]]:
+def attributes(ctx: RowContext) -> List[Tuple[Any, ...]]:
     out = []
     for rel in ctx.snap.relations():
         cols = ctx.snap.columns(rel)

@@ -101,16 +101,15 @@ def toast_classes(ctx: Any, rel: UserRelation) -> List[Tuple[Any, ...]]:
             class_row(oids[1], name + "_index", PG_TOAST_OID, 0, "i", 2)]
 
 
-def toast_attributes(ctx: Any, rel: UserRelation) -> List[Dict[str, Any]]:
+def toast_attributes(ctx: Any, rel: UserRelation) -> List[Tuple[Any, ...]]:
     oids = toast_oids(ctx, rel)
     if oids is None:
         return []
     out = system_attributes(ctx.static, oids[0])
     for relid, columns in ((oids[0], _TOAST_COLUMNS), (oids[1], _TOAST_COLUMNS[:2])):
         for i, (name, typoid) in enumerate(columns):
-            row = attribute_row(ctx.static, relid, i + 1, name, typoid, -1, False)
-            row["attstorage"] = "p"        # chunks are stored as they come
-            out.append(row)
+            # chunks are stored as they come
+            out.append(attribute_row(ctx.static, relid, i + 1, name, typoid, -1, False, storage="p"))
     return out
 
 

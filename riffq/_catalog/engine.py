@@ -185,10 +185,12 @@ class CatalogEngine:
             return row
         # tens of thousands of rows with 10,000 tables: map() and a set test
         # stay in C; only rows holding arrays or dates go value by value
-        values = list(map(row.get, rel.column_names))
+        # vectors first, from the builder's lists (not from the JSON that
+        # _sqlite_value would make of them, to be parsed back here)
+        values = _zero_based(rel, list(map(row.get, rel.column_names)))
         if not _CONVERTED.isdisjoint(map(type, values)):
             values = [_sqlite_value(v) for v in values]
-        return _zero_based(rel, values)
+        return values
 
     def _function_types(self) -> Dict[str, PgType]:
         rettypes: Dict[str, Set[Tuple[int, bool]]] = {}
