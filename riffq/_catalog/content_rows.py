@@ -171,9 +171,12 @@ def _pk_columns(ctx: RowContext, rel: UserRelation) -> List[int]:
     return [i + 1 for i, c in enumerate(ctx.snap.columns(rel)) if c.primary_key]
 
 
-def attributes(ctx: RowContext) -> List[Tuple[Any, ...]]:
+def attributes(ctx: RowContext, relations: Optional[Sequence[UserRelation]] = None
+               ) -> List[Tuple[Any, ...]]:
+    """pg_attribute's user rows: every relation's, or only ``relations``'
+    (with their indexes' and TOAST tables')."""
     out = []
-    for rel in ctx.snap.relations():
+    for rel in ctx.snap.relations() if relations is None else relations:
         cols = ctx.snap.columns(rel)
         if rel.kind in ("r", "m"):
             out.extend(system_attributes(ctx.static, rel.oid))

@@ -23,16 +23,17 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .._wire import pgtypes
 from .._wire.errors import PgError
 from .._wire.pgtypes import OidName, PgType
 from .content import Snapshot, StaticCatalog, static_catalog
-from .content_rows import BUILDERS, REGISTRY_ONLY, RowContext, static_rows
+from .content_rows import BUILDERS, REGISTRY_ONLY, RowContext, attributes, static_rows
 from .functions import REG_NAMES, FunctionHost
 from .functions_math import MATH_FUNCTIONS, literal_type, numeric_text
 from .functions_sql import BoundedArray, bounded_json, lower_bound, to_list
+from .pushdown import attribute_need
 from .sqlparse import parse_statement
 from .translate_types import Translation
 from . import sqlast as A
@@ -132,6 +133,8 @@ class CatalogEngine:
         #: relation key -> (registry generation, database) whose user rows
         #: the SQLite table holds between statements
         self._resident: Dict[str, Tuple[int, str]] = {}
+        #: ``_pushdown_facts``, made at first use
+        self._facts: Optional[Tuple[FrozenSet[str], FrozenSet[str]]] = None
         #: database -> (registry generation, what snapshots of it built)
         self._shared: Dict[str, Tuple[int, Dict[str, Any]]] = {}
         self._proc_types = self._function_types()
@@ -144,6 +147,7 @@ class CatalogEngine:
 
     def _load_static(self) -> None:
         derived = static_rows(self._static)
+        self._derived = frozenset(key for key, rows in derived.items() if rows)
         with self._lock:
             self._conn.execute("BEGIN")
             for key, rel in self._static.relations.items():
@@ -219,7 +223,8 @@ class CatalogEngine:
             self._host.describing = False
             self._host.pending = None
             try:
-                self._materialize(keys, ctx, state)
+                self._materialize(keys, ctx, state, self._attribute_relations(sql, params, keys, ctx,
+                                                                               state))
                 cur = self._run(tr.sql, list(params) + bound if bound else params)
                 names = [d[0] for d in cur.description or ()]
                 raw = cur.fetchall()
@@ -352,8 +357,58 @@ class CatalogEngine:
             shared = kept[1]
         return Snapshot(self._registry, session.database, session.user, shared)
 
+    def _attribute_relations(self, sql: str, params: Sequence[Any], keys: List[str],
+                             ctx: RowContext, state: Optional[Tuple[int, str]]) -> Optional[List[Any]]:
+        """The user relations whose pg_attribute rows are all the statement
+        can see (``pushdown``), when it reads pg_attribute and all its rows
+        are not in place already; None for all of them."""
+        if "pg_attribute" not in keys or (state is not None
+                                          and self._resident.get("pg_attribute") == state):
+            return None
+        shaped = oid_literal_shape(sql) if len(sql) <= TRANSLATED_TEXT_MAX else None
+        operand = attribute_need(shaped[0] if shaped is not None else sql, *self._pushdown_facts())
+        if operand is None:
+            return None
+        kind, value = operand
+        if kind == "none":
+            return []
+        if kind == "param":
+            number = int(value)  # type: ignore[call-overload]
+            if not 1 <= number <= len(params):
+                return None
+            value = params[number - 1]
+        else:
+            stand_in = _STAND_IN.fullmatch(str(value))
+            if stand_in is not None:
+                if shaped is None or int(stand_in.group(1)) >= len(shaped[2]):
+                    return None
+                value = shaped[2][int(stand_in.group(1))]
+        try:
+            oid = int(str(value))
+        except ValueError:
+            return None
+        rel = ctx.snap.relation_by_oid(oid) or ctx.snap.relation_by_oid(oid, "pk_index_oid")
+        if rel is not None:
+            return [rel]
+        # a built-in relation's rows are always there; any other OID may be
+        # one this cannot place (a TOAST table's): all rows, then
+        return [] if oid in self._static.class_namespace else None
+
+    def _pushdown_facts(self) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+        """(the catalog relations that never hold a row, the aggregates'
+        names), for ``pushdown``."""
+        facts = self._facts
+        if facts is None:
+            empty = frozenset(key for key in self._static.relations
+                              if "." not in key and key not in BUILDERS
+                              and not self._static.rows.get(key) and key not in self._derived)
+            aggregates = frozenset(p["proname"] for p in self._static.procs if p.get("prokind") == "a")
+            facts = self._facts = (empty, aggregates)
+        return facts
+
     def _materialize(self, keys: List[str], ctx: RowContext,
-                     state: Optional[Tuple[int, str]] = None) -> None:
+                     state: Optional[Tuple[int, str]] = None,
+                     attribute_relations: Optional[List[Any]] = None) -> None:
         """Insert the user's rows of each relation the statement reads.
 
         Rows that only depend on the registration stay in place after the
@@ -361,6 +416,8 @@ class CatalogEngine:
         What is written goes in one transaction: row by row, each insert
         was its own (the connection commits every statement by itself), and
         the 30,000 rows of pg_class for 10,000 tables took a third longer.
+        ``attribute_relations``: only these relations' pg_attribute rows,
+        for this statement alone.
         """
         writing = False
         try:
@@ -371,13 +428,17 @@ class CatalogEngine:
                 resident = state is not None and key in REGISTRY_ONLY
                 if resident and self._resident.get(key) == state:
                     continue
+                partial = key == "pg_attribute" and attribute_relations is not None
+                if partial:
+                    resident = False
                 if not writing:
                     self._conn.execute("BEGIN")
                     writing = True
                 if self._resident.pop(key, None) is not None:
                     self._delete_user_rows(key)
                 rel = self._static.relations[key]
-                rows = [self._ordered(rel, d) for d in builder(ctx)]
+                made = attributes(ctx, attribute_relations) if partial else builder(ctx)
+                rows = [self._ordered(rel, d) for d in made]
                 if rows:
                     marks = ", ".join("?" * len(rel.columns))
                     try:
