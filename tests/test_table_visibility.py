@@ -18,12 +18,14 @@ SCHEMAS = ("vis_a", "vis_b")
 #: (schema, table): ``shared`` is in both, so which one is visible depends
 #: on the order of the search path
 TABLES = (("vis_a", "shared"), ("vis_b", "shared"), ("vis_b", "only_b"))
-#: names for the prefix patterns, in vis_b too
-ODD_NAMES = ("pg_toast", "pg_toast_x", "PG_TOAST", "pg_toas", "xpg_toast", "pg_toäst", "ä_pg")
+#: names for the prefix patterns, in vis_b too; pg_class and pg_am are
+#: hidden by pg_catalog's own unless the path puts pg_catalog after vis_b
+ODD_NAMES = ("pg_toast", "pg_toast_x", "PG_TOAST", "pg_toas", "xpg_toast", "pg_toäst", "ä_pg",
+             "pg_class", "pg_am")
 COLUMNS = [{"id": {"type": "int4"}}]
 
-LISTING = ("select n.nspname, c.relname, pg_table_is_visible(c.oid) from pg_class c "
-           "join pg_namespace n on n.oid = c.relnamespace "
+LISTING = ("select n.nspname, c.relname, pg_table_is_visible(c.oid) from pg_catalog.pg_class c "
+           "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
            "where n.nspname in ('vis_a', 'vis_b') and c.relkind = 'r' order by 1, 2")
 #: psql 15's \dt, as it sends it
 PSQL_DT = (
@@ -83,7 +85,8 @@ def test_oids_of_nothing_and_of_system_tables_answer_as_postgresql_does(pg, ours
 
 
 @pytest.mark.parametrize("path", ["vis_a, vis_b", "vis_b, vis_a", "vis_b", "vis_a",
-                                  "nothing_here, vis_b, vis_a"])
+                                  "nothing_here, vis_b, vis_a", "vis_b, pg_catalog",
+                                  "pg_catalog, vis_b"])
 def test_visibility_follows_each_search_path_in_turn(pg, ours, path):
     theirs, mine = both(pg, ours)
     with theirs, mine:

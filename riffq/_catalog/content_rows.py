@@ -8,8 +8,9 @@ produced once by :func:`static_rows`; builders add only the user's part.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
@@ -316,6 +317,12 @@ def _parse_search_path(raw: str, user: str) -> List[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _catalog_names(static: StaticCatalog) -> FrozenSet[str]:
+    """The names of pg_catalog's own relations."""
+    return frozenset(r.name for r in static.relations.values() if r.schema == "pg_catalog")
+
+
 #: search paths whose visibility answers one registration keeps at most
 VISIBILITY_PATHS = 8
 
@@ -340,11 +347,14 @@ def visibility_memo(ctx: RowContext) -> Dict[int, int]:
 
 def relation_visible(ctx: RowContext, rel: UserRelation) -> bool:
     """pg_table_is_visible for a user relation: its schema is on the path and
-    no earlier schema there has a relation of the same name."""
+    no earlier schema there has a relation of the same name. pg_catalog
+    comes first unless the path names it (as in PostgreSQL), so a table
+    ``public.pg_class`` is hidden by the catalog's own."""
     rank = ctx.memo.get("search_rank")
     if rank is None:
+        path = search_path(ctx)
         rank = {}
-        for i, schema in enumerate(search_path(ctx)):
+        for i, schema in enumerate(path if "pg_catalog" in path else ["pg_catalog"] + path):
             rank.setdefault(schema, i)
         ctx.memo["search_rank"] = rank
     mine = rank.get(rel.schema)
@@ -352,6 +362,8 @@ def relation_visible(ctx: RowContext, rel: UserRelation) -> bool:
         return False
     if mine == 0:
         return True     # first on the path: nothing comes before it
+    if rank["pg_catalog"] < mine and rel.name in _catalog_names(ctx.static):
+        return False
     for other in ctx.snap.relations_named(rel.name):
         theirs = rank.get(other.schema)
         if theirs is not None and theirs < mine:
