@@ -91,8 +91,10 @@ def oids(engine):
 
 def forget_attributes(engine):
     """As after a start: none of pg_attribute's user rows in place."""
-    if engine._resident.pop("pg_attribute", None) is not None:
+    if engine._resident.pop("pg_attribute", None) is not None \
+            or engine._attribute_rows[0] is not None:
         engine._delete_user_rows("pg_attribute")
+    engine._attribute_rows = (None, set())
 
 
 def run(engine, sql, params, known):
@@ -185,3 +187,34 @@ def test_a_lazy_source_s_tables_are_narrowed_on_every_statement(monkeypatch):
         rows = engine.execute(PSQL_COLUMNS.replace("{oid}", oid), [], make_session("lazydb"))[1]
         assert [r[:2] for r in rows] == [("id", "bigint")]
         assert [r.name for r in asked.pop()] == [name]
+
+
+def test_one_relation_s_rows_stay_for_the_next_statements(engine, monkeypatch):
+    """Rows written for one relation stay while the registration holds:
+    describing it again writes nothing, another table adds its own, and a
+    statement that needs every row gets each exactly once."""
+    known = oids(engine)
+    session = make_session("shop")
+    full_count = engine.execute("SELECT count(*) FROM pg_attribute", [], session)[1]
+    forget_attributes(engine)
+    asked = []
+    real = engine_module.attributes
+    monkeypatch.setattr(engine_module, "attributes",
+                        lambda ctx, relations=None: asked.append(relations) or real(ctx, relations))
+
+    def describe(name):
+        rows = engine.execute(PSQL_COLUMNS.replace("{oid}", known[name]), [], session)[1]
+        return [r[0] for r in rows], [r.name for r in asked.pop()]
+    assert describe("orders") == (["id", "item", "price"], ["orders"])
+    assert describe("leads") == (["name"], ["leads"])
+    assert describe("orders") == (["id", "item", "price"], [])
+    assert engine.execute("SELECT count(*) FROM pg_attribute", [], session)[1] == full_count
+    assert asked == []      # all rows, from the builder: the kept ones went first
+    # a new registration: what was kept is gone, and the new table is there
+    engine._registry.register_table("shop", "public", "later", [{"y": {"type": "text"}}])
+    assert describe("orders")[1] == ["orders"]
+    later = engine.execute("SELECT oid FROM pg_class WHERE relname = 'later'", [], session)[1][0][0]
+    rows = engine.execute(PSQL_COLUMNS.replace("{oid}", str(int(later))), [], session)[1]
+    assert [r[0] for r in rows] == ["y"] and [r.name for r in asked.pop()] == ["later"]
+    assert engine.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = %s" % known["orders"],
+                          [], session)[1] == [(9,)]     # 6 system columns and 3 of its own

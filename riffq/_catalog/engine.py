@@ -135,6 +135,9 @@ class CatalogEngine:
         self._resident: Dict[str, Tuple[int, str]] = {}
         #: ``_pushdown_facts``, made at first use
         self._facts: Optional[Tuple[FrozenSet[str], FrozenSet[str]]] = None
+        #: (state, OIDs of the relations) whose pg_attribute rows were
+        #: written one relation at a time and stay (state None: none stay)
+        self._attribute_rows: Tuple[Optional[Tuple[int, str]], Set[int]] = (None, set())
         #: database -> (registry generation, what snapshots of it built)
         self._shared: Dict[str, Tuple[int, Dict[str, Any]]] = {}
         self._proc_types = self._function_types()
@@ -436,6 +439,15 @@ class CatalogEngine:
                     writing = True
                 if self._resident.pop(key, None) is not None:
                     self._delete_user_rows(key)
+                keep = set()    # (pg_attribute) relations whose rows stay
+                if key == "pg_attribute":
+                    kept_state, kept = self._attribute_rows
+                    self._attribute_rows = (None, set())     # until written: cleared after
+                    if partial and state is not None and kept_state == state:
+                        keep = kept
+                        attribute_relations = [r for r in attribute_relations if r.oid not in kept]
+                    elif kept_state is not None:
+                        self._delete_user_rows(key)
                 rel = self._static.relations[key]
                 made = attributes(ctx, attribute_relations) if partial else builder(ctx)
                 rows = [self._ordered(rel, d) for d in made]
@@ -449,13 +461,19 @@ class CatalogEngine:
                                       % (key, exc)) from None
                 if resident:
                     self._resident[key] = state  # type: ignore[assignment]
+                elif partial and state is not None:
+                    # one relation's rows at a time, kept like the whole
+                    # table's: psql describing tables one after another
+                    # writes each once
+                    self._attribute_rows = (state, keep | {r.oid for r in attribute_relations})
         finally:
             if writing:
                 self._conn.execute("COMMIT")
 
     def _clear(self, keys: List[str]) -> None:
         for key in keys:
-            if key in BUILDERS and key not in self._resident:
+            if key in BUILDERS and key not in self._resident and not (
+                    key == "pg_attribute" and self._attribute_rows[0] is not None):
                 self._delete_user_rows(key)
 
     def _delete_user_rows(self, key: str) -> None:
