@@ -8,9 +8,8 @@ produced once by :func:`static_rows`; builders add only the user's part.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .content import (BOOTSTRAP_SUPERUSER_OID, PG_CATALOG_OID, Snapshot, StaticCatalog,
                       UserColumn, UserRelation, stable_oid)
@@ -317,12 +316,6 @@ def _parse_search_path(raw: str, user: str) -> List[str]:
     return out
 
 
-@functools.lru_cache(maxsize=4)
-def _catalog_names(static: StaticCatalog) -> FrozenSet[str]:
-    """The names of pg_catalog's own relations."""
-    return frozenset(r.name for r in static.relations.values() if r.schema == "pg_catalog")
-
-
 #: search paths whose visibility answers one registration keeps at most
 VISIBILITY_PATHS = 8
 
@@ -362,7 +355,8 @@ def relation_visible(ctx: RowContext, rel: UserRelation) -> bool:
         return False
     if mine == 0:
         return True     # first on the path: nothing comes before it
-    if rank["pg_catalog"] < mine and rel.name in _catalog_names(ctx.static):
+    # the static catalog keys pg_catalog's relations by their bare names
+    if rank["pg_catalog"] < mine and rel.name in ctx.static.relations:
         return False
     for other in ctx.snap.relations_named(rel.name):
         theirs = rank.get(other.schema)

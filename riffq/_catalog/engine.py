@@ -305,10 +305,10 @@ class CatalogEngine:
                 return tr
         tr = self._translate_uncached(sql)
         if isinstance(tr, Translation):
-            sql_ = _ANCHORED_LITERAL.sub(r"(\1 = '\2')", tr.sql)
-            sql_ = _ANCHORED_PREFIX.sub(
-                lambda m: "(substr(%s, 1, %d) = '%s')" % (m.group(1), len(m.group(2)), m.group(2)), sql_)
-            tr = dataclasses.replace(tr, sql=sql_)
+            text = _ANCHORED_LITERAL.sub(r"(\1 = '\2')", tr.sql)
+            text = _ANCHORED_PREFIX.sub(
+                lambda m: "(substr(%s, 1, %d) = '%s')" % (m.group(1), len(m.group(2)), m.group(2)), text)
+            tr = dataclasses.replace(tr, sql=text)
         with self._translations_lock:
             self._translations[sql] = tr
             while len(self._translations) > TRANSLATION_CACHE_SIZE:

@@ -23,7 +23,6 @@ from typing import FrozenSet, Iterator, List, Optional, Tuple
 
 from . import sqlast as A
 from .sqlparse import parse_statement
-from .translate_types import UnsupportedSql
 
 #: what the filter compares ``attrelid`` with: ("literal", text) or
 #: ("param", number); or ("none", None): no row is used
@@ -41,9 +40,7 @@ def attribute_need(sql: str, empty: FrozenSet[str] = frozenset(),
     taken for empty: without groups it yields one row whatever it reads."""
     try:
         return _need(parse_statement(sql), empty, aggregates)
-    except (UnsupportedSql, RecursionError):
-        return None
-    except Exception:       # the parser's own errors: nothing to prove with
+    except Exception:       # UnsupportedSql, RecursionError...: nothing to prove with
         return None
 
 
