@@ -327,6 +327,33 @@ class _UserExtension(pa.ExtensionType):
         return cls()
 
 
+def test_schema_facts_follow_each_schema_when_schemas_alternate():
+    """The schema seen last is compared first: equal schemas (new objects
+    each time, as a DuckDB handler's answers are) share one columns tuple,
+    and a schema that differs in a type, a name or an extension type gets
+    facts of its own whatever came before it."""
+    us = pa.schema([("t", pa.timestamp("us")), ("n", pa.int64())])
+    ns = pa.schema([("t", pa.timestamp("ns")), ("n", pa.int64())])
+    renamed = pa.schema([("u", pa.timestamp("us")), ("n", pa.int64())])
+    ext = pa.schema([("e", _UserExtension()), ("n", pa.int64())])
+    for _ in range(2):
+        for schema, listable in ((us, True), (ns, False), (us, True), (ext, False), (renamed, True),
+                                 (ns, False), (ext, False), (us, True)):
+            again = pa.schema(list(schema))     # an equal schema, another object
+            for s in (schema, again, again.with_metadata({b"k": b"v"})):
+                facts = A.schema_facts(s)
+                assert facts.listable is listable, s
+                assert facts.columns == tuple(A.columns_for_schema(s))
+            assert A.remembered_columns(again) is A.remembered_columns(schema)
+    assert A.remembered_columns(renamed) != A.remembered_columns(us)
+    # the one-pass path follows the facts: a nanosecond column is cut, not listed
+    batch = pa.record_batch([pa.array([1_500, None], pa.timestamp("ns")), pa.array([1, 2])], schema=ns)
+    A.schema_facts(us)
+    columns = A.remembered_columns(batch.schema)
+    assert per_value_datarows(batch, columns, TextContext()) == \
+        reference_datarows(batch, columns, TextContext(), "utf-8", [0, 0])
+
+
 def test_a_user_extension_column_goes_column_by_column():
     ext = pa.ExtensionArray.from_storage(_UserExtension(), pa.array([1, None, 3], pa.int64()))
     batch = pa.record_batch([ext, pa.array(["a", "b", "c"])], names=["e", "s"])

@@ -40,7 +40,7 @@ from .._wire.errors import PgError
 from .._wire.messages import data_rows, text_data_rows
 from .._wire.pgtypes import PgType
 from .._wire.textformat import TextContext, column_encoders
-from .arrow import _encode_column, _plain_array, _types_as_listed, column_values, pa
+from .arrow import _encode_column, _plain_array, column_values, pa, schema_facts
 from .arrow_binary import big_endian, binary_fields
 from .arrow_text import _mods, text_fields
 
@@ -138,7 +138,7 @@ def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
     if not columns:
         return _NO_COLUMNS_ROW * batch.num_rows
     if not any(formats):
-        blob = _listed_text_rows(p, batch, columns, ctx, encoding)
+        blob = _listed_text_rows(batch, columns, ctx, encoding)
         if blob is not None:
             return blob
     fmts = list(formats) or [0] * len(columns)
@@ -152,7 +152,7 @@ def per_value_datarows(batch: Any, columns: Sequence[Column], ctx: TextContext,
     return data_rows(list(zip(*cols)))
 
 
-def _listed_text_rows(p: Any, batch: Any, columns: Sequence[Column], ctx: TextContext,
+def _listed_text_rows(batch: Any, columns: Sequence[Column], ctx: TextContext,
                       encoding: str) -> Optional[bytes]:
     """Text DataRows in one pass over the rows, when every column's Python
     values go to the encoders as they are (``arrow._types_as_listed``: no
@@ -160,14 +160,9 @@ def _listed_text_rows(p: Any, batch: Any, columns: Sequence[Column], ctx: TextCo
     of a few rows spent most of its protocol time going column by column
     first. None for other batches, or a value the encoders refuse (the
     column-by-column path then reports it with its column and row)."""
-    listed = _types_as_listed(p)
-    arrays = batch.columns
-    try:
-        for arr in arrays:
-            if arr.type not in listed:
-                return None
-    except TypeError:       # a user's extension type: pyarrow makes them unhashable
+    if not schema_facts(batch.schema).listable:
         return None
+    arrays = batch.columns
     encoders = column_encoders(columns, ctx)
     try:
         rows = list(zip(*[arr.to_pylist() for arr in arrays]))
