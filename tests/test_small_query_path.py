@@ -9,6 +9,7 @@ connections never mixes their bytes.
 """
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pytest
@@ -220,15 +221,68 @@ def test_text_data_rows_frames_as_data_row_does(rows):
         assert m.text_data_rows([str], single, "utf-8") == expect
 
 
-def test_text_data_rows_leaves_unusual_rows_to_the_general_path():
+@pytest.mark.parametrize("many", [1, m.ROW_BY_ROW_MAX + 1], ids=["row-by-row", "by-column"])
+def test_text_data_rows_leaves_unusual_rows_to_the_general_path(many):
+    """Past ``ROW_BY_ROW_MAX`` rows the values are printed column by column:
+    the same refusals, wherever the odd row stands."""
     def refuse(v):
         raise ValueError("no")
-    assert m.text_data_rows([str, str], [(1,)], "utf-8") is None             # too short
-    assert m.text_data_rows([str], [{"a": 1}], "utf-8") is None              # not a row
-    assert m.text_data_rows([str, refuse], [(1, 2)], "utf-8") is None        # cannot print
-    assert m.text_data_rows([str], [("☃",)], "latin-1") is None              # cannot encode
-    assert m.text_data_rows([str], [(1, 2)], "utf-8") is None                # one value too many
-    assert m.text_data_rows([refuse], [(1,)], "utf-8") is None               # one value, cannot print
+
+    def among(odd, fine):
+        return [fine] * (many - 1) + [odd] if many > 1 else [odd]
+    assert m.text_data_rows([str, str], among((1,), (1, 2)), "utf-8") is None             # too short
+    assert m.text_data_rows([str], among({"a": 1}, (1,)), "utf-8") is None                # not a row
+    assert m.text_data_rows([str], among("a", ("a",)), "utf-8") is None                   # a string
+    assert m.text_data_rows([str, str], among({"a": 1, "b": 2}, (1, 2)), "utf-8") is None  # a mapping
+    assert m.text_data_rows([str, refuse], among((1, 2), (1, None)), "utf-8") is None     # cannot print
+    assert m.text_data_rows([str], among(("\u2603",), ("a",)), "latin-1") is None         # cannot encode
+    assert m.text_data_rows([str], among((1, 2), (1,)), "utf-8") is None                  # one value too many
+    assert m.text_data_rows([refuse], among((1,), (None,)), "utf-8") is None              # one value, cannot print
+
+
+def test_text_data_rows_by_column_frames_as_data_row_does():
+    """Random rows of one to five columns, from none to forty rows (so on
+    both sides of ``ROW_BY_ROW_MAX``), with NULLs, unicode and long values,
+    as tuples, lists and named tuples: the bytes ``data_row`` frames."""
+    import collections
+    import random
+    rnd = random.Random(7)
+    values = [None, 0, -1, 2 ** 40, "", "a", "snow \u2603", "x" * 300, "tab\there", 1.5]
+    for trial in range(400):
+        ncols = rnd.randint(1, 5)
+        Row = collections.namedtuple("Row", ["c%d" % i for i in range(ncols)])
+        kind = rnd.choice([tuple, list, lambda vs: Row(*vs)])
+        rows = [kind([rnd.choice(values) for _ in range(ncols)]) for _ in range(rnd.randint(0, 40))]
+        for encoding in ("utf-8", "utf-16-le"):
+            expect = b"".join(m.data_row([None if v is None else str(v).encode(encoding) for v in row])
+                              for row in rows)
+            got = m.text_data_rows([str] * ncols, rows, encoding)
+            if kind is tuple or kind is list or len(rows) > m.ROW_BY_ROW_MAX:
+                assert got == expect, (rows, encoding)
+            else:       # a few named tuples: the general path's (row by row takes plain rows only)
+                assert got is None or got == expect
+
+
+def test_many_rows_with_a_bad_value_are_reported_as_before():
+    """A part of many rows goes through ``text_data_rows``; a value it
+    cannot print sends the part the general way, which names the column
+    and the row, and a character the client encoding lacks still raises."""
+    from riffq._wire import pgtypes as T
+    from riffq._wire.results import encode_row_part
+    columns = [("id", T.INT8), ("label", T.TEXT), ("day", T.DATE)]
+    day = datetime.date(2024, 1, 1)
+    rows = [(i, "row %d" % i, day) for i in range(1000)]
+    assert encode_row_part(columns, rows, TextContext(), "utf-8") == b"".join(
+        m.data_row([str(i).encode(), ("row %d" % i).encode(), b"2024-01-01"]) for i in range(1000))
+    bad = rows[:500] + [(500, "x", 12345)] + rows[501:]
+    with pytest.raises(ValueError, match="'day'.*row 500"):
+        encode_row_part(columns, bad, TextContext(), "utf-8")
+    with pytest.raises(UnicodeEncodeError):
+        encode_row_part(columns, rows[:20] + [(1, "\u2603", day)], TextContext(), "latin-1")
+    # rows as mappings still go the general way, with the same bytes
+    dicts = [{"id": i, "label": "row %d" % i, "day": day} for i in range(20)]
+    assert encode_row_part(columns, dicts, TextContext(), "utf-8") == \
+        encode_row_part(columns, rows[:20], TextContext(), "utf-8")
 
 
 def test_select_tags_are_remembered_by_row_count():

@@ -490,6 +490,8 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
     loop: a comprehension per row would cost more than a small row, and a
     row of one value (``select 1``, ``count(*)``) is packed in one go."""
     ncols = len(encoders)
+    if ncols and len(rows) > ROW_BY_ROW_MAX:
+        return _text_data_rows_by_column(encoders, rows, encoding, ncols)
     out = []
     try:
         if ncols == 1:
@@ -534,6 +536,38 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
     except Exception:
         return None
     return b"".join(out)        # one row: that row itself, not a copy
+
+
+#: ``text_data_rows`` goes row by row up to this many rows, column by column
+#: past it (two columns: 3.7 against 4.9 microseconds for three rows, 23.1
+#: against 19.8 for twenty)
+ROW_BY_ROW_MAX = 8
+_ROW_TYPES = frozenset((tuple, list))
+_NULL_CELL = b"\xff\xff\xff\xff"
+
+
+def _text_data_rows_by_column(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequence[Any]],
+                              encoding: str, ncols: int) -> Optional[bytes]:
+    """``text_data_rows`` for many rows: each column's values printed, with
+    their lengths, in one comprehension, then each row's cells joined. A
+    statement of the loop per value costs more than the value's own work
+    when there are many: 10,000 rows of four text columns (psql's ``\\dt``)
+    take 9.8 ms this way, 13.0 ms row by row."""
+    try:
+        kinds = set(map(type, rows))
+        if not (kinds <= _ROW_TYPES or all(issubclass(k, (tuple, list)) for k in kinds)) \
+                or set(map(len, rows)) != {ncols}:
+            return None
+        pack = _I32.pack
+        cells = []
+        for enc, column in zip(encoders, zip(*rows)):
+            cells.append([_NULL_CELL if v is None else pack(len(b := enc(v).encode(encoding))) + b
+                          for v in column])
+        head = _DATA_ROW_HEAD.pack
+        join = b"".join
+        return join([head(b"D", len(body) + 6, ncols) + body for body in map(join, zip(*cells))])
+    except Exception:
+        return None
 
 
 #: a DataRow's type, length and column count, and with one column its length too

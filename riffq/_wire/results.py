@@ -286,6 +286,10 @@ def encode_row_part(columns: Sequence[Column], part: Sequence[Sequence[Any]], ct
     """DataRows of some rows of a ``(schema, rows)`` result: all text, or,
     given ``binary_encoders``' answer for the result formats, in those."""
     if binary is None:
+        blob = messages.text_data_rows(encoders_for([t for _, t in columns], ctx), part, encoding)
+        if blob is not None:
+            return blob
+        # a row or value the one pass refuses: the general way says which
         return messages.data_rows(encode_rows(columns, part, ctx, encoding))
     by_col = [[r[i] for r in part] for i in range(len(columns))]
     return _encode_values(columns, binary, by_col, len(part))
