@@ -484,11 +484,12 @@ def data_row(values: Sequence[Optional[bytes]]) -> bytes:
 
 def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequence[Any]],
                    encoding: str) -> Optional[bytes]:
-    """DataRows of a few rows printed by ``encoders``, one per column; None
-    when a row is not a tuple or list of that many values, or a value
-    cannot be printed (the caller's general path then says why). One plain
-    loop: a comprehension per row would cost more than a small row, and a
-    row of one value (``select 1``, ``count(*)``) is packed in one go."""
+    """DataRows of rows printed by ``encoders``, one per column; None when a
+    row is not a tuple or list of that many values, or a value cannot be
+    printed (the caller's general path then says why). Up to
+    ``ROW_BY_ROW_MAX`` rows, one plain loop: a comprehension per row would
+    cost more than a small row, and a row of one value (``select 1``,
+    ``count(*)``) is packed in one go. More rows go column by column."""
     ncols = len(encoders)
     if ncols and len(rows) > ROW_BY_ROW_MAX:
         return _text_data_rows_by_column(encoders, rows, encoding, ncols)
