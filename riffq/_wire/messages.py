@@ -489,10 +489,10 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
     printed (the caller's general path then says why). Up to
     ``ROW_BY_ROW_MAX`` rows, one plain loop: a comprehension per row would
     cost more than a small row, and a row of one value (``select 1``,
-    ``count(*)``) is packed in one go. More rows go column by column."""
+    ``count(*)``) is packed in one go. More rows of several columns go
+    column by column (rows of one value are packed fastest one by one:
+    1,000 of them in 352 microseconds, 497 by column)."""
     ncols = len(encoders)
-    if ncols and len(rows) > ROW_BY_ROW_MAX:
-        return _text_data_rows_by_column(encoders, rows, encoding, ncols)
     out = []
     try:
         if ncols == 1:
@@ -518,6 +518,8 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
                     b = enc(v).encode(encoding)
                     out.append(one(b"D", len(b) + 10, 1, len(b)) + b)
             return b"".join(out)
+        if ncols and len(rows) > ROW_BY_ROW_MAX:
+            return _text_data_rows_by_column(encoders, rows, encoding, ncols)
         head = _DATA_ROW_HEAD.pack
         pack = _I32.pack
         for row in rows:
@@ -539,9 +541,9 @@ def text_data_rows(encoders: Sequence[Callable[[Any], str]], rows: Sequence[Sequ
     return b"".join(out)        # one row: that row itself, not a copy
 
 
-#: ``text_data_rows`` goes row by row up to this many rows, column by column
-#: past it (two columns: 3.7 against 4.9 microseconds for three rows, 23.1
-#: against 19.8 for twenty)
+#: ``text_data_rows`` goes row by row up to this many rows of several
+#: columns, column by column past it (two columns: 3.7 against 4.9
+#: microseconds for three rows, 23.1 against 19.8 for twenty)
 ROW_BY_ROW_MAX = 8
 _ROW_TYPES = frozenset((tuple, list))
 _NULL_CELL = b"\xff\xff\xff\xff"
