@@ -1,4 +1,4 @@
-"""``python -m riffq``: a demo server over an embedded SQLite database.
+r"""``python -m riffq``: a demo server over an embedded SQLite database.
 
 It needs nothing but the standard library: the data lives in an in-memory
 SQLite database created at start, each client gets its own SQLite
