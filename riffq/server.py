@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ._catalog.registry import CatalogRegistry
 from ._wire import messages as m
 from ._wire.errors import PgError, ProtocolViolation
-from ._wire.signals import stop_on
+from ._wire.signals import stop_on, stop_on_wakeup
 from ._wire.tls import make_server_context
 from ._wire.workers import DaemonPool
 from ._wire.calling import call_tolerantly
@@ -527,7 +527,17 @@ class Server:
     def _install_signals(self, loop: EventLoop) -> Callable[[], None]:
         # a worker leaves Ctrl-C (sent to the whole process group) to its parent
         sigs = (signal.SIGTERM,) if self._worker is not None else (signal.SIGINT, signal.SIGTERM)
-        return stop_on(sigs, loop.stop)
+        restore = stop_on(sigs, loop.stop)
+        if self._worker is None:
+            return restore
+        # a worker may have been forked from a thread: see stop_on_wakeup
+        loop.baton.poll, restore_wakeup = stop_on_wakeup(sigs, loop.stop)
+
+        def restore_both() -> None:
+            loop.baton.poll = None
+            restore_wakeup()
+            restore()
+        return restore_both
 
     def wait_started(self, timeout: float = 10.0) -> Tuple[str, int]:
         """Block until ``start()`` (in another thread) is listening; returns

@@ -71,3 +71,23 @@ def engine(request):
 
     use = request.param == "sqlglot"
     return CatalogEngine(CatalogRegistry(), lambda sql: translate(sql, use_sqlglot=use))
+
+
+def find_python(version: str) -> "str | None":
+    """An interpreter of Python ``version`` ("3.9") on this machine: on PATH
+    or under ~/.pyenv. pyenv's shims answer to ``python3.9`` without being
+    one, so each candidate is asked for its version."""
+    import glob
+    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/%s*/bin/python%s"
+                                                     % (version, version))))
+    candidates += [c for c in (shutil.which("python" + version),) if c]
+    want = "(%s)" % ", ".join(version.split("."))
+    for candidate in candidates:
+        try:
+            out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                                 capture_output=True, text=True, timeout=30)
+        except OSError:
+            continue
+        if out.returncode == 0 and out.stdout.strip() == want:
+            return candidate
+    return None

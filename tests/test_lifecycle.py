@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pytest
 
 import riffq
-from conftest import run_psql
+from conftest import find_python, run_psql
 from pgclient import RawClient, query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,25 +267,6 @@ _CORE_SMOKE = textwrap.dedent("""
 """)
 
 
-def _python39() -> "str | None":
-    """A Python 3.9 interpreter on this machine, the oldest riffq supports
-    (pyenv's shims answer to ``python3.9`` without being one: each
-    candidate is asked for its version)."""
-    import glob
-    import shutil
-    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3.9")))
-    candidates += [c for c in (shutil.which("python3.9"),) if c]
-    for candidate in candidates:
-        try:
-            out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
-                                 capture_output=True, text=True, timeout=30)
-        except OSError:
-            continue
-        if out.returncode == 0 and out.stdout.strip() == "(3, 9)":
-            return candidate
-    return None
-
-
 def test_core_imports_only_the_standard_library():
     """Importing riffq and serving a query must not load any third-party module."""
     out = subprocess.run([sys.executable, "-c", _CORE_SMOKE], cwd=str(ROOT), capture_output=True,
@@ -333,7 +314,7 @@ def test_core_parses_as_python_3_9():
 def test_core_serves_on_python_3_9():
     """The same program as above on a real Python 3.9, when this machine has
     one: the core needs nothing but that interpreter's standard library."""
-    python39 = _python39()
+    python39 = find_python("3.9")
     if python39 is None:
         pytest.skip("no Python 3.9 interpreter here (python3.9 on PATH or under ~/.pyenv); "
                     "the syntax check above still covers 3.9")

@@ -87,6 +87,9 @@ class Baton:
         #: instead of polling; the next handler to start sets it
         self._parked = False
         self._unpark = threading.Event()
+        #: called by the thread in ``run`` each time it looks up from waiting
+        #: (``signals.stop_on_wakeup``)
+        self.poll: Optional[Callable[[], None]] = None
 
     # -- the loop's side -----------------------------------------------------------
     def run(self) -> None:
@@ -101,7 +104,8 @@ class Baton:
         # Timed waits: a signal caught by another thread only runs its Python
         # handler (stop) once the main thread is back in the interpreter
         while not self._done.wait(SIGNAL_POLL):
-            pass
+            if self.poll is not None:
+                self.poll()
 
     def _first_holder(self) -> None:
         me = threading.get_ident()
