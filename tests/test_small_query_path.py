@@ -223,8 +223,9 @@ def test_text_data_rows_frames_as_data_row_does(rows):
 
 @pytest.mark.parametrize("many", [1, m.ROW_BY_ROW_MAX + 1], ids=["row-by-row", "by-column"])
 def test_text_data_rows_leaves_unusual_rows_to_the_general_path(many):
-    """Past ``ROW_BY_ROW_MAX`` rows the values are printed column by column:
-    the same refusals, wherever the odd row stands."""
+    """Past ``ROW_BY_ROW_MAX`` rows of several columns the values are printed
+    column by column (rows of one value stay row by row): the same refusals,
+    wherever the odd row stands."""
     def refuse(v):
         raise ValueError("no")
 
