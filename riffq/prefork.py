@@ -108,7 +108,8 @@ class WorkerSlot:
     def __init__(self, position: int, count: int, parent_pid: int, counters: mmap.mmap,
                  channels: List[Tuple[socket.socket, socket.socket]],
                  address: Tuple[str, int], shared_listener: Optional[socket.socket],
-                 ready_fd: int, loads: Optional[mmap.mmap] = None) -> None:
+                 ready_fd: int, loads: Optional[mmap.mmap] = None,
+                 stop_parent: Optional[socket.socket] = None) -> None:
         self.position = position
         self.count = count
         self.parent_pid = parent_pid
@@ -119,6 +120,8 @@ class WorkerSlot:
         self._address = address
         self._shared_listener = shared_listener
         self._ready_fd: Optional[int] = ready_fd
+        #: a byte written here asks the parent to stop every worker
+        self._stop_parent = stop_parent
         self._cancel_here: Callable[[int, bytes], None] = lambda pid, secret: None
         self._activity_here: Callable[[], List[Dict[str, Any]]] = list
         self._signal_here: Callable[[int, bool], bool] = lambda conn_id, terminate: False
@@ -167,6 +170,19 @@ class WorkerSlot:
                 loop.call_later(PARENT_CHECK_SECONDS, check_parent)
         loop.call_later(PARENT_CHECK_SECONDS, check_parent)
         return bound
+
+    def stop_server(self) -> None:
+        """``stop()`` called in this worker: the whole server stops. The
+        parent is asked rather than this loop stopped, so the workers stop
+        together and in order, and this one is not taken for a crash and
+        replaced. (A signal would not do: a parent running ``start`` from a
+        thread other than its main one has no handlers.)"""
+        if self._stop_parent is None:
+            return
+        try:
+            self._stop_parent.send(b"\0")
+        except OSError as exc:      # the parent is gone: check_parent stops this loop
+            log.info("could not ask the parent to stop: %s", exc)
 
     def forward_cancel(self, pid: int, secret: bytes) -> bool:
         """Send the request to the worker owning ``pid``; False when that is
@@ -368,8 +384,15 @@ class Supervisor:
         restore = lambda: None  # noqa: E731
         try:
             self._bind()
+            # from here on, so that a signal during startup stops cleanly too
+            # (workers still starting are stopped with the others)
+            restore = self._install_signals()
             self._counters = mmap.mmap(-1, _COUNTER.size * self.count)
             self._loads = mmap.mmap(-1, _COUNTER.size * self.count)
+            # nobody passes a connection to a worker before it serves
+            # (``attach`` publishes its 0 then)
+            for position in range(self.count):
+                _COUNTER.pack_into(self._loads, position * _COUNTER.size, _UNAVAILABLE)
             self._channels = [socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
                               for _ in range(self.count)]
             for position in range(self.count):
@@ -377,7 +400,6 @@ class Supervisor:
             self._await_ready()
             if self._stopping.is_set():
                 return
-            restore = self._install_signals()
             log.info("riffq listening on %s:%s with %d worker processes", self.address[0],
                      self.address[1], self.count)
             on_listening(*self.address)
@@ -441,14 +463,14 @@ class Supervisor:
             _exit_with_parent(self._pid)
             self._sel.close()
             self._wake_r.close()
-            self._wake_w.close()
             for other in self.children.values():
                 if other.ready_fd is not None:
                     os.close(other.ready_fd)
             if self._port_holder is not None:
                 self._port_holder.close()
             slot = WorkerSlot(position, self.count, self._pid, self._counters, self._channels,
-                              self.address, self._shared_listener, ready_fd, self._loads)
+                              self.address, self._shared_listener, ready_fd, self._loads,
+                              self._wake_w)
             self.server.become_worker(slot)
             self.server.start(**self.start_kwargs)
             code = 0
@@ -483,13 +505,15 @@ class Supervisor:
     # ------------------------------------------------------- supervision
 
     def _wait(self, timeout: float) -> None:
-        """Sleep until ``timeout``, a stop, or a worker's ready report."""
+        """Sleep until ``timeout``, a stop, or a worker's ready report. A
+        byte on the wake socket is a stop, from ``stop()`` here or from a
+        worker's (``WorkerSlot.stop_server``)."""
         for key, _ in self._sel.select(timeout):
             child = key.data
             if child is None:
                 try:
                     while self._wake_r.recv(512):
-                        pass
+                        self._stopping.set()
                 except (BlockingIOError, InterruptedError):
                     pass
                 continue
@@ -528,6 +552,8 @@ class Supervisor:
             if child.ready_fd is not None:
                 self._read_report(child)
             what = _describe_exit(status)
+            if self._stopping.is_set():     # asked to stop (by a worker, maybe this one)
+                continue
             if expected:
                 reason = child.message.decode("utf-8", "replace") if child.message else what
                 raise RuntimeError("riffq worker %d could not start: %s" % (position, reason))

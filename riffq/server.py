@@ -111,6 +111,9 @@ class Server:
         self._pool: Optional[DaemonPool] = None
         self._started = threading.Event()
         self._start_error: Optional[BaseException] = None
+        #: guards ``_running``: one ``start`` at a time
+        self._run_lock = threading.Lock()
+        self._running = False
         self._disconnects: "set[Any]" = set()
         self.stopping = False
         self._deferred_disconnects: "set[Session]" = set()
@@ -381,12 +384,37 @@ class Server:
         name (needs ``set_tls(..., ca=...)``). ``require_tls``: plain
         connections are refused (FATAL 28000), as a ``hostssl``-only
         pg_hba.conf does. ``workers``: serve from that many processes
-        sharing the port (see ``riffq.prefork``); needs ``os.fork``."""
-        if check_worker_count(workers) > 1 and self._worker is None:
-            self._start_workers(workers, dict(
-                tls=tls, catalog_emulation=catalog_emulation, server_version=server_version,
-                auth_method=auth_method, require_tls=require_tls, **_future))
-            return
+        sharing the port (see ``riffq.prefork``); needs ``os.fork``.
+
+        One run at a time: ``start`` while the server runs raises
+        RuntimeError (the run is not disturbed); after it returns the server
+        may be started again."""
+        check_worker_count(workers)
+        with self._run_lock:
+            if self._running:
+                raise RuntimeError("this server is already running: stop() it before starting it again")
+            self._running = True
+            # wait_started() now waits for this run, not the one before
+            self._started.clear()
+            self._start_error = None
+        try:
+            if workers > 1 and self._worker is None:
+                self._start_workers(workers, dict(
+                    tls=tls, catalog_emulation=catalog_emulation, server_version=server_version,
+                    auth_method=auth_method, require_tls=require_tls, **_future))
+            else:
+                self._serve_here(tls, catalog_emulation, server_version, auth_method, require_tls)
+        finally:
+            with self._run_lock:
+                self._running = False
+                if self._start_error is None:
+                    # the run that listened is over: a later wait_started()
+                    # waits for the next start
+                    self._started.clear()
+
+    def _serve_here(self, tls: bool, catalog_emulation: bool, server_version: Optional[str],
+                    auth_method: Optional[str], require_tls: bool) -> None:
+        """``start`` in this process: one server, or one worker of several."""
         if server_version is not None:
             self.server_version = str(server_version)
         self.catalog_emulation = bool(catalog_emulation)
@@ -484,6 +512,9 @@ class Server:
         """Called by ``prefork`` in a freshly forked worker process."""
         self._worker = slot
         self._supervisor = None
+        # the parent's run came along with the fork; this process starts its own
+        self._run_lock = threading.Lock()
+        self._running = False
         self._ids = iter(slot.next_conn_id, None)
         self.catalog.reset_after_fork()
         for fn in self._worker_start_fns:
@@ -549,7 +580,12 @@ class Server:
         return self.host, self.port
 
     def stop(self) -> None:
-        """Stop serving, as SIGTERM would; safe from any thread."""
+        """Stop serving, as SIGTERM would; safe from any thread. In a worker
+        of ``start(workers=N)`` (a handler calling it), every worker stops:
+        the parent is asked, and stops them all as it does on SIGTERM."""
+        if self._worker is not None:
+            self._worker.stop_server()
+            return
         if self._supervisor is not None:
             self._supervisor.stop()
         if self._loop is not None:

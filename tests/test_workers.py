@@ -498,13 +498,43 @@ WORKERS_SERVER = textwrap.dedent("""
 """)
 
 
-def start_server_process(tmp_path):
+#: WORKERS_SERVER whose first worker to start spends ``argv[4]`` seconds in
+#: its ``on_worker_start`` (noting "slow" first), while the other serves.
+SLOW_START_SERVER = WORKERS_SERVER.replace("\nserver.start(workers=2)\n", textwrap.dedent("""
+    def maybe_slow():
+        import time
+        try:
+            os.close(os.open(sys.argv[2] + ".slow", os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            note("started", os.getpid())
+            return
+        note("slow", os.getpid())
+        time.sleep(float(sys.argv[4]))
+    server.on_worker_start(maybe_slow)
+    server.start(workers=2)
+"""))
+assert SLOW_START_SERVER != WORKERS_SERVER
+
+
+def events_of(events, what, count=1, timeout=15):
+    """The pids of the first ``count`` events ``what`` in the server's log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [json.loads(x) for x in events.read_text().splitlines()] if events.exists() else []
+        pids = [pid for kind, pid, *_ in lines if kind == what]
+        if len(pids) >= count:
+            return pids[:count]
+        assert time.monotonic() < deadline, "no %r in %s" % (what, lines)
+        time.sleep(0.02)
+
+
+def start_server_process(tmp_path, script_text=WORKERS_SERVER, *extra):
     port = free_port()
     script = tmp_path / "server.py"
-    script.write_text(WORKERS_SERVER)
+    script.write_text(script_text)
     events = tmp_path / "events.jsonl"
     proc = subprocess.Popen([sys.executable, str(script), str(port), str(events),
-                             os.path.dirname(__file__)],
+                             os.path.dirname(__file__)] + list(extra),
                             env=dict(os.environ, PYTHONPATH=str(ROOT)),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_listening(port, proc)
@@ -532,6 +562,105 @@ def test_signal_to_the_parent_stops_every_worker(tmp_path, sig):
     assert lines[-1] == ["returned", proc.pid]
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_a_worker_still_starts_stops_every_worker_cleanly(tmp_path, sig):
+    """The parent stops on SIGINT/SIGTERM from the moment it has bound the
+    port, not only once every worker serves: start() returns, code after
+    it runs, and the worker still in its on_worker_start goes too."""
+    proc, port, events = start_server_process(tmp_path, SLOW_START_SERVER, "30")
+    slow = events_of(events, "slow")
+    fast = events_of(events, "started")
+    proc.send_signal(sig)
+    assert proc.wait(10) == 0, proc.communicate()[0]
+    assert events_of(events, "returned") == [proc.pid]
+    assert wait_gone(slow + fast, timeout=2) == []
+
+
+def test_no_connection_waits_for_a_worker_that_has_not_started(tmp_path):
+    """While one worker is still in its on_worker_start, the one serving
+    keeps the connections it accepts rather than passing them to it."""
+    proc, port, events = start_server_process(tmp_path, SLOW_START_SERVER, "30")
+    conns = []
+    try:
+        fast = events_of(events, "started")
+        for _ in range(4):
+            t0 = time.monotonic()
+            conns.append(connect(port))
+            assert who(conns[-1])[0] == fast[0]
+            assert time.monotonic() - t0 < 5
+    finally:
+        close_all(conns)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0, proc.communicate()[0]
+
+
+class Stopper(Who):
+    """``select stop`` stops the server from inside a worker's handler."""
+    server = None
+
+    def handle_query(self, sql, callback=callable, **kwargs):
+        if sql == "select stop":
+            Stopper.server.stop()
+        super().handle_query(sql, callback, **kwargs)
+
+
+def test_stop_called_by_a_handler_in_a_worker_stops_every_worker(serve):
+    """Not only the worker it runs in (which the parent would then take for a
+    crash and replace): the parent here runs in a thread, so the request
+    reaches it without a signal."""
+    server = riffq.RiffqServer("127.0.0.1:0", connection_cls=Stopper)
+    Stopper.server = server
+    bg = serve(server, workers=2)
+    conns = sessions_in_both_workers(bg.port)
+    workers = sorted({who(c)[0] for c in conns})
+    try:
+        conns[0].execute("select stop")
+        bg.thread.join(15)
+        assert not bg.thread.is_alive()
+        assert wait_gone(workers, timeout=5) == []
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", bg.port), timeout=1)
+    finally:
+        close_all(conns)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_start_while_running_is_refused_and_the_run_can_still_be_stopped(serve, workers):
+    server = riffq.RiffqServer("127.0.0.1:0", connection_cls=Who)
+    bg = serve(server, workers=workers)
+    with pytest.raises(RuntimeError, match="already running"):
+        server.start(workers=workers)
+    with connect(bg.port) as conn:
+        assert who(conn)[1] >= 1
+    bg.stop()
+    assert not bg.thread.is_alive()
+    # and it can be started again once stopped
+    again = serve(server, workers=workers)
+    with connect(again.port) as conn:
+        assert who(conn)[1] >= 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_wait_started_reports_the_current_run_not_the_last_one(serve, workers):
+    port = free_port()
+    server = riffq.RiffqServer("127.0.0.1:%d" % port, connection_cls=Who)
+    serve(server, workers=workers).stop()
+    with pytest.raises(TimeoutError):
+        server.wait_started(0.3)          # stopped: nothing listens
+    taken = socket.create_server(("127.0.0.1", port))
+    try:
+        failed = []
+        runner = threading.Thread(target=lambda: failed.append(pytest.raises(OSError, server.start,
+                                                                             workers=workers)))
+        runner.start()
+        with pytest.raises(OSError):
+            server.wait_started(10)
+        runner.join(10)
+        assert failed
+    finally:
+        taken.close()
 
 
 def test_workers_exit_when_the_parent_is_killed(tmp_path):
