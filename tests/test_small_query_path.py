@@ -109,6 +109,31 @@ def test_malformed_messages_are_still_refused_after_good_ones(serve):
     c.close()
 
 
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("answer", ["rows", "few arrow", "many arrow"])
+def test_a_character_the_client_encoding_lacks_is_22P05_in_either_format(serve, answer, binary):
+    """As in PostgreSQL, whatever the result format: binary text is the
+    client's encoding too (it was once XX000, a Python codec message)."""
+    import psycopg
+    import pyarrow as pa
+
+    values = ["caf\u00e9"] * (1 if answer != "many arrow" else 50_000) + ["euro \u20ac"]
+    reader = lambda: pa.RecordBatchReader.from_batches(  # noqa: E731
+        pa.schema([("s", pa.string())]), [pa.record_batch([pa.array(values)], names=["s"])])
+    bg = serve(_server({
+        "rows": ([{"name": "s", "type": "text"}], [(v,) for v in values]),
+        "few arrow": lambda callback: callback(reader()),
+        "many arrow": lambda callback: callback(reader()),
+        "ok": ([{"name": "s", "type": "text"}], [("caf\u00e9",)]),
+    }))
+    with psycopg.connect(host="127.0.0.1", port=bg.port, user="u", dbname="d", autocommit=True,
+                         client_encoding="latin1") as conn:
+        cur = conn.cursor(binary=binary)
+        with pytest.raises(psycopg.errors.UntranslatableCharacter, match='no equivalent in encoding "LATIN1"'):
+            cur.execute(answer)
+        assert cur.execute("ok").fetchall() == [("caf\u00e9",)]
+
+
 def test_small_result_encoding_errors_keep_their_sqlstate(serve):
     bg = serve(_server({
         "bad int": ([{"name": "n", "type": "int4"}], [(object(),)]),

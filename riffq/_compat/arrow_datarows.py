@@ -59,6 +59,8 @@ def _per_value_binary(arr: Any, name: str, t: PgType, ctx: TextContext, encoding
     values = column_values(arr, t)
     try:
         return [None if v is None else enc(v) for v in values]
+    except UnicodeEncodeError:      # 22P05, as for text (results.encode_error)
+        raise
     except (TypeError, ValueError, OverflowError) as exc:
         raise PgError("XX000", "cannot encode a value of column \"%s\" as %s: %s" % (name, t.name, exc))
 

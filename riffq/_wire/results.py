@@ -267,6 +267,8 @@ def _encode_values(columns: Sequence[Column], encoders: list, values_by_column: 
     for (name, t), enc, values in zip(columns, encoders, values_by_column):
         try:
             cols.append([None if v is None else enc(v) for v in values])
+        except UnicodeEncodeError:      # 22P05, as for text (results.encode_error)
+            raise
         except (TypeError, ValueError, OverflowError) as exc:
             raise PgError("XX000", "cannot encode a value of column \"%s\" as %s: %s" % (name, t.name, exc))
     if not cols:
