@@ -37,8 +37,11 @@ DEFAULT_SERVER_VERSION = "17.4.0"
 #: Threads that run user hooks and encode results. Blocking handlers each
 #: hold one, so there are many; idle ones cost nothing until first used.
 HANDLER_THREADS = 64
-#: Threads that encode result chunks (our own short CPU work).
-ENCODE_THREADS = 4
+#: Threads that read a result's reader and encode its chunks. Encoding is
+#: short, but reading is the user's code and may wait (a slow upstream, an
+#: engine still computing), so, as for handlers, each waiting reader holds
+#: one and there are as many; idle ones cost nothing until first used.
+ENCODE_THREADS = 64
 #: Seconds shutdown waits for disconnect hooks still running.
 DISCONNECT_GRACE = 5.0
 

@@ -172,6 +172,62 @@ def test_first_rows_leave_before_the_reader_is_read_further(serve):
     c.close()
 
 
+def test_readers_waiting_for_their_next_batch_never_hold_up_other_results(serve):
+    """A user's reader is read off the loop, on the threads that encode
+    results. Eight streams whose readers wait (a slow upstream, an engine
+    still computing) must not keep a ninth client's streamed result, nor a
+    cursor's FETCH, waiting for them: there were once four such threads."""
+    stalled = 8
+    BATCH = 20_000      # a first chunk, then more of this batch encoded ahead
+    go = threading.Event()
+    waiting = threading.Semaphore(0)
+    schema = pa.schema([("n", pa.int64())])
+
+    def batches(wait):
+        for i in range(3):
+            if i and wait:
+                waiting.release()
+                go.wait(30)
+            yield pa.record_batch([pa.array(range(i * BATCH, (i + 1) * BATCH))], schema=schema)
+
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(lambda sql, callback, **kw: callback(
+        pa.RecordBatchReader.from_batches(schema, batches("stalled" in sql))))
+    bg = serve(server)
+    clients = []
+    try:
+        for _ in range(stalled):
+            c = RawClient(bg.port, timeout=30.0)
+            c.connect()
+            c.send(query("select stalled"))
+            clients.append(c)
+        for _ in range(stalled):
+            # (with too few threads, the later readers are not even asked)
+            assert waiting.acquire(timeout=10), "a stalled reader was never asked for its next batch"
+        got = []
+
+        def other_client():
+            with psycopg.connect(host="127.0.0.1", port=bg.port, user="u", dbname="d") as conn:
+                got.append(len(conn.execute("select everything").fetchall()))
+                conn.execute("declare c cursor for select everything")
+                got.append(conn.execute("fetch 5 from c").fetchall()[-1][0])
+        runner = threading.Thread(target=other_client, daemon=True)
+        runner.start()
+        runner.join(10)
+        assert got == [3 * BATCH, 4], "held up behind readers that wait"
+    finally:
+        go.set()
+    for c in clients:
+        rows = 0
+        while True:
+            t, body = c.read_message()
+            rows += t == b"D"
+            if t == b"Z":
+                break
+        assert rows == 3 * BATCH
+        c.close()
+
+
 def test_disconnect_mid_stream_releases_the_reader(serve):
     released = threading.Event()
     schema = pa.schema([("pad", pa.string())])

@@ -233,8 +233,10 @@ class Connection:
         loop.held = None
 
     def run_internal(self, fn: Callable[[], None]) -> None:
-        """Run our own short work (encoding result chunks) on a separate pool,
-        so it is never queued behind handlers that block. It starts once
+        """Run a result's next chunk (reading the user's reader, which may
+        wait, and encoding) on a pool of its own, so it is never queued
+        behind handlers that block, nor behind other readers that wait (a
+        thread each, as handlers have). It starts once
         this turn's output has been sent (``EventLoop.internal``), so only
         the loop's thread may ask: the loop does not wake up for it."""
         self.loop.internal.append(fn)
