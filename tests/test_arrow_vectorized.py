@@ -716,17 +716,24 @@ def test_a_few_arrow_rows_are_encoded_when_the_handler_answers():
         assert type(stream) is not results.EncodedRows and not closed, sizes
         got = b"".join(bytes(blob) for blob, _ in iter(stream.next_chunk, None))
         assert got == expected(sum(sizes)) and closed == [True], sizes
-    # a reader failing after its first batch: that batch's rows, then the failure
+    # a reader failing after its first batch: that batch's rows, then the
+    # failure (the stream raises it when asked for more), in the handler's words
     closed = []
     stream = results.open_stream(_counting_reader(schema, [10, 10], closed, fail_after=1), TextContext(),
                                  "utf-8", [1, 0], eager=True)
     outcome, pre = _encode_ahead(results.Outcome(stream=stream))
-    assert [n for _, n in pre] == [10, -2] and "the engine failed" in outcome.error.message
+    assert [n for _, n in pre] == [10] and outcome.error is None and closed == [True]
+    with pytest.raises(PgError) as failed:
+        outcome.stream.next_chunk()
+    assert (failed.value.sqlstate, failed.value.message) == ("XX000", "ValueError: the engine failed")
     # a value the client's encoding cannot hold: the same error as a stream's
     latin = pa.RecordBatchReader.from_batches(pa.schema([("s", pa.string())]),
                                               [pa.record_batch([pa.array(["ok", "\u4e2d"])], names=["s"])])
     outcome, pre = _encode_ahead(results.interpret(latin, False, False, TextContext(), "latin-1", [], eager=True))
-    assert outcome.error is not None and outcome.error.sqlstate == "22P05"
+    assert pre == [] and outcome.error is None
+    with pytest.raises(PgError) as failed:
+        outcome.stream.next_chunk()
+    assert failed.value.sqlstate == "22P05"
 
 
 class _CountingPool:

@@ -12,8 +12,8 @@ import pytest
 
 from pgclient import query
 from test_extended_protocol import SYNC, bind, describe, execute, parse
-from test_extended_vs_postgres import (CREATE_PROBE, INSERT_PROBE, INSERTED, PAIRS, SERIES, SET, SHOW,
-                                       assert_same_as_postgres, riffq_port)  # noqa: F401 (fixture)
+from test_extended_vs_postgres import (CREATE_PROBE, INSERT_PROBE, INSERTED, MIDFAIL, PAIRS, SERIES, SET, SHOW,
+                                       assert_same_as_postgres, exchange, riffq_port)  # noqa: F401 (fixture)
 
 WALKS = 400
 
@@ -100,3 +100,37 @@ def test_fetch_runs_a_portal_bind_made_as_postgres(real_pg, riffq_port, case):
     inserted = len(INSERTED)
     assert_same_as_postgres(real_pg, riffq_port, *BOUND_PORTALS[case])
     assert len(INSERTED) == inserted, "a FETCH ran the bound INSERT"
+
+
+#: (payload, ReadyForQuery count): a cursor or portal whose rows stopped on
+#: an error is failed for good (PostgreSQL's PORTAL_FAILED). A rollback to a
+#: savepoint made after it keeps it, and then every FETCH, MOVE or Execute
+#: of it is 55000; CLOSE still drops it. The rows made before the error are
+#: sent before it by an Execute, and not at all by a FETCH, whose rows
+#: PostgreSQL makes before sending any (not even its RowDescription)
+FAILED_PORTALS = {
+    "fetch": (query("begin") + query("declare c cursor for " + MIDFAIL) + query("savepoint s")
+              + query("fetch 5 from c") + query("rollback to savepoint s") + query("fetch 1 from c")
+              + query("rollback to savepoint s") + query("move 1 in c") + query("rollback to savepoint s")
+              + query("close c") + query("fetch 1 from c") + query("rollback"), 12),
+    "extended fetch": (query("begin") + query("declare c cursor for " + MIDFAIL) + query("savepoint s")
+                       + _fetch_portal("fetch 5 from c") + query("rollback to savepoint s")
+                       + _fetch_portal("fetch 1 from c") + query("rollback"), 7),
+    "execute a bound portal": (query("begin") + parse("", MIDFAIL) + bind("p", "", [], [], [1]) + SYNC
+                               + query("savepoint s") + execute("p", 0) + SYNC + query("rollback to savepoint s")
+                               + execute("p", 1) + SYNC + query("rollback to savepoint s")
+                               + query("fetch 1 from p") + query("rollback"), 9),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILED_PORTALS))
+def test_a_cursor_whose_rows_failed_cannot_run_again_as_in_postgres(real_pg, riffq_port, case):
+    payload, syncs = FAILED_PORTALS[case]
+    theirs = exchange(real_pg.port, real_pg.user, payload, syncs)
+    mine = exchange(riffq_port, "u", payload, syncs)
+    # the same answers, but for the words of the failure (see MIDFAIL)
+    first = [t for t, _ in theirs].index(b"E")
+    assert theirs[first] == (b"E", b"SERROR" + b"C22012" + b"Mdivision by zero")
+    assert mine[first] == (b"E", b"SERROR" + b"CXX000" + b"MZeroDivisionError: division by zero")
+    assert mine[:first] + mine[first + 1:] == theirs[:first] + theirs[first + 1:]
+    assert (b"E", b"SERROR" + b"C55000" + b'Mportal "%s" cannot be run' % (b"p" if "bound" in case else b"c")) in mine

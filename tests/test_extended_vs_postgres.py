@@ -26,6 +26,9 @@ SHOW = "show application_name"
 #: the select list, as SERIES: PostgreSQL makes a cursor over such a plan
 #: NO SCROLL, as riffq's are (over a FROM-clause function it would scroll)
 PAIRS = "select generate_series(1, 5) as n, 'r' || generate_series(1, 5) as t"
+#: fails at its third row, after two: PostgreSQL divides by zero, riffq's
+#: handler answers with a reader that raises there (so only that error differs)
+MIDFAIL = "select 1 / (i - 3) as q from generate_series(1, 5) i"
 
 
 #: a table both servers create for a session, and a row it takes; the
@@ -51,6 +54,14 @@ def handler(sql, callback, **kwargs):
         callback(([{"name": "boom", "type": "int4"}], []))     # described without running
     elif sql == DIVZERO:
         callback(("ERROR", "22012", "division by zero"), is_error=True)
+    elif sql == MIDFAIL:
+        import pyarrow as pa
+        schema = pa.schema([("q", pa.int32())])
+
+        def batches():
+            yield pa.record_batch([pa.array([0, -1], pa.int32())], schema=schema)
+            raise ZeroDivisionError("division by zero")
+        callback(pa.RecordBatchReader.from_batches(schema, batches()))
     elif sql == CREATE_PROBE:
         callback("CREATE TABLE", is_tag=True)
     elif sql == INSERT_PROBE:

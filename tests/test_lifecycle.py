@@ -228,6 +228,36 @@ def test_readers_waiting_for_their_next_batch_never_hold_up_other_results(serve)
         c.close()
 
 
+def test_every_row_a_reader_gave_leaves_before_its_error(serve):
+    """As PostgreSQL sends every row it made before an error: the chunks
+    already encoded ahead of the client when the reader raised are sent,
+    then the error, in the words a handler's own exception gets."""
+    schema = pa.schema([("n", pa.int64())])
+    batch, batches_before = 20_000, 5
+
+    def batches():
+        for i in range(batches_before):
+            yield pa.record_batch([pa.array(range(i * batch, (i + 1) * batch))], schema=schema)
+        raise RuntimeError("the upstream went away")
+
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(lambda sql, callback, **kw: callback(
+        pa.RecordBatchReader.from_batches(schema, batches())))
+    bg = serve(server)
+    c = RawClient(bg.port, timeout=10.0)
+    c.connect()
+    c.send(query("select failing"))
+    got = c.read_until(b"Z")
+    kinds = [t for t, _ in got]
+    assert kinds[0] == b"T" and kinds[-2:] == [b"E", b"Z"]
+    assert kinds.count(b"D") == batch * batches_before
+    fields = {f[:1]: f[1:] for f in got[-2][1].split(b"\0") if f}
+    assert (fields[b"C"], fields[b"M"]) == (b"XX000", b"RuntimeError: the upstream went away")
+    c.send(query("select failing"))         # and the session goes on
+    assert [t for t, _ in c.read_until(b"Z")][-2:] == [b"E", b"Z"]
+    c.close()
+
+
 def test_disconnect_mid_stream_releases_the_reader(serve):
     released = threading.Event()
     schema = pa.schema([("pad", pa.string())])

@@ -127,6 +127,11 @@ def parse_fetch(stmt: str) -> Optional[Fetch]:
     return Fetch(_ident(d.group(2)), count, how, move)
 
 
+#: How much of a FETCH's rows are taken before the first is sent (see
+#: ``CursorSlice.read_ahead``): as much as a connection's output holds.
+FETCH_AHEAD_BYTES = 1 << 20
+
+
 class CursorSlice:
     """The rows a FETCH or MOVE takes from a cursor portal, as a stream.
 
@@ -180,9 +185,41 @@ class CursorSlice:
         except Exception as exc:
             self._failure = encode_error(exc)
 
+    def read_ahead(self, budget: int) -> None:
+        """Take this FETCH's rows now, up to ``budget`` bytes of them.
+        PostgreSQL runs a FETCH into a store before it sends a row, so a
+        FETCH that fails sends none, not even its RowDescription; so does
+        this one when it fails within the budget (``failure``). Past it the
+        rest streams, memory staying bounded. Reads the user's reader: run
+        it where results are encoded (``Session.off_loop``)."""
+        size = 0
+        try:
+            while size < budget:
+                chunk = self._next_from_cursor()
+                if chunk is None:
+                    self._held.append((b"", -1))        # the end, known already
+                    return
+                self._held.append(chunk)
+                size += len(chunk[0])
+        except Exception as exc:
+            self._held.clear()
+            self._failure = encode_error(exc)
+
+    def take_held(self) -> List[Tuple[Any, int]]:
+        """The chunks ``read_ahead`` took, to send before asking for more
+        (ending in the end marker when it met the end: nothing to ask)."""
+        held, self._held = self._held, []
+        return held
+
+    @property
+    def failure(self) -> Optional[PgError]:
+        """What ``read_ahead`` or ``finish`` met instead of rows."""
+        return self._failure
+
     def next_chunk(self) -> Optional[Tuple[bytes, int]]:
         if self._held:
-            return self._held.pop(0)
+            chunk = self._held.pop(0)
+            return None if chunk[1] == -1 else chunk
         if self._failure is not None:
             raise self._failure
         return self._next_from_cursor()
@@ -206,7 +243,11 @@ class CursorSlice:
         if cursor.queued:
             blob, n = cursor.queued.pop(0)
         else:
-            got = stream.take(most, formats) if isinstance(stream, CursorRows) else stream.next_chunk()
+            try:
+                got = stream.take(most, formats) if isinstance(stream, CursorRows) else stream.next_chunk()
+            except Exception:
+                cursor.failed = True        # see Portal.failed
+                raise
             blob, n = got if got is not None else (b"", -1)
         if n == -1:
             cursor.done = True

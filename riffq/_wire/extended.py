@@ -15,7 +15,7 @@ from . import analysis
 from . import messages as m
 from .commands import (builtin_outcome, check_failed_transaction, is_builtin,
                        run_builtin, send_notice, show_columns, follow_handler_tag)
-from .cursors import CursorSlice, Declare, Fetch, on_a_row
+from .cursors import FETCH_AHEAD_BYTES, CursorSlice, Declare, Fetch, on_a_row
 from .errors import PgError
 from .params import ParamError, check_format_count, decode_params
 from .results import Outcome, encoded_to_end, row_description, small_outcome
@@ -49,8 +49,8 @@ class Statement:
 
 
 class Portal:
-    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "builtin", "holdable",
-                 "level", "position", "binary_cursor", "fetching")
+    __slots__ = ("name", "stmt", "args", "formats", "outcome", "queued", "done", "failed", "builtin",
+                 "holdable", "level", "position", "binary_cursor", "fetching")
 
     def __init__(self, name: str, stmt: Statement, args: List[Any], formats: Tuple[int, ...]) -> None:
         self.name = name
@@ -60,6 +60,9 @@ class Portal:
         self.outcome: Optional[Outcome] = None
         self.queued: List[Tuple[bytes, int]] = []
         self.done = False
+        #: its rows stopped on an error (PostgreSQL's PORTAL_FAILED): a rollback
+        #: to a savepoint may keep it, but it can never run again (55000)
+        self.failed = False
         self.builtin = False
         #: a WITH HOLD cursor outlives its transaction
         self.holdable = False
@@ -424,8 +427,9 @@ class ExtendedProtocol:
         op = portal.stmt.cursor
         if portal.outcome is None and isinstance(op, Fetch):
             target = self.portals.get(op.name)
-            if self.cannot_fetch(op.name, target) is not None:
+            if self.cannot_fetch(op.name, target) is not None and not (target is not None and target.failed):
                 # as PostgreSQL describes it: no rows; executing it says why
+                # (a failed cursor still has its columns)
                 self.s.host.write(m.no_data())
                 return
         columns = self._cursor_columns(op)
@@ -552,6 +556,8 @@ class ExtendedProtocol:
         cannot run again after."""
         if portal is None:
             return PgError("34000", 'cursor "%s" does not exist' % name)
+        if portal.failed:
+            return PgError("55000", 'portal "%s" cannot be run' % name)
         out = portal.outcome
         if out is None:
             if self._fetch_refuses_unrun(portal.stmt):
@@ -591,6 +597,16 @@ class ExtendedProtocol:
                     portal.outcome = Outcome(stream=rows)
                     if op.move and rows.remaining == 0:     # MOVE 0: no move
                         portal.outcome = Outcome(tag="MOVE %d" % on_a_row(cursor.position, cursor.done))
+                    elif not op.move:
+                        # its rows first, as PostgreSQL's FETCH (see CursorSlice.read_ahead)
+                        def fetched() -> None:
+                            if rows.failure is not None:
+                                portal.outcome = Outcome(error=rows.failure)
+                            else:
+                                portal.queued = rows.take_held()
+                            then()
+                        s.off_loop(lambda: rows.read_ahead(FETCH_AHEAD_BYTES), fetched)
+                        return
             then()
             return
         if not op.hold and s.txn == "I":
@@ -633,6 +649,8 @@ class ExtendedProtocol:
         if portal.stmt.empty:
             s.host.write(m.empty_query_response())
             return
+        if portal.failed:
+            raise PgError("55000", 'portal "%s" cannot be run' % portal.name)
         if portal.done:
             out = portal.outcome
             if out is not None and out.stream is None:
@@ -664,7 +682,9 @@ class ExtendedProtocol:
         def finished(err: Optional[PgError], exhausted: bool, leftover: List[Tuple[bytes, int]],
                      sent: int) -> None:
             if err is not None:
-                portal.done = True
+                portal.done = portal.failed = True
+                if isinstance(out.stream, CursorSlice):
+                    out.stream.cursor.failed = True     # a FETCH's error (or cancel) fails its cursor
                 out.stream.close()
                 self.fail(err)
                 return

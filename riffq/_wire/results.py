@@ -162,6 +162,20 @@ class ResultStream:
         _close_quietly(closer)
 
 
+class FailedStream(ResultStream):
+    """What is left of a stream that failed after the chunks already taken
+    from it: asked for more, it raises ``error``. So those rows leave first,
+    then the error, as PostgreSQL sends the rows it made before an error,
+    and a cursor over it fails as any (``Portal.failed``)."""
+
+    def __init__(self, columns: List[Column], error: PgError) -> None:
+        super().__init__(columns, iter(()))
+        self.error = error
+
+    def next_chunk(self) -> Optional[Tuple[bytes, int]]:
+        raise self.error
+
+
 def _close_quietly(close: Optional[Callable[[], Any]]) -> None:
     """A reader failing to close must not hurt us."""
     if close is not None:
@@ -203,10 +217,27 @@ def encoded_to_end(pre: List[Tuple[bytes, int]]) -> Optional[Tuple[List[bytes], 
     return [blob for blob, _ in pre], sum([n for _, n in pre]) + 1    # the marker counts -1
 
 
+class ReaderFailed(Exception):
+    """The user's reader raised while its result streamed (``cause``): not
+    an encoding failure, so ``encode_error`` reports it as a handler's own
+    exception is reported (XX000, its type and message)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 def encode_error(exc: BaseException) -> PgError:
-    """What the client is told when a result's values cannot be encoded."""
+    """What the client is told when a result's values cannot be encoded,
+    or its reader fails (``ReaderFailed``)."""
     if isinstance(exc, PgError):
         return exc
+    if isinstance(exc, ReaderFailed):
+        cause = exc.cause
+        if isinstance(cause, PgError):
+            return cause
+        log.error("a result's reader raised", exc_info=cause)
+        return PgError("XX000", "%s: %s" % (type(cause).__name__, cause))
     if isinstance(exc, UnicodeEncodeError):
         from .pgencodings import pg_name_for_codec
         raw = str(exc.object[exc.start:exc.start + 1]).encode("utf-8")
@@ -309,7 +340,14 @@ def arrow_slices(reader) -> Iterator[Tuple[Any, int]]:
     cache keeps, and every chunk's layout was built again.
     """
     ramp = FIRST_ARROW_ROWS
-    for batch in reader:
+    batches = iter(reader)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise ReaderFailed(exc) from exc
         n = batch.num_rows
         step = ARROW_CHUNK_ROWS
         if n and batch.nbytes > CHUNK_BYTES:
@@ -402,6 +440,13 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts,
         while ahead:
             fut, rows = ahead.popleft()
             yield fut.result(), rows
+    except ReaderFailed:
+        # the rows the reader gave before it failed leave first, as
+        # PostgreSQL sends the rows it made before an error
+        while ahead:
+            fut, rows = ahead.popleft()
+            yield fut.result(), rows
+        raise
     finally:
         for fut, _ in ahead:
             fut.cancel()

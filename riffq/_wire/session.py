@@ -28,7 +28,7 @@ from . import messages as m
 from .fastpath import UnnamedPlan, plan_for
 from .errors import PgError, ProtocolViolation
 from .framing import Framer
-from .results import (EncodedRows, Outcome, ResultStream, encode_error, interpret, row_description,
+from .results import (EncodedRows, FailedStream, Outcome, ResultStream, encode_error, interpret, row_description,
                       small_outcome, small_rows)
 from .settings import Settings, SettingError
 from .textformat import TextContext
@@ -215,8 +215,7 @@ def _encode_ahead(outcome: Outcome) -> Tuple[Outcome, List[Tuple[bytes, int]]]:
             size += len(chunk[0])
     except Exception as exc:
         stream.close()
-        pre.append((b"", -2))
-        outcome = Outcome(error=encode_error(exc), stream=stream)
+        outcome = Outcome(stream=FailedStream(stream.columns, encode_error(exc)))
     return outcome, pre
 
 

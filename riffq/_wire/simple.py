@@ -11,7 +11,7 @@ from typing import Any, Deque, List, Optional, Tuple
 
 from . import analysis
 from . import messages as m
-from .cursors import CursorSlice, Declare, on_a_row
+from .cursors import FETCH_AHEAD_BYTES, CursorSlice, Declare, on_a_row
 from .copyout import CopyOutStream, convert_queued, copy_done, copy_out_response
 from .commands import (check_failed_transaction, end_implicit_block, is_builtin, run_builtin,
                        follow_handler_tag, BuiltinResult)
@@ -120,26 +120,37 @@ class SimpleQuery:
         # text, as PostgreSQL's simple protocol sends a FETCH, but from a BINARY cursor
         formats = (1,) if portal.binary_cursor else ()
         rows = CursorSlice(portal, fetch, formats)       # (where it cannot go: 55000)
-        word = "MOVE" if fetch.move else "FETCH"
-        if not fetch.move:
-            s.host.write(row_description(rows.columns, s.codec, formats))
-        elif rows.remaining == 0:
-            # MOVE 0 counts the row the cursor is on, without moving
-            s.host.write(m.command_complete("MOVE %d" % on_a_row(portal.position, portal.done)))
-            self._next()
+        if fetch.move:
+            if rows.remaining == 0:
+                # MOVE 0 counts the row the cursor is on, without moving
+                s.host.write(m.command_complete("MOVE %d" % on_a_row(portal.position, portal.done)))
+                self._next()
+            else:
+                self._send_fetched(fetch, portal, rows, formats)
             return True
+        # its rows first, as PostgreSQL's FETCH (see CursorSlice.read_ahead)
+        s.off_loop(lambda: rows.read_ahead(FETCH_AHEAD_BYTES),
+                   lambda: self._send_fetched(fetch, portal, rows, formats))
+        return True
+
+    def _send_fetched(self, fetch: Any, portal: Any, rows: CursorSlice, formats: Tuple[int, ...]) -> None:
+        s = self.s
 
         def finished(err: Optional[PgError], exhausted: bool, leftover: list, sent: int) -> None:
             if err is not None:
-                portal.done = True
+                portal.done = portal.failed = True      # (a cancel too, as in PostgreSQL)
                 portal.outcome.stream.close()
                 self._fail(err)
                 s.ready_for_query()
                 return
-            s.host.write(m.command_complete("%s %d" % (word, sent)))
+            s.host.write(m.command_complete("%s %d" % ("MOVE" if fetch.move else "FETCH", sent)))
             self._next()
-        s.send_rows(rows, [], None, finished, discard=fetch.move)
-        return True
+        if rows.failure is not None:
+            finished(rows.failure, False, [], 0)
+            return
+        if not fetch.move:
+            s.host.write(row_description(rows.columns, s.codec, formats))
+        s.send_rows(rows, rows.take_held(), None, finished, discard=fetch.move)
 
     def _after_finish(self, fetch: Any) -> None:
         """A FETCH or MOVE once the suspended FETCH before it has its rows."""
