@@ -458,6 +458,8 @@ class Server:
         try:
             loop.run()
         finally:
+            if loop.baton.exit_requested and self._worker is not None:
+                self._worker.stop_server()      # every worker stops, as one server would
             self.stopping = True       # disconnect hooks no longer wait for handlers
             loop.close_listeners()
             for fn in self._shutdown_fns:

@@ -597,26 +597,34 @@ def test_no_connection_waits_for_a_worker_that_has_not_started(tmp_path):
 
 
 class Stopper(Who):
-    """``select stop`` stops the server from inside a worker's handler."""
+    """``select stop`` stops the server from inside a worker's handler;
+    ``select exit`` raises SystemExit there."""
     server = None
 
     def handle_query(self, sql, callback=callable, **kwargs):
         if sql == "select stop":
             Stopper.server.stop()
+        elif sql == "select exit":
+            raise SystemExit(3)
         super().handle_query(sql, callback, **kwargs)
 
 
-def test_stop_called_by_a_handler_in_a_worker_stops_every_worker(serve):
+@pytest.mark.parametrize("how", ["select stop", "select exit"])
+def test_stop_called_by_a_handler_in_a_worker_stops_every_worker(serve, how):
     """Not only the worker it runs in (which the parent would then take for a
     crash and replace): the parent here runs in a thread, so the request
-    reaches it without a signal."""
+    reaches it without a signal. A handler's SystemExit stops one server,
+    so it stops them all too."""
     server = riffq.RiffqServer("127.0.0.1:0", connection_cls=Stopper)
     Stopper.server = server
     bg = serve(server, workers=2)
     conns = sessions_in_both_workers(bg.port)
     workers = sorted({who(c)[0] for c in conns})
     try:
-        conns[0].execute("select stop")
+        try:
+            conns[0].execute(how)
+        except psycopg.OperationalError:
+            assert how == "select exit"     # that session ends with the server
         bg.thread.join(15)
         assert not bg.thread.is_alive()
         assert wait_gone(workers, timeout=5) == []

@@ -90,6 +90,8 @@ class Baton:
         #: called by the thread in ``run`` each time it looks up from waiting
         #: (``signals.stop_on_wakeup``)
         self.poll: Optional[Callable[[], None]] = None
+        #: a handler raised SystemExit (see ``_loop_failed``)
+        self.exit_requested = False
 
     # -- the loop's side -----------------------------------------------------------
     def run(self) -> None:
@@ -117,8 +119,8 @@ class Baton:
                 self._finish()
             else:
                 self._watch(me)
-        except BaseException:
-            log.exception("event loop failed")
+        except BaseException as exc:
+            self._loop_failed(exc)
             self._finish()
         finally:
             with self._lock:
@@ -215,8 +217,8 @@ class Baton:
                     log.exception("internal error while taking the loop over")
             try:
                 stopped = self._serve(me)
-            except BaseException:
-                log.exception("event loop failed")
+            except BaseException as exc:
+                self._loop_failed(exc)
                 stopped = True
             if stopped:
                 self._finish()
@@ -224,6 +226,16 @@ class Baton:
             with self._lock:
                 self._watchers += 1
             pause, seen = self.budget, -1
+
+    def _loop_failed(self, exc: BaseException) -> None:
+        """The loop ended on an exception. A handler's ``SystemExit`` (say,
+        ``sys.exit()``) is a request to stop the server (``exit_requested``,
+        which a worker passes on to the others); anything else a failure."""
+        if isinstance(exc, SystemExit):
+            log.warning("a handler raised SystemExit(%r): the server stops", exc.code)
+            self.exit_requested = True
+        else:
+            log.error("event loop failed", exc_info=exc)
 
     def _finish(self) -> None:
         with self._lock:
