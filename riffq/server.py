@@ -117,6 +117,10 @@ class Server:
         #: guards ``_running``: one ``start`` at a time
         self._run_lock = threading.Lock()
         self._running = False
+        #: stop() came while a run had no loop (or supervisor) yet to stop
+        self._stop_early = False
+        #: the address asked for: each run binds it afresh (port 0: a new port)
+        self._listen_addr = (self.host, self.port)
         self._disconnects: "set[Any]" = set()
         self.stopping = False
         self._deferred_disconnects: "set[Session]" = set()
@@ -397,9 +401,12 @@ class Server:
             if self._running:
                 raise RuntimeError("this server is already running: stop() it before starting it again")
             self._running = True
+            self._stop_early = False
             # wait_started() now waits for this run, not the one before
             self._started.clear()
             self._start_error = None
+            if self._worker is None:
+                self.host, self.port = self._listen_addr
         try:
             if workers > 1 and self._worker is None:
                 self._start_workers(workers, dict(
@@ -410,6 +417,7 @@ class Server:
         finally:
             with self._run_lock:
                 self._running = False
+                self._loop = self._supervisor = None    # a later stop() is for a later run
                 if self._start_error is None:
                     # the run that listened is over: a later wait_started()
                     # waits for the next start
@@ -451,7 +459,10 @@ class Server:
             self._pool.shutdown()
             encode_pool.shutdown()
             raise
-        self._loop = loop
+        with self._run_lock:
+            self._loop = loop
+            if self._stop_early:
+                loop.stop()         # (run() then returns at once, cleaning up as usual)
         restore = self._install_signals(loop)
         log.info("riffq listening on %s:%s", self.host, self.port)
         self._started.set()
@@ -504,8 +515,12 @@ class Server:
                                       start_kwargs["auth_method"])
             if start_kwargs["tls"]:
                 self._make_ssl_context({})      # a bad certificate or key fails now
-            self._supervisor = Supervisor(self, count, start_kwargs)
-            self._supervisor.run(listening)
+            supervisor = Supervisor(self, count, start_kwargs)
+            with self._run_lock:
+                self._supervisor = supervisor
+                if self._stop_early:
+                    supervisor.stop()
+            supervisor.run(listening)
         except BaseException as exc:
             if not self._started.is_set():
                 self._start_error = exc
@@ -591,7 +606,11 @@ class Server:
         if self._worker is not None:
             self._worker.stop_server()
             return
-        if self._supervisor is not None:
-            self._supervisor.stop()
-        if self._loop is not None:
-            self._loop.stop()
+        with self._run_lock:
+            supervisor, loop = self._supervisor, self._loop
+            if self._running and supervisor is None and loop is None:
+                self._stop_early = True     # the run stops as soon as it can be
+        if supervisor is not None:
+            supervisor.stop()
+        if loop is not None:
+            loop.stop()

@@ -258,6 +258,117 @@ def test_every_row_a_reader_gave_leaves_before_its_error(serve):
     c.close()
 
 
+def _stalled_cursor_server(serve, calls):
+    """``select stalled``: 10 rows, then a reader that waits for ``go``
+    (returned) before the rest; every statement is noted in ``calls``."""
+    go = threading.Event()
+    schema = pa.schema([("n", pa.int64())])
+
+    def batches():
+        yield pa.record_batch([pa.array(range(10))], schema=schema)
+        go.wait(30)
+        yield pa.record_batch([pa.array(range(10, 20))], schema=schema)
+
+    def handle(sql, callback, **kw):
+        calls.append(sql)
+        if "stalled" in sql:
+            callback(pa.RecordBatchReader.from_batches(schema, batches()))
+        else:
+            callback(([{"name": "x", "type": "int4"}], [(1,)]))
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(handle)
+    return serve(server), go
+
+
+@pytest.mark.parametrize("protocol", ["simple", "extended"])
+def test_a_fetch_waiting_for_its_reader_can_be_cancelled(serve, protocol):
+    """A FETCH makes its rows before sending any; a cancel meanwhile ends it
+    with 57014 at once, and its cursor is failed, as in PostgreSQL."""
+    bg, go = _stalled_cursor_server(serve, [])
+    try:
+        if protocol == "simple":
+            c = RawClient(bg.port)
+            key = dict(c.connect())[b"K"]
+            c.send(query("begin; declare c cursor for select stalled"))
+            c.read_until(b"Z")
+            c.send(query("fetch all from c"))
+            time.sleep(0.3)
+            with socket.create_connection(("127.0.0.1", bg.port)) as cancel:
+                cancel.sendall((16).to_bytes(4, "big") + (80877102).to_bytes(4, "big") + key)
+            got = c.read_until(b"Z")
+            assert [t for t, _ in got] == [b"E", b"Z"] and b"C57014" in got[0][1]
+            c.send(query("rollback; select 1"))
+            assert [t for t, _ in c.read_until(b"Z")] == [b"C", b"T", b"D", b"C", b"Z"]
+            c.close()
+            return
+        with psycopg.connect(host="127.0.0.1", port=bg.port, user="u", dbname="d") as conn:
+            conn.execute("declare c cursor for select stalled")
+            timer = threading.Timer(0.3, conn.cancel_safe)     # (PQcancel would hold the GIL)
+            timer.start()
+            t0 = time.monotonic()
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                conn.execute("fetch all from c")
+            assert time.monotonic() - t0 < 5
+            timer.join()
+            conn.rollback()
+            assert conn.execute("select 1").fetchone() == (1,)
+    finally:
+        go.set()
+
+
+def test_a_client_leaving_during_a_fetch_ends_its_query(serve):
+    """The statements after the FETCH in that Query never reach the handler."""
+    calls = []
+    bg, go = _stalled_cursor_server(serve, calls)
+    c = RawClient(bg.port)
+    c.connect()
+    c.send(query("begin; declare c cursor for select stalled; fetch all from c; select after"))
+    deadline = time.monotonic() + 5
+    while "select stalled" not in calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    c.close()
+    time.sleep(0.2)
+    go.set()
+    time.sleep(0.5)
+    assert "select after" not in calls
+
+
+def test_stop_while_start_is_still_setting_up_stops_that_run(serve):
+    """Before the loop exists there is nothing to stop; the run remembers."""
+    server = riffq.Server("127.0.0.1:0")
+    entered, proceed = threading.Event(), threading.Event()
+    check = server._check_start_options
+
+    def slow_check(*args):
+        entered.set()
+        proceed.wait(10)
+        return check(*args)
+    server._check_start_options = slow_check
+    runner = threading.Thread(target=server.start, daemon=True)
+    runner.start()
+    assert entered.wait(5)
+    server.stop()
+    proceed.set()
+    runner.join(10)
+    assert not runner.is_alive(), "the run went on serving after stop()"
+
+
+def test_a_port_0_server_binds_a_new_port_each_run(serve):
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(lambda sql, callback, **kw: callback(([{"name": "x", "type": "int4"}], [(1,)])))
+    first = serve(server)
+    first.stop()
+    taken = socket.create_server(("127.0.0.1", first.port))     # the last run's port, now someone else's
+    try:
+        again = serve(server)
+        assert again.port != first.port
+        with psycopg.connect(host="127.0.0.1", port=again.port, user="u", dbname="d") as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+    finally:
+        taken.close()
+
+
 def test_disconnect_mid_stream_releases_the_reader(serve):
     released = threading.Event()
     schema = pa.schema([("pad", pa.string())])

@@ -134,6 +134,30 @@ def test_a_character_the_client_encoding_lacks_is_22P05_in_either_format(serve, 
         assert cur.execute("ok").fetchall() == [("caf\u00e9",)]
 
 
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("answer", ["rows", "arrow"])
+def test_a_lone_surrogate_in_a_streamed_result_is_an_error_not_a_hang(serve, answer, binary):
+    """No encoding has such a character: XX000, whatever the client's encoding
+    (describing it as 22P05 once failed, and the statement never ended). Far
+    enough into the result to be met while it streams."""
+    import psycopg
+    import pyarrow as pa
+
+    values = ["fine"] * 100_000 + ["bad \ud800"]
+    bg = serve(_server({
+        "rows": ([{"name": "s", "type": "text"}], [(v,) for v in values]),
+        "arrow": lambda callback: callback(pa.table({"s": pa.array(values)})),
+    }))
+    with psycopg.connect(host="127.0.0.1", port=bg.port, user="u", dbname="d", autocommit=True) as conn:
+        watchdog = threading.Timer(5, conn.cancel_safe)     # a hang then fails as 57014
+        watchdog.start()
+        try:
+            with pytest.raises(psycopg.errors.InternalError_, match="surrogates not allowed"):
+                conn.cursor(binary=binary).execute(answer)
+        finally:
+            watchdog.cancel()
+
+
 def test_small_result_encoding_errors_keep_their_sqlstate(serve):
     bg = serve(_server({
         "bad int": ([{"name": "n", "type": "int4"}], [(object(),)]),

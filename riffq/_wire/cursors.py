@@ -205,6 +205,12 @@ class CursorSlice:
             self._held.clear()
             self._failure = encode_error(exc)
 
+    def cancelled(self, err: PgError) -> None:
+        """A cancel ended this FETCH while its rows were being read ahead:
+        it fails with ``err``, whatever that thread still takes."""
+        self._held = []
+        self._failure = err
+
     def take_held(self) -> List[Tuple[Any, int]]:
         """The chunks ``read_ahead`` took, to send before asking for more
         (ending in the end marker when it met the end: nothing to ask)."""

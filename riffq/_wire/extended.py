@@ -586,7 +586,11 @@ class ExtendedProtocol:
             if refused is not None:
                 portal.outcome = Outcome(error=refused)
             elif cursor.fetching is not None and cursor.fetching.unfinished:
-                s.off_loop(cursor.fetching.finish, lambda: self._run_cursor_portal(portal, then))
+                def cancelled(err: PgError) -> None:
+                    portal.outcome = Outcome(error=err)
+                    then()
+                s.off_loop(cursor.fetching.finish, lambda: self._run_cursor_portal(portal, then), cursor,
+                           cancelled)
                 return
             else:
                 try:
@@ -605,7 +609,8 @@ class ExtendedProtocol:
                             else:
                                 portal.queued = rows.take_held()
                             then()
-                        s.off_loop(lambda: rows.read_ahead(FETCH_AHEAD_BYTES), fetched)
+                        s.off_loop(lambda: rows.read_ahead(FETCH_AHEAD_BYTES), fetched, cursor,
+                                   lambda err: (rows.cancelled(err), fetched()))
                         return
             then()
             return

@@ -229,7 +229,16 @@ class ReaderFailed(Exception):
 
 def encode_error(exc: BaseException) -> PgError:
     """What the client is told when a result's values cannot be encoded,
-    or its reader fails (``ReaderFailed``)."""
+    or its reader fails (``ReaderFailed``). Never raises: a stream's
+    failure must reach its client, or the statement would never end."""
+    try:
+        return _encode_error(exc)
+    except Exception:
+        log.exception("could not describe a result's failure")
+        return PgError("XX000", "could not encode the result: %s" % type(exc).__name__)
+
+
+def _encode_error(exc: BaseException) -> PgError:
     if isinstance(exc, PgError):
         return exc
     if isinstance(exc, ReaderFailed):
@@ -238,13 +247,14 @@ def encode_error(exc: BaseException) -> PgError:
             return cause
         log.error("a result's reader raised", exc_info=cause)
         return PgError("XX000", "%s: %s" % (type(cause).__name__, cause))
-    if isinstance(exc, UnicodeEncodeError):
+    if isinstance(exc, UnicodeEncodeError) and not 0xD800 <= ord(exc.object[exc.start]) <= 0xDFFF:
+        # (a lone surrogate is no character at all, in any encoding: XX000 below)
         from .pgencodings import pg_name_for_codec
         raw = str(exc.object[exc.start:exc.start + 1]).encode("utf-8")
         return PgError("22P05", 'character with byte sequence %s in encoding "UTF8" has no '
                        'equivalent in encoding "%s"' % (" ".join("0x%02x" % b for b in raw),
                                                         pg_name_for_codec(exc.encoding)))
-    log.exception("encoding a result failed")
+    log.error("encoding a result failed", exc_info=exc)
     return PgError("XX000", "could not encode the result: %s: %s" % (type(exc).__name__, exc))
 
 

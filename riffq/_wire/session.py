@@ -261,6 +261,8 @@ class Session:
         self._pending_done: Optional[Callable[..., None]] = None
         #: (token, done) of the user hook run_user is waiting for
         self._user_done: Optional[Tuple[int, Callable[..., None]]] = None
+        #: (cursor, cancelled) of the ``off_loop`` work running, if any
+        self._off_loop: Optional[Tuple[Any, Callable[[PgError], None]]] = None
         self._reports: Dict[str, str] = {}
         self._told: Dict[str, str] = {}
         self._waiting_drain = False
@@ -808,6 +810,17 @@ class Session:
             self._send[0].close()
             self.app.cancel(self)
             self._finish_send(err, True, [])
+        elif self._off_loop is not None:
+            cursor, cancelled = self._off_loop
+            self._off_loop = None
+            self._busy = False
+            cursor.failed = True
+            self.app.cancel(self)
+            if cursor.outcome is not None and cursor.outcome.stream is not None:
+                cursor.outcome.stream.close()       # (safe while it is being read)
+            cancelled(err)
+            if not self._busy:
+                self._process()
         elif self._user_done is not None and self._user_done[0] == self._token:
             # a hook such as describe_parameters is still thinking
             done = self._user_done[1]
@@ -825,6 +838,7 @@ class Session:
         ``cancel`` hook runs; only the FATAL ``exc`` reaches the client),
         then the connection closes."""
         running = self._pending_done is not None or self._send is not None or (
+            self._off_loop is not None) or (
             self._user_done is not None and self._user_done[0] == self._token)
         if running:
             self._token += 1        # a late answer is dropped
@@ -902,13 +916,25 @@ class Session:
 
         self.host.run_internal(job)
 
-    def off_loop(self, work: Callable[[], None], then: Callable[[], None]) -> None:
+    def off_loop(self, work: Callable[[], None], then: Callable[[], None],
+                 cursor: Any, cancelled: Callable[[PgError], None]) -> None:
         """Run ``work`` where results are encoded, not on the loop's thread
-        (it may read a user's reader), message processing paused; then
-        ``then`` on the loop's thread."""
+        (it reads ``cursor``'s rows, so a user's reader), message processing
+        paused; then ``then`` on the loop's thread.
+
+        A cancel meanwhile (or pg_terminate_backend) fails the cursor, as
+        PostgreSQL's cancel fails the portal it interrupts, and calls
+        ``cancelled(57014)`` instead of ``then``; the work's thread finishes
+        unseen (the cursor's stream, closed, gives it no more rows). So does
+        a client that leaves."""
         self._busy = True
+        entry = (cursor, cancelled)
+        self._off_loop = entry
 
         def done() -> None:
+            if self._off_loop is not entry or self.state == CLOSED:
+                return      # cancelled, or the client is gone
+            self._off_loop = None
             self._busy = False
             then()
             if not self._busy:

@@ -115,7 +115,8 @@ class SimpleQuery:
         if refused is not None:
             raise refused
         if portal.fetching is not None and portal.fetching.unfinished:
-            s.off_loop(portal.fetching.finish, lambda: self._after_finish(fetch))
+            s.off_loop(portal.fetching.finish, lambda: self._after_finish(fetch), portal,
+                       lambda err: (self._fail(err), self._next()))
             return True
         # text, as PostgreSQL's simple protocol sends a FETCH, but from a BINARY cursor
         formats = (1,) if portal.binary_cursor else ()
@@ -129,8 +130,9 @@ class SimpleQuery:
                 self._send_fetched(fetch, portal, rows, formats)
             return True
         # its rows first, as PostgreSQL's FETCH (see CursorSlice.read_ahead)
-        s.off_loop(lambda: rows.read_ahead(FETCH_AHEAD_BYTES),
-                   lambda: self._send_fetched(fetch, portal, rows, formats))
+        send = lambda: self._send_fetched(fetch, portal, rows, formats)  # noqa: E731
+        s.off_loop(lambda: rows.read_ahead(FETCH_AHEAD_BYTES), send, portal,
+                   lambda err: (rows.cancelled(err), send()))
         return True
 
     def _send_fetched(self, fetch: Any, portal: Any, rows: CursorSlice, formats: Tuple[int, ...]) -> None:
