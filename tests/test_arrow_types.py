@@ -52,7 +52,7 @@ TYPE_MAP = [
     (pa.dictionary(pa.int32(), pa.string()), 25, -1), (pa.dictionary(pa.int8(), pa.int64()), 20, -1),
     (pa.null(), 25, -1), (_opt("uuid"), 2950, -1),
     (pa.run_end_encoded(pa.int32(), pa.float64()), 701, -1),
-    (pa.month_day_nano_interval(), 25, -1),
+    (pa.month_day_nano_interval(), 1186, -1),      # interval, months kept (pginterval)
 ]
 
 
@@ -222,7 +222,7 @@ def test_encode_batch_text_is_row_major_and_matches_pylist():
     assert all(len(r) == len(columns) for r in rows)
     # per-value reference for columns whose to_pylist() values are plain Python values
     for i, (name, t) in enumerate(columns):
-        if name in ("t_ns", "ts_ns", "tstz_kol", "dur_ns", "lts", "st", "mp", "lmp", "null", "lv_ns"):
+        if name in ("t_ns", "ts_ns", "tstz_kol", "dur_ns", "lts", "st", "mp", "lmp", "null", "lv_ns", "mdn"):
             continue
         enc = encoder_for(t, TextContext())
         col = batch.column(i)

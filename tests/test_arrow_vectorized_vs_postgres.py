@@ -54,6 +54,15 @@ CASES = [
      pa.array([{"a": 1, "b": 'x "q"', "c": [1.5, None]}],
               pa.struct([("a", pa.int32()), ("b", pa.string()), ("c", pa.list_(pa.float64()))]))),
     ("'héllo'::text", pa.array(["héllo"]).dictionary_encode()),
+    # month_day_nano_interval (DuckDB's INTERVAL): months kept, each field its own sign
+    ("interval '1 month' * 14 + interval '3 days' + interval '1 microsecond' * 3723000001",
+     pa.array([pa.MonthDayNano([14, 3, 3723000001000])], pa.month_day_nano_interval())),
+    ("interval '1 month' * -1 + interval '2 days' + interval '1 microsecond' * -5",
+     pa.array([pa.MonthDayNano([-1, 2, -5000])], pa.month_day_nano_interval())),
+    ("ARRAY[interval '1 month' * -25 - interval '1 day', NULL]",
+     pa.array([[pa.MonthDayNano([-25, -1, 0]), None]], pa.list_(pa.month_day_nano_interval()))),
+    ("'{\"iv\": \"1 year 2 mons 3 days\"}'::json",
+     pa.array([{"iv": pa.MonthDayNano([14, 3, 0])}], pa.struct([("iv", pa.month_day_nano_interval())]))),
 ]
 
 SETTINGS = [

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tu
 from .._wire import pgtypes as T
 from .._wire.pgtypes import PgType
 from .._wire.textformat import TextContext, encoder_for, format_numeric
+from .._wire.pginterval import PgInterval
 
 __all__ = [
     "pa",
@@ -222,7 +223,7 @@ def pg_type_for_arrow(dt: Any) -> PgType:
         return T.TIME
     if t.is_timestamp(dt):
         return T.TIMESTAMPTZ if dt.tz is not None else T.TIMESTAMP
-    if t.is_duration(dt):
+    if t.is_duration(dt) or _is(t, "is_interval", dt):
         return T.INTERVAL
     if _is_list_like(t, dt):
         elem = pg_type_for_arrow(dt.value_type)
@@ -393,6 +394,10 @@ def _py_converter(p: Any, dt: Any) -> Optional[Callable[[Any], Any]]:
         return lambda v: [None if x is None else ec(x) for x in v]
     if t.is_dictionary(dt):
         return _py_converter(p, dt.value_type)
+    if _is(t, "is_interval", dt):
+        # month_day_nano_interval (DuckDB's INTERVAL): PostgreSQL's three
+        # fields, the nanoseconds floored to microseconds as for timestamps
+        return lambda v: PgInterval(v.months, v.days, v.nanoseconds // 1000)
     return None
 
 

@@ -27,6 +27,7 @@ from .pgtypes import PgType
 from .binconst import F32 as _F32, F64 as _F64, I16 as _I16, I32 as _I32, I64 as _I64, U32 as _U32
 from .binconst import PG_EPOCH_ORDINAL as _PG_EPOCH_ORDINAL, TZDISP_LIMIT as _TZDISP_LIMIT
 from .binconst import USECS_PER_DAY as _USECS_PER_DAY
+from .pginterval import PgInterval
 
 __all__ = ["binary_encoder_for", "encode_numeric", "SUPPORTED_BINARY", "BinaryEncoder"]
 
@@ -381,12 +382,14 @@ def _interval_encoder(t: PgType) -> BinaryEncoder:
     pack = _INTERVAL.pack
 
     def encode(v: Any) -> bytes:
-        if not isinstance(v, _dt.timedelta):
-            raise _type_error(t, v)
         try:
-            return pack(v.seconds * 1000000 + v.microseconds, v.days, 0)
+            if isinstance(v, _dt.timedelta):
+                return pack(v.seconds * 1000000 + v.microseconds, v.days, 0)
+            if isinstance(v, PgInterval):       # one with months (pginterval)
+                return pack(v.micros, v.days, v.months)
         except struct.error:
             raise ValueError("interval out of range: %r" % (v,)) from None
+        raise _type_error(t, v)
 
     return encode
 

@@ -15,6 +15,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
+from .pginterval import PgInterval
 
 __all__ = [
     "PgType",
@@ -472,7 +473,7 @@ def infer_type(value: Any) -> Optional[PgType]:
         return DATE
     if isinstance(value, _dt.time):
         return TIMETZ if value.tzinfo is not None else TIME
-    if isinstance(value, _dt.timedelta):
+    if isinstance(value, (_dt.timedelta, PgInterval)):
         return INTERVAL
     if isinstance(value, uuid.UUID):
         return UUID

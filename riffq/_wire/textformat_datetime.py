@@ -14,6 +14,7 @@ import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .textcontext import Encoder, _DO_DMY, _DS_GERMAN, _DS_SQL
+from .pginterval import PgInterval, format_pg_interval
 
 
 _UTC = _dt.timezone.utc
@@ -534,6 +535,8 @@ def _interval_encoder(style: str = "postgres") -> Encoder:
             return v
         if isinstance(v, _timedelta):
             return fmt(v)
+        if isinstance(v, PgInterval):       # one with months (pginterval)
+            return format_pg_interval(v, style)
         raise TypeError("cannot format %s as interval" % type(v).__name__)
 
     return enc
