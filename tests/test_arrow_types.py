@@ -539,3 +539,33 @@ def test_to_arrow_capsule_empty():
     table = A.open_reader(A.to_arrow_capsule([{"name": "a", "type": "int"}, {"name": "b"}], [])).read_all()
     assert table.num_rows == 0
     assert table.schema.names == ["a", "b"]
+
+
+def _strict_json(text):
+    """json.loads refusing NaN and Infinity, which JSON does not have."""
+    import json
+
+    def refuse(token):
+        raise ValueError("not JSON: %s" % token)
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_nan_and_infinities_inside_json_are_strings_as_in_postgres(fast):
+    """PostgreSQL's to_json writes them as "NaN", "Infinity", "-Infinity"; a
+    bare NaN is no JSON (PostgreSQL's own json input rejects it)."""
+    specials = [float("nan"), float("inf"), -float("inf"), 1.5]
+    want = ["NaN", "Infinity", "-Infinity", 1.5]
+    struct = pa.array([{"f": v} for v in specials], pa.struct([("f", pa.float64())]))
+    lists = pa.array([{"l": [v]} for v in specials], pa.struct([("l", pa.list_(pa.float32()))]))
+    mapped = pa.array([[(v, 1)] for v in specials], pa.map_(pa.float64(), pa.int8()))
+    ctx = TextContext()
+    got = [_strict_json(b.decode()) for b in A._encode_column(struct, T.JSON, ctx, fast=fast)]
+    assert got == [{"f": w} for w in want]
+    got = [_strict_json(b.decode()) for b in A._encode_column(lists, T.JSON, ctx, fast=fast)]
+    assert got == [{"l": [w]} for w in want]
+    got = [_strict_json(b.decode()) for b in A._encode_column(mapped, T.JSON, ctx, fast=fast)]
+    assert got == [{k: 1} for k in ("NaN", "Infinity", "-Infinity", "1.5")]
+    # and a dict answered as a row value
+    assert _strict_json(encoder_for(T.JSON, ctx)({"f": float("nan"), "g": [float("-inf")]})) == \
+        {"f": "NaN", "g": ["-Infinity"]}

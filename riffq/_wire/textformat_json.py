@@ -33,10 +33,13 @@ _dumps = json.dumps
 
 
 def _json_float(v: float, jsonb: bool) -> str:
+    """A float as a JSON value. JSON has no NaN or infinities: they are
+    strings, as in PostgreSQL's to_json (a bare ``NaN`` is no JSON, and
+    PostgreSQL's own json input rejects it)."""
     if v != v:
-        return "NaN"
+        return '"NaN"'
     if v in (math.inf, -math.inf):
-        return "Infinity" if v > 0 else "-Infinity"
+        return '"Infinity"' if v > 0 else '"-Infinity"'
     if jsonb:  # jsonb stores numbers as numeric
         return format_numeric(v)
     return _frepr(v)
@@ -52,7 +55,7 @@ def _json_key(k: Any) -> str:
     if k is None:
         return "null"
     if isinstance(k, float):
-        return _json_float(k, False)
+        return _json_float(k, False).strip('"')      # (a key is quoted as a whole)
     return str(k)
 
 
@@ -176,7 +179,9 @@ def _json_encoder(ctx: TextContext, jsonb: bool) -> Encoder:
         if type(v) is str:
             return v
         try:
-            return _dumps(v, ensure_ascii=False)
+            # (allow_nan=False: a NaN or an infinity goes the writer's way,
+            # which makes it a string, as JSON has no such numbers)
+            return _dumps(v, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
             return wdumps(v)
 
