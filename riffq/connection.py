@@ -231,5 +231,10 @@ class RiffqServer:
         with self._lock:
             conn = self.connections.pop(connection_id, None)
         if conn is None:
-            return callback(True)
+            if getattr(self.connection_cls, "handle_disconnect", None) is BaseConnection.handle_disconnect:
+                return callback(True)
+            # a session that never needed its instance (trust, no query): the
+            # hook is still called once, as the original package calls it for
+            # every connection
+            conn = self.connection_cls(connection_id, self.executor)
         return call_tolerantly(_hook(conn, "handle_disconnect", 3), ip, port, callback=callback)

@@ -518,3 +518,30 @@ def test_blocking_handlers_run_side_by_side_and_others_stay_quick(serve):
             c.close()
     assert elapsed < 5.0, "sleeping handlers ran one after another (%.1f s)" % elapsed
     assert slowest < 0.5, "a quick query waited %.2f s behind blocked handlers" % slowest
+
+
+def test_riffq_server_calls_handle_disconnect_for_every_session(serve):
+    """Also for one that never needed its instance (trust, no query), as the
+    original package calls it once for every connection."""
+    import riffq
+
+    ended = []
+
+    class Noted(riffq.BaseConnection):
+        def handle_query(self, sql, callback=callable, **kwargs):
+            callback(([{"name": "x", "type": "int"}], [(1,)]))
+
+        def handle_disconnect(self, ip, port, callback=callable):
+            ended.append(self.conn_id)
+            callback(True)
+
+    bg = serve(riffq.RiffqServer("127.0.0.1:0", connection_cls=Noted), auth_method="trust")
+    with connect(bg.port) as idle:
+        idle_id = idle.info.backend_pid
+    with connect(bg.port) as busy:
+        busy.execute("select 1")
+        busy_id = busy.info.backend_pid
+    deadline = time.time() + 5
+    while time.time() < deadline and len(ended) < 2:
+        time.sleep(0.01)
+    assert sorted(ended) == sorted([idle_id, busy_id])
