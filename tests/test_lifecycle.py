@@ -132,6 +132,14 @@ def test_slow_reader_keeps_result_streaming_bounded(serve):
     c.close()
 
 
+def _serve_reader(serve, schema, batches):
+    """A server answering every query with a reader of ``batches()``."""
+    server = riffq.Server("127.0.0.1:0")
+    server.on_query(lambda sql, callback, **kw: callback(
+        pa.RecordBatchReader.from_batches(schema, batches())))
+    return serve(server)
+
+
 def test_first_rows_leave_before_the_reader_is_read_further(serve):
     """A large result's first rows go out as soon as its first chunk is
     encoded, not after more of the reader has been read and encoded: here
@@ -148,10 +156,7 @@ def test_first_rows_leave_before_the_reader_is_read_further(serve):
             yield pa.record_batch([pa.array(range(start, start + FIRST_ARROW_ROWS)),
                                    pa.array(["x" * 100] * FIRST_ARROW_ROWS)], schema=schema)
 
-    server = riffq.Server("127.0.0.1:0")
-    server.on_query(lambda sql, callback, **kw: callback(
-        pa.RecordBatchReader.from_batches(schema, batches())))
-    bg = serve(server)
+    bg = _serve_reader(serve, schema, batches)
     c = RawClient(bg.port, timeout=5.0)
     c.connect()
     c.send(query("select everything"))
@@ -240,10 +245,7 @@ def test_every_row_a_reader_gave_leaves_before_its_error(serve):
             yield pa.record_batch([pa.array(range(i * batch, (i + 1) * batch))], schema=schema)
         raise RuntimeError("the upstream went away")
 
-    server = riffq.Server("127.0.0.1:0")
-    server.on_query(lambda sql, callback, **kw: callback(
-        pa.RecordBatchReader.from_batches(schema, batches())))
-    bg = serve(server)
+    bg = _serve_reader(serve, schema, batches)
     c = RawClient(bg.port, timeout=10.0)
     c.connect()
     c.send(query("select failing"))
@@ -380,10 +382,7 @@ def test_disconnect_mid_stream_releases_the_reader(serve):
         finally:
             released.set()
 
-    server = riffq.Server("127.0.0.1:0")
-    server.on_query(lambda sql, callback, **kw: callback(
-        pa.RecordBatchReader.from_batches(schema, batches())))
-    bg = serve(server)
+    bg = _serve_reader(serve, schema, batches)
     c = RawClient(bg.port)
     c.connect()
     c.send(query("endless"))

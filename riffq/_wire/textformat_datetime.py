@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .textcontext import Encoder, _DO_DMY, _DS_GERMAN, _DS_SQL
 from .pginterval import PgInterval, format_pg_interval
@@ -444,81 +444,16 @@ def _interval_fields(v: _timedelta) -> Tuple[int, int, int, int, int]:
     return k * days, k * (secs // 3600), k * (secs // 60 % 60), k * (secs % 60), k * us
 
 
-def _append_seconds(sec: int, fsec: int, fillzeros: bool) -> str:
-    out = "%02d" % abs(sec) if fillzeros else str(abs(sec))
-    if fsec:
-        out += ("." + "%06d" % abs(fsec)).rstrip("0")
-    return out
-
-
-def _verbose_part(value: int, units: str, state: List[bool]) -> str:
-    # state = [is_zero, is_before]
-    if value == 0:
-        return ""
-    if state[0]:
-        state[1] = value < 0
-        value = abs(value)
-    elif state[1]:
-        value = -value
-    state[0] = False
-    return " %d %s%s" % (value, units, "" if value == 1 else "s")
-
-
 def format_interval_style(v: _timedelta, style: str = "postgres") -> str:
-    """``interval_out`` for a timedelta under any ``IntervalStyle``
-    (``EncodeInterval``; years and months are always zero here)."""
+    """``interval_out`` for a timedelta under any ``IntervalStyle``: an
+    interval without months, its day and time fields sharing the
+    timedelta's sign (``pginterval`` has the general case)."""
     if style == "postgres":
         return format_interval(v)
+    if style not in ("sql_standard", "iso_8601", "postgres_verbose"):
+        raise ValueError("invalid IntervalStyle %r" % (style,))
     mday, hour, mins, sec, fsec = _interval_fields(v)
-    if style == "iso_8601":
-        if not (mday or hour or mins or sec or fsec):
-            return "PT0S"
-        out = "P"
-        if mday:
-            out += "%dD" % mday
-        if hour or mins or sec or fsec:
-            out += "T"
-        if hour:
-            out += "%dH" % hour
-        if mins:
-            out += "%dM" % mins
-        if sec or fsec:
-            out += ("-" if sec < 0 or fsec < 0 else "") + _append_seconds(sec, fsec, False) + "S"
-        return out
-    if style == "sql_standard":
-        # one timedelta never mixes signs, and has no year/month part
-        if not (mday or hour or mins or sec or fsec):
-            return "0"
-        sign = ""
-        if mday < 0 or hour < 0 or mins < 0 or sec < 0 or fsec < 0:
-            sign = "-"
-            mday, hour, mins, sec, fsec = -mday, -hour, -mins, -sec, -fsec
-        if mday:
-            return "%s%d %d:%02d:%s" % (sign, mday, hour, mins, _append_seconds(sec, fsec, True))
-        return "%s%d:%02d:%s" % (sign, hour, mins, _append_seconds(sec, fsec, True))
-    if style == "postgres_verbose":
-        state = [True, False]
-        out = "@" + _verbose_part(mday, "day", state)
-        out += _verbose_part(hour, "hour", state)
-        out += _verbose_part(mins, "min", state)
-        if sec or fsec:
-            out += " "
-            if sec < 0 or (sec == 0 and fsec < 0):
-                if state[0]:
-                    state[1] = True
-                elif not state[1]:
-                    out += "-"
-            elif state[1]:
-                out += "-"
-            out += _append_seconds(sec, fsec, False)
-            out += " sec%s" % ("s" if abs(sec) != 1 or fsec != 0 else "")
-            state[0] = False
-        if state[0]:
-            out += " 0"
-        if state[1]:
-            out += " ago"
-        return out
-    raise ValueError("invalid IntervalStyle %r" % (style,))
+    return format_pg_interval(PgInterval(0, mday, ((hour * 60 + mins) * 60 + sec) * 1000000 + fsec), style)
 
 
 def _interval_encoder(style: str = "postgres") -> Encoder:
