@@ -181,6 +181,8 @@ class WorkerSlot:
             return
         try:
             self._stop_parent.send(b"\0")
+        except BlockingIOError:     # full: a stop is already waiting there
+            pass
         except OSError as exc:      # the parent is gone: check_parent stops this loop
             log.info("could not ask the parent to stop: %s", exc)
 

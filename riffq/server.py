@@ -114,8 +114,9 @@ class Server:
         self._pool: Optional[DaemonPool] = None
         self._started = threading.Event()
         self._start_error: Optional[BaseException] = None
-        #: guards ``_running``: one ``start`` at a time
-        self._run_lock = threading.Lock()
+        #: guards ``_running``: one ``start`` at a time (reentrant: ``stop`` may
+        #: come from a signal handler on a thread holding it)
+        self._run_lock = threading.RLock()
         self._running = False
         #: stop() came while a run had no loop (or supervisor) yet to stop
         self._stop_early = False
@@ -533,7 +534,7 @@ class Server:
         self._worker = slot
         self._supervisor = None
         # the parent's run came along with the fork; this process starts its own
-        self._run_lock = threading.Lock()
+        self._run_lock = threading.RLock()
         self._running = False
         self._ids = iter(slot.next_conn_id, None)
         self.catalog.reset_after_fork()

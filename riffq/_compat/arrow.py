@@ -153,6 +153,14 @@ def _is(types: Any, name: str, dt: Any) -> bool:
     return bool(fn is not None and fn(dt))
 
 
+def _is_month_day_nano(p: Any, dt: Any) -> bool:
+    """Arrow's interval of months, days and nanoseconds (DuckDB's INTERVAL;
+    ``types.is_interval`` would take the other interval types too, whose
+    values are not made of those three fields)."""
+    mdn = getattr(p, "month_day_nano_interval", None)
+    return mdn is not None and dt == mdn()
+
+
 def _ext_base(p: Any) -> Any:
     """Base class of every extension type (canonical ones like uuid too)."""
     return getattr(p, "BaseExtensionType", p.ExtensionType)
@@ -223,7 +231,7 @@ def pg_type_for_arrow(dt: Any) -> PgType:
         return T.TIME
     if t.is_timestamp(dt):
         return T.TIMESTAMPTZ if dt.tz is not None else T.TIMESTAMP
-    if t.is_duration(dt) or _is(t, "is_interval", dt):
+    if t.is_duration(dt) or _is_month_day_nano(p, dt):
         return T.INTERVAL
     if _is_list_like(t, dt):
         elem = pg_type_for_arrow(dt.value_type)
@@ -394,7 +402,7 @@ def _py_converter(p: Any, dt: Any) -> Optional[Callable[[Any], Any]]:
         return lambda v: [None if x is None else ec(x) for x in v]
     if t.is_dictionary(dt):
         return _py_converter(p, dt.value_type)
-    if _is(t, "is_interval", dt):
+    if _is_month_day_nano(p, dt):
         # month_day_nano_interval (DuckDB's INTERVAL): PostgreSQL's three
         # fields, the nanoseconds floored to microseconds as for timestamps
         return lambda v: PgInterval(v.months, v.days, v.nanoseconds // 1000)

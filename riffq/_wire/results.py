@@ -447,19 +447,22 @@ def _arrow_chunks(reader, columns, ctx, encoding, fmts,
                 if serial and sent > SERIAL_CHUNKS and not fut.done():
                     serial = False
                 yield fut.result(), rows
-        while ahead:
-            fut, rows = ahead.popleft()
-            yield fut.result(), rows
+        yield from _drain(ahead)
     except ReaderFailed:
         # the rows the reader gave before it failed leave first, as
         # PostgreSQL sends the rows it made before an error
-        while ahead:
-            fut, rows = ahead.popleft()
-            yield fut.result(), rows
+        yield from _drain(ahead)
         raise
     finally:
         for fut, _ in ahead:
             fut.cancel()
+
+
+def _drain(ahead: "Deque[Tuple[Any, int]]") -> Iterator[Tuple[Any, int]]:
+    """The chunks encoded ahead, in order, as each is ready."""
+    while ahead:
+        fut, rows = ahead.popleft()
+        yield fut.result(), rows
 
 
 def _after(prev: Any, pool: DaemonPool, fn: Callable[..., Any], *args: Any) -> Any:
